@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IConsentToken} from "./IConsentToken.sol";
+
+/// @title Databank personal-data marketplace
+/// @notice Curators open pools asking for data; contributors join them with encrypted data and an
+/// on-chain consent; buyers pay for access; a custodian delivers the data keys and the payment is
+/// split between the platform, the curator and every active contribution in constant gas.
+interface IDatabank is IConsentToken {
+    // ---------------------------------------------------------------- types
+
+    /// @notice Parameters a curator chooses when opening a pool.
+    /// @param paymentToken ERC-20 token buyers pay with, or address(0) for the native coin.
+    /// @param price Price of one sale (one delivery of every active record).
+    /// @param contributorShareBps Share of the net sale (after the platform fee) credited to the
+    /// contributions, in basis points; the curator receives the rest.
+    /// @param minContributors Minimum active contributions before any sale (k-anonymity threshold), >= 1.
+    /// @param maxContributors Cap on active contributions, 0 for no cap.
+    /// @param bountyPerContribution Credit paid from the curator's bounty budget to each accepted contribution.
+    /// @param deliveryWindow Seconds the custodian has to deliver a purchase before the buyer may take a refund.
+    /// @param purposes Bitmask of processing purposes the contributor consents to (see ConsentReceipt).
+    /// @param custodian The data bank node that checks contributions and delivers data keys.
+    /// @param custodianKey The custodian's X25519 public key; contributors wrap their data keys to it.
+    /// @param schemaCid IPFS CID of the JSON Schema records must match.
+    /// @param termsCid IPFS CID of the consent terms in full.
+    struct PoolParams {
+        address paymentToken;
+        uint96 price;
+        uint16 contributorShareBps;
+        uint32 minContributors;
+        uint32 maxContributors;
+        uint96 bountyPerContribution;
+        uint32 deliveryWindow;
+        uint32 purposes;
+        address custodian;
+        bytes32 custodianKey;
+        string schemaCid;
+        string termsCid;
+    }
+
+    /// @notice A pool as stored, packed so that each operation touches as few slots as possible.
+    struct Pool {
+        // slot 0: read by purchase, fulfil, accept and revoke
+        address custodian;
+        uint32 activeCount;
+        uint32 minContributors;
+        uint32 erasureCount;
+        // slot 1
+        address paymentToken;
+        uint16 contributorShareBps;
+        uint16 platformFeeBps;
+        uint32 deliveryWindow;
+        bool paused;
+        // slot 2
+        address curator;
+        uint96 price;
+        // slot 3: the only pool slot a sale writes
+        uint104 rewardPerContribution;
+        uint32 carry;
+        uint96 bountyPerContribution;
+        // slot 4
+        uint128 bountyBudget;
+        uint32 maxContributors;
+        uint32 purposes;
+        // slot 5, 6
+        bytes32 custodianKey;
+        bytes32 termsDigest;
+    }
+
+    /// @notice A purchase held in escrow. Only its digest is stored; callers pass it back in full
+    /// (it is in the `PurchaseCreated` event), which keeps a purchase at one storage slot.
+    struct Purchase {
+        uint64 id;
+        uint32 poolId;
+        address buyer;
+        uint96 amount;
+        uint40 deadline;
+    }
+
+    /// @notice State of a purchase.
+    enum PurchaseStatus {
+        None,
+        Pending,
+        Fulfilled,
+        Refunded
+    }
+
+    /// @notice Why a custodian rejected a submitted contribution.
+    enum RejectionReason {
+        Undecryptable,
+        SchemaMismatch,
+        Duplicate,
+        Expired,
+        Other
+    }
+
+    /// @notice A consent signed by a contributor for the custodian to relay (gasless onboarding).
+    /// @param contributor The signer, who receives the consent token.
+    /// @param poolId The pool joined.
+    /// @param dataCid CID of the encrypted data envelope; its keccak256 is the data commitment.
+    /// @param expiresAt When consent ends (0 = until revoked).
+    /// @param deadline Last timestamp at which the signature may be used.
+    struct ConsentRequest {
+        address contributor;
+        uint32 poolId;
+        string dataCid;
+        uint40 expiresAt;
+        uint256 deadline;
+    }
+
+    /// @notice Erasure bookkeeping of one buyer in one pool.
+    /// @param owedFrom Index of the first erasure request the buyer owes (the pool's erasure count at its first delivery).
+    /// @param attestedUpTo Erasure requests with a lower index are attested.
+    /// @param delivered Whether the buyer ever received a delivery from the pool.
+    struct BuyerErasure {
+        uint32 owedFrom;
+        uint32 attestedUpTo;
+        bool delivered;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A pool was opened with `params`; `platformFeeBps` is the platform fee it keeps for life.
+    event PoolCreated(
+        uint32 indexed poolId,
+        address indexed curator,
+        address indexed custodian,
+        uint16 platformFeeBps,
+        PoolParams params
+    );
+    /// @notice The curator changed the price of future sales.
+    event PoolPriceChanged(uint32 indexed poolId, uint96 oldPrice, uint96 newPrice);
+    /// @notice The curator paused or resumed sales.
+    event PoolPausedSet(uint32 indexed poolId, bool paused);
+    /// @notice The bounty budget of a pool was topped up.
+    event BountyFunded(uint32 indexed poolId, address indexed funder, uint256 amount);
+    /// @notice The curator took unused bounty budget back (credited to it).
+    event BountyWithdrawn(uint32 indexed poolId, address indexed curator, uint256 amount);
+
+    /// @notice A contribution was submitted and awaits the custodian's check.
+    event ContributionSubmitted(
+        uint256 indexed contributionId,
+        uint32 indexed poolId,
+        address indexed contributor,
+        bytes32 dataCommitment,
+        string dataCid,
+        uint40 expiresAt
+    );
+    /// @notice The custodian rejected a submission; no token exists for it.
+    event ContributionRejected(
+        uint256 indexed contributionId,
+        uint32 indexed poolId,
+        address indexed contributor,
+        RejectionReason reason
+    );
+    /// @notice A contribution became active: its consent token was minted.
+    event ConsentGranted(
+        uint256 indexed contributionId,
+        uint32 indexed poolId,
+        address indexed contributor,
+        bytes32 dataCommitment,
+        bytes32 termsDigest,
+        uint32 purposes,
+        uint40 expiresAt,
+        uint256 bounty,
+        uint104 rewardCheckpoint
+    );
+    /// @notice Consent ended (revoked by its holder, or retired after expiry); earnings to date were credited.
+    event ConsentRevoked(
+        uint256 indexed contributionId,
+        uint32 indexed poolId,
+        address indexed contributor,
+        bool expired,
+        uint256 settled
+    );
+    /// @notice Every buyer that received the pool's data before now must erase this contribution.
+    event ErasureRequested(uint32 indexed poolId, uint256 indexed contributionId, uint32 erasureIndex);
+    /// @notice A buyer attested it erased every requested record with an index below `upToIndex`.
+    event ErasureAttested(uint32 indexed poolId, address indexed buyer, uint32 fromIndex, uint32 upToIndex);
+
+    /// @notice A buyer paid into escrow.
+    event PurchaseCreated(
+        uint64 indexed purchaseId,
+        uint32 indexed poolId,
+        address indexed buyer,
+        address paymentToken,
+        uint96 amount,
+        uint40 deadline,
+        bytes32 buyerKey
+    );
+    /// @notice The custodian delivered; escrow was split. `perContribution` was credited to each of
+    /// `recordCount` active contributions; `carry` is the remainder kept for the next sale.
+    event PurchaseFulfilled(
+        uint64 indexed purchaseId,
+        uint32 indexed poolId,
+        address indexed buyer,
+        address paymentToken,
+        uint256 platformAmount,
+        uint256 curatorAmount,
+        uint256 contributorsAmount,
+        uint256 perContribution,
+        uint32 carry,
+        uint32 recordCount,
+        bytes32 recordsRoot,
+        string deliveryCid
+    );
+    /// @notice An undelivered purchase was refunded in full.
+    event PurchaseRefunded(uint64 indexed purchaseId, uint32 indexed poolId, address indexed buyer, uint96 amount);
+
+    /// @notice A contribution's dividends were moved into its holder's credit.
+    event ContributionSettled(uint256 indexed contributionId, uint32 indexed poolId, address indexed account, uint256 amount);
+    /// @notice An amount was credited to an account (curator share, platform fee, bounty).
+    event Credited(address indexed account, address indexed token, uint32 indexed poolId, uint256 amount);
+    /// @notice An account withdrew its credit.
+    event Withdrawn(address indexed account, address indexed token, uint256 amount);
+
+    /// @notice The owner changed the platform fee for pools created from now on.
+    event PlatformFeeChanged(uint16 oldFeeBps, uint16 newFeeBps);
+    /// @notice The owner changed where platform fees are credited.
+    event TreasuryChanged(address oldTreasury, address newTreasury);
+
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The platform fee is above the hard cap.
+    error PlatformFeeTooHigh(uint16 feeBps, uint16 maxFeeBps);
+    /// @notice The treasury cannot be the zero address.
+    error InvalidTreasury();
+    /// @notice A basis-point share above 10,000.
+    error InvalidShare(uint16 shareBps);
+    /// @notice The k-anonymity threshold must be at least 1 and within the cap.
+    error InvalidThreshold(uint32 minContributors, uint32 maxContributors);
+    /// @notice The delivery window is outside the allowed range.
+    error InvalidDeliveryWindow(uint32 window, uint32 minWindow, uint32 maxWindow);
+    /// @notice The custodian address or key is missing.
+    error InvalidCustodian();
+    /// @notice The payment token is not a contract.
+    error InvalidPaymentToken(address token);
+    /// @notice A required CID is empty.
+    error EmptyCid();
+    /// @notice The pool does not exist.
+    error UnknownPool(uint32 poolId);
+    /// @notice Only the pool's curator may do this.
+    error NotCurator(uint32 poolId, address caller);
+    /// @notice Only the pool's custodian may do this.
+    error NotCustodian(uint32 poolId, address caller);
+    /// @notice The contribution does not exist or is not in the state this needs.
+    error InvalidContributionState(uint256 contributionId, ContributionStatus status);
+    /// @notice Only the contribution's holder may do this.
+    error NotContributor(uint256 contributionId, address caller);
+    /// @notice These data were already contributed to this pool.
+    error DuplicateCommitment(uint32 poolId, bytes32 dataCommitment);
+    /// @notice The consent's expiry is in the past.
+    error InvalidExpiry(uint40 expiresAt);
+    /// @notice The consent has not expired yet.
+    error ConsentNotExpired(uint256 contributionId, uint40 expiresAt);
+    /// @notice The pool has reached its cap on contributors.
+    error PoolFull(uint32 poolId, uint32 maxContributors);
+    /// @notice The bounty budget cannot pay the bounty.
+    error InsufficientBountyBudget(uint32 poolId, uint256 budget, uint256 needed);
+    /// @notice The relayed signature's deadline has passed.
+    error SignatureExpired(uint256 deadline);
+    /// @notice The relayed signature is not the contributor's for this request and nonce.
+    error InvalidSignature(address contributor);
+    /// @notice Sales of the pool are paused.
+    error PoolPaused(uint32 poolId);
+    /// @notice Fewer active contributions than the pool's k-anonymity threshold.
+    error BelowThreshold(uint32 poolId, uint32 activeCount, uint32 minContributors);
+    /// @notice The price rose above what the buyer accepted.
+    error PriceAboveMax(uint96 price, uint96 maxPrice);
+    /// @notice The native coin sent does not match the amount due.
+    error IncorrectPayment(uint256 sent, uint256 expected);
+    /// @notice The token moved a different amount than requested (fee-on-transfer tokens are not supported).
+    error UnsupportedToken(address token, uint256 expected, uint256 received);
+    /// @notice A buyer must register an X25519 public key to receive data keys.
+    error MissingBuyerKey();
+    /// @notice The purchase passed does not match a pending purchase.
+    error UnknownPurchase(uint64 purchaseId);
+    /// @notice The purchase was already fulfilled or refunded.
+    error PurchaseSettled(uint64 purchaseId, PurchaseStatus status);
+    /// @notice The delivery deadline has passed; the buyer may take a refund.
+    error DeliveryOverdue(uint64 purchaseId, uint40 deadline);
+    /// @notice The delivered set differs from the set paid for (the active contributions now).
+    error RecordCountMismatch(uint32 delivered, uint32 active);
+    /// @notice A refund needs the deadline to pass (or the pool to fall below its threshold).
+    error RefundNotYetAvailable(uint64 purchaseId, uint40 deadline);
+    /// @notice A delivery CID is required.
+    error EmptyDelivery();
+    /// @notice The contribution belongs to a pool paid in another token than the one claimed.
+    error TokenMismatch(uint256 contributionId, address expected, address given);
+    /// @notice There is nothing to attest, or the index is beyond the requests made.
+    error InvalidErasureIndex(uint32 upToIndex, uint32 attestedUpTo, uint32 erasureCount);
+    /// @notice The native coin was sent where the pool is paid in an ERC-20.
+    error UnexpectedNativePayment();
+    /// @notice Purposes must be a non-empty combination of the defined purposes.
+    error InvalidPurposes(uint32 purposes);
+    /// @notice Nothing to withdraw.
+    error NothingToClaim(address account, address token);
+    /// @notice The bounty budget is smaller than the amount withdrawn.
+    error BountyBudgetTooSmall(uint32 poolId, uint256 budget, uint256 requested);
+
+    // ---------------------------------------------------------------- platform
+
+    /// @notice Sets the platform fee for pools created from now on. Owner only.
+    /// @param feeBps Fee in basis points, at most `MAX_PLATFORM_FEE_BPS`.
+    function setPlatformFee(uint16 feeBps) external;
+
+    /// @notice Sets the account credited with platform fees from now on. Owner only.
+    /// @param treasury The new treasury account.
+    function setTreasury(address treasury) external;
+
+    // ---------------------------------------------------------------- curators
+
+    /// @notice Opens a pool; the caller becomes its curator.
+    /// @param params The pool's parameters.
+    /// @return poolId The new pool's id.
+    function createPool(PoolParams calldata params) external returns (uint32 poolId);
+
+    /// @notice Changes the price of future sales; purchases already made keep their price. Curator only.
+    /// @param poolId The pool.
+    /// @param newPrice The new price.
+    function setPrice(uint32 poolId, uint96 newPrice) external;
+
+    /// @notice Pauses or resumes sales. Curator only.
+    /// @param poolId The pool.
+    /// @param paused True to pause.
+    function setPaused(uint32 poolId, bool paused) external;
+
+    /// @notice Adds to a pool's bounty budget, in the pool's payment token (send the native coin
+    /// with the call, or approve the ERC-20 first).
+    /// @param poolId The pool.
+    /// @param amount The amount added.
+    function fundBounty(uint32 poolId, uint128 amount) external payable;
+
+    /// @notice Moves unused bounty budget to the curator's credit. Curator only.
+    /// @param poolId The pool.
+    /// @param amount The amount withdrawn.
+    function withdrawBounty(uint32 poolId, uint128 amount) external;
+
+    // ---------------------------------------------------------------- contributors
+
+    /// @notice Submits a contribution, paying the gas; it becomes active once the custodian accepts it.
+    /// @param poolId The pool joined; calling this is consent to the pool's terms and purposes.
+    /// @param dataCid CID of the encrypted data envelope.
+    /// @param expiresAt When consent ends (0 = until revoked).
+    /// @return contributionId The id of the pending contribution (and of its future token).
+    function submitContribution(uint32 poolId, string calldata dataCid, uint40 expiresAt)
+        external
+        returns (uint256 contributionId);
+
+    /// @notice Submits and accepts a contribution signed by the contributor (EIP-712), so the
+    /// contributor pays no gas. Custodian only: it has checked the data before relaying.
+    /// @param request The signed consent.
+    /// @param signature The contributor's signature (ECDSA, or ERC-1271 for contract wallets).
+    /// @return contributionId The id of the new consent token.
+    function contributeWithSignature(ConsentRequest calldata request, bytes calldata signature)
+        external
+        returns (uint256 contributionId);
+
+    /// @notice Accepts a pending contribution after the off-chain checks: mints the consent token,
+    /// starts its earnings and pays the bounty. Custodian only.
+    /// @param contributionId The pending contribution.
+    function acceptContribution(uint256 contributionId) external;
+
+    /// @notice Rejects a pending contribution; it leaves no token. Custodian only.
+    /// @param contributionId The pending contribution.
+    /// @param reason Why it was rejected.
+    function rejectContribution(uint256 contributionId, RejectionReason reason) external;
+
+    /// @notice Revokes consent (or withdraws a pending submission). Earnings to date stay
+    /// claimable; the contribution earns nothing from, and is excluded from, later sales, and every
+    /// earlier buyer is asked to erase it.
+    /// @param contributionId The caller's contribution.
+    function revokeConsent(uint256 contributionId) external;
+
+    /// @notice Ends an expired consent, as a revocation. Anyone may call it.
+    /// @param contributionId The expired contribution.
+    function retireExpired(uint256 contributionId) external;
+
+    /// @notice Withdraws everything the caller has earned in `token`: the dividends of the listed
+    /// contributions plus its credit (bounties, curator share, platform fee, revoked contributions' earnings).
+    /// @param token The payment token (address(0) for the native coin).
+    /// @param contributionIds The caller's active contributions in pools paid in `token` (may be empty).
+    /// @return amount The amount paid out.
+    function claim(address token, uint256[] calldata contributionIds) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- buyers
+
+    /// @notice Pays for one delivery of the pool's active records into escrow.
+    /// @param poolId The pool.
+    /// @param maxPrice The most the buyer accepts to pay (protects against a price change).
+    /// @param buyerKey The buyer's X25519 public key; data keys are wrapped to it.
+    /// @return purchase The purchase, to pass back to `refund`.
+    function purchase(uint32 poolId, uint96 maxPrice, bytes32 buyerKey)
+        external
+        payable
+        returns (Purchase memory purchase);
+
+    /// @notice As `purchase`, approving the ERC-20 payment with an EIP-2612 permit in the same call.
+    /// @param poolId The pool.
+    /// @param maxPrice The most the buyer accepts to pay; also the permit's value.
+    /// @param buyerKey The buyer's X25519 public key.
+    /// @param permitDeadline The permit's deadline.
+    /// @param v The permit signature's v.
+    /// @param r The permit signature's r.
+    /// @param s The permit signature's s.
+    /// @return purchase The purchase.
+    function purchaseWithPermit(
+        uint32 poolId,
+        uint96 maxPrice,
+        bytes32 buyerKey,
+        uint256 permitDeadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (Purchase memory purchase);
+
+    /// @notice Records the delivery of a purchase and releases its escrow: platform fee, curator
+    /// share, and the contributors' share credited to every active contribution at once. Custodian only.
+    /// @param purchase The pending purchase.
+    /// @param deliveryCid CID of the delivery manifest (per record: token id, data CID, key wrapped for the buyer).
+    /// @param recordsRoot Merkle root over (token id, data commitment) of the delivered records.
+    /// @param recordCount Number of delivered records; must equal the active contributions now.
+    function fulfill(
+        Purchase calldata purchase,
+        string calldata deliveryCid,
+        bytes32 recordsRoot,
+        uint32 recordCount
+    ) external;
+
+    /// @notice Refunds an undelivered purchase in full once its deadline passed (or at once if the
+    /// pool fell below its threshold). Anyone may call it; the buyer is paid.
+    /// @param purchase The pending purchase.
+    function refund(Purchase calldata purchase) external;
+
+    /// @notice Attests that the caller erased every record of the pool whose erasure was requested
+    /// with an index below `upToIndex`.
+    /// @param poolId The pool.
+    /// @param upToIndex One past the last erasure request index attested.
+    function attestErasure(uint32 poolId, uint32 upToIndex) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice Returns a pool.
+    function getPool(uint32 poolId) external view returns (Pool memory);
+
+    /// @notice Returns the schema and terms CIDs of a pool.
+    function poolDocuments(uint32 poolId) external view returns (string memory schemaCid, string memory termsCid);
+
+    /// @notice Number of pools created.
+    function poolCount() external view returns (uint32);
+
+    /// @notice Returns the state of a purchase.
+    function purchaseStatus(uint64 purchaseId) external view returns (PurchaseStatus);
+
+    /// @notice Dividends a contribution has earned and not yet settled.
+    function pendingEarnings(uint256 contributionId) external view returns (uint256);
+
+    /// @notice Credit an account can withdraw in a token, beside its contributions' pending earnings.
+    function creditOf(address account, address token) external view returns (uint256);
+
+    /// @notice Erasure requests a buyer has not attested yet in a pool.
+    function erasuresOwed(uint32 poolId, address buyer) external view returns (uint32);
+
+    /// @notice Erasure bookkeeping of a buyer in a pool.
+    function buyerErasure(uint32 poolId, address buyer) external view returns (BuyerErasure memory);
+
+    /// @notice The contributor of a pending submission (address(0) when not pending).
+    function pendingContributor(uint256 contributionId) external view returns (address);
+
+    /// @notice EIP-712 digest a contributor signs for `contributeWithSignature`.
+    function consentDigest(ConsentRequest calldata request, uint256 nonce) external view returns (bytes32);
+}
