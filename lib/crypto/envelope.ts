@@ -1,0 +1,481 @@
+/**
+ * The Databank crypto envelope: how a contributor's record is encrypted at rest and shared.
+ *
+ * Format v1 (all integers big-endian; full specification in docs/envelope-format.md):
+ *
+ * ```text
+ * offset      size        field
+ * 0           4           magic "DBEV" (44 42 45 56)
+ * 4           1           version = 0x01
+ * 5           1           flags = 0x00 (reserved; readers reject any other value)
+ * 6           4           chunkSize: plaintext bytes per chunk, 1024 ≤ chunkSize ≤ 16 MiB
+ * 10          8           plaintextLength (≤ 2^53 − 1)
+ * 18          7           noncePrefix (random)
+ * 25          1           contentTypeLength = c (≤ 255)
+ * 26          c           contentType (UTF-8, e.g. "application/json")
+ * 26+c        1           recipientCount = r (1..255)
+ * 27+c        113·r       recipient entries, each:
+ *                           1   role: 0x01 custodian, 0x02 contributor, 0x03 buyer
+ *                           32  recipient X25519 public key (distinct across entries)
+ *                           32  HPKE enc
+ *                           48  HPKE ciphertext of the 32-byte data key
+ * H = 27+c+113·r           payload: n = max(1, ⌈plaintextLength / chunkSize⌉) chunks, each
+ *                         AES-256-GCM(chunk plaintext) ‖ 16-byte tag; every chunk but the last
+ *                         holds exactly chunkSize plaintext bytes
+ * ```
+ *
+ * Total length is exactly H + plaintextLength + 16·n; anything shorter is TRUNCATED, longer is
+ * MALFORMED.
+ *
+ * Cryptography:
+ * - A fresh random 32-byte data key per envelope encrypts the payload.
+ * - Data key wrapping: HPKE base mode (RFC 9180), DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
+ *   AES-256-GCM, info = "databank/envelope/v1/data-key/<role>", empty aad.
+ * - Chunk i (0-based) nonce = noncePrefix ‖ uint32be(i) ‖ (0x01 if i = n − 1 else 0x00);
+ *   associated data = SHA-256(header bytes [0, H)). The header digest covers magic, version,
+ *   sizes, content type and every recipient entry, so changing any byte of the envelope makes
+ *   opening fail.
+ *
+ * Sharing with a buyer does not touch the envelope: the custodian unwraps the data key
+ * ({@link unwrapDataKey}), wraps it to the buyer ({@link wrapDataKey}), and the buyer decrypts
+ * with {@link unwrapWrappedKey} + {@link openWithDataKey}.
+ *
+ * Runs unchanged in Node 22 and in browsers whose WebCrypto supports X25519 (which HPKE here
+ * relies on): no `node:` imports.
+ */
+import { sha256 } from "@noble/hashes/sha2.js";
+import type { Hex } from "viem";
+import { bytesToHex, equalBytes, hexToBytes, randomBytes, utf8Encode } from "./bytes.js";
+import {
+  decryptPayload,
+  encryptPayload,
+  importPayloadKey,
+  payloadLayout,
+  type PayloadLayout,
+} from "./chunkedPayload.js";
+import {
+  DATA_KEY_LENGTH,
+  HPKE_ENC_LENGTH,
+  hpkeInfo,
+  hpkeUnwrapDataKey,
+  hpkeWrapDataKey,
+  WRAPPED_DATA_KEY_LENGTH,
+  type HpkeWrappedDataKey,
+  type RecipientRole,
+} from "./dataKeyWrap.js";
+import {
+  decodeHeader,
+  encodeHeader,
+  ENVELOPE_FORMAT_VERSION,
+  MAX_CHUNK_SIZE,
+  MAX_CONTENT_TYPE_LENGTH,
+  MAX_RECIPIENTS,
+  MIN_CHUNK_SIZE,
+  NONCE_PREFIX_LENGTH,
+  RECIPIENT_ROLES,
+  type DecodedHeader,
+  type RecipientEntry,
+} from "./envelopeHeader.js";
+import { assertEnvelopeArgumentLength, EnvelopeError } from "./errors.js";
+import { publicKeyFromPrivate, X25519_KEY_LENGTH } from "./keys.js";
+
+export type { RecipientRole } from "./dataKeyWrap.js";
+export {
+  ENVELOPE_FORMAT_VERSION,
+  MAX_CHUNK_SIZE,
+  MIN_CHUNK_SIZE,
+  RECIPIENT_ROLES,
+} from "./envelopeHeader.js";
+
+/**
+ * Chunk size used when the caller does not choose one. Per-call WebCrypto overhead dominates small
+ * chunks (in Node 22, 64 KiB chunks encrypt at about a third of the speed of 1 MiB chunks).
+ */
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+
+/** Content type recorded when the caller does not give one. */
+export const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+/** A party the data key is wrapped to. */
+export interface EnvelopeRecipient {
+  /** Why this party may read the record. */
+  role: RecipientRole;
+  /** The party's 32-byte X25519 public key. */
+  publicKey: Uint8Array;
+}
+
+/** Arguments of {@link sealEnvelope}. */
+export interface SealEnvelopeParams {
+  /** The record: JSON bytes or a file's contents. */
+  plaintext: Uint8Array;
+  /**
+   * Who can open the envelope; normally the pool custodian and the contributor itself, so the
+   * contributor can always read and export its own data. At least one, public keys distinct.
+   */
+  recipients: EnvelopeRecipient[];
+  /** Media type of the plaintext, at most 255 UTF-8 bytes; defaults to application/octet-stream. */
+  contentType?: string;
+  /**
+   * Plaintext bytes per chunk, {@link MIN_CHUNK_SIZE}..{@link MAX_CHUNK_SIZE}; defaults to
+   * {@link DEFAULT_CHUNK_SIZE}. Only tests and benchmarks have a reason to change it.
+   */
+  chunkSize?: number;
+}
+
+/** What {@link parseEnvelopeHeader} reveals without any key. */
+export interface EnvelopeHeader {
+  /** Format version (1). */
+  version: number;
+  /** Media type of the plaintext. */
+  contentType: string;
+  /** Roles and public keys of the recipients, in envelope order. */
+  recipients: EnvelopeRecipient[];
+  /** Plaintext bytes per chunk. */
+  chunkSize: number;
+  /** Number of payload chunks. */
+  chunkCount: number;
+  /** Plaintext length in bytes. */
+  plaintextLength: number;
+  /** Header length in bytes (where the payload starts). */
+  headerLength: number;
+  /** Length in bytes a complete envelope with this header must have. */
+  envelopeLength: number;
+}
+
+/**
+ * A data key wrapped to one recipient outside any envelope (e.g. the custodian's grant to a
+ * buyer). JSON-serialisable; byte fields are 0x-prefixed lowercase hex.
+ */
+export interface WrappedKey {
+  /** Envelope format version whose HPKE `info` was used (1). */
+  version: number;
+  /** The role bound into the HPKE `info`. */
+  role: RecipientRole;
+  /** The recipient's X25519 public key (32 bytes). */
+  recipientPublicKey: Hex;
+  /** HPKE encapsulated key (32 bytes). */
+  enc: Hex;
+  /** HPKE ciphertext of the data key (48 bytes). */
+  ciphertext: Hex;
+}
+
+/**
+ * Encrypts a record under a fresh data key and wraps that key to every recipient.
+ *
+ * @returns the complete v1 envelope.
+ * @throws EnvelopeError INVALID_ARGUMENT for no/duplicate recipients, a bad role or key, an
+ *   over-long content type or an out-of-range chunk size.
+ */
+export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Array> {
+  const contentType = params.contentType ?? DEFAULT_CONTENT_TYPE;
+  const chunkSize = params.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  validateSealParams(params.plaintext, params.recipients, contentType, chunkSize);
+
+  const dataKey = randomBytes(DATA_KEY_LENGTH);
+  try {
+    const recipients = await Promise.all(
+      params.recipients.map(async ({ role, publicKey }): Promise<RecipientEntry> => ({
+        role,
+        publicKey: new Uint8Array(publicKey),
+        ...(await hpkeWrapDataKey(dataKey, publicKey, hpkeInfo(ENVELOPE_FORMAT_VERSION, role))),
+      })),
+    );
+    const layout = payloadLayout(params.plaintext.length, chunkSize);
+    const noncePrefix = randomBytes(NONCE_PREFIX_LENGTH);
+    const header = encodeHeader({
+      chunkSize,
+      plaintextLength: params.plaintext.length,
+      noncePrefix,
+      contentType,
+      recipients,
+    });
+    // One allocation of the final size: no intermediate chunk list, no concatenation copy.
+    const envelope = new Uint8Array(header.length + layout.ciphertextLength);
+    envelope.set(header, 0);
+    await encryptPayload({
+      key: await importPayloadKey(dataKey, "encrypt"),
+      noncePrefix,
+      associatedData: sha256(header),
+      layout,
+      plaintext: params.plaintext,
+      output: envelope.subarray(header.length),
+    });
+    return envelope;
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/**
+ * Decrypts an envelope with one recipient's private key.
+ *
+ * @throws EnvelopeError NOT_A_RECIPIENT when the key's public key has no entry; MALFORMED,
+ *   UNSUPPORTED_VERSION, TRUNCATED or DECRYPTION_FAILED when the envelope is damaged or tampered.
+ */
+export async function openEnvelope(
+  envelope: Uint8Array,
+  recipientPrivateKey: Uint8Array,
+): Promise<Uint8Array> {
+  const header = decodeCompleteEnvelope(envelope);
+  const dataKey = await unwrapFromHeader(header, recipientPrivateKey);
+  try {
+    return await decryptWithHeader(envelope, header, dataKey);
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/**
+ * Recovers an envelope's 32-byte data key with one recipient's private key (the custodian's first
+ * step when granting a buyer access). Only the header has to be present.
+ *
+ * @throws EnvelopeError NOT_A_RECIPIENT, DECRYPTION_FAILED, MALFORMED, UNSUPPORTED_VERSION or
+ *   TRUNCATED.
+ */
+export async function unwrapDataKey(
+  envelope: Uint8Array,
+  recipientPrivateKey: Uint8Array,
+): Promise<Uint8Array> {
+  return unwrapFromHeader(decodeEnvelopeHeader(envelope), recipientPrivateKey);
+}
+
+/**
+ * Wraps a data key to a recipient, e.g. the custodian re-wrapping a contributor's data key for a
+ * buyer without re-encrypting the record.
+ *
+ * @throws EnvelopeError INVALID_ARGUMENT for a bad key length, role or unusable public key.
+ */
+export async function wrapDataKey(
+  dataKey: Uint8Array,
+  recipientPublicKey: Uint8Array,
+  role: RecipientRole,
+): Promise<WrappedKey> {
+  assertRole(role);
+  const wrapped = await hpkeWrapDataKey(
+    dataKey,
+    recipientPublicKey,
+    hpkeInfo(ENVELOPE_FORMAT_VERSION, role),
+  );
+  return {
+    version: ENVELOPE_FORMAT_VERSION,
+    role,
+    recipientPublicKey: bytesToHex(recipientPublicKey),
+    enc: bytesToHex(wrapped.enc),
+    ciphertext: bytesToHex(wrapped.ciphertext),
+  };
+}
+
+/**
+ * Recovers the data key from a {@link WrappedKey} (the buyer's first step).
+ *
+ * @throws EnvelopeError NOT_A_RECIPIENT when it is wrapped to another key; MALFORMED or
+ *   UNSUPPORTED_VERSION for a bad object; DECRYPTION_FAILED when it was tampered with.
+ */
+export async function unwrapWrappedKey(
+  wrapped: WrappedKey,
+  recipientPrivateKey: Uint8Array,
+): Promise<Uint8Array> {
+  const decoded = decodeWrappedKey(wrapped);
+  const recipientPublicKey = recipientPublicKeyOf(recipientPrivateKey);
+  if (!equalBytes(decoded.recipientPublicKey, recipientPublicKey)) {
+    throw new EnvelopeError("NOT_A_RECIPIENT", "this wrapped key is for a different public key");
+  }
+  return hpkeUnwrapDataKey(
+    decoded,
+    recipientPrivateKey,
+    recipientPublicKey,
+    hpkeInfo(decoded.version, decoded.role),
+  );
+}
+
+/**
+ * Decrypts an envelope with its data key (the buyer's second step).
+ *
+ * @throws EnvelopeError DECRYPTION_FAILED for a wrong key or tampering; MALFORMED,
+ *   UNSUPPORTED_VERSION or TRUNCATED for a damaged envelope.
+ */
+export async function openWithDataKey(
+  envelope: Uint8Array,
+  dataKey: Uint8Array,
+): Promise<Uint8Array> {
+  assertEnvelopeArgumentLength(dataKey, DATA_KEY_LENGTH, "data key");
+  return decryptWithHeader(envelope, decodeCompleteEnvelope(envelope), dataKey);
+}
+
+/**
+ * Reads an envelope's header without decrypting anything. Only the header has to be present, so
+ * the first bytes of a large file suffice; `envelopeLength` says how long the whole must be.
+ *
+ * @throws EnvelopeError MALFORMED, UNSUPPORTED_VERSION or TRUNCATED.
+ */
+export function parseEnvelopeHeader(envelope: Uint8Array): EnvelopeHeader {
+  const header = decodeEnvelopeHeader(envelope);
+  const layout = layoutOf(header);
+  return {
+    version: header.version,
+    contentType: header.contentType,
+    recipients: header.recipients.map(({ role, publicKey }) => ({
+      role,
+      publicKey: new Uint8Array(publicKey),
+    })),
+    chunkSize: layout.chunkSize,
+    chunkCount: layout.chunkCount,
+    plaintextLength: layout.plaintextLength,
+    headerLength: header.headerBytes.length,
+    envelopeLength: header.headerBytes.length + layout.ciphertextLength,
+  };
+}
+
+function decodeEnvelopeHeader(envelope: Uint8Array): DecodedHeader {
+  if (!(envelope instanceof Uint8Array)) {
+    throw new EnvelopeError(
+      "INVALID_ARGUMENT",
+      `envelope must be a Uint8Array, got ${typeof envelope}`,
+    );
+  }
+  return decodeHeader(envelope);
+}
+
+/** Decodes the header and checks the envelope has exactly the length the header implies. */
+function decodeCompleteEnvelope(envelope: Uint8Array): DecodedHeader {
+  const header = decodeEnvelopeHeader(envelope);
+  const expectedLength = header.headerBytes.length + layoutOf(header).ciphertextLength;
+  if (envelope.length < expectedLength) {
+    throw new EnvelopeError(
+      "TRUNCATED",
+      `envelope is ${envelope.length} bytes but its header requires ${expectedLength}`,
+    );
+  }
+  if (envelope.length > expectedLength) {
+    throw new EnvelopeError(
+      "MALFORMED",
+      `envelope has ${envelope.length - expectedLength} unexpected bytes after its last chunk`,
+    );
+  }
+  return header;
+}
+
+function layoutOf(header: DecodedHeader): PayloadLayout {
+  return payloadLayout(header.plaintextLength, header.chunkSize);
+}
+
+async function unwrapFromHeader(
+  header: DecodedHeader,
+  recipientPrivateKey: Uint8Array,
+): Promise<Uint8Array> {
+  const recipientPublicKey = recipientPublicKeyOf(recipientPrivateKey);
+  const entry = header.recipients.find((candidate) =>
+    equalBytes(candidate.publicKey, recipientPublicKey),
+  );
+  if (entry === undefined) {
+    throw new EnvelopeError(
+      "NOT_A_RECIPIENT",
+      `no recipient entry for public key ${bytesToHex(recipientPublicKey)}`,
+    );
+  }
+  return hpkeUnwrapDataKey(
+    entry,
+    recipientPrivateKey,
+    recipientPublicKey,
+    hpkeInfo(header.version, entry.role),
+  );
+}
+
+async function decryptWithHeader(
+  envelope: Uint8Array,
+  header: DecodedHeader,
+  dataKey: Uint8Array,
+): Promise<Uint8Array> {
+  return decryptPayload({
+    key: await importPayloadKey(dataKey, "decrypt"),
+    noncePrefix: header.noncePrefix,
+    associatedData: sha256(header.headerBytes),
+    layout: layoutOf(header),
+    ciphertext: envelope.subarray(header.headerBytes.length),
+  });
+}
+
+function recipientPublicKeyOf(recipientPrivateKey: Uint8Array): Uint8Array {
+  assertEnvelopeArgumentLength(recipientPrivateKey, X25519_KEY_LENGTH, "recipient private key");
+  return publicKeyFromPrivate(recipientPrivateKey);
+}
+
+function validateSealParams(
+  plaintext: Uint8Array,
+  recipients: EnvelopeRecipient[],
+  contentType: string,
+  chunkSize: number,
+): void {
+  if (!(plaintext instanceof Uint8Array)) {
+    throw new EnvelopeError(
+      "INVALID_ARGUMENT",
+      `plaintext must be a Uint8Array, got ${typeof plaintext}`,
+    );
+  }
+  if (!Array.isArray(recipients) || recipients.length === 0 || recipients.length > MAX_RECIPIENTS) {
+    throw new EnvelopeError("INVALID_ARGUMENT", `need 1..${MAX_RECIPIENTS} recipients`);
+  }
+  recipients.forEach(({ role, publicKey }, index) => {
+    assertRole(role);
+    assertEnvelopeArgumentLength(publicKey, X25519_KEY_LENGTH, `recipient ${index} public key`);
+    if (recipients.slice(0, index).some((earlier) => equalBytes(earlier.publicKey, publicKey))) {
+      throw new EnvelopeError("INVALID_ARGUMENT", `recipient ${index} repeats a public key`);
+    }
+  });
+  if (utf8Encode(contentType).length > MAX_CONTENT_TYPE_LENGTH) {
+    throw new EnvelopeError("INVALID_ARGUMENT", "content type is longer than 255 UTF-8 bytes");
+  }
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+    throw new EnvelopeError(
+      "INVALID_ARGUMENT",
+      `chunk size must be an integer in ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}, got ${chunkSize}`,
+    );
+  }
+}
+
+function assertRole(role: unknown): asserts role is RecipientRole {
+  if (!RECIPIENT_ROLES.includes(role as RecipientRole)) {
+    throw new EnvelopeError("INVALID_ARGUMENT", `unknown recipient role ${JSON.stringify(role)}`);
+  }
+}
+
+function decodeWrappedKey(wrapped: WrappedKey): HpkeWrappedDataKey & {
+  version: number;
+  role: RecipientRole;
+  recipientPublicKey: Uint8Array;
+} {
+  if (typeof wrapped !== "object" || wrapped === null) {
+    throw new EnvelopeError("MALFORMED", "wrapped key must be an object");
+  }
+  if (wrapped.version !== ENVELOPE_FORMAT_VERSION) {
+    throw new EnvelopeError(
+      "UNSUPPORTED_VERSION",
+      `wrapped key version ${String(wrapped.version)} is not supported`,
+    );
+  }
+  if (!RECIPIENT_ROLES.includes(wrapped.role)) {
+    throw new EnvelopeError(
+      "MALFORMED",
+      `wrapped key has unknown role ${JSON.stringify(wrapped.role)}`,
+    );
+  }
+  return {
+    version: wrapped.version,
+    role: wrapped.role,
+    recipientPublicKey: wrappedKeyField(
+      wrapped.recipientPublicKey,
+      X25519_KEY_LENGTH,
+      "recipientPublicKey",
+    ),
+    enc: wrappedKeyField(wrapped.enc, HPKE_ENC_LENGTH, "enc"),
+    ciphertext: wrappedKeyField(wrapped.ciphertext, WRAPPED_DATA_KEY_LENGTH, "ciphertext"),
+  };
+}
+
+function wrappedKeyField(value: unknown, length: number, field: string): Uint8Array {
+  const bytes = typeof value === "string" ? hexToBytes(value, length) : undefined;
+  if (bytes === undefined) {
+    throw new EnvelopeError("MALFORMED", `wrapped key ${field} must be ${length} bytes of hex`);
+  }
+  return bytes;
+}
