@@ -1,0 +1,120 @@
+/**
+ * The one content-addressing convention of Databank. Every backend must produce exactly these
+ * CIDs, because CIDs are what the contracts record and what buyers verify downloads against.
+ *
+ * Convention (identical to `ipfs add --cid-version=1` on a stock Kubo node, whose defaults are
+ * raw leaves, 256 KiB fixed-size chunks and a balanced DAG with at most 174 links per node):
+ * - CIDv1, sha2-256, base32 string form ("bafk…" / "bafy…");
+ * - content up to one chunk: a single `raw` block, so the CID is sha2-256 of the bytes;
+ * - larger content: 256 KiB `raw` leaves under a balanced UnixFS `dag-pb` tree (174 links/node).
+ */
+import { importByteStream, importBytes } from "ipfs-unixfs-importer";
+import type { ImporterOptions } from "ipfs-unixfs-importer";
+import { fixedSize } from "ipfs-unixfs-importer/chunker";
+import { balanced } from "ipfs-unixfs-importer/layout";
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { sha256 } from "multiformats/hashes/sha2";
+import { IntegrityError, InvalidCidError } from "./types.js";
+
+/** Kubo's default chunk size: a stock `ipfs add --cid-version=1` reproduces our CIDs. */
+export const CHUNK_SIZE_BYTES = 262_144;
+/** Kubo's default (Import.UnixFSFileMaxLinks); only matters above 174 chunks (43.5 MiB). */
+export const MAX_LINKS_PER_NODE = 174;
+
+const DAG_PB_CODE = 0x70;
+const SHA2_256_DIGEST_BYTES = 32;
+
+/** The Kubo RPC `add` options that produce the same DAG as `unixfsImporterOptions()`. */
+export const KUBO_ADD_OPTIONS = {
+  cidVersion: 1,
+  rawLeaves: true,
+  chunker: `size-${CHUNK_SIZE_BYTES}`,
+  trickle: false,
+  hashAlg: "sha2-256",
+  wrapWithDirectory: false,
+} as const;
+
+export type ConventionImporterOptions = Required<
+  Pick<
+    ImporterOptions,
+    "cidVersion" | "rawLeaves" | "reduceSingleLeafToSelf" | "chunker" | "layout"
+  >
+>;
+
+/** Options for ipfs-unixfs-importer (and @helia/unixfs add*) implementing the convention. */
+export function unixfsImporterOptions(): ConventionImporterOptions {
+  // Every knob is explicit so that a change of library defaults cannot silently change CIDs.
+  return {
+    cidVersion: 1,
+    rawLeaves: true,
+    reduceSingleLeafToSelf: true,
+    chunker: fixedSize({ chunkSize: CHUNK_SIZE_BYTES }),
+    layout: balanced({ maxChildrenPerNode: MAX_LINKS_PER_NODE }),
+  };
+}
+
+/** A blockstore that keeps nothing: computing a CID must not cost disk or memory. */
+const discardingBlockstore = {
+  put: async (cid: CID): Promise<CID> => cid,
+};
+
+/** Hashes content into its CIDv1 string without storing anything. */
+export async function computeCid(content: Uint8Array | AsyncIterable<Uint8Array>): Promise<string> {
+  const options = unixfsImporterOptions();
+  const result =
+    content instanceof Uint8Array
+      ? await importBytes(content, discardingBlockstore, options)
+      : await importByteStream(content, discardingBlockstore, options);
+  return result.cid.toString();
+}
+
+/**
+ * Parses a CID string and checks that it can be a product of the convention. Anything else
+ * (CIDv0, other codecs or hashes) is refused up front: its bytes could never re-hash to it, so
+ * verify-on-read would otherwise report a misleading INTEGRITY failure.
+ */
+export function parseCid(text: string): CID {
+  let cid: CID;
+  try {
+    cid = CID.parse(text.trim());
+  } catch (err) {
+    throw new InvalidCidError(
+      `"${abbreviate(text)}" is not a CID: pass the base32 CIDv1 string returned by put() (bafk…/bafy…)`,
+      { cause: err },
+    );
+  }
+  if (cid.version !== 1) {
+    throw new InvalidCidError(
+      `${abbreviate(text)} is a CIDv0: Databank only uses CIDv1; convert it with \`ipfs cid format -v 1 -b base32\` or re-add the content`,
+    );
+  }
+  const isConventionCodec = cid.code === raw.code || cid.code === DAG_PB_CODE;
+  const isSha256 =
+    cid.multihash.code === sha256.code && cid.multihash.size === SHA2_256_DIGEST_BYTES;
+  if (!isConventionCodec || !isSha256) {
+    throw new InvalidCidError(
+      `${abbreviate(text)} is not a raw/dag-pb sha2-256 CID: Databank content CIDs come from computeCid() / put()`,
+    );
+  }
+  return cid;
+}
+
+/** Throws INTEGRITY unless `bytes` hash to `cid` under the convention (verify on read). */
+export async function assertBytesMatchCid(
+  cid: CID,
+  bytes: Uint8Array,
+  source: string,
+): Promise<void> {
+  const actual = await computeCid(bytes);
+  if (actual !== cid.toString()) {
+    throw new IntegrityError(
+      `${source} returned ${bytes.byteLength} bytes for ${cid} that hash to ${actual}: the content was altered or corrupted; discard it and fetch from another source`,
+    );
+  }
+}
+
+function abbreviate(text: string): string {
+  const maxChars = 80;
+  return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
+}

@@ -1,0 +1,84 @@
+/**
+ * The storage contract shared by every content backend (embedded Helia node, remote Kubo RPC).
+ * Callers only ever see CIDv1 strings and StorageError codes, never backend-specific types, so
+ * the data bank node can switch backends without touching its own code.
+ */
+
+export type ContentStoreKind = "helia" | "kubo";
+
+export interface PutOptions {
+  signal?: AbortSignal;
+}
+
+export interface GetOptions {
+  signal?: AbortSignal;
+  /** Refuse (TOO_LARGE) content bigger than this many bytes instead of buffering it. */
+  maxBytes?: number;
+}
+
+export interface ContentStore {
+  readonly kind: ContentStoreKind;
+  /** Stores and pins the bytes; resolves to their CIDv1 string (see cid.ts for the convention). */
+  put(bytes: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string>;
+  /** Returns the bytes only after re-hashing them to the requested CID (verify on read). */
+  get(cid: string, options?: GetOptions): Promise<Uint8Array>;
+  /** True when the complete content is held by this store right now; never fetches. */
+  has(cid: string): Promise<boolean>;
+  /** Keeps the content (fetching it first if needed) until explicitly unpinned. */
+  pin(cid: string): Promise<void>;
+  /** Releases sockets, files and timers; the store is unusable afterwards. */
+  stop(): Promise<void>;
+}
+
+export type StorageErrorCode =
+  "INVALID_CID" | "NOT_FOUND" | "INTEGRITY" | "UNAVAILABLE" | "TOO_LARGE";
+
+/** Base class: branch on `code`, show `message` (one line saying what to fix). */
+export class StorageError extends Error {
+  readonly code: StorageErrorCode;
+
+  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StorageError";
+    this.code = code;
+  }
+}
+
+export class InvalidCidError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_CID", message, options);
+    this.name = "InvalidCidError";
+  }
+}
+
+export class ContentNotFoundError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("NOT_FOUND", message, options);
+    this.name = "ContentNotFoundError";
+  }
+}
+
+export class IntegrityError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INTEGRITY", message, options);
+    this.name = "IntegrityError";
+  }
+}
+
+export class StorageUnavailableError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UNAVAILABLE", message, options);
+    this.name = "StorageUnavailableError";
+  }
+}
+
+export class ContentTooLargeError extends StorageError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("TOO_LARGE", message, options);
+    this.name = "ContentTooLargeError";
+  }
+}
+
+export function isStorageError(value: unknown, code?: StorageErrorCode): value is StorageError {
+  return value instanceof StorageError && (code === undefined || value.code === code);
+}
