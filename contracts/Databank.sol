@@ -169,8 +169,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         external
         returns (uint256 contributionId)
     {
-        Pool storage pool = _existingPool(request.poolId);
-        if (msg.sender != pool.custodian) revert NotCustodian(request.poolId, msg.sender);
+        Pool storage pool = _poolOfCustodian(request.poolId);
         if (block.timestamp > request.deadline) revert SignatureExpired(request.deadline);
         bytes32 digest = _consentDigest(request, pool, _useNonce(request.contributor));
         if (!SignatureChecker.isValidSignatureNow(request.contributor, digest, signature)) {
@@ -471,17 +470,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         consent.grantedAt = uint40(block.timestamp);
         consent.rewardCheckpoint = checkpoint;
         _mintConsent(contributor, contributionId);
-        emit ConsentGranted(
-            contributionId,
-            poolId,
-            contributor,
-            consent.dataCommitment,
-            pool.termsDigest,
-            consent.purposes,
-            consent.expiresAt,
-            bounty,
-            checkpoint
-        );
+        emit ConsentGranted(contributionId, poolId, contributor, bounty, checkpoint);
     }
 
     /// @dev Forgets a pending submission entirely, freeing its data commitment.

@@ -154,15 +154,13 @@ interface IDatabank is IConsentToken {
         address indexed contributor,
         RejectionReason reason
     );
-    /// @notice A contribution became active: its consent token was minted.
+    /// @notice A contribution became active: its consent token was minted. The data commitment,
+    /// expiry and data CID are in its `ContributionSubmitted` event, the terms and purposes in the pool's.
+    /// @param rewardCheckpoint The pool's reward per contribution at acceptance: it earns from here on.
     event ConsentGranted(
         uint256 indexed contributionId,
         uint32 indexed poolId,
         address indexed contributor,
-        bytes32 dataCommitment,
-        bytes32 termsDigest,
-        uint32 purposes,
-        uint40 expiresAt,
         uint256 bounty,
         uint104 rewardCheckpoint
     );

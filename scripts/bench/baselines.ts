@@ -745,7 +745,7 @@ function hardforkOf(config: NetworkConfig): string {
   return config.type === "edr-simulated" ? config.hardfork : "of the remote node";
 }
 
-async function printBaselines(): Promise<void> {
+export async function printBaselines(): Promise<void> {
   const connection = await network.create();
   let uncapped: Viem | undefined;
   const uncappedViem = async (): Promise<Viem> => {

@@ -1,0 +1,194 @@
+/**
+ * Gas of every Databank operation, measured from real receipts on Hardhat's simulated network
+ * with N contributions really joined (relayed, gasless consents signed by N distinct wallets).
+ */
+import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import type { Viem } from "./baselines.js";
+
+/** Operation -> contributor count -> gas used. */
+export type GasSnapshot = Record<string, Record<string, number>>;
+
+export const SNAPSHOT_OPERATIONS = [
+  "createPool",
+  "contributeRelayed",
+  "submitContribution",
+  "acceptContribution",
+  "purchase",
+  "fulfill",
+  "purchase+fulfill",
+  "claim (1 contribution)",
+  "revokeConsent",
+  "attestErasure",
+] as const;
+
+// Real CIDv1 strings are 59 characters; their length is part of the calldata and event cost.
+const TERMS_CID = benchCid("terms");
+const SCHEMA_CID = benchCid("schema");
+const CUSTODIAN_KEY = keccak256(toHex("bench custodian x25519 key"));
+const BUYER_KEY = keccak256(toHex("bench buyer x25519 key"));
+const PRICE = parseEther("1");
+
+const CONSENT_TYPES = {
+  Consent: [
+    { name: "contributor", type: "address" },
+    { name: "poolId", type: "uint256" },
+    { name: "dataCommitment", type: "bytes32" },
+    { name: "termsDigest", type: "bytes32" },
+    { name: "purposes", type: "uint32" },
+    { name: "expiresAt", type: "uint40" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+function benchCid(label: string): string {
+  return `bafkrei${keccak256(toHex(label)).slice(2, 54)}`;
+}
+
+function benchContributor(index: number): PrivateKeyAccount {
+  return privateKeyToAccount(keccak256(toHex(`databank bench contributor ${index}`)));
+}
+
+/** Deploys a fresh Databank, joins `count` contributions and measures every operation once. */
+export async function measureDatabankAt(viem: Viem, count: number): Promise<Record<string, number>> {
+  if (count < 2) throw new Error("measureDatabankAt needs at least 2 contributions");
+  const publicClient = await viem.getPublicClient();
+  const testClient = await viem.getTestClient();
+  const [owner, treasury, curator, custodian, buyer, directContributor] = await viem.getWalletClients();
+  const renderer = await viem.deployContract("ConsentReceiptRenderer");
+  const databank = await viem.deployContract("Databank", [
+    owner.account.address,
+    treasury.account.address,
+    250,
+    renderer.address,
+  ]);
+  const chainId = await publicClient.getChainId();
+  const gasOf = async (hash: Hex): Promise<number> =>
+    Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
+  const gas: Record<string, number> = {};
+
+  gas.createPool = await gasOf(
+    await databank.write.createPool(
+      [
+        {
+          paymentToken: "0x0000000000000000000000000000000000000000",
+          price: PRICE,
+          contributorShareBps: 7_000,
+          minContributors: 1,
+          maxContributors: 0,
+          bountyPerContribution: 0n,
+          deliveryWindow: 86_400,
+          purposes: 3,
+          custodian: custodian.account.address,
+          custodianKey: CUSTODIAN_KEY,
+          schemaCid: SCHEMA_CID,
+          termsCid: TERMS_CID,
+        },
+      ],
+      { account: curator.account },
+    ),
+  );
+  const poolId = await databank.read.poolCount();
+  const { termsDigest, purposes } = await databank.read.getPool([poolId]);
+
+  const relay = async (index: number): Promise<Hex> => {
+    const contributor = benchContributor(index);
+    const dataCid = benchCid(`record ${index}`);
+    const request = { contributor: contributor.address, poolId, dataCid, expiresAt: 0, deadline: 2n ** 40n };
+    const signature = await contributor.signTypedData({
+      domain: { name: "Databank", version: "1", chainId, verifyingContract: databank.address },
+      types: CONSENT_TYPES,
+      primaryType: "Consent",
+      message: {
+        contributor: contributor.address,
+        poolId: BigInt(poolId),
+        dataCommitment: keccak256(toHex(dataCid)),
+        termsDigest,
+        purposes,
+        expiresAt: 0,
+        nonce: 0n,
+        deadline: request.deadline,
+      },
+    });
+    return databank.write.contributeWithSignature([request, signature], { account: custodian.account });
+  };
+
+  // Join all but two silently (automine: each is mined as it is sent); measure the last two paths.
+  for (let index = 0; index < count - 2; index++) await relay(index);
+  gas.contributeRelayed = await gasOf(await relay(count - 2));
+  gas.submitContribution = await gasOf(
+    await databank.write.submitContribution([poolId, benchCid("direct"), 0], {
+      account: directContributor.account,
+    }),
+  );
+  const directId = await databank.read.contributionCount();
+  gas.acceptContribution = await gasOf(
+    await databank.write.acceptContribution([directId], { account: custodian.account }),
+  );
+
+  const buy = async (): Promise<{ gas: number; purchase: PurchaseArgs }> => {
+    const hash = await databank.write.purchase([poolId, PRICE, BUYER_KEY], {
+      account: buyer.account,
+      value: PRICE,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const [created] = await databank.getEvents.PurchaseCreated(
+      {},
+      { blockHash: receipt.blockHash, strict: true },
+    );
+    const { purchaseId, amount, deadline } = created.args;
+    return {
+      gas: Number(receipt.gasUsed),
+      purchase: { id: purchaseId, poolId, buyer: buyer.account.address, amount, deadline },
+    };
+  };
+  const fulfill = async (purchase: PurchaseArgs): Promise<number> =>
+    gasOf(
+      await databank.write.fulfill(
+        [purchase, benchCid("manifest"), keccak256(toHex(purchase.id)), count],
+        { account: custodian.account },
+      ),
+    );
+
+  // The first sale creates the curator's and treasury's credit slots; the figures are for a repeat sale.
+  await fulfill((await buy()).purchase);
+  const sale = await buy();
+  gas.purchase = sale.gas;
+  gas.fulfill = await fulfill(sale.purchase);
+  gas["purchase+fulfill"] = gas.purchase + gas.fulfill;
+
+  const claimant = benchContributor(0);
+  const revoker = benchContributor(1);
+  for (const account of [claimant, revoker]) {
+    await testClient.setBalance({ address: account.address, value: parseEther("1") });
+  }
+  gas["claim (1 contribution)"] = await gasOf(
+    await databank.write.claim(["0x0000000000000000000000000000000000000000", [1n]], {
+      account: claimant,
+    }),
+  );
+  gas.revokeConsent = await gasOf(await databank.write.revokeConsent([2n], { account: revoker }));
+  gas.attestErasure = await gasOf(
+    await databank.write.attestErasure([poolId, 1], { account: buyer.account }),
+  );
+  return gas;
+}
+
+interface PurchaseArgs {
+  id: bigint;
+  poolId: number;
+  buyer: Address;
+  amount: bigint;
+  deadline: number;
+}
+
+/** Measures every operation at each contributor count, as a snapshot. */
+export async function measureDatabankGas(viem: Viem, counts: readonly number[]): Promise<GasSnapshot> {
+  const snapshot: GasSnapshot = Object.fromEntries(SNAPSHOT_OPERATIONS.map((op) => [op, {}]));
+  for (const count of counts) {
+    const gas = await measureDatabankAt(viem, count);
+    for (const operation of SNAPSHOT_OPERATIONS) snapshot[operation][String(count)] = gas[operation];
+  }
+  return snapshot;
+}
