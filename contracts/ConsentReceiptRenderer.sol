@@ -9,11 +9,12 @@ import {ConsentReceipt} from "./libraries/ConsentReceipt.sol";
 /// @notice Stateless: renders on-chain JSON consent receipts with {ConsentReceipt}.
 contract ConsentReceiptRenderer is IConsentReceiptRenderer {
     /// @inheritdoc IConsentReceiptRenderer
-    function tokenURI(uint256 tokenId, IConsentToken.Consent calldata consent, string calldata termsCid, bytes32 termsDigest)
-        external
-        pure
-        returns (string memory)
-    {
+    function tokenURI(
+        uint256 tokenId,
+        IConsentToken.Consent calldata consent,
+        string calldata termsCid,
+        bytes32 termsDigest
+    ) external pure returns (string memory) {
         return ConsentReceipt.tokenURI(tokenId, consent, termsCid, termsDigest);
     }
 }

@@ -34,7 +34,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     uint32 public constant MAX_DELIVERY_WINDOW = 30 days;
     /// @notice EIP-712 type of a relayed consent.
     bytes32 public constant CONSENT_TYPEHASH = keccak256(
-        "Consent(address contributor,uint256 poolId,bytes32 dataCommitment,bytes32 termsDigest,uint32 purposes,uint40 expiresAt,uint256 nonce,uint256 deadline)"
+        "Consent(address contributor,uint256 poolId,bytes32 dataCommitment,bytes32 termsDigest,uint32 purposes,"
+        "uint40 expiresAt,uint256 nonce,uint256 deadline)"
     );
 
     /// @dev The parts of one sale.
@@ -71,11 +72,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     /// @param initialTreasury Account credited with platform fees.
     /// @param initialFeeBps Platform fee in basis points, at most `MAX_PLATFORM_FEE_BPS`.
     /// @param renderer Contract rendering consent receipts.
-    constructor(address initialOwner, address initialTreasury, uint16 initialFeeBps, IConsentReceiptRenderer renderer)
-        ConsentToken(renderer)
-        Ownable(initialOwner)
-        EIP712("Databank", "1")
-    {
+    constructor(
+        address initialOwner,
+        address initialTreasury,
+        uint16 initialFeeBps,
+        IConsentReceiptRenderer renderer
+    ) ConsentToken(renderer) Ownable(initialOwner) EIP712("Databank", "1") {
         _setTreasury(initialTreasury);
         _setPlatformFee(initialFeeBps);
     }
@@ -155,20 +157,21 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     // ---------------------------------------------------------------- contributors
 
     /// @inheritdoc IDatabank
-    function submitContribution(uint32 poolId, string calldata dataCid, uint40 expiresAt)
-        external
-        returns (uint256 contributionId)
-    {
+    function submitContribution(
+        uint32 poolId,
+        string calldata dataCid,
+        uint40 expiresAt
+    ) external returns (uint256 contributionId) {
         Pool storage pool = _existingPool(poolId);
         contributionId = _register(poolId, pool, msg.sender, dataCid, expiresAt);
         _pendingContributors[contributionId] = msg.sender;
     }
 
     /// @inheritdoc IDatabank
-    function contributeWithSignature(ConsentRequest calldata request, bytes calldata signature)
-        external
-        returns (uint256 contributionId)
-    {
+    function contributeWithSignature(
+        ConsentRequest calldata request,
+        bytes calldata signature
+    ) external returns (uint256 contributionId) {
         Pool storage pool = _poolOfCustodian(request.poolId);
         if (block.timestamp > request.deadline) revert SignatureExpired(request.deadline);
         bytes32 digest = _consentDigest(request, pool, _useNonce(request.contributor));
@@ -208,7 +211,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             emit ConsentRevoked(contributionId, poolId, msg.sender, false, 0);
             return;
         }
-        if (consent.status != ContributionStatus.Active) revert InvalidContributionState(contributionId, consent.status);
+        if (consent.status != ContributionStatus.Active)
+            revert InvalidContributionState(contributionId, consent.status);
         if (_ownerOf(contributionId) != msg.sender) revert NotContributor(contributionId, msg.sender);
         _endConsent(contributionId, consent, msg.sender, false);
     }
@@ -240,12 +244,11 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     // ---------------------------------------------------------------- buyers
 
     /// @inheritdoc IDatabank
-    function purchase(uint32 poolId, uint96 maxPrice, bytes32 buyerKey)
-        external
-        payable
-        nonReentrant
-        returns (Purchase memory)
-    {
+    function purchase(
+        uint32 poolId,
+        uint96 maxPrice,
+        bytes32 buyerKey
+    ) external payable nonReentrant returns (Purchase memory) {
         return _purchase(poolId, maxPrice, buyerKey);
     }
 
@@ -392,7 +395,10 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     function _validatePoolParams(PoolParams calldata params) private view {
         if (params.contributorShareBps > RevenueSplit.BPS) revert InvalidShare(params.contributorShareBps);
-        if (params.minContributors == 0 || (params.maxContributors != 0 && params.maxContributors < params.minContributors)) {
+        if (
+            params.minContributors == 0 ||
+            (params.maxContributors != 0 && params.maxContributors < params.minContributors)
+        ) {
             revert InvalidThreshold(params.minContributors, params.maxContributors);
         }
         if (params.deliveryWindow < MIN_DELIVERY_WINDOW || params.deliveryWindow > MAX_DELIVERY_WINDOW) {
@@ -430,10 +436,13 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     // ---------------------------------------------------------------- internal: contributions
 
     /// @dev Records a submission as pending; the same data may join a pool only once.
-    function _register(uint32 poolId, Pool storage pool, address contributor, string calldata dataCid, uint40 expiresAt)
-        private
-        returns (uint256 contributionId)
-    {
+    function _register(
+        uint32 poolId,
+        Pool storage pool,
+        address contributor,
+        string calldata dataCid,
+        uint40 expiresAt
+    ) private returns (uint256 contributionId) {
         if (bytes(dataCid).length == 0) revert EmptyCid();
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt);
         bytes32 commitment = keccak256(bytes(dataCid));
@@ -516,31 +525,35 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         }
     }
 
-    function _consentIn(uint256 contributionId, ContributionStatus expected) private view returns (Consent storage consent) {
+    function _consentIn(
+        uint256 contributionId,
+        ContributionStatus expected
+    ) private view returns (Consent storage consent) {
         consent = _consents[contributionId];
         if (consent.status != expected) revert InvalidContributionState(contributionId, consent.status);
     }
 
-    function _consentDigest(ConsentRequest calldata request, Pool storage pool, uint256 nonce)
-        private
-        view
-        returns (bytes32)
-    {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    CONSENT_TYPEHASH,
-                    request.contributor,
-                    request.poolId,
-                    keccak256(bytes(request.dataCid)),
-                    pool.termsDigest,
-                    pool.purposes,
-                    request.expiresAt,
-                    nonce,
-                    request.deadline
+    function _consentDigest(
+        ConsentRequest calldata request,
+        Pool storage pool,
+        uint256 nonce
+    ) private view returns (bytes32) {
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        CONSENT_TYPEHASH,
+                        request.contributor,
+                        request.poolId,
+                        keccak256(bytes(request.dataCid)),
+                        pool.termsDigest,
+                        pool.purposes,
+                        request.expiresAt,
+                        nonce,
+                        request.deadline
+                    )
                 )
-            )
-        );
+            );
     }
 
     // ---------------------------------------------------------------- internal: purchases
@@ -582,8 +595,11 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     /// @dev Splits a sale and credits every party: the platform and curator directly, the
     /// contributions through the pool's accumulator, whatever their number.
     function _creditSale(Pool storage pool, uint96 amount, uint32 active) private returns (SaleSplit memory split) {
-        (split.platform, split.curator, split.contributors) =
-            RevenueSplit.split(amount, pool.platformFeeBps, pool.contributorShareBps);
+        (split.platform, split.curator, split.contributors) = RevenueSplit.split(
+            amount,
+            pool.platformFeeBps,
+            pool.contributorShareBps
+        );
         (split.perContribution, split.carry) = RevenueSplit.distribute(split.contributors, pool.carry, active);
         pool.rewardPerContribution = (pool.rewardPerContribution + split.perContribution).toUint104();
         pool.carry = split.carry;

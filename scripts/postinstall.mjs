@@ -28,7 +28,14 @@ if (existsSync(join(modules, binding, "package.json"))) {
   console.log(`postinstall: installing ${binding}@${edrVersion} (npm skipped it)`);
   execFileSync(
     "npm",
-    ["install", "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", `${binding}@${edrVersion}`],
+    [
+      "install",
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      `${binding}@${edrVersion}`,
+    ],
     { stdio: "inherit" },
   );
 }

@@ -12,8 +12,10 @@ interface IConsentReceiptRenderer {
     /// @param consent The consent record.
     /// @param termsCid CID of the pool's terms.
     /// @param termsDigest keccak256 of the terms CID, as signed by the contributor.
-    function tokenURI(uint256 tokenId, IConsentToken.Consent calldata consent, string calldata termsCid, bytes32 termsDigest)
-        external
-        pure
-        returns (string memory);
+    function tokenURI(
+        uint256 tokenId,
+        IConsentToken.Consent calldata consent,
+        string calldata termsCid,
+        bytes32 termsDigest
+    ) external pure returns (string memory);
 }

@@ -110,7 +110,8 @@ interface IDatabank is IConsentToken {
     }
 
     /// @notice Erasure bookkeeping of one buyer in one pool.
-    /// @param owedFrom Index of the first erasure request the buyer owes (the pool's erasure count at its first delivery).
+    /// @param owedFrom Index of the first erasure request the buyer owes: the pool's erasure count at its
+    /// first delivery.
     /// @param attestedUpTo Erasure requests with a lower index are attested.
     /// @param delivered Whether the buyer ever received a delivery from the pool.
     struct BuyerErasure {
@@ -207,7 +208,12 @@ interface IDatabank is IConsentToken {
     event PurchaseRefunded(uint64 indexed purchaseId, uint32 indexed poolId, address indexed buyer, uint96 amount);
 
     /// @notice A contribution's dividends were moved into its holder's credit.
-    event ContributionSettled(uint256 indexed contributionId, uint32 indexed poolId, address indexed account, uint256 amount);
+    event ContributionSettled(
+        uint256 indexed contributionId,
+        uint32 indexed poolId,
+        address indexed account,
+        uint256 amount
+    );
     /// @notice An amount was credited to an account (curator share, platform fee, bounty).
     event Credited(address indexed account, address indexed token, uint32 indexed poolId, uint256 amount);
     /// @notice An account withdrew its credit.
@@ -342,18 +348,21 @@ interface IDatabank is IConsentToken {
     /// @param dataCid CID of the encrypted data envelope.
     /// @param expiresAt When consent ends (0 = until revoked).
     /// @return contributionId The id of the pending contribution (and of its future token).
-    function submitContribution(uint32 poolId, string calldata dataCid, uint40 expiresAt)
-        external
-        returns (uint256 contributionId);
+    function submitContribution(
+        uint32 poolId,
+        string calldata dataCid,
+        uint40 expiresAt
+    ) external returns (uint256 contributionId);
 
     /// @notice Submits and accepts a contribution signed by the contributor (EIP-712), so the
     /// contributor pays no gas. Custodian only: it has checked the data before relaying.
     /// @param request The signed consent.
     /// @param signature The contributor's signature (ECDSA, or ERC-1271 for contract wallets).
     /// @return contributionId The id of the new consent token.
-    function contributeWithSignature(ConsentRequest calldata request, bytes calldata signature)
-        external
-        returns (uint256 contributionId);
+    function contributeWithSignature(
+        ConsentRequest calldata request,
+        bytes calldata signature
+    ) external returns (uint256 contributionId);
 
     /// @notice Accepts a pending contribution after the off-chain checks: mints the consent token,
     /// starts its earnings and pays the bounty. Custodian only.
@@ -389,10 +398,11 @@ interface IDatabank is IConsentToken {
     /// @param maxPrice The most the buyer accepts to pay (protects against a price change).
     /// @param buyerKey The buyer's X25519 public key; data keys are wrapped to it.
     /// @return purchase The purchase, to pass back to `refund`.
-    function purchase(uint32 poolId, uint96 maxPrice, bytes32 buyerKey)
-        external
-        payable
-        returns (Purchase memory purchase);
+    function purchase(
+        uint32 poolId,
+        uint96 maxPrice,
+        bytes32 buyerKey
+    ) external payable returns (Purchase memory purchase);
 
     /// @notice As `purchase`, approving the ERC-20 payment with an EIP-2612 permit in the same call.
     /// @param poolId The pool.

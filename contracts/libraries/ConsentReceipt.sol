@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+// JSON is built from single-quoted literals so its double quotes need no escaping.
+// solhint-disable quotes
+
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IConsentToken} from "../interfaces/IConsentToken.sol";
@@ -31,11 +34,12 @@ library ConsentReceipt {
     }
 
     /// @notice The token URI: a base64 JSON document with the consent's fields as attributes.
-    function tokenURI(uint256 tokenId, IConsentToken.Consent memory consent, string memory termsCid, bytes32 termsDigest)
-        internal
-        pure
-        returns (string memory)
-    {
+    function tokenURI(
+        uint256 tokenId,
+        IConsentToken.Consent memory consent,
+        string memory termsCid,
+        bytes32 termsDigest
+    ) internal pure returns (string memory) {
         string memory json = string.concat(
             '{"name":"Databank consent #',
             tokenId.toString(),
@@ -50,26 +54,27 @@ library ConsentReceipt {
         return string.concat("data:application/json;base64,", Base64.encode(bytes(json)));
     }
 
-    function _attributes(IConsentToken.Consent memory consent, string memory termsCid, bytes32 termsDigest)
-        private
-        pure
-        returns (string memory)
-    {
-        return string.concat(
-            _trait("Pool", uint256(consent.poolId).toString()),
-            ",",
-            _trait("Purposes", purposeNames(consent.purposes)),
-            ",",
-            _trait("Terms", string.concat("ipfs://", Strings.escapeJSON(termsCid))),
-            ",",
-            _trait("Terms digest", uint256(termsDigest).toHexString(32)),
-            ",",
-            _trait("Data commitment", uint256(consent.dataCommitment).toHexString(32)),
-            ",",
-            _dateTrait("Granted", consent.grantedAt),
-            ",",
-            consent.expiresAt == 0 ? _trait("Expires", "never") : _dateTrait("Expires", consent.expiresAt)
-        );
+    function _attributes(
+        IConsentToken.Consent memory consent,
+        string memory termsCid,
+        bytes32 termsDigest
+    ) private pure returns (string memory) {
+        return
+            string.concat(
+                _trait("Pool", uint256(consent.poolId).toString()),
+                ",",
+                _trait("Purposes", purposeNames(consent.purposes)),
+                ",",
+                _trait("Terms", string.concat("ipfs://", Strings.escapeJSON(termsCid))),
+                ",",
+                _trait("Terms digest", uint256(termsDigest).toHexString(32)),
+                ",",
+                _trait("Data commitment", uint256(consent.dataCommitment).toHexString(32)),
+                ",",
+                _dateTrait("Granted", consent.grantedAt),
+                ",",
+                consent.expiresAt == 0 ? _trait("Expires", "never") : _dateTrait("Expires", consent.expiresAt)
+            );
     }
 
     function _trait(string memory name, string memory value) private pure returns (string memory) {
@@ -77,6 +82,13 @@ library ConsentReceipt {
     }
 
     function _dateTrait(string memory name, uint40 timestamp) private pure returns (string memory) {
-        return string.concat('{"trait_type":"', name, '","display_type":"date","value":', uint256(timestamp).toString(), "}");
+        return
+            string.concat(
+                '{"trait_type":"',
+                name,
+                '","display_type":"date","value":',
+                uint256(timestamp).toString(),
+                "}"
+            );
     }
 }

@@ -11,11 +11,11 @@ library RevenueSplit {
     /// @notice Splits a sale: the platform fee first, then the net between contributors and curator.
     /// @dev Rounds down the fee and the contributors' share; the curator takes the rounding, so the
     /// three parts always add up to `amount`.
-    function split(uint256 amount, uint16 platformFeeBps, uint16 contributorShareBps)
-        internal
-        pure
-        returns (uint256 platform, uint256 curator, uint256 contributors)
-    {
+    function split(
+        uint256 amount,
+        uint16 platformFeeBps,
+        uint16 contributorShareBps
+    ) internal pure returns (uint256 platform, uint256 curator, uint256 contributors) {
         platform = (amount * platformFeeBps) / BPS;
         uint256 net = amount - platform;
         contributors = (net * contributorShareBps) / BPS;
@@ -25,11 +25,11 @@ library RevenueSplit {
     /// @notice Spreads `amount` plus the pool's carried remainder evenly over `count` contributions.
     /// @dev The remainder is smaller than `count`, so it always fits the 32-bit carry and is paid
     /// out with a later sale instead of being lost.
-    function distribute(uint256 amount, uint32 carry, uint32 count)
-        internal
-        pure
-        returns (uint256 perContribution, uint32 newCarry)
-    {
+    function distribute(
+        uint256 amount,
+        uint32 carry,
+        uint32 count
+    ) internal pure returns (uint256 perContribution, uint32 newCarry) {
         uint256 total = amount + carry;
         perContribution = total / count;
         newCarry = uint32(total - perContribution * count);

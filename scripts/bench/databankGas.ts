@@ -2,7 +2,7 @@
  * Gas of every Databank operation, measured from real receipts on Hardhat's simulated network
  * with N contributions really joined (relayed, gasless consents signed by N distinct wallets).
  */
-import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
+import { keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import type { Viem } from "./baselines.js";
 
@@ -133,10 +133,11 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
       value: PRICE,
     });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    const [created] = await databank.getEvents.PurchaseCreated(
-      {},
-      { blockHash: receipt.blockHash, strict: true },
-    );
+    const [created] = parseEventLogs({
+      abi: databank.abi,
+      logs: receipt.logs,
+      eventName: "PurchaseCreated",
+    });
     const { purchaseId, amount, deadline } = created.args;
     return {
       gas: Number(receipt.gasUsed),
