@@ -8,7 +8,6 @@ const CONTRACTS = {
   databankAbi: "artifacts/contracts/Databank.sol/Databank.json",
   consentReceiptRendererAbi:
     "artifacts/contracts/ConsentReceiptRenderer.sol/ConsentReceiptRenderer.json",
-  testStablecoinAbi: "artifacts/contracts/test-helpers/TestStablecoin.sol/TestStablecoin.json",
 } as const;
 
 const OUTPUT = "lib/contracts/abis.ts";
