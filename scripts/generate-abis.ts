@@ -2,7 +2,8 @@
  * The one place ABIs flow from the compiled contracts to TypeScript: writes lib/contracts/abis.ts
  * (typed `as const`, for viem and wagmi) from Hardhat's artifacts. Run by `npm run build`.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 
 const CONTRACTS = {
   databankAbi: "artifacts/contracts/Databank.sol/Databank.json",
@@ -23,5 +24,6 @@ for (const [name, artifactPath] of Object.entries(CONTRACTS)) {
   }
   source += `\nexport const ${name} = ${JSON.stringify(artifact.abi, null, 2)} as const;\n`;
 }
+await mkdir(dirname(OUTPUT), { recursive: true });
 await writeFile(OUTPUT, source);
 console.log(`generate-abis: wrote ${OUTPUT}`);
