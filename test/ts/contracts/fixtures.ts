@@ -182,7 +182,9 @@ export async function contributeRelayed(
 }
 
 export function findEvent(d: Deployment, logs: readonly unknown[], name: string): EventLog {
-  for (const log of logs as { topics: string[]; data: string }[]) {
+  const target = (d.databank.target as string).toLowerCase();
+  for (const log of logs as { address: string; topics: string[]; data: string }[]) {
+    if (log.address.toLowerCase() !== target) continue;
     const parsed = d.databank.interface.parseLog(log);
     if (parsed?.name === name) return parsed as unknown as EventLog;
   }
