@@ -502,4 +502,110 @@ describe("Databank flows", function () {
         .withArgs(1n, 0n, 2n);
     });
   });
+  describe("self-submitted contributions, expiry and bounties", function () {
+    it("accepts, rejects and withdraws pending submissions", async function () {
+      const d = await loadDeployment();
+      const poolId = await createPool(d);
+      const [alice, bob, carol] = d.contributors;
+      const custodian = d.databank.connect(d.custodian);
+
+      await expect(d.databank.connect(alice).submitContribution(poolId, "bafyAlice", 0))
+        .to.emit(d.databank, "ContributionSubmitted")
+        .withArgs(1n, poolId, alice.address, commitment("bafyAlice"), "bafyAlice", 0n);
+      expect(await d.databank.pendingContributor(1n)).to.equal(alice.address);
+      await expect(d.databank.connect(alice).submitContribution(poolId, "bafyAlice", 0))
+        .to.be.revertedWithCustomError(d.databank, "DuplicateCommitment")
+        .withArgs(poolId, commitment("bafyAlice"));
+      await expect(d.databank.connect(alice).acceptContribution(1n))
+        .to.be.revertedWithCustomError(d.databank, "NotCustodian")
+        .withArgs(poolId, alice.address);
+      await expect(custodian.acceptContribution(1n)).to.emit(d.databank, "ConsentGranted");
+      expect(await d.databank.ownerOf(1n)).to.equal(alice.address);
+      expect(await d.databank.pendingContributor(1n)).to.equal(ZERO);
+      expect((await d.databank.getPool(poolId)).activeCount).to.equal(1n);
+
+      await d.databank.connect(bob).submitContribution(poolId, "bafyBob", 0);
+      await expect(custodian.rejectContribution(2n, 1))
+        .to.emit(d.databank, "ContributionRejected")
+        .withArgs(2n, poolId, bob.address, 1n);
+      await expect(custodian.acceptContribution(2n))
+        .to.be.revertedWithCustomError(d.databank, "InvalidContributionState")
+        .withArgs(2n, 0n);
+      // The rejected data may be submitted again.
+      await expect(d.databank.connect(bob).submitContribution(poolId, "bafyBob", 0)).to.emit(
+        d.databank,
+        "ContributionSubmitted",
+      );
+
+      await d.databank.connect(carol).submitContribution(poolId, "bafyCarol", 0);
+      await expect(d.databank.connect(bob).revokeConsent(4n))
+        .to.be.revertedWithCustomError(d.databank, "NotContributor")
+        .withArgs(4n, bob.address);
+      await expect(d.databank.connect(carol).revokeConsent(4n))
+        .to.emit(d.databank, "ConsentRevoked")
+        .withArgs(4n, poolId, carol.address, false, 0n);
+      expect((await d.databank.consentOf(4n)).status).to.equal(0n);
+      expect((await d.databank.getPool(poolId)).activeCount).to.equal(1n);
+    });
+
+    it("retires an expired consent for anyone, crediting its holder", async function () {
+      const d = await loadDeployment();
+      const poolId = await createPool(d, { price: 1_000n, contributorShareBps: 10_000 });
+      const expiresAt = BigInt(await time.latest()) + 7_200n;
+      const id = await contributeRelayed(d, d.contributors[0], poolId, "bafyExpiring", expiresAt);
+      await fulfil(d, await purchase(d, d.buyers[0], poolId)); // 975 to the only record
+      await expect(d.databank.retireExpired(id))
+        .to.be.revertedWithCustomError(d.databank, "ConsentNotExpired")
+        .withArgs(id, expiresAt);
+      await time.increaseTo(expiresAt);
+      await expect(d.databank.connect(d.buyers[2]).retireExpired(id))
+        .to.emit(d.databank, "ConsentRevoked")
+        .withArgs(id, poolId, d.contributors[0].address, true, 975n);
+      expect(await d.databank.creditOf(d.contributors[0].address, ZERO)).to.equal(975n);
+    });
+
+    it("pays bounties from the budget and returns the rest to the curator", async function () {
+      const d = await loadDeployment();
+      const poolId = await createPool(d, { bountyPerContribution: 300n });
+      await expect(d.databank.connect(d.buyers[0]).fundBounty(poolId, 700n, { value: 700n }))
+        .to.emit(d.databank, "BountyFunded")
+        .withArgs(poolId, d.buyers[0].address, 700n);
+      await contributeRelayed(d, d.contributors[0], poolId, "bafyB0");
+      await contributeRelayed(d, d.contributors[1], poolId, "bafyB1");
+      expect(await d.databank.creditOf(d.contributors[0].address, ZERO)).to.equal(300n);
+      await expect(contributeRelayed(d, d.contributors[2], poolId, "bafyB2"))
+        .to.be.revertedWithCustomError(d.databank, "InsufficientBountyBudget")
+        .withArgs(poolId, 100n, 300n);
+      await expect(d.databank.connect(d.buyers[0]).withdrawBounty(poolId, 100n))
+        .to.be.revertedWithCustomError(d.databank, "NotCurator")
+        .withArgs(poolId, d.buyers[0].address);
+      await expect(d.databank.connect(d.curator).withdrawBounty(poolId, 101n))
+        .to.be.revertedWithCustomError(d.databank, "BountyBudgetTooSmall")
+        .withArgs(poolId, 100n, 101n);
+      await expect(d.databank.connect(d.curator).withdrawBounty(poolId, 100n))
+        .to.emit(d.databank, "BountyWithdrawn")
+        .withArgs(poolId, d.curator.address, 100n);
+      await expect(d.databank.connect(d.curator).claim(ZERO, [])).to.changeEtherBalances(ethers, [d.curator], [100n]);
+      await expect(d.databank.connect(d.contributors[1]).claim(ZERO, [])).to.changeEtherBalances(
+        ethers,
+        [d.contributors[1], d.databank],
+        [300n, -300n],
+      );
+    });
+
+    it("keeps consent tokens non-transferable", async function () {
+      const d = await loadDeployment();
+      const { ids } = await poolWith(d, 1);
+      const [alice, bob] = d.contributors;
+      await expect(d.databank.connect(alice).transferFrom(alice.address, bob.address, ids[0])).to.be.revertedWithCustomError(
+        d.databank,
+        "ConsentNonTransferable",
+      );
+      await expect(d.databank.connect(alice).approve(bob.address, ids[0])).to.be.revertedWithCustomError(
+        d.databank,
+        "ConsentNonTransferable",
+      );
+      expect(await d.databank.supportsInterface("0xb45a3c0e")).to.equal(true); // ERC-5192
+    });
+  });
 });
