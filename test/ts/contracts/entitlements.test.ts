@@ -20,7 +20,10 @@ const BOUNTY = 1_000n;
 const SALES = 20;
 
 /** Actions taken before sale `i`: joins (contributor index) and revocations / claims (contributor index). */
-const SCHEDULE: Record<number, { join?: number[]; revoke?: number[]; claim?: number[]; price?: bigint }> = {
+const SCHEDULE: Record<
+  number,
+  { join?: number[]; revoke?: number[]; claim?: number[]; price?: bigint }
+> = {
   0: { join: [0, 1, 2, 3, 4] },
   2: { join: [5, 6] },
   4: { revoke: [1] },
@@ -64,7 +67,10 @@ describe("entitlements against the reference model", function () {
       const receipt = await (await databank.connect(signer).claim(ZERO, ids)).wait();
       const withdrawn = findEvent(d, receipt!.logs, "Withdrawn");
       expect(withdrawn.args.amount, `claim of ${signer.address}`).to.equal(expected);
-      claimed.set(signer.address, (claimed.get(signer.address) ?? 0n) + (withdrawn.args.amount as bigint));
+      claimed.set(
+        signer.address,
+        (claimed.get(signer.address) ?? 0n) + (withdrawn.args.amount as bigint),
+      );
     };
     const current = new Map<number, bigint>(); // contributor index → its active contribution id
     let joins = 0;
@@ -72,7 +78,12 @@ describe("entitlements against the reference model", function () {
     for (let i = 0; i < SALES; i++) {
       const step = SCHEDULE[i] ?? {};
       for (const k of step.join ?? []) {
-        const id = await contributeRelayed(d, contributors[k], poolId, `bafyRecord-${k}-${joins++}`);
+        const id = await contributeRelayed(
+          d,
+          contributors[k],
+          poolId,
+          `bafyRecord-${k}-${joins++}`,
+        );
         model.join(id, poolId, contributors[k].address);
         current.set(k, id);
       }
@@ -94,14 +105,27 @@ describe("entitlements against the reference model", function () {
       const receipt = await (await fulfilTx(d, sale)).wait();
       const { args } = findEvent(d, receipt!.logs, "PurchaseFulfilled");
       expect(
-        [args.platformAmount, args.curatorAmount, args.contributorsAmount, args.perContribution, args.carry],
+        [
+          args.platformAmount,
+          args.curatorAmount,
+          args.contributorsAmount,
+          args.perContribution,
+          args.carry,
+        ],
         `split of sale ${i}`,
-      ).to.deep.equal([expected.platform, expected.curator, expected.contributors, expected.perContribution, expected.carry]);
+      ).to.deep.equal([
+        expected.platform,
+        expected.curator,
+        expected.contributors,
+        expected.perContribution,
+        expected.carry,
+      ]);
 
       for (const c of model.contributions.values()) {
-        expect(await databank.pendingEarnings(c.id), `pending of #${c.id} after sale ${i}`).to.equal(
-          c.active ? c.pending : 0n,
-        );
+        expect(
+          await databank.pendingEarnings(c.id),
+          `pending of #${c.id} after sale ${i}`,
+        ).to.equal(c.active ? c.pending : 0n);
         expect(await databank.creditOf(c.holder, ZERO)).to.equal(model.creditOf(c.holder));
       }
       expect(await ethers.provider.getBalance(databank.target)).to.equal(model.held());
@@ -112,7 +136,9 @@ describe("entitlements against the reference model", function () {
     await claimAll(treasury);
 
     for (const signer of contributors) {
-      expect(claimed.get(signer.address), `contributor ${signer.address}`).to.equal(model.entitlementOf(signer.address));
+      expect(claimed.get(signer.address), `contributor ${signer.address}`).to.equal(
+        model.entitlementOf(signer.address),
+      );
       expect(claimed.get(signer.address)! > 0n).to.equal(true);
     }
     expect(claimed.get(curator.address)).to.equal(model.entitlementOf(curator.address));
@@ -121,7 +147,9 @@ describe("entitlements against the reference model", function () {
     // Only the carry of the last sale and the unused bounty budget stay behind.
     const pool = model.pools.get(poolId)!;
     expect(pool.bountyBudget).to.equal(budget - BigInt(joins) * BOUNTY);
-    expect(await ethers.provider.getBalance(databank.target)).to.equal(pool.carry + pool.bountyBudget);
+    expect(await ethers.provider.getBalance(databank.target)).to.equal(
+      pool.carry + pool.bountyBudget,
+    );
     expect(model.paidIn).to.equal(model.totalPaidOut() + pool.carry + pool.bountyBudget);
     // A contributor that joined once and stayed saw every sale after it joined: entitlement is the bounty plus its shares.
     expect(model.entitlementOf(contributors[4].address) > BOUNTY).to.equal(true);

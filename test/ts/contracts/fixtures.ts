@@ -2,7 +2,11 @@ import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { EventLog, Signature, TransactionResponse } from "ethers";
 
-import type { Databank, TestStablecoin, FeeOnTransferToken } from "../../../types/ethers-contracts/index.js";
+import type {
+  Databank,
+  TestStablecoin,
+  FeeOnTransferToken,
+} from "../../../types/ethers-contracts/index.js";
 
 /** One network for every test file that imports this module; loadFixture snapshots it. */
 export const connection = await network.create();
@@ -84,13 +88,27 @@ export async function deployFixture() {
     await renderer.getAddress(),
   ])) as unknown as Databank;
   const stablecoin = (await ethers.deployContract("TestStablecoin")) as unknown as TestStablecoin;
-  const feeToken = (await ethers.deployContract("FeeOnTransferToken")) as unknown as FeeOnTransferToken;
+  const feeToken = (await ethers.deployContract(
+    "FeeOnTransferToken",
+  )) as unknown as FeeOnTransferToken;
   for (const buyer of buyers) {
     await stablecoin.mint(buyer.address, 1_000_000n * 10n ** 6n);
     await feeToken.mint(buyer.address, 1_000_000n * 10n ** 18n);
   }
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  return { databank, renderer, stablecoin, feeToken, owner, treasury, curator, custodian, buyers, contributors, chainId };
+  return {
+    databank,
+    renderer,
+    stablecoin,
+    feeToken,
+    owner,
+    treasury,
+    curator,
+    custodian,
+    buyers,
+    contributors,
+    chainId,
+  };
 }
 
 export type Deployment = Awaited<ReturnType<typeof deployFixture>>;
@@ -163,7 +181,13 @@ export async function consentRequest(
   dataCid: string,
   expiresAt: bigint = 0n,
 ): Promise<ConsentRequest> {
-  return { contributor: contributor.address, poolId, dataCid, expiresAt, deadline: (await now()) + 3_600n };
+  return {
+    contributor: contributor.address,
+    poolId,
+    dataCid,
+    expiresAt,
+    deadline: (await now()) + 3_600n,
+  };
 }
 
 /** The contributor signs a consent and the custodian relays it; returns the new contribution id. */
@@ -176,7 +200,9 @@ export async function contributeRelayed(
 ): Promise<bigint> {
   const request = await consentRequest(contributor, poolId, dataCid, expiresAt);
   const signature = await signConsent(d, contributor, request);
-  const receipt = await (await d.databank.connect(d.custodian).contributeWithSignature(request, signature)).wait();
+  const receipt = await (
+    await d.databank.connect(d.custodian).contributeWithSignature(request, signature)
+  ).wait();
   const granted = findEvent(d, receipt!.logs, "ConsentGranted");
   return granted.args.contributionId as bigint;
 }
@@ -203,31 +229,51 @@ export function purchaseFromEvent(d: Deployment, logs: readonly unknown[]): Purc
 }
 
 /** Pays the pool's current price (approving the ERC-20 first when the pool takes one). */
-export async function purchaseTx(d: Deployment, buyer: HardhatEthersSigner, poolId: bigint): Promise<TransactionResponse> {
+export async function purchaseTx(
+  d: Deployment,
+  buyer: HardhatEthersSigner,
+  poolId: bigint,
+): Promise<TransactionResponse> {
   const pool = await d.databank.getPool(poolId);
   if (pool.paymentToken === ZERO) {
     return d.databank.connect(buyer).purchase(poolId, pool.price, BUYER_KEY, { value: pool.price });
   }
-  const token = await ethers.getContractAt("IERC20", pool.paymentToken);
-  await (await token.connect(buyer).approve(await d.databank.getAddress(), pool.price)).wait();
+  const token = new ethers.Contract(
+    pool.paymentToken,
+    ["function approve(address,uint256) returns (bool)"],
+    buyer,
+  );
+  await (await token.getFunction("approve")(await d.databank.getAddress(), pool.price)).wait();
   return d.databank.connect(buyer).purchase(poolId, pool.price, BUYER_KEY);
 }
 
 /** Buys one delivery of a pool and returns the purchase from its PurchaseCreated event. */
-export async function purchase(d: Deployment, buyer: HardhatEthersSigner, poolId: bigint): Promise<Purchase> {
+export async function purchase(
+  d: Deployment,
+  buyer: HardhatEthersSigner,
+  poolId: bigint,
+): Promise<Purchase> {
   const receipt = await (await purchaseTx(d, buyer, poolId)).wait();
   return purchaseFromEvent(d, receipt!.logs);
 }
 
 /** The custodian delivers every active record of the purchase's pool. */
-export async function fulfilTx(d: Deployment, sale: Purchase, deliveryCid = "bafyDelivery"): Promise<TransactionResponse> {
+export async function fulfilTx(
+  d: Deployment,
+  sale: Purchase,
+  deliveryCid = "bafyDelivery",
+): Promise<TransactionResponse> {
   const pool = await d.databank.getPool(sale.poolId);
   return d.databank
     .connect(d.custodian)
     .fulfill(sale, deliveryCid, ethers.id(`records of ${sale.id}`), pool.activeCount);
 }
 
-export async function fulfil(d: Deployment, sale: Purchase, deliveryCid = "bafyDelivery"): Promise<void> {
+export async function fulfil(
+  d: Deployment,
+  sale: Purchase,
+  deliveryCid = "bafyDelivery",
+): Promise<void> {
   await (await fulfilTx(d, sale, deliveryCid)).wait();
 }
 

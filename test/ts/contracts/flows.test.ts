@@ -31,10 +31,15 @@ enum Status {
 }
 
 /** Opens a pool and lets the first `count` contributors join it. */
-async function poolWith(d: Deployment, count: number, overrides = {}): Promise<{ poolId: bigint; ids: bigint[] }> {
+async function poolWith(
+  d: Deployment,
+  count: number,
+  overrides = {},
+): Promise<{ poolId: bigint; ids: bigint[] }> {
   const poolId = await createPool(d, overrides);
   const ids: bigint[] = [];
-  for (let i = 0; i < count; i++) ids.push(await contributeRelayed(d, d.contributors[i], poolId, `bafyData-${poolId}-${i}`));
+  for (let i = 0; i < count; i++)
+    ids.push(await contributeRelayed(d, d.contributors[i], poolId, `bafyData-${poolId}-${i}`));
   return { poolId, ids };
 }
 
@@ -57,14 +62,33 @@ describe("Databank flows", function () {
         .withArgs(1n, poolId, buyer.address, ZERO, price, BigInt(next + 86_400), BUYER_KEY);
       await expect(buy).to.changeEtherBalances(ethers, [buyer, databank], [-price, price]);
       const sale = purchaseFromEvent(d, (await (await buy).wait())!.logs);
-      expect(sale).to.deep.equal({ id: 1n, poolId, buyer: buyer.address, amount: price, deadline: BigInt(next + 86_400) });
+      expect(sale).to.deep.equal({
+        id: 1n,
+        poolId,
+        buyer: buyer.address,
+        amount: price,
+        deadline: BigInt(next + 86_400),
+      });
       expect(await d.databank.purchaseStatus(1n)).to.equal(Status.Pending);
 
       const root = ethers.id("records of 1");
       const delivery = fulfilTx(d, sale);
       await expect(delivery)
         .to.emit(d.databank, "PurchaseFulfilled")
-        .withArgs(1n, poolId, buyer.address, ZERO, 25n, 294n, 685n, 228n, 1n, 3n, root, "bafyDelivery");
+        .withArgs(
+          1n,
+          poolId,
+          buyer.address,
+          ZERO,
+          25n,
+          294n,
+          685n,
+          228n,
+          1n,
+          3n,
+          root,
+          "bafyDelivery",
+        );
       await expect(delivery).to.changeEtherBalances(ethers, [databank, buyer], [0n, 0n]);
       expect(await d.databank.purchaseStatus(1n)).to.equal(Status.Fulfilled);
       for (const id of ids) expect(await d.databank.pendingEarnings(id)).to.equal(228n);
@@ -76,8 +100,14 @@ describe("Databank flows", function () {
       await expect(claim)
         .to.emit(d.databank, "ContributionSettled")
         .withArgs(ids[0], poolId, d.contributors[0].address, 228n);
-      await expect(claim).to.emit(d.databank, "Withdrawn").withArgs(d.contributors[0].address, ZERO, 228n);
-      await expect(claim).to.changeEtherBalances(ethers, [d.contributors[0], databank], [228n, -228n]);
+      await expect(claim)
+        .to.emit(d.databank, "Withdrawn")
+        .withArgs(d.contributors[0].address, ZERO, 228n);
+      await expect(claim).to.changeEtherBalances(
+        ethers,
+        [d.contributors[0], databank],
+        [228n, -228n],
+      );
       expect(await d.databank.pendingEarnings(ids[0])).to.equal(0n);
 
       await expect(d.databank.connect(d.curator).claim(ZERO, [])).to.changeEtherBalances(
@@ -98,7 +128,20 @@ describe("Databank flows", function () {
       const second = await purchase(d, d.buyers[1], poolId);
       await expect(fulfilTx(d, second))
         .to.emit(d.databank, "PurchaseFulfilled")
-        .withArgs(2n, poolId, d.buyers[1].address, ZERO, 25n, 294n, 685n, 228n, 2n, 3n, anyValue, "bafyDelivery");
+        .withArgs(
+          2n,
+          poolId,
+          d.buyers[1].address,
+          ZERO,
+          25n,
+          294n,
+          685n,
+          228n,
+          2n,
+          3n,
+          anyValue,
+          "bafyDelivery",
+        );
       expect(await d.databank.pendingEarnings(ids[0])).to.equal(228n);
       expect(await d.databank.pendingEarnings(ids[1])).to.equal(456n);
       // Held: 2 × 1004 − paid 228 + 294 + 25 = 1461 = 228 + 456 + 456 (earnings) + 294 + 25 (credits) + 2 (carry).
@@ -115,10 +158,9 @@ describe("Databank flows", function () {
       await expect(buyer.purchase(poolId, price - 1n, BUYER_KEY, { value: price }))
         .to.be.revertedWithCustomError(d.databank, "PriceAboveMax")
         .withArgs(price, price - 1n);
-      await expect(buyer.purchase(poolId, price, ethers.ZeroHash, { value: price })).to.be.revertedWithCustomError(
-        d.databank,
-        "MissingBuyerKey",
-      );
+      await expect(
+        buyer.purchase(poolId, price, ethers.ZeroHash, { value: price }),
+      ).to.be.revertedWithCustomError(d.databank, "MissingBuyerKey");
     });
   });
 
@@ -134,18 +176,39 @@ describe("Databank flows", function () {
       await d.stablecoin.connect(buyer).approve(await d.databank.getAddress(), price);
 
       const buy = d.databank.connect(buyer).purchase(poolId, price, BUYER_KEY);
-      await expect(buy).to.changeTokenBalances(ethers, d.stablecoin, [buyer, d.databank], [-price, price]);
+      await expect(buy).to.changeTokenBalances(
+        ethers,
+        d.stablecoin,
+        [buyer, d.databank],
+        [-price, price],
+      );
       const sale = purchaseFromEvent(d, (await (await buy).wait())!.logs);
       expect(sale.amount).to.equal(price);
 
-      await expect(d.databank.connect(buyer).purchase(poolId, price, BUYER_KEY, { value: 1n }))
-        .to.be.revertedWithCustomError(d.databank, "UnexpectedNativePayment");
+      await expect(
+        d.databank.connect(buyer).purchase(poolId, price, BUYER_KEY, { value: 1n }),
+      ).to.be.revertedWithCustomError(d.databank, "UnexpectedNativePayment");
 
       await expect(fulfilTx(d, sale))
         .to.emit(d.databank, "PurchaseFulfilled")
-        .withArgs(sale.id, poolId, buyer.address, token, 625_000n, 7_312_503n, 17_062_504n, 5_687_501n, 1n, 3n, anyValue, anyValue);
+        .withArgs(
+          sale.id,
+          poolId,
+          buyer.address,
+          token,
+          625_000n,
+          7_312_503n,
+          17_062_504n,
+          5_687_501n,
+          1n,
+          3n,
+          anyValue,
+          anyValue,
+        );
 
-      await expect(d.databank.connect(d.contributors[2]).claim(token, [ids[2]])).to.changeTokenBalances(
+      await expect(
+        d.databank.connect(d.contributors[2]).claim(token, [ids[2]]),
+      ).to.changeTokenBalances(
         ethers,
         d.stablecoin,
         [d.contributors[2], d.databank],
@@ -168,7 +231,9 @@ describe("Databank flows", function () {
         .to.be.revertedWithCustomError(d.databank, "TokenMismatch")
         .withArgs(ids[0], token, ZERO);
       // 2 × 5687501 unclaimed earnings + carry 1.
-      expect(await d.stablecoin.balanceOf(await d.databank.getAddress())).to.equal(2n * 5_687_501n + 1n);
+      expect(await d.stablecoin.balanceOf(await d.databank.getAddress())).to.equal(
+        2n * 5_687_501n + 1n,
+      );
     });
 
     it("takes payment with an EIP-2612 permit in the same call", async function () {
@@ -197,15 +262,40 @@ describe("Databank flows", function () {
       expect(await d.stablecoin.allowance(buyer.address, spender)).to.equal(0n);
       const buy = d.databank
         .connect(buyer)
-        .purchaseWithPermit(poolId, price, BUYER_KEY, deadline, signature.v, signature.r, signature.s);
-      await expect(buy).to.emit(d.databank, "PurchaseCreated").withArgs(1n, poolId, buyer.address, token, price, anyValue, BUYER_KEY);
-      await expect(buy).to.changeTokenBalances(ethers, d.stablecoin, [buyer, d.databank], [-price, price]);
+        .purchaseWithPermit(
+          poolId,
+          price,
+          BUYER_KEY,
+          deadline,
+          signature.v,
+          signature.r,
+          signature.s,
+        );
+      await expect(buy)
+        .to.emit(d.databank, "PurchaseCreated")
+        .withArgs(1n, poolId, buyer.address, token, price, anyValue, BUYER_KEY);
+      await expect(buy).to.changeTokenBalances(
+        ethers,
+        d.stablecoin,
+        [buyer, d.databank],
+        [-price, price],
+      );
       expect(await d.stablecoin.nonces(buyer.address)).to.equal(nonce + 1n);
       expect(await d.stablecoin.allowance(buyer.address, spender)).to.equal(0n);
 
       // Replaying the spent permit leaves no allowance, so the transfer fails.
       await expect(
-        d.databank.connect(buyer).purchaseWithPermit(poolId, price, BUYER_KEY, deadline, signature.v, signature.r, signature.s),
+        d.databank
+          .connect(buyer)
+          .purchaseWithPermit(
+            poolId,
+            price,
+            BUYER_KEY,
+            deadline,
+            signature.v,
+            signature.r,
+            signature.s,
+          ),
       ).to.be.revertedWithCustomError(d.stablecoin, "ERC20InsufficientAllowance");
     });
 
@@ -213,7 +303,9 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const { poolId } = await poolWith(d, 1);
       await expect(
-        d.databank.connect(d.buyers[0]).purchaseWithPermit(poolId, 1n, BUYER_KEY, 0n, 27, ethers.ZeroHash, ethers.ZeroHash),
+        d.databank
+          .connect(d.buyers[0])
+          .purchaseWithPermit(poolId, 1n, BUYER_KEY, 0n, 27, ethers.ZeroHash, ethers.ZeroHash),
       )
         .to.be.revertedWithCustomError(d.databank, "InvalidPaymentToken")
         .withArgs(ZERO);
@@ -240,7 +332,17 @@ describe("Databank flows", function () {
       const pool = await d.databank.getPool(poolId);
       await expect(d.databank.connect(d.custodian).contributeWithSignature(request, signature))
         .to.emit(d.databank, "ConsentGranted")
-        .withArgs(1n, poolId, contributor.address, commitment("bafyData"), pool.termsDigest, pool.purposes, 0n, 0n, 0n);
+        .withArgs(
+          1n,
+          poolId,
+          contributor.address,
+          commitment("bafyData"),
+          pool.termsDigest,
+          pool.purposes,
+          0n,
+          0n,
+          0n,
+        );
       expect(await d.databank.ownerOf(1n)).to.equal(contributor.address);
       expect(await d.databank.locked(1n)).to.equal(true);
       expect(await d.databank.nonces(contributor.address)).to.equal(1n);
@@ -320,8 +422,14 @@ describe("Databank flows", function () {
 
       // Anyone may trigger the refund; the buyer is paid.
       const refund = d.databank.connect(d.buyers[3]).refund(sale);
-      await expect(refund).to.emit(d.databank, "PurchaseRefunded").withArgs(sale.id, poolId, buyer.address, 5_000n);
-      await expect(refund).to.changeEtherBalances(ethers, [buyer, databank, d.buyers[3]], [5_000n, -5_000n, 0n]);
+      await expect(refund)
+        .to.emit(d.databank, "PurchaseRefunded")
+        .withArgs(sale.id, poolId, buyer.address, 5_000n);
+      await expect(refund).to.changeEtherBalances(
+        ethers,
+        [buyer, databank, d.buyers[3]],
+        [5_000n, -5_000n, 0n],
+      );
       expect(await d.databank.purchaseStatus(sale.id)).to.equal(Status.Refunded);
 
       await expect(d.databank.refund(sale))
@@ -331,8 +439,9 @@ describe("Databank flows", function () {
         .to.be.revertedWithCustomError(d.databank, "PurchaseSettled")
         .withArgs(sale.id, Status.Refunded);
       // A tampered purchase (inflated amount) is unknown.
-      await expect(d.databank.refund({ ...sale, id: sale.id, amount: sale.amount + 1n }))
-        .to.be.revertedWithCustomError(d.databank, "PurchaseSettled");
+      await expect(
+        d.databank.refund({ ...sale, id: sale.id, amount: sale.amount + 1n }),
+      ).to.be.revertedWithCustomError(d.databank, "PurchaseSettled");
       expect(await ethers.provider.getBalance(databank)).to.equal(0n);
     });
 
@@ -363,7 +472,10 @@ describe("Databank flows", function () {
         .withArgs(ids[0], poolId, d.contributors[0].address, false, 228n);
       expect(await d.databank.creditOf(d.contributors[0].address, ZERO)).to.equal(228n);
       expect(await d.databank.pendingEarnings(ids[0])).to.equal(0n);
-      await expect(d.databank.ownerOf(ids[0])).to.be.revertedWithCustomError(d.databank, "ERC721NonexistentToken");
+      await expect(d.databank.ownerOf(ids[0])).to.be.revertedWithCustomError(
+        d.databank,
+        "ERC721NonexistentToken",
+      );
 
       await expect(
         d.databank.connect(d.custodian).fulfill(sale, "bafyDelivery", ethers.ZeroHash, 3),
@@ -373,7 +485,20 @@ describe("Databank flows", function () {
       // (685 + carry 1) / 2 = 343, carry 0.
       await expect(fulfilTx(d, sale))
         .to.emit(d.databank, "PurchaseFulfilled")
-        .withArgs(sale.id, poolId, d.buyers[1].address, ZERO, 25n, 294n, 685n, 343n, 0n, 2n, anyValue, anyValue);
+        .withArgs(
+          sale.id,
+          poolId,
+          d.buyers[1].address,
+          ZERO,
+          25n,
+          294n,
+          685n,
+          343n,
+          0n,
+          2n,
+          anyValue,
+          anyValue,
+        );
       expect(await d.databank.pendingEarnings(ids[1])).to.equal(228n + 343n);
       expect(await d.databank.creditOf(d.contributors[0].address, ZERO)).to.equal(228n);
       await expect(d.databank.connect(d.contributors[0]).claim(ZERO, [])).to.changeEtherBalances(
@@ -414,7 +539,11 @@ describe("Databank flows", function () {
         .to.be.revertedWithCustomError(d.databank, "BelowThreshold")
         .withArgs(poolId, 2n, 3n);
       await contributeRelayed(d, d.contributors[2], poolId, "bafyThird");
-      await expect(purchaseTx(d, d.buyers[0], poolId)).to.changeEtherBalances(ethers, [d.buyers[0]], [-3_000n]);
+      await expect(purchaseTx(d, d.buyers[0], poolId)).to.changeEtherBalances(
+        ethers,
+        [d.buyers[0]],
+        [-3_000n],
+      );
     });
 
     it("refuses contributions beyond the cap", async function () {
@@ -439,7 +568,10 @@ describe("Databank flows", function () {
       expect(receipt.description).to.contain(`pool #${poolId}`);
       expect(receipt.description).to.contain(`ipfs://${termsCid}`);
       const traits = Object.fromEntries(
-        (receipt.attributes as { trait_type: string; value: unknown }[]).map((a) => [a.trait_type, a.value]),
+        (receipt.attributes as { trait_type: string; value: unknown }[]).map((a) => [
+          a.trait_type,
+          a.value,
+        ]),
       );
       const consent = await d.databank.consentOf(ids[0]);
       expect(traits).to.deep.equal({
@@ -585,7 +717,11 @@ describe("Databank flows", function () {
       await expect(d.databank.connect(d.curator).withdrawBounty(poolId, 100n))
         .to.emit(d.databank, "BountyWithdrawn")
         .withArgs(poolId, d.curator.address, 100n);
-      await expect(d.databank.connect(d.curator).claim(ZERO, [])).to.changeEtherBalances(ethers, [d.curator], [100n]);
+      await expect(d.databank.connect(d.curator).claim(ZERO, [])).to.changeEtherBalances(
+        ethers,
+        [d.curator],
+        [100n],
+      );
       await expect(d.databank.connect(d.contributors[1]).claim(ZERO, [])).to.changeEtherBalances(
         ethers,
         [d.contributors[1], d.databank],
@@ -597,14 +733,12 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const { ids } = await poolWith(d, 1);
       const [alice, bob] = d.contributors;
-      await expect(d.databank.connect(alice).transferFrom(alice.address, bob.address, ids[0])).to.be.revertedWithCustomError(
-        d.databank,
-        "ConsentNonTransferable",
-      );
-      await expect(d.databank.connect(alice).approve(bob.address, ids[0])).to.be.revertedWithCustomError(
-        d.databank,
-        "ConsentNonTransferable",
-      );
+      await expect(
+        d.databank.connect(alice).transferFrom(alice.address, bob.address, ids[0]),
+      ).to.be.revertedWithCustomError(d.databank, "ConsentNonTransferable");
+      await expect(
+        d.databank.connect(alice).approve(bob.address, ids[0]),
+      ).to.be.revertedWithCustomError(d.databank, "ConsentNonTransferable");
       expect(await d.databank.supportsInterface("0xb45a3c0e")).to.equal(true); // ERC-5192
     });
   });

@@ -43,21 +43,49 @@ const createArb = fc.record({
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { arbitrary: createArb, weight: 1 },
   {
-    arbitrary: fc.record({ kind: fc.constant("contribute" as const), pool: fc.nat(), who: fc.integer({ min: 0, max: 11 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("contribute" as const),
+      pool: fc.nat(),
+      who: fc.integer({ min: 0, max: 11 }),
+    }),
     weight: 5,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant("purchase" as const), pool: fc.nat(), buyer: fc.integer({ min: 0, max: 3 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("purchase" as const),
+      pool: fc.nat(),
+      buyer: fc.integer({ min: 0, max: 3 }),
+    }),
     weight: 4,
   },
   // Fulfil and refund count back from the latest purchase, which is most often still pending.
-  { arbitrary: fc.record({ kind: fc.constant("fulfil" as const), purchase: fc.nat({ max: 3 }) }), weight: 6 },
-  { arbitrary: fc.record({ kind: fc.constant("refund" as const), purchase: fc.nat({ max: 3 }), late: fc.boolean() }), weight: 1 },
   {
-    arbitrary: fc.record({ kind: fc.constant("revoke" as const), contribution: fc.nat(), byStranger: fc.boolean() }),
+    arbitrary: fc.record({ kind: fc.constant("fulfil" as const), purchase: fc.nat({ max: 3 }) }),
+    weight: 6,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("refund" as const),
+      purchase: fc.nat({ max: 3 }),
+      late: fc.boolean(),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("revoke" as const),
+      contribution: fc.nat(),
+      byStranger: fc.boolean(),
+    }),
     weight: 2,
   },
-  { arbitrary: fc.record({ kind: fc.constant("claim" as const), who: fc.integer({ min: 0, max: 14 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("claim" as const),
+      who: fc.integer({ min: 0, max: 14 }),
+    }),
+    weight: 3,
+  },
 );
 
 /** Sends a transaction; true when it was mined, false when it reverted. */
@@ -86,7 +114,8 @@ async function run(actions: Action[]): Promise<void> {
   const contributions: bigint[] = [];
   const purchases: Purchase[] = [];
   const received = new Map<string, bigint>(); // what the contract actually paid each account
-  const receive = (account: string, amount: bigint) => received.set(account, (received.get(account) ?? 0n) + amount);
+  const receive = (account: string, amount: bigint) =>
+    received.set(account, (received.get(account) ?? 0n) + amount);
   let cids = 0;
   const nextTimestamp = async () => BigInt(await time.latest()) + 1n;
 
@@ -168,9 +197,19 @@ async function run(actions: Action[]): Promise<void> {
         if (ok) {
           const split = model.fulfil(sale.id);
           const { args } = findEvent(d, logs, "PurchaseFulfilled");
-          expect([args.platformAmount, args.curatorAmount, args.contributorsAmount, args.perContribution, args.carry]).to.deep.equal(
-            [split.platform, split.curator, split.contributors, split.perContribution, split.carry],
-          );
+          expect([
+            args.platformAmount,
+            args.curatorAmount,
+            args.contributorsAmount,
+            args.perContribution,
+            args.carry,
+          ]).to.deep.equal([
+            split.platform,
+            split.curator,
+            split.contributors,
+            split.perContribution,
+            split.carry,
+          ]);
         }
         return;
       }
@@ -199,7 +238,9 @@ async function run(actions: Action[]): Promise<void> {
         const c = model.contributions.get(id)!;
         const signer = action.byStranger ? d.buyers[0] : await ethers.getSigner(c.holder);
         const expected = c.active && !action.byStranger;
-        const ok = await succeeds(async () => (await databank.connect(signer).revokeConsent(id)).wait());
+        const ok = await succeeds(async () =>
+          (await databank.connect(signer).revokeConsent(id)).wait(),
+        );
         expect(ok, `revoke #${id}`).to.equal(expected);
         count(`${action.kind}:${ok}`);
         if (ok) model.revoke(id);
@@ -250,11 +291,10 @@ async function run(actions: Action[]): Promise<void> {
     for (const poolId of pools) {
       const pool = await databank.getPool(poolId);
       const m = model.pools.get(poolId)!;
-      expect([pool.carry, pool.bountyBudget, pool.activeCount], `${label}: pool ${poolId}`).to.deep.equal([
-        m.carry,
-        m.bountyBudget,
-        BigInt(m.active.size),
-      ]);
+      expect(
+        [pool.carry, pool.bountyBudget, pool.activeCount],
+        `${label}: pool ${poolId}`,
+      ).to.deep.equal([m.carry, m.bountyBudget, BigInt(m.active.size)]);
       carries += pool.carry;
       budgets += pool.bountyBudget;
     }
@@ -263,7 +303,10 @@ async function run(actions: Action[]): Promise<void> {
     // Conservation: everything paid in is paid out or still held.
     let paidOut = 0n;
     for (const [account, amount] of received) {
-      expect(amount <= model.entitlementOf(account), `${label}: ${account} received ${amount}`).to.equal(true);
+      expect(
+        amount <= model.entitlementOf(account),
+        `${label}: ${account} received ${amount}`,
+      ).to.equal(true);
       expect(amount).to.equal(model.paidTo(account));
       paidOut += amount;
     }

@@ -15,13 +15,25 @@ export interface Split {
 }
 
 /** Splits one sale and spreads the contributors' share (plus the carry) over `activeCount`. */
-export function splitSale(amount: bigint, feeBps: bigint, shareBps: bigint, carry: bigint, activeCount: bigint): Split {
+export function splitSale(
+  amount: bigint,
+  feeBps: bigint,
+  shareBps: bigint,
+  carry: bigint,
+  activeCount: bigint,
+): Split {
   const platform = (amount * feeBps) / BPS;
   const net = amount - platform;
   const contributors = (net * shareBps) / BPS;
   const curator = net - contributors;
   const pot = contributors + carry;
-  return { platform, curator, contributors, perContribution: pot / activeCount, carry: pot % activeCount };
+  return {
+    platform,
+    curator,
+    contributors,
+    perContribution: pot / activeCount,
+    carry: pot % activeCount,
+  };
 }
 
 export interface ModelPool {
@@ -98,9 +110,23 @@ export class ReferenceModel {
   createPool(
     id: bigint,
     curator: string,
-    p: { shareBps: bigint; minContributors: bigint; bountyPerContribution: bigint; deliveryWindow: bigint; price: bigint },
+    p: {
+      shareBps: bigint;
+      minContributors: bigint;
+      bountyPerContribution: bigint;
+      deliveryWindow: bigint;
+      price: bigint;
+    },
   ): ModelPool {
-    const pool: ModelPool = { id, curator, feeBps: this.feeBps, bountyBudget: 0n, carry: 0n, active: new Set(), ...p };
+    const pool: ModelPool = {
+      id,
+      curator,
+      feeBps: this.feeBps,
+      bountyBudget: 0n,
+      carry: 0n,
+      active: new Set(),
+      ...p,
+    };
     this.pools.set(id, pool);
     return pool;
   }
@@ -157,7 +183,13 @@ export class ReferenceModel {
   fulfil(id: bigint): Split {
     const p = this.purchases.get(id)!;
     const pool = this.pools.get(p.poolId)!;
-    const split = splitSale(p.amount, pool.feeBps, pool.shareBps, pool.carry, BigInt(pool.active.size));
+    const split = splitSale(
+      p.amount,
+      pool.feeBps,
+      pool.shareBps,
+      pool.carry,
+      BigInt(pool.active.size),
+    );
     pool.carry = split.carry;
     this.credit(this.treasury, split.platform);
     this.credit(pool.curator, split.curator);
@@ -187,12 +219,17 @@ export class ReferenceModel {
 
   /** The active contributions `account` holds. */
   activeOf(account: string): bigint[] {
-    return [...this.contributions.values()].filter((c) => c.active && c.holder === account).map((c) => c.id);
+    return [...this.contributions.values()]
+      .filter((c) => c.active && c.holder === account)
+      .map((c) => c.id);
   }
 
   /** What a claim of `ids` by `account` pays: their pending earnings plus the account's credit. */
   claimable(account: string, ids: bigint[]): bigint {
-    return ids.reduce((sum, id) => sum + this.contributions.get(id)!.pending, this.creditOf(account));
+    return ids.reduce(
+      (sum, id) => sum + this.contributions.get(id)!.pending,
+      this.creditOf(account),
+    );
   }
 
   claim(account: string, ids: bigint[]): bigint {
