@@ -29,7 +29,10 @@ type Action =
   | { kind: "fulfil"; purchase: number }
   | { kind: "refund"; purchase: number; late: boolean }
   | { kind: "revoke"; contribution: number; byStranger: boolean }
-  | { kind: "claim"; who: number };
+  | { kind: "claim"; who: number }
+  | { kind: "setPrice"; pool: number; price: bigint }
+  | { kind: "pause"; pool: number; paused: boolean }
+  | { kind: "withdrawBounty"; pool: number; percent: number };
 
 const createArb = fc.record({
   kind: fc.constant("create" as const),
@@ -69,7 +72,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       purchase: fc.nat({ max: 3 }),
       late: fc.boolean(),
     }),
-    weight: 1,
+    weight: 3,
   },
   {
     arbitrary: fc.record({
@@ -85,6 +88,31 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       who: fc.integer({ min: 0, max: 14 }),
     }),
     weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("setPrice" as const),
+      pool: fc.nat(),
+      price: fc.bigInt({ min: 0n, max: 10n ** 18n }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("pause" as const),
+      pool: fc.nat(),
+      paused: fc.boolean(),
+    }),
+    weight: 1,
+  },
+  {
+    // Above 100% asks for more than the budget and must be refused.
+    arbitrary: fc.record({
+      kind: fc.constant("withdrawBounty" as const),
+      pool: fc.nat(),
+      percent: fc.integer({ min: 0, max: 120 }),
+    }),
+    weight: 1,
   },
 );
 
@@ -117,6 +145,12 @@ async function run(actions: Action[]): Promise<void> {
   const receive = (account: string, amount: bigint) =>
     received.set(account, (received.get(account) ?? 0n) + amount);
   let cids = 0;
+  /** Index 3 picks among every purchase (settled ones must be refused); 0-2 among the pending ones, latest first. */
+  const pickPurchase = (index: number): Purchase => {
+    const pending = purchases.filter((p) => model.purchases.get(p.id)!.status === "pending");
+    const list = index === 3 || pending.length === 0 ? purchases : pending;
+    return list[list.length - 1 - (index % list.length)];
+  };
   const nextTimestamp = async () => BigInt(await time.latest()) + 1n;
 
   const step = async (action: Action): Promise<void> => {
@@ -186,7 +220,7 @@ async function run(actions: Action[]): Promise<void> {
       }
       case "fulfil": {
         if (purchases.length === 0) return;
-        const sale = purchases[purchases.length - 1 - (action.purchase % purchases.length)];
+        const sale = pickPurchase(action.purchase);
         const expected = model.canFulfil(sale.id, await nextTimestamp());
         let logs: readonly unknown[] = [];
         const ok = await succeeds(async () => {
@@ -215,7 +249,7 @@ async function run(actions: Action[]): Promise<void> {
       }
       case "refund": {
         if (purchases.length === 0) return;
-        const sale = purchases[purchases.length - 1 - (action.purchase % purchases.length)];
+        const sale = pickPurchase(action.purchase);
         if (action.late) await time.increase(DELIVERY_WINDOW + 60n);
         const expected = model.canRefund(sale.id, await nextTimestamp());
         let logs: readonly unknown[] = [];
@@ -261,6 +295,44 @@ async function run(actions: Action[]): Promise<void> {
           expect(args.amount).to.equal(model.claim(signer.address, ids));
           receive(signer.address, args.amount as bigint);
         }
+        return;
+      }
+      case "setPrice": {
+        if (pools.length === 0) return;
+        const pool = model.pools.get(pools[action.pool % pools.length])!;
+        await (
+          await databank
+            .connect(await ethers.getSigner(pool.curator))
+            .setPrice(pool.id, action.price)
+        ).wait();
+        pool.price = action.price;
+        return;
+      }
+      case "pause": {
+        if (pools.length === 0) return;
+        const pool = model.pools.get(pools[action.pool % pools.length])!;
+        await (
+          await databank
+            .connect(await ethers.getSigner(pool.curator))
+            .setPaused(pool.id, action.paused)
+        ).wait();
+        pool.paused = action.paused;
+        return;
+      }
+      case "withdrawBounty": {
+        if (pools.length === 0) return;
+        const pool = model.pools.get(pools[action.pool % pools.length])!;
+        const amount =
+          (pool.bountyBudget * BigInt(action.percent)) / 100n + (action.percent > 100 ? 1n : 0n);
+        const curator = await ethers.getSigner(pool.curator);
+        const ok = await succeeds(async () =>
+          (await databank.connect(curator).withdrawBounty(pool.id, amount)).wait(),
+        );
+        expect(ok, `withdraw ${amount} of bounty budget ${pool.bountyBudget}`).to.equal(
+          amount <= pool.bountyBudget,
+        );
+        count(`${action.kind}:${ok}`);
+        if (ok) model.withdrawBounty(pool.id, amount);
         return;
       }
     }
@@ -329,7 +401,15 @@ describe("Databank properties (fast-check against the reference model)", functio
       ),
       { numRuns: 30 },
     );
-    for (const kind of ["contribute", "purchase", "fulfil", "refund", "revoke", "claim"]) {
+    for (const kind of [
+      "contribute",
+      "purchase",
+      "fulfil",
+      "refund",
+      "revoke",
+      "claim",
+      "withdrawBounty",
+    ]) {
       expect(stats.get(`${kind}:true`) ?? 0, `successful ${kind} actions`).to.be.greaterThan(0);
     }
     for (const kind of ["purchase", "fulfil", "refund", "revoke", "claim"]) {

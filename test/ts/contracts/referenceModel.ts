@@ -47,6 +47,7 @@ export interface ModelPool {
   deliveryWindow: bigint;
   price: bigint;
   carry: bigint;
+  paused: boolean;
   active: Set<bigint>;
 }
 
@@ -124,6 +125,7 @@ export class ReferenceModel {
       feeBps: this.feeBps,
       bountyBudget: 0n,
       carry: 0n,
+      paused: false,
       active: new Set(),
       ...p,
     };
@@ -134,6 +136,13 @@ export class ReferenceModel {
   fundBounty(poolId: bigint, amount: bigint): void {
     this.pools.get(poolId)!.bountyBudget += amount;
     this.paidIn += amount;
+  }
+
+  /** The curator takes unused bounty budget back as credit. */
+  withdrawBounty(poolId: bigint, amount: bigint): void {
+    const pool = this.pools.get(poolId)!;
+    pool.bountyBudget -= amount;
+    this.credit(pool.curator, amount);
   }
 
   canJoin(poolId: bigint): boolean {
@@ -162,7 +171,7 @@ export class ReferenceModel {
 
   canPurchase(poolId: bigint): boolean {
     const pool = this.pools.get(poolId);
-    return pool !== undefined && BigInt(pool.active.size) >= pool.minContributors;
+    return pool !== undefined && !pool.paused && BigInt(pool.active.size) >= pool.minContributors;
   }
 
   purchase(id: bigint, poolId: bigint, buyer: string, deadline: bigint): ModelPurchase {
