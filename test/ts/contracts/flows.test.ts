@@ -742,4 +742,109 @@ describe("Databank flows", function () {
       expect(await d.databank.supportsInterface("0xb45a3c0e")).to.equal(true); // ERC-5192
     });
   });
+  describe("platform settings", function () {
+    it("applies a fee change to new pools only and credits the current treasury", async function () {
+      const d = await loadDeployment();
+      const { poolId: oldPool } = await poolWith(d, 1, { price: 10_000n, contributorShareBps: 0 });
+      await expect(d.databank.connect(d.curator).setPlatformFee(500))
+        .to.be.revertedWithCustomError(d.databank, "OwnableUnauthorizedAccount")
+        .withArgs(d.curator.address);
+      await expect(d.databank.setPlatformFee(1_001))
+        .to.be.revertedWithCustomError(d.databank, "PlatformFeeTooHigh")
+        .withArgs(1_001n, 1_000n);
+      await expect(d.databank.setPlatformFee(1_000))
+        .to.emit(d.databank, "PlatformFeeChanged")
+        .withArgs(250n, 1_000n);
+      const newPool = await createPool(d, { price: 10_000n, contributorShareBps: 0 });
+      await contributeRelayed(d, d.contributors[1], newPool, "bafyNew");
+      expect((await d.databank.getPool(oldPool)).platformFeeBps).to.equal(250n);
+      expect((await d.databank.getPool(newPool)).platformFeeBps).to.equal(1_000n);
+
+      const newTreasury = d.buyers[3];
+      await expect(d.databank.setTreasury(newTreasury.address))
+        .to.emit(d.databank, "TreasuryChanged")
+        .withArgs(d.treasury.address, newTreasury.address);
+      await expect(d.databank.setTreasury(ZERO)).to.be.revertedWithCustomError(
+        d.databank,
+        "InvalidTreasury",
+      );
+
+      await expect(fulfilTx(d, await purchase(d, d.buyers[0], oldPool)))
+        .to.emit(d.databank, "PurchaseFulfilled")
+        .withArgs(
+          anyValue,
+          oldPool,
+          anyValue,
+          ZERO,
+          250n,
+          9_750n,
+          0n,
+          0n,
+          0n,
+          1n,
+          anyValue,
+          anyValue,
+        );
+      await expect(fulfilTx(d, await purchase(d, d.buyers[0], newPool)))
+        .to.emit(d.databank, "PurchaseFulfilled")
+        .withArgs(
+          anyValue,
+          newPool,
+          anyValue,
+          ZERO,
+          1_000n,
+          9_000n,
+          0n,
+          0n,
+          0n,
+          1n,
+          anyValue,
+          anyValue,
+        );
+      expect(await d.databank.creditOf(newTreasury.address, ZERO)).to.equal(1_250n);
+      expect(await d.databank.creditOf(d.treasury.address, ZERO)).to.equal(0n);
+      expect(await d.databank.creditOf(d.curator.address, ZERO)).to.equal(18_750n);
+    });
+
+    it("refuses purchases of a paused pool and purchases above the new price", async function () {
+      const d = await loadDeployment();
+      const { poolId } = await poolWith(d, 1, { price: 1_000n });
+      await expect(d.databank.connect(d.buyers[0]).setPaused(poolId, true))
+        .to.be.revertedWithCustomError(d.databank, "NotCurator")
+        .withArgs(poolId, d.buyers[0].address);
+      await expect(d.databank.connect(d.curator).setPaused(poolId, true))
+        .to.emit(d.databank, "PoolPausedSet")
+        .withArgs(poolId, true);
+      await expect(purchaseTx(d, d.buyers[0], poolId))
+        .to.be.revertedWithCustomError(d.databank, "PoolPaused")
+        .withArgs(poolId);
+      await d.databank.connect(d.curator).setPaused(poolId, false);
+      const sale = await purchase(d, d.buyers[0], poolId);
+      await expect(d.databank.connect(d.curator).setPrice(poolId, 2_000n))
+        .to.emit(d.databank, "PoolPriceChanged")
+        .withArgs(poolId, 1_000n, 2_000n);
+      await expect(
+        d.databank.connect(d.buyers[1]).purchase(poolId, 1_000n, BUYER_KEY, { value: 1_000n }),
+      )
+        .to.be.revertedWithCustomError(d.databank, "PriceAboveMax")
+        .withArgs(2_000n, 1_000n);
+      // The purchase made before the change keeps its price.
+      await expect(fulfilTx(d, sale))
+        .to.emit(d.databank, "PurchaseFulfilled")
+        .withArgs(
+          sale.id,
+          poolId,
+          anyValue,
+          ZERO,
+          25n,
+          anyValue,
+          anyValue,
+          anyValue,
+          anyValue,
+          1n,
+          anyValue,
+          anyValue,
+        );
+    });
+  });
 });
