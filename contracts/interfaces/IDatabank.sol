@@ -214,7 +214,8 @@ interface IDatabank is IConsentToken {
         address indexed account,
         uint256 amount
     );
-    /// @notice An amount was credited to an account (curator share, platform fee, bounty).
+    /// @notice A bounty was credited to a contributor, or withdrawn bounty budget to the curator. (Sale
+    /// credits to the curator and the treasury are in `PurchaseFulfilled`.)
     event Credited(address indexed account, address indexed token, uint32 indexed poolId, uint256 amount);
     /// @notice An account withdrew its credit.
     event Withdrawn(address indexed account, address indexed token, uint256 amount);

@@ -329,20 +329,13 @@ describe("Databank flows", function () {
       const contributor = d.contributors[0];
       const request = await consentRequest(contributor, poolId, "bafyData");
       const signature = await signConsent(d, contributor, request);
-      const pool = await d.databank.getPool(poolId);
-      await expect(d.databank.connect(d.custodian).contributeWithSignature(request, signature))
+      const relayed = d.databank.connect(d.custodian).contributeWithSignature(request, signature);
+      await expect(relayed)
+        .to.emit(d.databank, "ContributionSubmitted")
+        .withArgs(1n, poolId, contributor.address, commitment("bafyData"), "bafyData", 0n);
+      await expect(relayed)
         .to.emit(d.databank, "ConsentGranted")
-        .withArgs(
-          1n,
-          poolId,
-          contributor.address,
-          commitment("bafyData"),
-          pool.termsDigest,
-          pool.purposes,
-          0n,
-          0n,
-          0n,
-        );
+        .withArgs(1n, poolId, contributor.address, 0n, 0n);
       expect(await d.databank.ownerOf(1n)).to.equal(contributor.address);
       expect(await d.databank.locked(1n)).to.equal(true);
       expect(await d.databank.nonces(contributor.address)).to.equal(1n);

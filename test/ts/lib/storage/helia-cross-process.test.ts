@@ -11,7 +11,8 @@ import { deterministicBytes } from "./fixtures/deterministic-bytes.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "../../../..");
-const peerScript = join(here, "fixtures", "helia-peer.ts");
+// Outside test/ts so that mocha does not load it as a test file.
+const peerScript = join(here, "..", "..", "..", "fixtures", "storage", "helia-peer.ts");
 const CONTENT_BYTES = 5 * 1024 * 1024 + 123;
 const CONTENT_SEED = 424_242;
 
