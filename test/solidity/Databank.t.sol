@@ -1231,4 +1231,89 @@ contract DatabankTest is TestBase {
         db.contributeWithSignature(req, sig);
         assertEq(db.getPool(poolId).activeCount, 2, "capped");
     }
+
+    // ================================================================ ownership and renderer
+
+    function testSetReceiptRenderer() public {
+        ConsentReceiptRenderer next = new ConsentReceiptRenderer();
+        vm.prank(owner);
+        db.setReceiptRenderer(next);
+        assertEq(address(db.receiptRenderer()), address(next), "renderer replaced");
+        vm.prank(owner);
+        vm.expectRevert(abi.encodeWithSelector(IConsentToken.InvalidReceiptRenderer.selector, stranger));
+        db.setReceiptRenderer(ConsentReceiptRenderer(stranger));
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        db.setReceiptRenderer(next);
+    }
+
+    function testSetTreasuryOnlyOwner() public {
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        db.setTreasury(stranger);
+        assertEq(db.treasury(), treasury, "treasury unchanged");
+    }
+
+    function testTwoStepOwnershipTransfer() public {
+        vm.prank(owner);
+        db.transferOwnership(stranger);
+        assertEq(db.owner(), owner, "owner until accepted");
+        assertEq(db.pendingOwner(), stranger, "pending owner");
+        vm.prank(stranger);
+        db.acceptOwnership();
+        assertEq(db.owner(), stranger, "new owner");
+    }
+
+    function testViewsOfUnknownThings() public {
+        assertEq(uint256(db.purchaseStatus(42)), uint256(IDatabank.PurchaseStatus.None), "no purchase");
+        assertEq(db.pendingEarnings(42), 0, "no earnings");
+        assertEq(db.erasuresOwed(1, buyer), 0, "no erasures");
+        assertEq(db.DOMAIN_SEPARATOR(), _manualDomain(), "domain separator");
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.UnknownPool.selector, uint32(9)));
+        db.poolDocuments(9);
+    }
+
+    function _manualDomain() internal view returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("Databank"),
+                keccak256("1"),
+                block.chainid,
+                address(db)
+            )
+        );
+    }
+
+    // ================================================================ fuzz
+
+    /// @notice Any sale to any number of contributors is fully credited: platform + curator +
+    /// every contribution's earnings + carry == price, and each contribution gets the same.
+    /// hardhat-config: fuzz.runs = 64
+    function testFuzz_FulfilCreditsWholePrice(uint96 price, uint8 contributors, uint16 shareBps) public {
+        price = uint96(bound(price, 0, 1_000 ether));
+        uint256 n = bound(contributors, 1, 12);
+        IDatabank.PoolParams memory p = _params(address(0));
+        p.price = price;
+        p.minContributors = 1;
+        p.contributorShareBps = uint16(bound(shareBps, 0, 10_000));
+        uint32 poolId = _createPool(p);
+        uint256[] memory ids = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            ids[i] = _contribute(poolId, address(uint160(0x1000 + i)), string.concat("bafy-", string(abi.encodePacked(bytes1(uint8(65 + i))))));
+        }
+        vm.deal(buyer, price);
+        vm.prank(buyer);
+        IDatabank.Purchase memory sale = db.purchase{value: price}(poolId, price, BUYER_KEY);
+        _fulfil(sale, uint32(n));
+        uint256 per = db.pendingEarnings(ids[0]);
+        for (uint256 i = 1; i < n; ++i) {
+            assertEq(db.pendingEarnings(ids[i]), per, "equal shares");
+        }
+        uint256 total = db.creditOf(treasury, address(0)) + db.creditOf(curator, address(0)) + per * n
+            + db.getPool(poolId).carry;
+        assertEq(total, price, "whole price credited");
+        assertLe(db.creditOf(treasury, address(0)), uint256(price) * FEE_BPS / 10_000, "fee bounded");
+        assertEq(address(db).balance, price, "held");
+    }
 }

@@ -76,7 +76,7 @@ contract DatabankInvariantTest is TestBase {
 
     /// @notice Every wei Databank holds belongs to someone: escrow, credits, contributions' pending
     /// earnings, the pool's carried remainder, or the bounty budget.
-    /// hardhat-config: invariant.runs = 48
+    /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_EthBalanceFullyAccounted() public view {
         uint256 escrow;
@@ -94,7 +94,7 @@ contract DatabankInvariantTest is TestBase {
     }
 
     /// @notice Money is conserved: paid in == paid out + held.
-    /// hardhat-config: invariant.runs = 48
+    /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_PaidInEqualsPaidOutPlusHeld() public view {
         assertEq(handler.paidIn(), handler.paidOut() + address(db).balance, "paid in == paid out + held");
@@ -102,7 +102,7 @@ contract DatabankInvariantTest is TestBase {
 
     /// @notice No account ever withdrew more than the reference entitlement, and what it has not
     /// withdrawn is exactly what the contract still owes it (credit + pending earnings).
-    /// hardhat-config: invariant.runs = 48
+    /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_WithdrawalsWithinReferenceEntitlement() public view {
         address[] memory list = handler.accounts();
@@ -124,7 +124,7 @@ contract DatabankInvariantTest is TestBase {
 
     /// @notice The pool's active count is the number of live consent tokens the handler tracks,
     /// each held by its contributor; no buyer owes more erasures than were requested.
-    /// hardhat-config: invariant.runs = 48
+    /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_ActiveCountMatchesTokens() public view {
         uint256[] memory ids = handler.activeIds();
