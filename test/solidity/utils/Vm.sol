@@ -17,5 +17,4 @@ interface Vm {
     function addr(uint256 privateKey) external returns (address keyAddr);
     function assume(bool condition) external;
     function label(address account, string calldata newLabel) external;
-    function chainId(uint256 newChainId) external;
 }
