@@ -99,20 +99,30 @@ export function createDatabankClient<TWallet extends AnyWalletClient | undefined
   params: CreateDatabankClientParameters<TWallet>,
 ) {
   const { publicClient, walletClient, address } = params;
-  const contract = getContract({
+  const base = getContract({
     abi: databankAbi,
     address,
     client: walletClient
       ? { public: publicClient, wallet: walletClient }
       : { public: publicClient },
-  }) as DatabankContract<TWallet>;
+  });
+  // viem's getContract simulates from the public client's account (none: the node's default
+  // sender), so a simulation would not see the caller that `write` sends from. Simulate as the
+  // wallet's account unless the call names another.
+  const account = walletClient?.account;
+  const contract = (
+    account ? { ...base, simulate: simulateAs(base.simulate, account) } : base
+  ) as DatabankContract<TWallet>;
 
   return {
     address,
     abi: databankAbi,
     publicClient,
     walletClient: walletClient as TWallet,
-    /** viem contract instance (`read`, `simulate`, `estimateGas`, `getEvents`, `watchEvent`, `write`). */
+    /**
+     * viem contract instance (`read`, `simulate`, `estimateGas`, `getEvents`, `watchEvent`, and
+     * `write` with a wallet). With a wallet, `simulate` and `estimateGas` run as its account.
+     */
     contract,
     /** The purchase created in `source` by this Databank (see {@link purchaseFromEvent}). */
     purchaseFromEvent: (source: LogsSource) => purchaseFromEvent(source, { address }),
@@ -150,6 +160,25 @@ export function createDatabankClient<TWallet extends AnyWalletClient | undefined
     /** See {@link decodeDatabankError}. */
     decodeError: decodeDatabankError,
   };
+}
+
+/** Wraps viem's `contract.simulate` so that calls default to `account`. */
+function simulateAs<T extends object>(simulate: T, account: Account): T {
+  return new Proxy(simulate, {
+    get(target, functionName) {
+      const simulateFunction = Reflect.get(target, functionName) as (
+        ...parameters: unknown[]
+      ) => unknown;
+      return (...parameters: unknown[]) => {
+        const hasArgs = Array.isArray(parameters[0]);
+        const options = (hasArgs ? parameters[1] : parameters[0]) ?? {};
+        const withAccount = { account, ...(options as object) };
+        return hasArgs
+          ? simulateFunction(parameters[0], withAccount)
+          : simulateFunction(withAccount);
+      };
+    },
+  });
 }
 
 /** The object {@link createDatabankClient} returns. */
