@@ -345,8 +345,11 @@ const PANIC_REASONS: Record<number, string> = {
 const NATIVE = "0x0000000000000000000000000000000000000000";
 const n = (value: number | bigint) => value.toString();
 const token = (address: Address) => (address === NATIVE ? "the native coin" : `token ${address}`);
+/** ISO time of a unix timestamp; the bare number when beyond what a Date can hold (e.g. 2^256-1). */
 const time = (seconds: number | bigint) =>
-  new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+  BigInt(seconds) <= 8_640_000_000_000n
+    ? new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z")
+    : `unix time ${seconds.toString()}`;
 const status = (list: readonly string[], value: number) => list[value] ?? `status ${value}`;
 
 type ErrorArgs<TAbi extends Abi, N extends ContractErrorName<TAbi>> =
@@ -521,9 +524,13 @@ export function databankErrorMessage(name: string, args: readonly unknown[]): st
   const format = (MESSAGES as Record<string, ((...a: readonly unknown[]) => string) | undefined>)[
     name
   ];
-  return format
-    ? format(...args)
-    : `The transaction was refused with ${name}(${args.map(String).join(", ")}).`;
+  const generic = `The transaction was refused with ${name}(${args.map(String).join(", ")}).`;
+  if (!format) return generic;
+  try {
+    return format(...args);
+  } catch {
+    return generic; // arguments of an unexpected shape (e.g. decoded with another ABI)
+  }
 }
 
 const decodingAbi: Abi = [

@@ -416,6 +416,15 @@ describe("lib/contracts/client", function () {
       expect(decoded?.message).to.match(
         /may spend 1 of your payment token, less than the 5 needed/,
       );
+      expect(databankErrorMessage("SignatureExpired", [2n ** 256n - 1n])).to.equal(
+        `The signature expired at unix time ${2n ** 256n - 1n}.`,
+      );
+      expect(databankErrorMessage("SignatureExpired", [0n])).to.equal(
+        "The signature expired at 1970-01-01T00:00:00Z.",
+      );
+      expect(databankErrorMessage("NoSuchError", [1n])).to.equal(
+        "The transaction was refused with NoSuchError(1).",
+      );
       expect(databankErrorMessage("Panic", [0x11n])).to.equal(
         "The contract stopped on an arithmetic operation overflowed.",
       );
