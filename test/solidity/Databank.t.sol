@@ -109,18 +109,19 @@ contract DatabankTest is TestBase {
         db.fulfill(sale, "bafy-delivery", keccak256("root"), count);
     }
 
-    function _request(address contributor, uint32 poolId, string memory cid)
-        internal
-        view
-        returns (IDatabank.ConsentRequest memory)
-    {
-        return IDatabank.ConsentRequest({
-            contributor: contributor,
-            poolId: poolId,
-            dataCid: cid,
-            expiresAt: 0,
-            deadline: block.timestamp + 1 hours
-        });
+    function _request(
+        address contributor,
+        uint32 poolId,
+        string memory cid
+    ) internal view returns (IDatabank.ConsentRequest memory) {
+        return
+            IDatabank.ConsentRequest({
+                contributor: contributor,
+                poolId: poolId,
+                dataCid: cid,
+                expiresAt: 0,
+                deadline: block.timestamp + 1 hours
+            });
     }
 
     function _sign(uint256 pk, bytes32 digest) internal returns (bytes memory) {
@@ -133,11 +134,12 @@ contract DatabankTest is TestBase {
     }
 
     /// @dev The consent digest computed independently, for any chain id and verifying contract.
-    function _manualDigest(IDatabank.ConsentRequest memory req, uint256 nonce, uint256 chainId, address verifying)
-        internal
-        view
-        returns (bytes32)
-    {
+    function _manualDigest(
+        IDatabank.ConsentRequest memory req,
+        uint256 nonce,
+        uint256 chainId,
+        address verifying
+    ) internal view returns (bytes32) {
         bytes32 domain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -165,8 +167,8 @@ contract DatabankTest is TestBase {
     }
 
     function _split(uint256 amount) internal pure returns (uint256 platform, uint256 cur, uint256 contributors) {
-        platform = amount * FEE_BPS / 10_000;
-        contributors = (amount - platform) * 7_000 / 10_000;
+        platform = (amount * FEE_BPS) / 10_000;
+        contributors = ((amount - platform) * 7_000) / 10_000;
         cur = amount - platform - contributors;
     }
 
@@ -204,14 +206,14 @@ contract DatabankTest is TestBase {
     }
 
     function testFeeChangeDoesNotAffectExistingPools() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(owner);
         db.setPlatformFee(1_000);
         uint32 laterPool = _ethPool();
         assertEq(db.getPool(poolId).platformFeeBps, FEE_BPS, "existing pool keeps its fee");
         assertEq(db.getPool(laterPool).platformFeeBps, 1_000, "new pool gets the new fee");
         _fulfil(_buy(poolId), 2);
-        (uint256 platform,,) = _split(PRICE);
+        (uint256 platform, , ) = _split(PRICE);
         assertEq(db.creditOf(treasury, address(0)), platform, "treasury credited at the old fee");
     }
 
@@ -280,7 +282,12 @@ contract DatabankTest is TestBase {
         p.deliveryWindow = 1 hours - 1;
         _expectCreateRevert(
             p,
-            abi.encodeWithSelector(IDatabank.InvalidDeliveryWindow.selector, uint32(1 hours - 1), uint32(1 hours), uint32(30 days))
+            abi.encodeWithSelector(
+                IDatabank.InvalidDeliveryWindow.selector,
+                uint32(1 hours - 1),
+                uint32(1 hours),
+                uint32(30 days)
+            )
         );
     }
 
@@ -289,7 +296,12 @@ contract DatabankTest is TestBase {
         p.deliveryWindow = 30 days + 1;
         _expectCreateRevert(
             p,
-            abi.encodeWithSelector(IDatabank.InvalidDeliveryWindow.selector, uint32(30 days + 1), uint32(1 hours), uint32(30 days))
+            abi.encodeWithSelector(
+                IDatabank.InvalidDeliveryWindow.selector,
+                uint32(30 days + 1),
+                uint32(1 hours),
+                uint32(30 days)
+            )
         );
     }
 
@@ -435,7 +447,9 @@ contract DatabankTest is TestBase {
         vm.prank(curator);
         db.fundBounty{value: 500}(poolId, 500);
         vm.prank(curator);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, uint256(500), uint256(501)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, uint256(500), uint256(501))
+        );
         db.withdrawBounty(poolId, 501);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCurator.selector, poolId, stranger));
@@ -539,13 +553,19 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(
             abi.encodeWithSelector(
-                IDatabank.InvalidContributionState.selector, id, IConsentToken.ContributionStatus.Active
+                IDatabank.InvalidContributionState.selector,
+                id,
+                IConsentToken.ContributionStatus.Active
             )
         );
         db.acceptContribution(id);
         vm.prank(custodian);
         vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.InvalidContributionState.selector, uint256(99), IConsentToken.ContributionStatus.None)
+            abi.encodeWithSelector(
+                IDatabank.InvalidContributionState.selector,
+                uint256(99),
+                IConsentToken.ContributionStatus.None
+            )
         );
         db.acceptContribution(99);
         assertEq(db.getPool(poolId).activeCount, 1, "one active");
@@ -587,7 +607,11 @@ contract DatabankTest is TestBase {
         db.acceptContribution(id);
         vm.prank(custodian);
         vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.InvalidContributionState.selector, id, IConsentToken.ContributionStatus.Active)
+            abi.encodeWithSelector(
+                IDatabank.InvalidContributionState.selector,
+                id,
+                IConsentToken.ContributionStatus.Active
+            )
         );
         db.rejectContribution(id, IDatabank.RejectionReason.Other);
         assertEq(db.ownerOf(id), alice, "still active");
@@ -727,7 +751,7 @@ contract DatabankTest is TestBase {
     // ================================================================ purchases
 
     function testPurchaseEth() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         uint256 before = buyer.balance;
         IDatabank.Purchase memory sale = _buy(poolId);
         assertEq(sale.id, 1, "id");
@@ -741,9 +765,11 @@ contract DatabankTest is TestBase {
     }
 
     function testPurchaseIncorrectPayment() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(buyer);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.IncorrectPayment.selector, uint256(PRICE + 1), uint256(PRICE)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.IncorrectPayment.selector, uint256(PRICE + 1), uint256(PRICE))
+        );
         db.purchase{value: PRICE + 1}(poolId, PRICE + 1, BUYER_KEY);
         assertEq(db.purchaseCount(), 0, "none");
     }
@@ -780,14 +806,19 @@ contract DatabankTest is TestBase {
         fot.approve(address(db), PRICE);
         vm.prank(buyer);
         vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.UnsupportedToken.selector, address(fot), uint256(PRICE), uint256(PRICE) * 99 / 100)
+            abi.encodeWithSelector(
+                IDatabank.UnsupportedToken.selector,
+                address(fot),
+                uint256(PRICE),
+                (uint256(PRICE) * 99) / 100
+            )
         );
         db.purchase(poolId, PRICE, BUYER_KEY);
         assertEq(fot.balanceOf(buyer), PRICE, "nothing taken");
     }
 
     function testPurchasePriceAboveMax() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.PriceAboveMax.selector, PRICE, PRICE - 1));
         db.purchase{value: PRICE}(poolId, PRICE - 1, BUYER_KEY);
@@ -795,7 +826,7 @@ contract DatabankTest is TestBase {
     }
 
     function testPurchasePaused() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(curator);
         db.setPaused(poolId, true);
         vm.prank(buyer);
@@ -817,7 +848,7 @@ contract DatabankTest is TestBase {
     }
 
     function testPurchaseMissingBuyerKey() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(buyer);
         vm.expectRevert(IDatabank.MissingBuyerKey.selector);
         db.purchase{value: PRICE}(poolId, PRICE, bytes32(0));
@@ -840,8 +871,10 @@ contract DatabankTest is TestBase {
                 deadline
             )
         );
-        (uint8 v, bytes32 r, bytes32 s) =
-            vm.sign(BUYER_PK, keccak256(abi.encodePacked("\x19\x01", usdc.DOMAIN_SEPARATOR(), structHash)));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(
+            BUYER_PK,
+            keccak256(abi.encodePacked("\x19\x01", usdc.DOMAIN_SEPARATOR(), structHash))
+        );
         vm.prank(buyer);
         IDatabank.Purchase memory sale = db.purchaseWithPermit(poolId, PRICE, BUYER_KEY, deadline, v, r, s);
         assertEq(sale.amount, PRICE, "amount");
@@ -850,7 +883,7 @@ contract DatabankTest is TestBase {
     }
 
     function testPurchaseWithPermitNativePoolReverts() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidPaymentToken.selector, address(0)));
         db.purchaseWithPermit(poolId, PRICE, BUYER_KEY, block.timestamp, 27, bytes32(0), bytes32(0));
@@ -888,7 +921,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillNotCustodian() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, curator));
@@ -897,7 +930,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillRecordCountMismatch() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.RecordCountMismatch.selector, uint32(3), uint32(2)));
@@ -906,7 +939,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillEmptyDelivery() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(custodian);
         vm.expectRevert(IDatabank.EmptyDelivery.selector);
@@ -915,7 +948,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillOverdue() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.warp(uint256(sale.deadline) + 1);
         vm.prank(custodian);
@@ -925,7 +958,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillTamperedPurchase() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         sale.amount = PRICE * 2;
         vm.prank(custodian);
@@ -940,7 +973,7 @@ contract DatabankTest is TestBase {
     }
 
     function testFulfillTwice() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         _fulfil(sale, 2);
         vm.prank(custodian);
@@ -952,14 +985,14 @@ contract DatabankTest is TestBase {
             abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Fulfilled)
         );
         db.refund(sale);
-        (, uint256 cur,) = _split(PRICE);
+        (, uint256 cur, ) = _split(PRICE);
         assertEq(db.creditOf(curator, address(0)), cur, "credited once");
     }
 
     // ================================================================ refunds
 
     function testRefundNotYetAvailable() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.warp(sale.deadline);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.RefundNotYetAvailable.selector, sale.id, sale.deadline));
@@ -968,7 +1001,7 @@ contract DatabankTest is TestBase {
     }
 
     function testRefundAfterDeadline() public {
-        (uint32 poolId,,) = _ethPoolWithTwo();
+        (uint32 poolId, , ) = _ethPoolWithTwo();
         uint256 before = buyer.balance;
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.warp(uint256(sale.deadline) + 1);
@@ -999,7 +1032,7 @@ contract DatabankTest is TestBase {
     }
 
     function testImmediateRefundBelowThreshold() public {
-        (uint32 poolId, uint256 a,) = _ethPoolWithTwo();
+        (uint32 poolId, uint256 a, ) = _ethPoolWithTwo();
         uint256 before = buyer.balance;
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(alice);
@@ -1026,7 +1059,7 @@ contract DatabankTest is TestBase {
         vm.expectRevert(abi.encodeWithSelector(IDatabank.RecordCountMismatch.selector, uint32(3), uint32(2)));
         db.fulfill(sale, "bafy-delivery", bytes32(0), 3);
         _fulfil(sale, 2);
-        (,, uint256 contributors) = _split(PRICE);
+        (, , uint256 contributors) = _split(PRICE);
         assertEq(db.pendingEarnings(a), contributors / 2, "alice");
         assertEq(db.pendingEarnings(b), contributors / 2, "bob");
         assertEq(db.pendingEarnings(c), 0, "carol earns nothing");
@@ -1037,9 +1070,9 @@ contract DatabankTest is TestBase {
     }
 
     function testRevokeKeepsEarnings() public {
-        (uint32 poolId, uint256 a,) = _ethPoolWithTwo();
+        (uint32 poolId, uint256 a, ) = _ethPoolWithTwo();
         _fulfil(_buy(poolId), 2);
-        (,, uint256 contributors) = _split(PRICE);
+        (, , uint256 contributors) = _split(PRICE);
         uint256 per = contributors / 2;
         vm.prank(alice);
         db.revokeConsent(a);
@@ -1056,7 +1089,7 @@ contract DatabankTest is TestBase {
     }
 
     function testRevokeReverts() public {
-        (, uint256 a,) = _ethPoolWithTwo();
+        (, uint256 a, ) = _ethPoolWithTwo();
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotContributor.selector, a, bob));
         db.revokeConsent(a);
@@ -1064,7 +1097,11 @@ contract DatabankTest is TestBase {
         db.revokeConsent(a);
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.InvalidContributionState.selector, a, IConsentToken.ContributionStatus.Revoked)
+            abi.encodeWithSelector(
+                IDatabank.InvalidContributionState.selector,
+                a,
+                IConsentToken.ContributionStatus.Revoked
+            )
         );
         db.revokeConsent(a);
         assertEq(db.balanceOf(alice), 0, "token burned");
@@ -1103,17 +1140,23 @@ contract DatabankTest is TestBase {
         db.revokeConsent(a);
         assertEq(db.erasuresOwed(poolId, buyer), 1, "owes one erasure");
         vm.prank(buyer);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(2), uint32(0), uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(2), uint32(0), uint32(1))
+        );
         db.attestErasure(poolId, 2);
         vm.prank(buyer);
         db.attestErasure(poolId, 1);
         assertEq(db.erasuresOwed(poolId, buyer), 0, "attested");
         assertEq(db.buyerErasure(poolId, buyer).attestedUpTo, 1, "attested up to 1");
         vm.prank(buyer);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(1), uint32(1), uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(1), uint32(1), uint32(1))
+        );
         db.attestErasure(poolId, 1);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(1), uint32(0), uint32(1)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.InvalidErasureIndex.selector, uint32(1), uint32(0), uint32(1))
+        );
         db.attestErasure(poolId, 1);
     }
 
@@ -1168,7 +1211,7 @@ contract DatabankTest is TestBase {
         IDatabank.Purchase memory sale = db.purchase(poolId, PRICE, BUYER_KEY);
         vm.stopPrank();
         _fulfil(sale, 2);
-        (,, uint256 contributors) = _split(PRICE);
+        (, , uint256 contributors) = _split(PRICE);
         uint256[] memory ids = new uint256[](1);
         ids[0] = a;
         vm.prank(alice);
@@ -1180,7 +1223,7 @@ contract DatabankTest is TestBase {
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NothingToClaim.selector, alice, address(0)));
         db.claim(address(0), new uint256[](0));
-        (, uint256 a,) = _ethPoolWithTwo();
+        (, uint256 a, ) = _ethPoolWithTwo();
         uint256[] memory ids = new uint256[](1);
         ids[0] = a;
         vm.prank(alice);
@@ -1190,7 +1233,7 @@ contract DatabankTest is TestBase {
     }
 
     function testClaimTokenMismatch() public {
-        (uint32 poolId, uint256 a,) = _ethPoolWithTwo();
+        (uint32 poolId, uint256 a, ) = _ethPoolWithTwo();
         _fulfil(_buy(poolId), 2);
         uint256[] memory ids = new uint256[](1);
         ids[0] = a;
@@ -1201,7 +1244,7 @@ contract DatabankTest is TestBase {
     }
 
     function testClaimNotContributor() public {
-        (uint32 poolId, uint256 a,) = _ethPoolWithTwo();
+        (uint32 poolId, uint256 a, ) = _ethPoolWithTwo();
         _fulfil(_buy(poolId), 2);
         uint256[] memory ids = new uint256[](1);
         ids[0] = a;
@@ -1274,15 +1317,16 @@ contract DatabankTest is TestBase {
     }
 
     function _manualDomain() internal view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
-                keccak256("Databank"),
-                keccak256("1"),
-                block.chainid,
-                address(db)
-            )
-        );
+        return
+            keccak256(
+                abi.encode(
+                    keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                    keccak256("Databank"),
+                    keccak256("1"),
+                    block.chainid,
+                    address(db)
+                )
+            );
     }
 
     // ================================================================ fuzz
@@ -1300,7 +1344,11 @@ contract DatabankTest is TestBase {
         uint32 poolId = _createPool(p);
         uint256[] memory ids = new uint256[](n);
         for (uint256 i = 0; i < n; ++i) {
-            ids[i] = _contribute(poolId, address(uint160(0x1000 + i)), string.concat("bafy-", string(abi.encodePacked(bytes1(uint8(65 + i))))));
+            ids[i] = _contribute(
+                poolId,
+                address(uint160(0x1000 + i)),
+                string.concat("bafy-", string(abi.encodePacked(bytes1(uint8(65 + i)))))
+            );
         }
         vm.deal(buyer, price);
         vm.prank(buyer);
@@ -1310,10 +1358,10 @@ contract DatabankTest is TestBase {
         for (uint256 i = 1; i < n; ++i) {
             assertEq(db.pendingEarnings(ids[i]), per, "equal shares");
         }
-        uint256 total = db.creditOf(treasury, address(0)) + db.creditOf(curator, address(0)) + per * n
-            + db.getPool(poolId).carry;
+        uint256 total =
+            db.creditOf(treasury, address(0)) + db.creditOf(curator, address(0)) + per * n + db.getPool(poolId).carry;
         assertEq(total, price, "whole price credited");
-        assertLe(db.creditOf(treasury, address(0)), uint256(price) * FEE_BPS / 10_000, "fee bounded");
+        assertLe(db.creditOf(treasury, address(0)), (uint256(price) * FEE_BPS) / 10_000, "fee bounded");
         assertEq(address(db).balance, price, "held");
     }
 }

@@ -23,7 +23,7 @@ contract RevenueSplitTest is TestBase {
         shareBps = uint16(bound(shareBps, 0, 10_000));
         (uint256 platform, uint256 curator, uint256 contributors) = RevenueSplit.split(amount, feeBps, shareBps);
         assertEq(platform + curator + contributors, amount, "parts sum to amount");
-        assertLe(platform, amount * feeBps / 10_000, "platform bounded");
+        assertLe(platform, (amount * feeBps) / 10_000, "platform bounded");
         assertLe(contributors, amount - platform, "contributors within net");
     }
 

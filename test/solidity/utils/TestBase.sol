@@ -90,9 +90,12 @@ abstract contract TestBase {
 
     // ------------------------------------------------------------ fuzz helpers
 
+    /// @notice `bound` was called with an empty range.
+    error BoundMinAboveMax(uint256 min, uint256 max);
+
     /// @notice Maps `x` into [min, max] (inclusive), keeping small values unchanged where possible.
     function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
-        require(min <= max, "bound: min > max");
+        if (min > max) revert BoundMinAboveMax(min, max);
         if (x >= min && x <= max) return x;
         uint256 size = max - min;
         if (size == type(uint256).max) return x;

@@ -26,7 +26,9 @@ describe("Ignition module: ignition/modules/Databank.ts", function () {
     const { ignition } = await network.create();
     let failure: unknown;
     try {
-      await ignition.deploy(DatabankModule, { parameters: { Databank: { platformFeeBps: 1_001 } } });
+      await ignition.deploy(DatabankModule, {
+        parameters: { Databank: { platformFeeBps: 1_001 } },
+      });
     } catch (error) {
       failure = error;
     }
