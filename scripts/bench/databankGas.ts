@@ -4,6 +4,7 @@
  */
 import { keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { consentTypedData } from "../../lib/contracts/client.js";
 import type { Viem } from "./baselines.js";
 
 /** Operation -> contributor count -> gas used. */
@@ -29,18 +30,6 @@ const CUSTODIAN_KEY = keccak256(toHex("bench custodian x25519 key"));
 const BUYER_KEY = keccak256(toHex("bench buyer x25519 key"));
 const PRICE = parseEther("1");
 
-const CONSENT_TYPES = {
-  Consent: [
-    { name: "contributor", type: "address" },
-    { name: "poolId", type: "uint256" },
-    { name: "dataCommitment", type: "bytes32" },
-    { name: "termsDigest", type: "bytes32" },
-    { name: "purposes", type: "uint32" },
-    { name: "expiresAt", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
 
 function benchCid(label: string): string {
   return `bafkrei${keccak256(toHex(label)).slice(2, 54)}`;
@@ -96,21 +85,9 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
     const contributor = benchContributor(index);
     const dataCid = benchCid(`record ${index}`);
     const request = { contributor: contributor.address, poolId, dataCid, expiresAt: 0, deadline: 2n ** 40n };
-    const signature = await contributor.signTypedData({
-      domain: { name: "Databank", version: "1", chainId, verifyingContract: databank.address },
-      types: CONSENT_TYPES,
-      primaryType: "Consent",
-      message: {
-        contributor: contributor.address,
-        poolId: BigInt(poolId),
-        dataCommitment: keccak256(toHex(dataCid)),
-        termsDigest,
-        purposes,
-        expiresAt: 0,
-        nonce: 0n,
-        deadline: request.deadline,
-      },
-    });
+    const signature = await contributor.signTypedData(
+      consentTypedData({ chainId, databank: databank.address, request, termsDigest, purposes, nonce: 0n }),
+    );
     return databank.write.contributeWithSignature([request, signature], { account: custodian.account });
   };
 

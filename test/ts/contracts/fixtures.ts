@@ -1,4 +1,5 @@
 import { network } from "hardhat";
+import { consentTypes, dataCommitment } from "../../../lib/contracts/client.js";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { EventLog, Signature, TransactionResponse } from "ethers";
 
@@ -52,21 +53,9 @@ export interface ConsentRequest {
   deadline: bigint | number;
 }
 
-export const CONSENT_TYPES = {
-  Consent: [
-    { name: "contributor", type: "address" },
-    { name: "poolId", type: "uint256" },
-    { name: "dataCommitment", type: "bytes32" },
-    { name: "termsDigest", type: "bytes32" },
-    { name: "purposes", type: "uint32" },
-    { name: "expiresAt", type: "uint40" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-};
-
+/** The data commitment of a CID, from the shared library (the contract computes the same). */
 export function commitment(dataCid: string): string {
-  return ethers.keccak256(ethers.toUtf8Bytes(dataCid));
+  return dataCommitment(dataCid);
 }
 
 export async function now(): Promise<bigint> {
@@ -163,16 +152,20 @@ export async function signConsent(
   const [, termsCid] = await d.databank.poolDocuments(request.poolId);
   const termsDigest = ethers.keccak256(ethers.toUtf8Bytes(termsCid));
   if (termsDigest !== pool.termsDigest) throw new Error("terms digest differs from the pool's");
-  return contributor.signTypedData(domain, CONSENT_TYPES, {
-    contributor: request.contributor,
-    poolId: request.poolId,
-    dataCommitment: commitment(request.dataCid),
-    termsDigest,
-    purposes: pool.purposes,
-    expiresAt: request.expiresAt,
-    nonce,
-    deadline: request.deadline,
-  });
+  return contributor.signTypedData(
+    domain,
+    { Consent: [...consentTypes.Consent] },
+    {
+      contributor: request.contributor,
+      poolId: request.poolId,
+      dataCommitment: commitment(request.dataCid),
+      termsDigest,
+      purposes: pool.purposes,
+      expiresAt: request.expiresAt,
+      nonce,
+      deadline: request.deadline,
+    },
+  );
 }
 
 export async function consentRequest(
