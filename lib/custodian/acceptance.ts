@@ -189,21 +189,20 @@ function canonicalJson(value: unknown): string {
 }
 
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
-let ajv2020: Ajv2020 | undefined;
-let ajv07: Ajv | undefined;
 const validators = new WeakMap<object, ValidateFunction>();
 
+/**
+ * One compiled validator per schema object. Each gets its own ajv instance so two pool schemas
+ * that share an `$id` (e.g. an edited schema) never resolve to each other's compilation.
+ */
 function compiledValidator(schema: object): ValidateFunction {
   const cached = validators.get(schema);
   if (cached) return cached;
   const $schema = (schema as AnySchemaObject).$schema;
+  const options = { allErrors: true, strict: false, logger: false } as const;
   const ajv =
-    typeof $schema === "string" && DRAFT_07.test($schema)
-      ? (ajv07 ??= new Ajv({ allErrors: true, strict: false, logger: false }))
-      : (ajv2020 ??= new Ajv2020({ allErrors: true, strict: false, logger: false }));
-  // A schema with an $id can only be added once per ajv instance; reuse that compilation.
-  const id = (schema as AnySchemaObject).$id;
-  const validate = (typeof id === "string" ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
+    typeof $schema === "string" && DRAFT_07.test($schema) ? new Ajv(options) : new Ajv2020(options);
+  const validate = ajv.compile(schema);
   validators.set(schema, validate);
   return validate;
 }

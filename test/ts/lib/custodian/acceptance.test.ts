@@ -226,6 +226,16 @@ describe("lib/custodian acceptance checks", function () {
     expect(rejected.fieldErrors).to.deep.equal([{ path: "/n", message: "must be integer" }]);
   });
 
+  it("does not confuse two schemas that share an $id", async function () {
+    const v1 = { $id: "urn:pool:1", type: "object", required: ["a"] };
+    const v2 = { $id: "urn:pool:1", type: "object", required: ["b"] };
+    const envelope = await seal({ a: 1 });
+    expect((await check(envelope, { schema: v1 })).ok).to.equal(true);
+    expect((await check(envelope, { schema: v1 })).ok).to.equal(true);
+    const rejected = expectRejected(await check(envelope, { schema: v2 }), "SchemaMismatch");
+    expect(rejected.fieldErrors!.map((e) => e.path)).to.deep.equal(["/b"]);
+  });
+
   it("maps rejection reasons to the Solidity enum IDatabank.RejectionReason", function () {
     expect(rejectionReasonCode("Undecryptable")).to.equal(0);
     expect(rejectionReasonCode("SchemaMismatch")).to.equal(1);
