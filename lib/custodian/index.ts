@@ -1,0 +1,2 @@
+/** Public API of lib/custodian: the checks a pool custodian runs before accepting a contribution. */
+export * from "./acceptance.js";
