@@ -1,0 +1,42 @@
+/** The facts of a pool anyone can read: price, contributors, purposes, state. */
+import type { ReactNode } from "react";
+import type { PoolView } from "../hooks/useChainData";
+import { formatDuration } from "../logic/format";
+import { purposesSentence } from "../logic/purposes";
+import { formatBps } from "../logic/split";
+import { Amount } from "./Amount";
+
+export function PoolSummary({ pool, children }: { pool: PoolView; children?: ReactNode }) {
+  const belowThreshold = pool.activeCount < pool.minContributors;
+  return (
+    <article className="card" aria-labelledby={`pool-${pool.id}-title`}>
+      <h3 id={`pool-${pool.id}-title`}>
+        Pool {pool.id} {pool.paused && <span className="badge paused">sales paused</span>}
+        {!pool.paused && belowThreshold && (
+          <span className="badge">
+            needs {pool.minContributors - pool.activeCount} more contributor(s)
+          </span>
+        )}
+        {!pool.paused && !belowThreshold && <span className="badge ok">on sale</span>}
+      </h3>
+      <dl className="facts">
+        <dt>Price per sale</dt>
+        <dd>
+          <Amount value={pool.price} token={pool.paymentToken} />
+        </dd>
+        <dt>Contributors</dt>
+        <dd>
+          {pool.activeCount} active, at least {pool.minContributors} before a sale
+          {pool.maxContributors ? `, at most ${pool.maxContributors}` : ""}
+        </dd>
+        <dt>Contributors' share</dt>
+        <dd>{formatBps(pool.contributorShareBps)} of each sale after the platform fee</dd>
+        <dt>Used for</dt>
+        <dd>{purposesSentence(pool.purposes)}</dd>
+        <dt>Delivery</dt>
+        <dd>within {formatDuration(pool.deliveryWindow)}, else refund</dd>
+      </dl>
+      {children}
+    </article>
+  );
+}

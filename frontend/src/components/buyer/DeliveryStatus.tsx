@@ -1,0 +1,26 @@
+/** What the custodian's node says of a purchase's delivery, refreshed while it is pending. */
+import { useQuery } from "@tanstack/react-query";
+import { getDelivery } from "../../node/nodeApi";
+import { describeError } from "../../logic/errors";
+import { useRuntime } from "../../runtime";
+
+const LABELS: Record<string, string> = {
+  pending: "waiting for the custodian",
+  delivering: "the custodian is preparing the data keys",
+  delivered: "delivered",
+  refunded: "refunded",
+  failed: "the custodian reports a failed delivery",
+};
+
+export function DeliveryStatus({ purchaseId }: { purchaseId: bigint }) {
+  const { runtime } = useRuntime();
+  const delivery = useQuery({
+    queryKey: ["chain", "delivery", purchaseId.toString()],
+    queryFn: () => getDelivery(runtime.nodeUrl, purchaseId),
+    refetchInterval: 3_000,
+    retry: false,
+  });
+  if (delivery.error) return <span className="muted">node: {describeError(delivery.error)}</span>;
+  if (!delivery.data) return <span className="muted">asking the node…</span>;
+  return <span>node: {LABELS[delivery.data.status] ?? delivery.data.status}</span>;
+}

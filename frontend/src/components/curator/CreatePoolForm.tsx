@@ -1,0 +1,204 @@
+/**
+ * Opens a pool: schema and terms are uploaded to the data bank node (their CIDs go on-chain), the
+ * node's custodian address and key are read from it, then `createPool` is sent.
+ */
+import { useState, type FormEvent } from "react";
+import { parseEventLogs, zeroAddress, type Address, type Hex } from "viem";
+import { databankAbi } from "../../../../lib/contracts/client.js";
+import { useTransaction } from "../../hooks/useTransaction";
+import { useTokenInfo } from "../../hooks/useChainData";
+import { DEFAULT_POOL_FORM, poolParamsFromForm, type PoolFormValues } from "../../logic/poolForm";
+import { buildJsonSchema, builderProblems, type BuilderField } from "../../logic/schemaBuilder";
+import { getCustodian, uploadContent } from "../../node/nodeApi";
+import { useRuntime } from "../../runtime";
+import { PurposesPicker } from "../PurposesPicker";
+import { TextField } from "../TextField";
+import { TransactionStatus } from "../TransactionStatus";
+import { SchemaBuilder } from "./SchemaBuilder";
+
+const RESUME_FIELDS: BuilderField[] = [
+  { name: "title", title: "Job title", type: "text", required: true, options: [] },
+  {
+    name: "yearsOfExperience",
+    title: "Years of experience",
+    type: "integer",
+    required: true,
+    options: [],
+    minimum: 0,
+    maximum: 60,
+  },
+  { name: "skills", title: "Skills", type: "textList", required: true, options: [] },
+  { name: "city", title: "City", type: "text", required: true, options: [] },
+  {
+    name: "education",
+    title: "Education",
+    type: "choice",
+    required: true,
+    options: ["none", "secondary", "bachelor", "master", "doctorate"],
+  },
+];
+
+const encoder = new TextEncoder();
+
+export function CreatePoolForm() {
+  const { runtime } = useRuntime();
+  const transaction = useTransaction();
+  const [values, setValues] = useState<PoolFormValues>(DEFAULT_POOL_FORM);
+  const [schemaTitle, setSchemaTitle] = useState("Software engineer resume");
+  const [fields, setFields] = useState<BuilderField[]>(RESUME_FIELDS);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [createdPoolId, setCreatedPoolId] = useState<number>();
+  const tokenAddress: Address = values.token === "native" ? zeroAddress : (values.token as Address);
+  const { data: token } = useTokenInfo(tokenAddress);
+  const set = (key: keyof PoolFormValues) => (value: string) =>
+    setValues((previous) => ({ ...previous, [key]: value }));
+
+  const schemaProblems = builderProblems(schemaTitle, fields);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!token) return;
+    const checked = poolParamsFromForm(values, token.decimals);
+    setProblems(checked.ok ? {} : checked.problems);
+    if (!checked.ok || schemaProblems.length > 0) return;
+    const schema = buildJsonSchema(schemaTitle, fields);
+    const poolId = await transaction.run("Create pool", async ({ progress, writeDatabank }) => {
+      progress("Reading the custodian of the data bank node…");
+      const custodian = await getCustodian(runtime.nodeUrl);
+      progress("Uploading the schema and the terms…");
+      const schemaUpload = await uploadContent(
+        runtime.nodeUrl,
+        encoder.encode(JSON.stringify(schema, null, 2)),
+      );
+      const termsUpload = await uploadContent(runtime.nodeUrl, encoder.encode(values.terms));
+      const receipt = await writeDatabank("createPool", [
+        {
+          paymentToken: tokenAddress,
+          ...checked.params,
+          custodian: custodian.address,
+          custodianKey: custodian.publicKey as Hex,
+          schemaCid: schemaUpload.cid,
+          termsCid: termsUpload.cid,
+        },
+      ]);
+      const [created] = parseEventLogs({
+        abi: databankAbi,
+        eventName: "PoolCreated",
+        logs: receipt.logs,
+      });
+      return created?.args.poolId;
+    });
+    if (poolId !== undefined) setCreatedPoolId(poolId);
+  }
+
+  return (
+    <form className="card" onSubmit={submit} aria-labelledby="create-pool-heading" noValidate>
+      <h2 id="create-pool-heading">Open a pool</h2>
+      <SchemaBuilder
+        title={schemaTitle}
+        fields={fields}
+        onTitleChange={setSchemaTitle}
+        onFieldsChange={setFields}
+      />
+      {schemaProblems.length > 0 && (
+        <ul className="field-error">
+          {schemaProblems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+      <label htmlFor="pool-terms">Consent terms (shown in full to contributors)</label>
+      <textarea
+        id="pool-terms"
+        value={values.terms}
+        aria-invalid={problems.terms ? true : undefined}
+        onChange={(event) => set("terms")(event.target.value)}
+      />
+      {problems.terms && <div className="field-error">{problems.terms}</div>}
+      <PurposesPicker
+        value={values.purposes}
+        onChange={(purposes) => setValues((previous) => ({ ...previous, purposes }))}
+      />
+      {problems.purposes && <div className="field-error">{problems.purposes}</div>}
+      <div className="row">
+        <div>
+          <label htmlFor="pool-token">Payment token</label>
+          <select
+            id="pool-token"
+            value={values.token}
+            onChange={(event) => set("token")(event.target.value)}
+          >
+            <option value="native">ETH (native coin)</option>
+            {runtime.stablecoin && (
+              <option value={runtime.stablecoin}>
+                Stablecoin ({runtime.stablecoin.slice(0, 8)}…)
+              </option>
+            )}
+          </select>
+        </div>
+        <TextField
+          id="pool-price"
+          label={`Price per sale${token ? ` (${token.symbol})` : ""}`}
+          value={values.price}
+          onChange={set("price")}
+          problem={problems.price}
+          inputMode="decimal"
+        />
+        <TextField
+          id="pool-share"
+          label="Contributors' share of the net sale (%)"
+          value={values.contributorSharePercent}
+          onChange={set("contributorSharePercent")}
+          problem={problems.contributorSharePercent}
+          inputMode="decimal"
+          hint="The rest, after the platform fee, goes to you."
+        />
+      </div>
+      <div className="row">
+        <TextField
+          id="pool-min"
+          label="Minimum contributors before any sale"
+          value={values.minContributors}
+          onChange={set("minContributors")}
+          problem={problems.minContributors}
+          inputMode="numeric"
+        />
+        <TextField
+          id="pool-max"
+          label="Maximum contributors (0 = no cap)"
+          value={values.maxContributors}
+          onChange={set("maxContributors")}
+          problem={problems.maxContributors}
+          inputMode="numeric"
+        />
+        <TextField
+          id="pool-bounty"
+          label={`Bounty per contribution${token ? ` (${token.symbol})` : ""}`}
+          value={values.bounty}
+          onChange={set("bounty")}
+          problem={problems.bounty}
+          inputMode="decimal"
+          hint="Paid from the bounty budget you fund after opening the pool."
+        />
+        <TextField
+          id="pool-window"
+          label="Delivery window (hours)"
+          value={values.deliveryWindowHours}
+          onChange={set("deliveryWindowHours")}
+          problem={problems.deliveryWindowHours}
+          inputMode="numeric"
+          hint="After it, buyers of undelivered purchases can take a refund."
+        />
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={transaction.busy}>
+          Create pool
+        </button>
+      </div>
+      <TransactionStatus state={transaction.state} />
+      {createdPoolId !== undefined && transaction.state.phase === "confirmed" && (
+        <p className="ok">Pool {createdPoolId} is open.</p>
+      )}
+    </form>
+  );
+}

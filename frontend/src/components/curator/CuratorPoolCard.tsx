@@ -1,0 +1,133 @@
+/** One of the curator's pools: figures, pause/resume, price change, bounty funding. */
+import { useState } from "react";
+import { zeroAddress } from "viem";
+import { erc20Abi } from "viem";
+import type { PoolView } from "../../hooks/useChainData";
+import { useTokenInfo } from "../../hooks/useChainData";
+import { useTransaction } from "../../hooks/useTransaction";
+import { usePoolSales } from "../../hooks/usePoolSales";
+import { formatAmount, parseAmount } from "../../logic/format";
+import { formatBps } from "../../logic/split";
+import { useRuntime } from "../../runtime";
+import { TransactionStatus } from "../TransactionStatus";
+
+export function CuratorPoolCard({ pool }: { pool: PoolView }) {
+  const { runtime } = useRuntime();
+  const { data: token } = useTokenInfo(pool.paymentToken);
+  const sales = usePoolSales()(pool.id);
+  const transaction = useTransaction();
+  const [newPrice, setNewPrice] = useState("");
+  const [bountyAmount, setBountyAmount] = useState("");
+  const [inputProblem, setInputProblem] = useState<string>();
+  if (!token) return null;
+  const show = (amount: bigint) => formatAmount(amount, token);
+
+  const togglePause = () =>
+    transaction.run(pool.paused ? "Resume sales" : "Pause sales", ({ writeDatabank }) =>
+      writeDatabank("setPaused", [pool.id, !pool.paused]),
+    );
+  const changePrice = () => {
+    const price = parseAmount(newPrice, token.decimals);
+    if (price === undefined || price === 0n) return setInputProblem("Enter a new price above 0.");
+    setInputProblem(undefined);
+    void transaction.run("Change price", ({ writeDatabank }) =>
+      writeDatabank("setPrice", [pool.id, price]),
+    );
+  };
+  const fundBounty = () => {
+    const amount = parseAmount(bountyAmount, token.decimals);
+    if (amount === undefined || amount === 0n) return setInputProblem("Enter an amount to fund.");
+    setInputProblem(undefined);
+    void transaction.run("Fund bounty", async ({ writeDatabank, writeContract }) => {
+      if (pool.paymentToken !== zeroAddress) {
+        await writeContract({
+          address: pool.paymentToken,
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [runtime.databank, amount],
+        });
+        return writeDatabank("fundBounty", [pool.id, amount]);
+      }
+      return writeDatabank("fundBounty", [pool.id, amount], amount);
+    });
+  };
+
+  return (
+    <article className="card" aria-labelledby={`curator-pool-${pool.id}`}>
+      <h3 id={`curator-pool-${pool.id}`}>
+        Pool {pool.id}{" "}
+        <span className={`badge ${pool.paused ? "paused" : "ok"}`}>
+          {pool.paused ? "paused" : "selling"}
+        </span>
+      </h3>
+      <dl className="facts">
+        <dt>Price</dt>
+        <dd>{show(pool.price)}</dd>
+        <dt>Contributors</dt>
+        <dd>
+          {pool.activeCount} active (sales need {pool.minContributors}
+          {pool.maxContributors ? `, cap ${pool.maxContributors}` : ""})
+        </dd>
+        <dt>Sales</dt>
+        <dd>
+          {sales
+            ? `${sales.sales} delivered to ${sales.buyers} buyer(s), ${show(sales.revenue)}`
+            : "…"}
+        </dd>
+        <dt>Your share</dt>
+        <dd>
+          {sales ? show(sales.curatorEarned) : "…"} (contributors get{" "}
+          {formatBps(pool.contributorShareBps)} of the net; platform fee{" "}
+          {formatBps(pool.platformFeeBps)})
+        </dd>
+        <dt>Bounty</dt>
+        <dd>
+          {show(pool.bountyPerContribution)} per contribution, budget {show(pool.bountyBudget)}
+        </dd>
+      </dl>
+      <div className="actions">
+        <button type="button" onClick={togglePause} disabled={transaction.busy}>
+          {pool.paused ? "Resume sales" : "Pause sales"}
+        </button>
+      </div>
+      <div className="row">
+        <div>
+          <label htmlFor={`new-price-${pool.id}`}>New price ({token.symbol})</label>
+          <input
+            id={`new-price-${pool.id}`}
+            type="text"
+            inputMode="decimal"
+            value={newPrice}
+            onChange={(event) => setNewPrice(event.target.value)}
+          />
+          <div className="actions">
+            <button type="button" onClick={changePrice} disabled={transaction.busy}>
+              Change price
+            </button>
+          </div>
+        </div>
+        <div>
+          <label htmlFor={`bounty-${pool.id}`}>Add to bounty budget ({token.symbol})</label>
+          <input
+            id={`bounty-${pool.id}`}
+            type="text"
+            inputMode="decimal"
+            value={bountyAmount}
+            onChange={(event) => setBountyAmount(event.target.value)}
+          />
+          <div className="actions">
+            <button type="button" onClick={fundBounty} disabled={transaction.busy}>
+              Fund bounty
+            </button>
+          </div>
+        </div>
+      </div>
+      {inputProblem && (
+        <p className="field-error" role="alert">
+          {inputProblem}
+        </p>
+      )}
+      <TransactionStatus state={transaction.state} />
+    </article>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Reads of the Databank state. Every query key starts with "chain", and <BlockRefresher> invalidates
+ * them on each new block, so pages follow the chain without a reload.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { erc20Abi, zeroAddress, type Address } from "viem";
+import { databankAbi } from "../../../lib/contracts/client.js";
+import { NATIVE_TOKEN, type TokenInfo } from "../logic/format";
+import { useDatabank } from "./useDatabank";
+
+/** A pool as the dApp shows it: on-chain state plus its documents' CIDs. */
+export interface PoolView {
+  id: number;
+  curator: Address;
+  custodian: Address;
+  paymentToken: Address;
+  price: bigint;
+  contributorShareBps: number;
+  platformFeeBps: number;
+  activeCount: number;
+  minContributors: number;
+  maxContributors: number;
+  erasureCount: number;
+  deliveryWindow: number;
+  paused: boolean;
+  carry: bigint;
+  rewardPerContribution: bigint;
+  bountyPerContribution: bigint;
+  bountyBudget: bigint;
+  purposes: number;
+  custodianKey: `0x${string}`;
+  termsDigest: `0x${string}`;
+  schemaCid: string;
+  termsCid: string;
+}
+
+/** Every pool, newest first. */
+export function usePools() {
+  const { address, publicClient } = useDatabank();
+  return useQuery({
+    queryKey: ["chain", "pools", address],
+    queryFn: async (): Promise<PoolView[]> => {
+      const count = await publicClient.readContract({
+        abi: databankAbi,
+        address,
+        functionName: "poolCount",
+      });
+      const ids = Array.from({ length: count }, (_, index) => count - 1 - index);
+      return Promise.all(ids.map((id) => readPool(publicClient, address, id)));
+    },
+  });
+}
+
+async function readPool(
+  publicClient: ReturnType<typeof useDatabank>["publicClient"],
+  address: Address,
+  id: number,
+): Promise<PoolView> {
+  const [pool, [schemaCid, termsCid]] = await Promise.all([
+    publicClient.readContract({ abi: databankAbi, address, functionName: "getPool", args: [id] }),
+    publicClient.readContract({
+      abi: databankAbi,
+      address,
+      functionName: "poolDocuments",
+      args: [id],
+    }),
+  ]);
+  return {
+    id,
+    curator: pool.curator,
+    custodian: pool.custodian,
+    paymentToken: pool.paymentToken,
+    price: pool.price,
+    contributorShareBps: pool.contributorShareBps,
+    platformFeeBps: pool.platformFeeBps,
+    activeCount: pool.activeCount,
+    minContributors: pool.minContributors,
+    maxContributors: pool.maxContributors,
+    erasureCount: pool.erasureCount,
+    deliveryWindow: pool.deliveryWindow,
+    paused: pool.paused,
+    carry: BigInt(pool.carry),
+    rewardPerContribution: pool.rewardPerContribution,
+    bountyPerContribution: pool.bountyPerContribution,
+    bountyBudget: pool.bountyBudget,
+    purposes: pool.purposes,
+    custodianKey: pool.custodianKey,
+    termsDigest: pool.termsDigest,
+    schemaCid,
+    termsCid,
+  };
+}
+
+/** Symbol and decimals of a payment token (the native coin for address(0)). */
+export function useTokenInfo(token: Address | undefined) {
+  const { publicClient } = useDatabank();
+  return useQuery({
+    queryKey: ["token", token],
+    enabled: token !== undefined,
+    staleTime: Infinity,
+    queryFn: async (): Promise<TokenInfo> => {
+      if (!token || token === zeroAddress) return NATIVE_TOKEN;
+      const [symbol, decimals] = await Promise.all([
+        publicClient.readContract({ abi: erc20Abi, address: token, functionName: "symbol" }),
+        publicClient.readContract({ abi: erc20Abi, address: token, functionName: "decimals" }),
+      ]);
+      return { address: token, symbol, decimals, native: false };
+    },
+  });
+}
+
+/** The Databank's events of one kind, oldest first (read from the configured start block). */
+export function useDatabankEvents<
+  N extends
+    | "PoolCreated"
+    | "PurchaseCreated"
+    | "PurchaseFulfilled"
+    | "PurchaseRefunded"
+    | "ConsentGranted"
+    | "ConsentRevoked"
+    | "ContributionSubmitted"
+    | "ContributionRejected"
+    | "ContributionSettled"
+    | "ErasureRequested"
+    | "ErasureAttested"
+    | "Credited"
+    | "Withdrawn"
+    | "PoolPriceChanged"
+    | "PoolPausedSet"
+    | "BountyFunded",
+>(eventName: N) {
+  const { address, publicClient, fromBlock } = useDatabank();
+  return useQuery({
+    queryKey: ["chain", "events", address, eventName],
+    queryFn: () =>
+      publicClient.getContractEvents({
+        abi: databankAbi,
+        address,
+        eventName,
+        fromBlock,
+        toBlock: "latest",
+      }),
+  });
+}
+
+/** The latest block's timestamp (unix seconds): what "overdue" is measured against. */
+export function useChainTime() {
+  const { publicClient } = useDatabank();
+  return useQuery({
+    queryKey: ["chain", "time"],
+    queryFn: async () => Number((await publicClient.getBlock()).timestamp),
+  });
+}

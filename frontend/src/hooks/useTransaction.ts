@@ -1,0 +1,126 @@
+/**
+ * Runs a user action that sends transactions and tracks it for the UI: waiting for the wallet,
+ * pending (with the hash), confirmed, or failed with a plain sentence (decoded custom error).
+ * Every write is simulated first, so a revert is explained before anything is signed.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
+import type {
+  Abi,
+  Address,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hex,
+  PublicClient,
+  TransactionReceipt,
+  WalletClient,
+} from "viem";
+import { databankAbi, type DatabankAbi } from "../../../lib/contracts/client.js";
+import { describeError } from "../logic/errors";
+import { useDatabank } from "./useDatabank";
+
+export type TransactionState =
+  | { phase: "idle" }
+  | { phase: "working"; label: string; detail: string }
+  | { phase: "wallet"; label: string; detail: string }
+  | { phase: "pending"; label: string; hash: Hex }
+  | { phase: "confirmed"; label: string; hash?: Hex; detail?: string }
+  | { phase: "failed"; label: string; message: string; hash?: Hex };
+
+type WriteFunction = ContractFunctionName<DatabankAbi, "nonpayable" | "payable">;
+
+/** What an action can do while it runs. */
+export interface TransactionContext {
+  account: Address;
+  walletClient: WalletClient;
+  publicClient: PublicClient;
+  /** Shows progress of a step that is not a transaction (encrypting, uploading…). */
+  progress(detail: string): void;
+  /** Simulates, asks the wallet to send, and waits for the receipt of a Databank call. */
+  writeDatabank<F extends WriteFunction>(
+    functionName: F,
+    args: ContractFunctionArgs<DatabankAbi, "nonpayable" | "payable", F>,
+    value?: bigint,
+  ): Promise<TransactionReceipt>;
+  /** The same for another contract (e.g. an ERC-20 approve). */
+  writeContract(call: {
+    address: Address;
+    abi: Abi;
+    functionName: string;
+    args: readonly unknown[];
+  }): Promise<TransactionReceipt>;
+}
+
+export interface TransactionHandle {
+  state: TransactionState;
+  /** Runs `action`; resolves to its result, or undefined when it failed (the state says why). */
+  run<T>(
+    label: string,
+    action: (context: TransactionContext) => Promise<T>,
+  ): Promise<T | undefined>;
+  reset(): void;
+  busy: boolean;
+}
+
+export function useTransaction(): TransactionHandle {
+  const { address, publicClient, walletClient, account } = useDatabank();
+  const queryClient = useQueryClient();
+  const [state, setState] = useState<TransactionState>({ phase: "idle" });
+
+  const run = useCallback(
+    async <T>(label: string, action: (context: TransactionContext) => Promise<T>) => {
+      let lastHash: Hex | undefined;
+      try {
+        if (!walletClient || !account)
+          throw new Error("Connect a wallet on the right network first.");
+        const send = async (request: Parameters<WalletClient["writeContract"]>[0]) => {
+          setState({ phase: "wallet", label, detail: "Confirm the transaction in your wallet…" });
+          const hash = await walletClient.writeContract(request);
+          lastHash = hash;
+          setState({ phase: "pending", label, hash });
+          const receipt = await publicClient.waitForTransactionReceipt({ hash });
+          if (receipt.status !== "success") throw new Error("The transaction was reverted.");
+          return receipt;
+        };
+        const context: TransactionContext = {
+          account,
+          walletClient,
+          publicClient,
+          progress: (detail) => setState({ phase: "working", label, detail }),
+          async writeDatabank(functionName, args, value) {
+            setState({ phase: "working", label, detail: "Checking the transaction…" });
+            const { request } = await publicClient.simulateContract({
+              abi: databankAbi,
+              address,
+              functionName,
+              args,
+              account,
+              ...(value !== undefined ? { value } : {}),
+            } as never);
+            return send(request as never);
+          },
+          async writeContract(call) {
+            setState({ phase: "working", label, detail: "Checking the transaction…" });
+            const { request } = await publicClient.simulateContract({ ...call, account } as never);
+            return send(request as never);
+          },
+        };
+        const result = await action(context);
+        setState({ phase: "confirmed", label, hash: lastHash });
+        await queryClient.invalidateQueries();
+        return result;
+      } catch (error) {
+        setState({ phase: "failed", label, message: describeError(error), hash: lastHash });
+        return undefined;
+      }
+    },
+    [address, publicClient, walletClient, account, queryClient],
+  );
+
+  return {
+    state,
+    run,
+    reset: () => setState({ phase: "idle" }),
+    busy: state.phase === "working" || state.phase === "wallet" || state.phase === "pending",
+  };
+}

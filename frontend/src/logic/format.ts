@@ -1,0 +1,65 @@
+/** Display of amounts, durations and addresses. */
+import { formatUnits, parseUnits, zeroAddress, type Address } from "viem";
+
+/** What the dApp knows of a pool's payment token. */
+export interface TokenInfo {
+  address: Address;
+  symbol: string;
+  decimals: number;
+  /** True for the native coin (address(0)). */
+  native: boolean;
+}
+
+export const NATIVE_TOKEN: TokenInfo = {
+  address: zeroAddress,
+  symbol: "ETH",
+  decimals: 18,
+  native: true,
+};
+
+/** "1.5 ETH", trimmed to at most 6 decimals for display. */
+export function formatAmount(
+  amount: bigint,
+  token: Pick<TokenInfo, "symbol" | "decimals">,
+): string {
+  const [whole, fraction = ""] = formatUnits(amount, token.decimals).split(".");
+  const shown = fraction.slice(0, 6).replace(/0+$/, "");
+  const approx = fraction.length > 6 && /[1-9]/.test(fraction.slice(6)) ? "≈ " : "";
+  return `${approx}${whole}${shown ? `.${shown}` : ""} ${token.symbol}`;
+}
+
+/** Smallest units of an amount typed by a user; undefined when it is not a valid amount. */
+export function parseAmount(text: string, decimals: number): bigint | undefined {
+  const trimmed = text.trim();
+  if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+  const fraction = trimmed.split(".")[1] ?? "";
+  if (fraction.length > decimals) return undefined;
+  return parseUnits(trimmed, decimals);
+}
+
+/** "0x1234…abcd" */
+export function shortAddress(address: string): string {
+  return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
+
+/** "2 days 3 hours" from seconds. */
+export function formatDuration(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3_600, "hour"],
+    [60, "minute"],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.floor(seconds));
+  for (const [size, name] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${name}${count === 1 ? "" : "s"}`);
+  }
+  return parts.slice(0, 2).join(" ") || "less than a minute";
+}
+
+/** Local date and time of a unix timestamp. */
+export function formatTime(unixSeconds: number | bigint): string {
+  return new Date(Number(unixSeconds) * 1000).toLocaleString();
+}

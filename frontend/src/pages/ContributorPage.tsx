@@ -1,0 +1,4 @@
+/** Contributor page (in progress). */
+export default function ContributorPage(_props: { params?: URLSearchParams }) {
+  return <h1>Contributor</h1>;
+}
