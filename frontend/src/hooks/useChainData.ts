@@ -45,7 +45,8 @@ export function usePools() {
         address,
         functionName: "poolCount",
       });
-      const ids = Array.from({ length: count }, (_, index) => count - 1 - index);
+      // Pool ids start at 1 (createPool pre-increments the count).
+      const ids = Array.from({ length: count }, (_, index) => count - index);
       return Promise.all(ids.map((id) => readPool(publicClient, address, id)));
     },
   });

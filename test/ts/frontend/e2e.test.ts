@@ -1,0 +1,288 @@
+/**
+ * End-to-end test of the dApp in Debian's chromium against a local stack: Hardhat node, Databank
+ * deployed with viem, the built dApp served by startDappServer, and a stand-in for the data bank
+ * node (content and custodian identity). The dev wallet (wagmi's mock connector over the node's
+ * unlocked accounts) signs, so no extension is needed. Screenshots go to test-output/screenshots.
+ */
+import { expect } from "chai";
+import { existsSync } from "node:fs";
+import { after, before, describe, it } from "mocha";
+import type { Page } from "playwright-core";
+import { decodeFunctionData, parseEventLogs, type Address, type Hex } from "viem";
+import { build } from "vite";
+import { databankAbi } from "../../../lib/contracts/abis.js";
+import { generateKeyPair, toHex32 } from "../../../lib/crypto/keys.js";
+import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import { startFakeNode, type FakeNode } from "./fakeNode.js";
+import {
+  CHROMIUM_PATH,
+  deployDatabank,
+  launchBrowser,
+  SCREENSHOT_DIR,
+  startChain,
+  type Deployment,
+  type LocalChain,
+} from "./stack.js";
+
+const UI_TIMEOUT = 30_000;
+
+describe("dApp end to end (chromium)", function () {
+  this.timeout(300_000);
+  let chain: LocalChain;
+  let deployment: Deployment;
+  let node: FakeNode;
+  let dapp: DappServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let curator: Address, custodian: Address, contributor: Address, buyer: Address;
+  const startedAt = Date.now();
+
+  before(async function () {
+    if (!existsSync(CHROMIUM_PATH)) {
+      console.warn(`    skipped: no chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
+      this.skip();
+    }
+    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn" });
+    chain = await startChain();
+    deployment = await deployDatabank(chain);
+    [, , curator, custodian, contributor, buyer] = chain.accounts as [
+      Address,
+      Address,
+      Address,
+      Address,
+      Address,
+      Address,
+    ];
+    node = await startFakeNode({
+      address: custodian,
+      publicKey: toHex32(generateKeyPair().publicKey),
+    });
+    dapp = await startDappServer({
+      host: "127.0.0.1",
+      port: 0,
+      runtimeConfig: {
+        chainId: 31337,
+        rpcUrl: chain.rpcUrl,
+        databank: deployment.databank,
+        stablecoin: deployment.stablecoin,
+        nodeUrl: node.url,
+        devAccounts: true,
+      },
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && page) {
+      const name = this.currentTest.title.replace(/\W+/g, "-");
+      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await dapp?.stop();
+    await node?.stop();
+    await chain?.stop();
+    console.log(`    e2e stack and browser run: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
+  const openTab = (name: string) =>
+    page.getByRole("navigation", { name: "Roles" }).getByRole("link", { name }).click();
+  const confirmed = (label: string) =>
+    page
+      .getByRole("status")
+      .filter({ hasText: `${label}: confirmed` })
+      .first()
+      .waitFor();
+
+  async function send(from: Address, functionName: string, args: readonly unknown[]): Promise<Hex> {
+    const hash = await chain.wallet(from).writeContract({
+      address: deployment.databank,
+      abi: databankAbi,
+      functionName: functionName as never,
+      args: args as never,
+      account: from,
+      chain: undefined,
+    });
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status).to.equal("success");
+    return hash;
+  }
+
+  /** A contribution joined and accepted on-chain (the node's job, done here by the test). */
+  async function joinPool(poolId: number, dataCid: string): Promise<bigint> {
+    const hash = await send(contributor, "submitContribution", [poolId, dataCid, 0]);
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash });
+    const [submitted] = parseEventLogs({
+      abi: databankAbi,
+      eventName: "ContributionSubmitted",
+      logs: receipt.logs,
+    });
+    await send(custodian, "acceptContribution", [submitted!.args.contributionId]);
+    return submitted!.args.contributionId;
+  }
+
+  it("connects the dev wallet and shows the role tabs", async () => {
+    await page.goto(dapp.url);
+    await page.getByRole("button", { name: "Connect: Local dev account" }).click();
+    await useAccount(curator);
+    await expect(await page.getByLabel("Dev account").inputValue()).to.equal(curator);
+    await shot("01-connected");
+  });
+
+  it("curator: opens an ETH pool with a schema and terms, changes its price", async () => {
+    await openTab("Curator");
+    await page
+      .getByLabel("Consent terms (shown in full to contributors)")
+      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
+    await page.getByRole("button", { name: "Create pool" }).click();
+    await page.getByText("Pool 1 is open.").waitFor();
+    const [schema, terms] = node.uploads.map((bytes) => new TextDecoder().decode(bytes));
+    expect(JSON.parse(schema!)).to.include({ type: "object", additionalProperties: false });
+    expect(terms).to.contain("revoke at any time");
+    await shot("02-curator-pool-created");
+    await page.getByLabel("New price (ETH)").fill("0.2");
+    await page.getByRole("button", { name: "Change price" }).click();
+    await confirmed("Change price");
+    await page.getByText("0.2 ETH").first().waitFor();
+  });
+
+  it("curator: opens a stablecoin pool", async () => {
+    await page.getByLabel("Payment token").selectOption(deployment.stablecoin);
+    await page.getByLabel("Price per sale (TUSD)").fill("25");
+    await page.getByRole("button", { name: "Create pool" }).click();
+    await page.getByText("Pool 2 is open.").waitFor();
+    await shot("03-curator-two-pools");
+  });
+
+  let firstContribution: bigint;
+  it("buyer: sees the split, buys with ETH, follows delivery", async () => {
+    firstContribution = await joinPool(
+      1,
+      "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy",
+    );
+    await useAccount(buyer);
+    await openTab("Buyer");
+    await page.getByRole("link", { name: "Details and purchase of pool 1" }).click();
+    const split = page.getByRole("table", { name: "Split of a purchase of pool 1" });
+    await split.getByText("0.2 ETH").waitFor(); // total
+    await split.getByText("0.005 ETH").waitFor(); // 2.5% platform fee
+    await page.getByText("Your resume is sold to recruiters").waitFor(); // terms, CID-verified
+    await shot("04-buyer-pool-details");
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await confirmed("Buy pool 1");
+    const purchaseCard = page.getByRole("article", { name: "Purchase 1" });
+    await purchaseCard.getByText("awaiting delivery").waitFor();
+
+    // The custodian delivers (the node's job): the page follows the chain without reload.
+    const events = await chain.publicClient.getContractEvents({
+      address: deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PurchaseCreated",
+    });
+    const { purchaseId, poolId, amount, deadline } = events[0]!.args;
+    await send(custodian, "fulfill", [
+      { id: purchaseId, poolId, buyer, amount, deadline },
+      "bafkreidelivery",
+      `0x${"ab".repeat(32)}`,
+      1,
+    ]);
+    await purchaseCard.getByText("delivered", { exact: true }).waitFor();
+    await shot("05-buyer-delivered");
+  });
+
+  it("buyer: takes a refund when the delivery is overdue", async () => {
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await confirmed("Buy pool 1");
+    const card = page.getByRole("article", { name: "Purchase 2" });
+    await card.getByText("awaiting delivery").waitFor();
+    await chain.publicClient.request({
+      method: "evm_increaseTime" as never,
+      params: [2 * 86_400] as never,
+    });
+    await chain.publicClient.request({ method: "evm_mine" as never });
+    await card.getByRole("button", { name: "Take refund" }).click();
+    await card.getByText("refunded", { exact: true }).waitFor();
+    await shot("06-buyer-refunded");
+  });
+
+  it("buyer: attests the erasure of a revoked record", async () => {
+    await send(contributor, "revokeConsent", [firstContribution]);
+    await page.getByText("1 erasure request(s) owed").waitFor();
+    await shot("07-buyer-erasure-owed");
+    await page.getByLabel("I confirm I deleted these records.").check();
+    await page.getByRole("button", { name: "Attest erasure" }).click();
+    await page.getByText("1 erasure request(s) owed").waitFor({ state: "detached" });
+  });
+
+  it("buyer: pays a stablecoin pool with a permit (one transaction)", async () => {
+    await joinPool(2, "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    const mint = await chain.wallet(buyer).writeContract({
+      address: deployment.stablecoin,
+      abi: [
+        {
+          type: "function",
+          name: "mint",
+          stateMutability: "nonpayable",
+          inputs: [
+            { name: "to", type: "address" },
+            { name: "amount", type: "uint256" },
+          ],
+          outputs: [],
+        },
+      ],
+      functionName: "mint",
+      args: [buyer, 100_000_000n],
+      account: buyer,
+      chain: undefined,
+    });
+    await chain.publicClient.waitForTransactionReceipt({ hash: mint });
+    await page.goto(`${dapp.url}#/buyer?pool=2`); // same document: the wallet stays connected
+    await useAccount(buyer);
+    await page
+      .getByRole("table", { name: "Split of a purchase of pool 2" })
+      .getByText("25 TUSD", { exact: true })
+      .waitFor();
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await confirmed("Buy pool 2");
+    const transactions = await chain.publicClient.getContractEvents({
+      address: deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PurchaseCreated",
+      args: { poolId: 2 },
+    });
+    const tx = await chain.publicClient.getTransaction({ hash: transactions[0]!.transactionHash });
+    expect(decodeFunctionData({ abi: databankAbi, data: tx.input }).functionName).to.equal(
+      "purchaseWithPermit",
+    );
+    await shot("08-buyer-permit-purchase");
+  });
+
+  it("shows a transaction in the dApp's own view and fits a phone screen", async () => {
+    const [created] = await chain.publicClient.getContractEvents({
+      address: deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PoolCreated",
+    });
+    await page.goto(`${dapp.url}#/tx/${created!.transactionHash}`);
+    await page.getByText("PoolCreated").waitFor();
+    await shot("09-transaction-view");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${dapp.url}#/buyer`);
+    await page.getByRole("heading", { name: "Pools" }).waitFor();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth,
+    );
+    expect(overflow, "no horizontal scrolling on a phone").to.equal(false);
+    await shot("10-phone-buyer");
+  });
+});
