@@ -19,7 +19,7 @@ export function PoolDocumentsView({
       </p>
     );
   }
-  let fields: string[] = [];
+  let fields: string[];
   try {
     fields = formFieldsFromSchema(documents.data.schema).map(
       (field) => `${field.label}${field.required ? "" : " (optional)"}`,

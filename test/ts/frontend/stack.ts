@@ -87,7 +87,7 @@ export async function startChain(): Promise<LocalChain> {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  const accounts = await publicClient.request({ method: "eth_accounts" });
+  const accounts = await createWalletClient({ chain, transport: http(rpcUrl) }).getAddresses();
   return {
     rpcUrl,
     publicClient: publicClient as PublicClient,
