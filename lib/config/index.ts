@@ -29,11 +29,20 @@ export interface NodeServerConfig {
   relayRateLimitPerMinute: number;
   /** How often the workers poll the chain for new events, in milliseconds. */
   pollIntervalMs: number;
+  /** Data keys re-wrapped (and persisted) per step of a delivery. */
+  deliveryBatchSize: number;
+  /**
+   * Test hook: the delivery worker stops dead at this checkpoint ("keys-wrapped-batch",
+   * "manifest-uploaded", "fulfill-sent", "fulfilled") so a test can kill the process right there.
+   */
+  testPauseAt: string | undefined;
 }
 
 /** Everything {@link loadConfig} returns. */
 export interface DatabankConfig {
   rpcUrl: string;
+  /** Where clients (CLIs, demo) reach the data bank node's HTTP API. */
+  nodeUrl: string;
   /** The Databank contract, when configured; else see {@link resolveDatabankAddress}. */
   databankAddress: Address | undefined;
   /** Root of the node's durable state (SQLite database, Helia blocks). */
@@ -122,6 +131,7 @@ export const CONFIG_DEFAULTS = {
   corsOrigins: ["*"],
   relayRateLimitPerMinute: 10,
   pollIntervalMs: 500,
+  deliveryBatchSize: 250,
 } as const;
 
 /**
@@ -175,8 +185,17 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
     );
   }
 
+  const host = read("DATABANK_NODE_HOST") ?? CONFIG_DEFAULTS.host;
+  const port = integer(
+    "DATABANK_NODE_PORT",
+    read("DATABANK_NODE_PORT"),
+    CONFIG_DEFAULTS.port,
+    0,
+    65_535,
+  );
   return {
     rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? CONFIG_DEFAULTS.rpcUrl),
+    nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? `http://${host}:${port}`),
     databankAddress: address === undefined ? undefined : getAddress(address),
     dataDir,
     storage,
@@ -211,6 +230,14 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         10,
         600_000,
       ),
+      deliveryBatchSize: integer(
+        "DATABANK_DELIVERY_BATCH_SIZE",
+        read("DATABANK_DELIVERY_BATCH_SIZE"),
+        CONFIG_DEFAULTS.deliveryBatchSize,
+        1,
+        100_000,
+      ),
+      testPauseAt: read("DATABANK_TEST_PAUSE_AT"),
     },
     custodian,
   };
