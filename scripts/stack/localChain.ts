@@ -3,6 +3,7 @@
  * and the end-to-end tests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
@@ -27,7 +28,8 @@ export interface StartLocalChainOptions {
 
 /** The path of Hardhat's CLI, run with the same Node as this process. */
 export function hardhatCli(): string {
-  return require.resolve("hardhat/dist/src/cli.js");
+  // hardhat's package exports do not include its CLI file, so locate it from package.json.
+  return join(dirname(require.resolve("hardhat/package.json")), "dist", "src", "cli.js");
 }
 
 /**
