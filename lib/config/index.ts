@@ -167,7 +167,12 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         "required when DATABANK_STORAGE=kubo (e.g. http://127.0.0.1:5001)",
       );
     }
-    storage = { backend: "kubo", url: httpUrl("DATABANK_KUBO_URL", url) };
+    const authorization = read("DATABANK_KUBO_AUTHORIZATION");
+    storage = {
+      backend: "kubo",
+      url: httpUrl("DATABANK_KUBO_URL", url),
+      ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+    };
   } else {
     throw new ConfigError("DATABANK_STORAGE", `must be "helia" or "kubo", got "${storageBackend}"`);
   }
