@@ -64,19 +64,35 @@ export default defineConfig({
       invariant: { runs: 64, depth: 64, failOnRevert: false },
     },
   },
+  // Verification on every kind of explorer: Etherscan (API key from the keystore or env, read only
+  // when verifying), Blockscout and Sourcify (no key needed).
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+    blockscout: { enabled: true },
+    sourcify: { enabled: true },
+  },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
     sepolia: {
       type: "http",
       chainType: "l1",
+      chainId: 11_155_111,
       url: configVariable("SEPOLIA_RPC_URL"),
       accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
     },
     baseSepolia: {
       type: "http",
       chainType: "op",
+      chainId: 84_532,
       url: configVariable("BASE_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
+    },
+    // Any other EVM chain: its JSON-RPC URL and chain id from the keystore or the environment.
+    custom: {
+      type: "http",
+      chainType: "generic",
+      url: configVariable("CUSTOM_RPC_URL"),
       accounts: [configVariable("DEPLOYER_PRIVATE_KEY")],
     },
   },

@@ -164,3 +164,18 @@ function bigIntToBytes32(value: bigint): Uint8Array {
   }
   return bytes;
 }
+
+/** Anything that signs an EIP-191 personal message: a viem account or a wallet client with one. */
+export interface MessageSigner {
+  readonly address: string;
+  signMessage(args: { message: string }): Promise<Hex>;
+}
+
+/**
+ * The wallet's Databank encryption key pair: it signs {@link keyDerivationMessage} and the key pair
+ * is derived from the signature, so the same wallet gets the same key on any device.
+ */
+export async function deriveWalletKeyPair(signer: MessageSigner): Promise<X25519KeyPair> {
+  const signature = await signer.signMessage({ message: keyDerivationMessage(signer.address) });
+  return deriveKeyPairFromSignature(signature);
+}

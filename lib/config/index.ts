@@ -1,0 +1,404 @@
+/**
+ * The one configuration loader of Databank's Node-side programs (the data bank node, the CLIs,
+ * the demo, the benchmarks). It reads environment variables and, when `DATABANK_CONFIG` names one,
+ * a JSON file with the same settings; environment variables win. Every problem is reported as a
+ * {@link ConfigError} naming the variable to fix. Secrets live in {@link CustodianSecrets}, which
+ * never prints its contents (not in logs, JSON or `util.inspect`).
+ *
+ * The variables are documented in docs/data-bank-node.md ("Configuration").
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { inspect } from "node:util";
+import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { fromHex32, publicKeyFromPrivate } from "../crypto/keys.js";
+
+/** Where and how content is stored. */
+export type StorageConfig =
+  { backend: "helia"; dataDir: string; listen: string[] } | { backend: "kubo"; url: string };
+
+/** The HTTP server of the data bank node. */
+export interface NodeServerConfig {
+  host: string;
+  port: number;
+  maxUploadBytes: number;
+  /** Allowed origins of the dApp; ["*"] allows any. */
+  corsOrigins: string[];
+  /** Relayed consents accepted per contributor address per minute. */
+  relayRateLimitPerMinute: number;
+  /** How often the workers poll the chain for new events, in milliseconds. */
+  pollIntervalMs: number;
+  /** Data keys re-wrapped (and persisted) per step of a delivery. */
+  deliveryBatchSize: number;
+  /**
+   * Test hook: the delivery worker stops dead at this checkpoint ("keys-wrapped-batch",
+   * "manifest-uploaded", "fulfill-sent", "fulfilled") so a test can kill the process right there.
+   */
+  testPauseAt: string | undefined;
+}
+
+/** Everything {@link loadConfig} returns. */
+export interface DatabankConfig {
+  rpcUrl: string;
+  /** Where clients (CLIs, demo) reach the data bank node's HTTP API. */
+  nodeUrl: string;
+  /** The Databank contract, when configured; else see {@link resolveDatabankAddress}. */
+  databankAddress: Address | undefined;
+  /** Root of the node's durable state (SQLite database, Helia blocks). */
+  dataDir: string;
+  storage: StorageConfig;
+  node: NodeServerConfig;
+  /** The custodian's keys; undefined for programs that are not a custodian. */
+  custodian: CustodianSecrets | undefined;
+}
+
+/** A configuration value is missing or malformed; `variable` names what to fix. */
+export class ConfigError extends Error {
+  readonly variable: string;
+
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = "ConfigError";
+    this.variable = variable;
+  }
+}
+
+const REDACTED = "[redacted]";
+
+/**
+ * The custodian's key material. Its fields are readable by code, but the object prints as
+ * `[redacted]` in every serialisation a log line could use.
+ */
+export class CustodianSecrets {
+  /** The EVM account key that sends the custodian's transactions. */
+  readonly privateKey: Hex;
+  /** The X25519 private key contributors wrap their data keys to. */
+  readonly x25519PrivateKey: Uint8Array;
+  /** The HMAC key of the duplicate fingerprints (at least 32 bytes). */
+  readonly fingerprintKey: Uint8Array;
+
+  constructor(privateKey: Hex, x25519PrivateKey: Uint8Array, fingerprintKey: Uint8Array) {
+    this.privateKey = privateKey;
+    this.x25519PrivateKey = x25519PrivateKey;
+    this.fingerprintKey = fingerprintKey;
+  }
+
+  /** The custodian's EVM address. */
+  get address(): Address {
+    return privateKeyToAccount(this.privateKey).address;
+  }
+
+  /** The custodian's X25519 public key, as stored in a pool's `custodianKey`. */
+  get x25519PublicKey(): Uint8Array {
+    return publicKeyFromPrivate(this.x25519PrivateKey);
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return REDACTED;
+  }
+}
+
+/** Environment variables, as `process.env`. */
+export type Environment = Record<string, string | undefined>;
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Defaults to `process.env`. */
+  env?: Environment;
+  /** Relative paths resolve against it; defaults to `process.cwd()`. */
+  cwd?: string;
+  /** Whether the custodian's keys must be present (the data bank node); default false. */
+  requireCustodian?: boolean;
+}
+
+/** Defaults, also quoted by docs/data-bank-node.md. */
+export const CONFIG_DEFAULTS = {
+  rpcUrl: "http://127.0.0.1:8545",
+  dataDir: ".databank",
+  heliaListen: ["/ip4/127.0.0.1/tcp/0"],
+  host: "127.0.0.1",
+  port: 8787,
+  maxUploadBytes: 64 * 1024 * 1024,
+  corsOrigins: ["*"],
+  relayRateLimitPerMinute: 10,
+  pollIntervalMs: 500,
+  deliveryBatchSize: 250,
+} as const;
+
+/**
+ * Reads the configuration.
+ *
+ * @throws ConfigError naming the first variable that is missing or malformed.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const env = {
+    ...fileEnvironment(options.env ?? process.env, cwd),
+    ...definedOnly(options.env ?? process.env),
+  };
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+
+  const dataDir = resolve(cwd, read("DATABANK_DATA_DIR") ?? CONFIG_DEFAULTS.dataDir);
+  const storageBackend = read("DATABANK_STORAGE") ?? "helia";
+  let storage: StorageConfig;
+  if (storageBackend === "helia") {
+    storage = {
+      backend: "helia",
+      dataDir: resolve(dataDir, "ipfs"),
+      listen: list(read("DATABANK_HELIA_LISTEN")) ?? [...CONFIG_DEFAULTS.heliaListen],
+    };
+  } else if (storageBackend === "kubo") {
+    const url = read("DATABANK_KUBO_URL");
+    if (url === undefined) {
+      throw new ConfigError(
+        "DATABANK_KUBO_URL",
+        "required when DATABANK_STORAGE=kubo (e.g. http://127.0.0.1:5001)",
+      );
+    }
+    const authorization = read("DATABANK_KUBO_AUTHORIZATION");
+    storage = {
+      backend: "kubo",
+      url: httpUrl("DATABANK_KUBO_URL", url),
+      ...(authorization === undefined ? {} : { headers: { Authorization: authorization } }),
+    };
+  } else {
+    throw new ConfigError("DATABANK_STORAGE", `must be "helia" or "kubo", got "${storageBackend}"`);
+  }
+
+  const address = read("DATABANK_ADDRESS");
+  if (address !== undefined && !isAddress(address, { strict: false })) {
+    throw new ConfigError("DATABANK_ADDRESS", `not an address: "${address}"`);
+  }
+
+  const custodian = readCustodian(read, cwd);
+  if (options.requireCustodian && custodian === undefined) {
+    throw new ConfigError(
+      "DATABANK_CUSTODIAN_PRIVATE_KEY",
+      "the custodian's keys are required: set DATABANK_CUSTODIAN_PRIVATE_KEY, DATABANK_CUSTODIAN_X25519_KEY and DATABANK_CUSTODIAN_FINGERPRINT_KEY, or DATABANK_CUSTODIAN_KEY_FILE",
+    );
+  }
+
+  const host = read("DATABANK_NODE_HOST") ?? CONFIG_DEFAULTS.host;
+  const port = integer(
+    "DATABANK_NODE_PORT",
+    read("DATABANK_NODE_PORT"),
+    CONFIG_DEFAULTS.port,
+    0,
+    65_535,
+  );
+  return {
+    rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? CONFIG_DEFAULTS.rpcUrl),
+    nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? `http://${host}:${port}`),
+    databankAddress: address === undefined ? undefined : getAddress(address),
+    dataDir,
+    storage,
+    node: {
+      host: read("DATABANK_NODE_HOST") ?? CONFIG_DEFAULTS.host,
+      port: integer(
+        "DATABANK_NODE_PORT",
+        read("DATABANK_NODE_PORT"),
+        CONFIG_DEFAULTS.port,
+        0,
+        65_535,
+      ),
+      maxUploadBytes: integer(
+        "DATABANK_MAX_UPLOAD_BYTES",
+        read("DATABANK_MAX_UPLOAD_BYTES"),
+        CONFIG_DEFAULTS.maxUploadBytes,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      ),
+      corsOrigins: list(read("DATABANK_CORS_ORIGINS")) ?? [...CONFIG_DEFAULTS.corsOrigins],
+      relayRateLimitPerMinute: integer(
+        "DATABANK_RELAY_RATE_LIMIT",
+        read("DATABANK_RELAY_RATE_LIMIT"),
+        CONFIG_DEFAULTS.relayRateLimitPerMinute,
+        1,
+        1_000_000,
+      ),
+      pollIntervalMs: integer(
+        "DATABANK_POLL_INTERVAL_MS",
+        read("DATABANK_POLL_INTERVAL_MS"),
+        CONFIG_DEFAULTS.pollIntervalMs,
+        10,
+        600_000,
+      ),
+      deliveryBatchSize: integer(
+        "DATABANK_DELIVERY_BATCH_SIZE",
+        read("DATABANK_DELIVERY_BATCH_SIZE"),
+        CONFIG_DEFAULTS.deliveryBatchSize,
+        1,
+        100_000,
+      ),
+      testPauseAt: read("DATABANK_TEST_PAUSE_AT"),
+    },
+    custodian,
+  };
+}
+
+/**
+ * The Databank address: the configured one, else the Ignition deployment recorded for `chainId`
+ * under `ignition/deployments/chain-<chainId>/deployed_addresses.json`.
+ *
+ * @throws ConfigError DATABANK_ADDRESS when neither exists.
+ */
+export function resolveDatabankAddress(
+  config: DatabankConfig,
+  chainId: number,
+  cwd = process.cwd(),
+): Address {
+  if (config.databankAddress !== undefined) return config.databankAddress;
+  const deployed = readDeployedAddresses(chainId, cwd);
+  const address = deployed?.["Databank#Databank"];
+  if (address === undefined || !isAddress(address, { strict: false })) {
+    throw new ConfigError(
+      "DATABANK_ADDRESS",
+      `no Databank deployment recorded for chain ${chainId}; deploy it (npm run deploy) or set DATABANK_ADDRESS`,
+    );
+  }
+  return getAddress(address);
+}
+
+/** The addresses Hardhat Ignition recorded for `chainId`, or undefined when it deployed nothing there. */
+export function readDeployedAddresses(
+  chainId: number,
+  cwd = process.cwd(),
+): Record<string, string> | undefined {
+  const path = resolve(
+    cwd,
+    "ignition",
+    "deployments",
+    `chain-${chainId}`,
+    "deployed_addresses.json",
+  );
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
+}
+
+function readCustodian(
+  read: (name: string) => string | undefined,
+  cwd: string,
+): CustodianSecrets | undefined {
+  const keyFile = read("DATABANK_CUSTODIAN_KEY_FILE");
+  let privateKey = read("DATABANK_CUSTODIAN_PRIVATE_KEY");
+  let x25519Key = read("DATABANK_CUSTODIAN_X25519_KEY");
+  let fingerprintKey = read("DATABANK_CUSTODIAN_FINGERPRINT_KEY");
+  if (keyFile !== undefined) {
+    const fromFile = readJsonObject("DATABANK_CUSTODIAN_KEY_FILE", resolve(cwd, keyFile));
+    privateKey ??= stringField(fromFile, "privateKey");
+    x25519Key ??= stringField(fromFile, "x25519Key");
+    fingerprintKey ??= stringField(fromFile, "fingerprintKey");
+  }
+  if (privateKey === undefined && x25519Key === undefined && fingerprintKey === undefined)
+    return undefined;
+  if (privateKey === undefined || !isHex(privateKey) || privateKey.length !== 66) {
+    throw new ConfigError(
+      "DATABANK_CUSTODIAN_PRIVATE_KEY",
+      "must be a 32-byte hex private key (0x + 64 digits)",
+    );
+  }
+  let x25519PrivateKey: Uint8Array;
+  try {
+    x25519PrivateKey = fromHex32(x25519Key ?? "");
+  } catch {
+    throw new ConfigError(
+      "DATABANK_CUSTODIAN_X25519_KEY",
+      "must be a 32-byte X25519 private key in hex",
+    );
+  }
+  const fingerprint = fingerprintKey === undefined ? undefined : hexBytes(fingerprintKey);
+  if (fingerprint === undefined || fingerprint.length < 32) {
+    throw new ConfigError("DATABANK_CUSTODIAN_FINGERPRINT_KEY", "must be at least 32 bytes of hex");
+  }
+  return new CustodianSecrets(privateKey, x25519PrivateKey, fingerprint);
+}
+
+/** The settings of the JSON file named by DATABANK_CONFIG, flattened to variable names. */
+function fileEnvironment(env: Environment, cwd: string): Environment {
+  const file = env.DATABANK_CONFIG?.trim();
+  if (!file) return {};
+  const settings = readJsonObject("DATABANK_CONFIG", resolve(cwd, file));
+  const flattened: Environment = {};
+  for (const [key, value] of Object.entries(settings)) {
+    const name = `DATABANK_${key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+    flattened[name] = Array.isArray(value) ? value.join(",") : String(value);
+  }
+  return flattened;
+}
+
+function readJsonObject(variable: string, path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read JSON from ${path} (${(error as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError(variable, `${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function stringField(object: Record<string, unknown>, key: string): string | undefined {
+  const value = object[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function definedOnly(env: Environment): Environment {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  return items.length === 0 ? undefined : items;
+}
+
+function integer(
+  variable: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(variable, `must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return parsed;
+}
+
+function httpUrl(variable: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(variable, `not a URL: "${value}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(variable, `must be an http(s) URL, got "${value}"`);
+  }
+  return value;
+}
+
+function hexBytes(value: string): Uint8Array | undefined {
+  const digits = value.startsWith("0x") ? value.slice(2) : value;
+  if (digits.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(digits)) return undefined;
+  return Uint8Array.from(digits.match(/../g) ?? [], (byte) => parseInt(byte, 16));
+}

@@ -1,0 +1,121 @@
+/**
+ * The export bundle (GDPR art. 20 data portability): one self-describing JSON document holding
+ * everything a contributor has in one Databank deployment: its records in clear, its consent
+ * tokens with their terms, and every payout with its transaction hash. `npm run import` reads it
+ * back to contribute the same records elsewhere. Its JSON Schema is generated from the zod schema
+ * below (docs/schemas/export-bundle.v1.schema.json) so the two never disagree.
+ */
+import { z } from "zod";
+
+/** Value of the bundle's `$schema`. */
+export const EXPORT_BUNDLE_SCHEMA_ID = "https://databank.dev/schemas/export-bundle.v1.schema.json";
+
+const hex = z.string().regex(/^0x[0-9a-fA-F]*$/, "0x-prefixed hex");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address");
+const decimal = z.string().regex(/^[0-9]+$/, "a non-negative integer in decimal");
+const txHash = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a transaction hash");
+
+/** Processing purposes, named as in contracts/libraries/ConsentReceipt.sol (bit 0 first). */
+export const PURPOSE_NAMES = [
+  "analytics",
+  "recruitment",
+  "research",
+  "marketing",
+  "model-training",
+] as const;
+
+const recordSchema = z
+  .object({
+    contentType: z.string(),
+    json: z.unknown().optional().describe("the record, when it is JSON"),
+    base64: z.string().optional().describe("the record's bytes, when it is not JSON"),
+  })
+  .describe("the decrypted record");
+
+const contributionSchema = z.object({
+  contributionId: decimal,
+  poolId: z.number().int().nonnegative(),
+  status: z.enum(["pending", "active", "revoked", "expired", "rejected"]),
+  dataCid: z.string(),
+  dataCommitment: hex,
+  expiresAt: z.number().int().nonnegative().describe("unix seconds; 0 = until revoked"),
+  submittedTx: txHash,
+  consent: z
+    .object({
+      grantedTx: txHash,
+      termsCid: z.string(),
+      termsDigest: hex,
+      terms: z.string().optional().describe("the terms in full, when they could be fetched"),
+      purposes: z.array(z.enum(PURPOSE_NAMES)),
+      bounty: decimal,
+    })
+    .optional(),
+  endedTx: txHash.optional(),
+  rejectionReason: z.string().optional(),
+  record: recordSchema.optional(),
+  recordError: z.string().optional().describe("why the record could not be decrypted"),
+});
+
+const payoutSchema = z.object({
+  kind: z.enum(["settled", "credited", "withdrawn"]),
+  token: address.optional(),
+  poolId: z.number().int().nonnegative().optional(),
+  contributionId: decimal.optional(),
+  amount: decimal,
+  tx: txHash,
+  blockNumber: decimal,
+});
+
+/** The zod schema of a bundle. */
+export const exportBundleSchema = z.object({
+  $schema: z.literal(EXPORT_BUNDLE_SCHEMA_ID),
+  format: z.literal("databank-export"),
+  version: z.literal(1),
+  exportedAt: z.string().describe("ISO 8601"),
+  wallet: address,
+  chainId: z.number().int().positive(),
+  databank: address,
+  contributions: z.array(contributionSchema),
+  payouts: z.array(payoutSchema),
+});
+
+/** An export bundle. */
+export type ExportBundle = z.infer<typeof exportBundleSchema>;
+/** One contribution of a bundle. */
+export type ExportedContribution = z.infer<typeof contributionSchema>;
+/** One payout of a bundle. */
+export type ExportedPayout = z.infer<typeof payoutSchema>;
+
+/** The bundle is not valid; `message` says where. */
+export class ExportBundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExportBundleError";
+  }
+}
+
+/** Validates a parsed bundle. @throws ExportBundleError naming the first bad field. */
+export function parseExportBundle(value: unknown): ExportBundle {
+  const result = exportBundleSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ExportBundleError(
+      `not a Databank export bundle: ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+/** The JSON Schema of the bundle (draft 2020-12). */
+export function exportBundleJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(exportBundleSchema, { target: "draft-2020-12" }),
+    $id: EXPORT_BUNDLE_SCHEMA_ID,
+    title: "Databank export bundle, version 1",
+  };
+}
+
+/** The purpose names of a bitmask. */
+export function purposeNames(purposes: number): (typeof PURPOSE_NAMES)[number][] {
+  return PURPOSE_NAMES.filter((_, bit) => (purposes & (1 << bit)) !== 0);
+}

@@ -1,0 +1,86 @@
+/**
+ * What every Databank CLI shares: argument parsing with one-line usage errors, the chain and node
+ * clients from lib/config, and the wallet key from the environment.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import {
+  createPublicClient,
+  http,
+  isHex,
+  type Chain,
+  type PublicClient,
+  type Transport,
+} from "viem";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import * as chains from "viem/chains";
+import {
+  ConfigError,
+  loadConfig,
+  resolveDatabankAddress,
+  type DatabankConfig,
+} from "../lib/config/index.js";
+
+/** A usage problem: the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Parses `process.argv` with `options`; unknown options are a UsageError. */
+export function parseCli<T extends ParseArgsConfig["options"]>(options: T) {
+  try {
+    return parseArgs({ options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The chain known to viem by id, or a minimal definition for an unknown (local) one. */
+export function chainById(id: number): Chain {
+  const known = Object.values(chains).find((chain) => (chain as Chain).id === id) as
+    Chain | undefined;
+  if (id === chains.hardhat.id) return chains.hardhat;
+  return known ?? { ...chains.hardhat, id, name: `chain ${id}` };
+}
+
+/** The configured chain, its public client and the Databank address. */
+export async function connect(config: DatabankConfig = loadConfig()): Promise<{
+  config: DatabankConfig;
+  publicClient: PublicClient<Transport, Chain>;
+  databank: `0x${string}`;
+}> {
+  const probe = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 1 }) });
+  const chainId = await probe.getChainId().catch(() => {
+    throw new UsageError(
+      `no chain answers at ${config.rpcUrl}: start it (npm start) or set DATABANK_RPC_URL`,
+    );
+  });
+  const publicClient = createPublicClient({
+    chain: chainById(chainId),
+    transport: http(config.rpcUrl),
+  });
+  return { config, publicClient, databank: resolveDatabankAddress(config, chainId) };
+}
+
+/** The wallet whose private key is in `variable`. */
+export function walletFromEnv(variable: string): PrivateKeyAccount {
+  const key = process.env[variable]?.trim();
+  if (!key || !isHex(key) || key.length !== 66) {
+    throw new UsageError(`set ${variable} to the wallet's private key (0x + 64 hex digits)`);
+  }
+  return privateKeyToAccount(key);
+}
+
+/** Runs a CLI's main: one line on stderr and exit 2 for usage/config errors, 1 for failures. */
+export function runCli(name: string, main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (error: unknown) => {
+      const usage = error instanceof UsageError || error instanceof ConfigError;
+      console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(usage ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Made-up software engineer resumes for the demo, matching lib/custodian/schemas/resume.schema.json.
+ * Deterministic, so two runs contribute the same data.
+ */
+
+/** A resume as the pool's schema asks for it. */
+export interface Resume {
+  title: string;
+  yearsOfExperience: number;
+  skills: string[];
+  city: string;
+  education: "none" | "secondary" | "bachelor" | "master" | "doctorate";
+  salaryExpectation: { amount: number; currency: string };
+}
+
+const TITLES = [
+  "Backend engineer",
+  "Frontend engineer",
+  "Full-stack engineer",
+  "Data engineer",
+  "Site reliability engineer",
+  "Mobile engineer",
+  "Embedded software engineer",
+  "Machine learning engineer",
+];
+const SKILLS = [
+  "TypeScript",
+  "Go",
+  "Rust",
+  "Python",
+  "Java",
+  "Kotlin",
+  "SQL",
+  "Kubernetes",
+  "React",
+  "Solidity",
+  "C++",
+  "Spark",
+];
+const CITIES = ["Guiyang", "Shenzhen", "Hangzhou", "Chengdu", "Beijing", "Shanghai", "Wuhan"];
+const EDUCATION: Resume["education"][] = ["secondary", "bachelor", "master", "doctorate"];
+
+/** The `index`-th demo resume; distinct for every index below 10,000. */
+export function demoResume(index: number): Resume {
+  const years = 1 + ((index * 7) % 25);
+  return {
+    title: TITLES[index % TITLES.length]!,
+    yearsOfExperience: years,
+    skills: [0, 1, 2].map((k) => SKILLS[(index + k * 5) % SKILLS.length]!),
+    city: CITIES[(index * 3) % CITIES.length]!,
+    education: EDUCATION[index % EDUCATION.length]!,
+    // The index in the salary keeps every resume distinct (the custodian rejects duplicates).
+    salaryExpectation: { amount: 150_000 + years * 10_000 + index, currency: "CNY" },
+  };
+}

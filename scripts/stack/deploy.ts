@@ -1,0 +1,58 @@
+/**
+ * Deploys the local demo system (Databank + test stablecoin) through Hardhat Ignition onto a
+ * running chain. Needs the Hardhat runtime (`hardhat run` or `hardhat test`).
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { network } from "hardhat";
+import type { Address } from "viem";
+import LocalDemoModule from "../../ignition/modules/LocalDemo.js";
+import { LOCAL_ROLES, localAccount } from "./accounts.js";
+
+/** The addresses of a local deployment. */
+export interface LocalDeployment {
+  databank: Address;
+  stablecoin: Address;
+  renderer: Address;
+  /** Where Ignition recorded it (ignition/deployments/<deploymentId>). */
+  deploymentDir: string;
+}
+
+/** Options of {@link deployLocalDemo}. */
+export interface DeployLocalDemoOptions {
+  rpcUrl: string;
+  /** Ignition deployment id; a fresh chain needs a fresh record, so an old one is removed first. */
+  deploymentId: string;
+  platformFeeBps?: number;
+}
+
+/** Deploys `ignition/modules/LocalDemo.ts` to the chain at `rpcUrl`. */
+export async function deployLocalDemo(options: DeployLocalDemoOptions): Promise<LocalDeployment> {
+  const deploymentDir = join(process.cwd(), "ignition", "deployments", options.deploymentId);
+  // The chain is new, so a journal left by an earlier run describes contracts that no longer exist.
+  rmSync(deploymentDir, { recursive: true, force: true });
+  const connection = await network.create({
+    network: "localhost",
+    override: { url: options.rpcUrl },
+  });
+  try {
+    const { databank, stablecoin, renderer } = await connection.ignition.deploy(LocalDemoModule, {
+      deploymentId: options.deploymentId,
+      parameters: {
+        Databank: {
+          owner: localAccount(LOCAL_ROLES.deployer).address,
+          treasury: localAccount(LOCAL_ROLES.treasury).address,
+          platformFeeBps: options.platformFeeBps ?? 250,
+        },
+      },
+    });
+    return {
+      databank: databank.address,
+      stablecoin: stablecoin.address,
+      renderer: renderer.address,
+      deploymentDir,
+    };
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { expect } from "chai";
+import {
+  ConfigError,
+  CONFIG_DEFAULTS,
+  loadConfig,
+  resolveDatabankAddress,
+} from "../../../../lib/config/index.js";
+
+const CUSTODIAN_ENV = {
+  DATABANK_CUSTODIAN_PRIVATE_KEY: `0x${"11".repeat(32)}`,
+  DATABANK_CUSTODIAN_X25519_KEY: "22".repeat(32),
+  DATABANK_CUSTODIAN_FINGERPRINT_KEY: `0x${"33".repeat(32)}`,
+};
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("lib/config", () => {
+  const cwd = mkdtempSync(join(tmpdir(), "databank-config-"));
+
+  it("applies the documented defaults to an empty environment", () => {
+    const config = loadConfig({ env: {}, cwd });
+    expect(config.rpcUrl).to.equal(CONFIG_DEFAULTS.rpcUrl);
+    expect(config.dataDir).to.equal(join(cwd, ".databank"));
+    expect(config.storage).to.deep.equal({
+      backend: "helia",
+      dataDir: join(cwd, ".databank", "ipfs"),
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+    });
+    expect(config.node.port).to.equal(8787);
+    expect(config.node.host).to.equal("127.0.0.1");
+    expect(config.custodian).to.equal(undefined);
+  });
+
+  it("reads the custodian keys and never prints them", () => {
+    const config = loadConfig({ env: CUSTODIAN_ENV, cwd, requireCustodian: true });
+    expect(config.custodian?.fingerprintKey.length).to.equal(32);
+    expect(config.custodian?.x25519PublicKey.length).to.equal(32);
+    for (const text of [
+      JSON.stringify(config),
+      inspect(config, { depth: 10 }),
+      String(config.custodian),
+    ]) {
+      expect(text).to.not.include("1111");
+      expect(text).to.not.include("2222");
+      expect(text).to.not.include("3333");
+    }
+  });
+
+  it("names the variable to fix for missing or malformed values", () => {
+    expect(
+      configError(() => loadConfig({ env: {}, cwd, requireCustodian: true })).variable,
+    ).to.equal("DATABANK_CUSTODIAN_PRIVATE_KEY");
+    expect(
+      configError(() => loadConfig({ env: { DATABANK_NODE_PORT: "http" }, cwd })).message,
+    ).to.match(/^DATABANK_NODE_PORT: must be an integer/);
+    expect(
+      configError(() => loadConfig({ env: { DATABANK_STORAGE: "kubo" }, cwd })).variable,
+    ).to.equal("DATABANK_KUBO_URL");
+    expect(
+      configError(() =>
+        loadConfig({ env: { ...CUSTODIAN_ENV, DATABANK_CUSTODIAN_FINGERPRINT_KEY: "abcd" }, cwd }),
+      ).variable,
+    ).to.equal("DATABANK_CUSTODIAN_FINGERPRINT_KEY");
+  });
+
+  it("reads a JSON file named by DATABANK_CONFIG; environment variables win", () => {
+    writeFileSync(
+      join(cwd, "databank.json"),
+      JSON.stringify({ nodePort: 9000, rpcUrl: "http://10.0.0.1:8545" }),
+    );
+    const config = loadConfig({
+      env: { DATABANK_CONFIG: "databank.json", DATABANK_RPC_URL: "http://127.0.0.1:9545" },
+      cwd,
+    });
+    expect(config.node.port).to.equal(9000);
+    expect(config.rpcUrl).to.equal("http://127.0.0.1:9545");
+  });
+
+  it("resolves the Databank address from the Ignition deployment of the chain", () => {
+    const config = loadConfig({ env: {}, cwd });
+    expect(() => resolveDatabankAddress(config, 31337, cwd)).to.throw(
+      ConfigError,
+      /npm run deploy/,
+    );
+    const dir = join(cwd, "ignition", "deployments", "chain-31337");
+    mkdirSync(dir, { recursive: true });
+    const address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    writeFileSync(
+      join(dir, "deployed_addresses.json"),
+      JSON.stringify({ "Databank#Databank": address.toLowerCase() }),
+    );
+    expect(resolveDatabankAddress(config, 31337, cwd)).to.equal(address);
+  });
+});
