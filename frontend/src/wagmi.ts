@@ -4,7 +4,7 @@
  * configured, and on a local chain the node's unlocked accounts through wagmi's mock connector.
  */
 import { createConfig, http, injected, mock, type Config, type CreateConnectorFn } from "wagmi";
-import { defineChain, type Address, type Chain } from "viem";
+import { defineChain, getAddress, type Address, type Chain } from "viem";
 import { hardhat } from "viem/chains";
 import type { RuntimeConfig } from "./logic/runtimeConfig";
 
@@ -37,7 +37,7 @@ export async function fetchDevAccounts(rpcUrl: string): Promise<Address[]> {
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_accounts", params: [] }),
   });
   const body = (await response.json()) as { result?: Address[] };
-  return body.result ?? [];
+  return (body.result ?? []).map((account) => getAddress(account));
 }
 
 /** The dev wallet's accounts; the selected account is kept first (what wagmi treats as current). */

@@ -14,22 +14,33 @@ import { databankAbi } from "../../../lib/contracts/abis.js";
 import { generateKeyPair, toHex32 } from "../../../lib/crypto/keys.js";
 import { startDappServer, type DappServer } from "../../../frontend/serve.js";
 import { startFakeNode, type FakeNode } from "./fakeNode.js";
+import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import {
   CHROMIUM_PATH,
-  deployDatabank,
   launchBrowser,
   SCREENSHOT_DIR,
-  startChain,
-  type Deployment,
-  type LocalChain,
+  startE2eChain,
+  type E2eChain,
 } from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
 
+/** Builds the dApp as `npm run dapp:build` does (production React, whatever mocha's NODE_ENV). */
+async function buildDapp(): Promise<void> {
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
+  } finally {
+    if (previous === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = previous;
+  }
+}
+
 describe("dApp end to end (chromium)", function () {
   this.timeout(300_000);
-  let chain: LocalChain;
-  let deployment: Deployment;
+  let chain: E2eChain;
+  let deployment: E2eChain["deployment"];
   let node: FakeNode;
   let dapp: DappServer;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -42,17 +53,14 @@ describe("dApp end to end (chromium)", function () {
       console.warn(`    skipped: no chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
       this.skip();
     }
-    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn" });
-    chain = await startChain();
-    deployment = await deployDatabank(chain);
-    [, , curator, custodian, contributor, buyer] = chain.accounts as [
-      Address,
-      Address,
-      Address,
-      Address,
-      Address,
-      Address,
-    ];
+    await buildDapp();
+    chain = await startE2eChain();
+    deployment = chain.deployment;
+    // The roles of npm start's local accounts; contributors use accounts no role takes.
+    curator = chain.accounts[LOCAL_ROLES.curator]!;
+    custodian = chain.accounts[LOCAL_ROLES.custodian]!;
+    buyer = chain.accounts[LOCAL_ROLES.buyer]!;
+    contributor = chain.accounts[5]!;
     node = await startFakeNode({
       address: custodian,
       publicKey: toHex32(generateKeyPair().publicKey),
