@@ -38,7 +38,7 @@ export function App() {
         <Suspense fallback={<p>Loading…</p>}>
           {route.page === "curator" && <CuratorPage />}
           {route.page === "buyer" && <BuyerPage params={route.params} />}
-          {route.page === "contributor" && <ContributorPage />}
+          {route.page === "contributor" && <ContributorPage params={route.params} />}
           {route.page === "auditor" && <AuditorPage params={route.params} />}
           {route.page === "tx" && <TransactionPage hash={route.hash as `0x${string}`} />}
         </Suspense>

@@ -89,7 +89,8 @@ export function uploadContent(
         ),
       );
     };
-    request.send(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    // Sent as the bytes themselves (not a Blob), so that tools inspecting requests see the body.
+    request.send(bytes as Uint8Array<ArrayBuffer>);
   });
 }
 
@@ -117,4 +118,53 @@ export interface DeliveryStatus {
 /** The node's view of a purchase's delivery. */
 export function getDelivery(nodeUrl: string, purchaseId: bigint): Promise<DeliveryStatus> {
   return getJson(`${nodeUrl}/v1/purchases/${purchaseId.toString()}/delivery`);
+}
+
+/** The body of a relayed consent (`POST /v1/contributions/relay`). */
+export interface RelayBody {
+  request: {
+    contributor: string;
+    poolId: number | bigint;
+    dataCid: string;
+    expiresAt: number | bigint;
+    deadline: bigint;
+  };
+  signature: `0x${string}`;
+}
+
+/** Asks the custodian to check the data and relay the signed consent (the contributor pays no gas). */
+export async function relayConsent(
+  nodeUrl: string,
+  body: RelayBody,
+): Promise<{ contributionId: string; transactionHash: `0x${string}` }> {
+  let response: Response;
+  try {
+    response = await fetch(`${nodeUrl}/v1/contributions/relay`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      // Ids and amounts travel as decimal strings (docs/data-bank-node.md).
+      body: JSON.stringify(body, (_key, value: unknown) =>
+        typeof value === "bigint" ? value.toString() : value,
+      ),
+    });
+  } catch {
+    throw new NodeApiError("The data bank node cannot be reached.", 0);
+  }
+  if (!response.ok) throw await failure(response);
+  return (await response.json()) as { contributionId: string; transactionHash: `0x${string}` };
+}
+
+/** Field errors of a rejected contribution (422 REJECTED), if the node sent any. */
+export function rejectionDetails(error: unknown): { reason?: string; fieldErrors: string[] } {
+  if (!(error instanceof NodeApiError)) return { fieldErrors: [] };
+  const detail = (error.body as { error?: { reason?: string; fieldErrors?: unknown } } | undefined)
+    ?.error;
+  const fieldErrors = Array.isArray(detail?.fieldErrors)
+    ? detail.fieldErrors.map((item) =>
+        typeof item === "string"
+          ? item
+          : `${String((item as { path?: unknown }).path ?? "")} ${String((item as { message?: unknown }).message ?? "")}`.trim(),
+      )
+    : [];
+  return { reason: detail?.reason, fieldErrors };
 }

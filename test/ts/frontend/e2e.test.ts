@@ -62,8 +62,26 @@ describe("dApp end to end (chromium)", function () {
     buyer = chain.accounts[LOCAL_ROLES.buyer]!;
     contributor = chain.accounts[5]!;
     node = await startFakeNode({
-      address: custodian,
-      publicKey: toHex32(generateKeyPair().publicKey),
+      custodian: { address: custodian, publicKey: toHex32(generateKeyPair().publicKey) },
+      relay: async ({ request, signature }) => {
+        const hash = await send(custodian, "contributeWithSignature", [
+          {
+            contributor: request.contributor,
+            poolId: Number(request.poolId),
+            dataCid: request.dataCid,
+            expiresAt: Number(request.expiresAt),
+            deadline: BigInt(request.deadline),
+          },
+          signature,
+        ]);
+        const receipt = await chain.publicClient.getTransactionReceipt({ hash });
+        const [granted] = parseEventLogs({
+          abi: databankAbi,
+          eventName: "ConsentGranted",
+          logs: receipt.logs,
+        });
+        return { contributionId: granted!.args.contributionId.toString(), transactionHash: hash };
+      },
     });
     dapp = await startDappServer({
       host: "127.0.0.1",
@@ -206,21 +224,6 @@ describe("dApp end to end (chromium)", function () {
     await shot("05-buyer-delivered");
   });
 
-  it("buyer: takes a refund when the delivery is overdue", async () => {
-    await page.getByRole("button", { name: "Buy", exact: true }).click();
-    await confirmed("Buy pool 1");
-    const card = page.getByRole("article", { name: "Purchase 2" });
-    await card.getByText("awaiting delivery").waitFor();
-    await chain.publicClient.request({
-      method: "evm_increaseTime" as never,
-      params: [2 * 86_400] as never,
-    });
-    await chain.publicClient.request({ method: "evm_mine" as never });
-    await card.getByRole("button", { name: "Take refund" }).click();
-    await card.getByText("refunded", { exact: true }).waitFor();
-    await shot("06-buyer-refunded");
-  });
-
   it("buyer: attests the erasure of a revoked record", async () => {
     await send(contributor, "revokeConsent", [firstContribution]);
     await page.getByText("1 erasure request(s) owed").waitFor();
@@ -228,6 +231,119 @@ describe("dApp end to end (chromium)", function () {
     await page.getByLabel("I confirm I deleted these records.").check();
     await page.getByRole("button", { name: "Attest erasure" }).click();
     await page.getByText("1 erasure request(s) owed").waitFor({ state: "detached" });
+  });
+
+  // Distinctive values: none may appear in any request the page sends.
+  const plaintext = {
+    title: "Quantum plumber 8841",
+    years: "13",
+    skills: "Fortran-Ninja-77, Zebra-Juggling-42",
+    city: "Zzyzx-Town-5521",
+  };
+  let member: Address;
+  let memberContribution: bigint;
+
+  it("contributor: encrypts in the browser, uploads only ciphertext, joins gaslessly", async () => {
+    member = chain.accounts[6]!;
+    await useAccount(member);
+    await openTab("My data bank");
+    await page.getByRole("link", { name: "Read the terms and contribute to pool 1" }).click();
+    await page.getByText("Your resume is sold to recruiters").waitFor();
+    await page.getByLabel("Job title").fill(plaintext.title);
+    await page.getByLabel("Years of experience").fill(plaintext.years);
+    await page.getByLabel("Skills").fill(plaintext.skills);
+    await page.getByLabel("City").fill(plaintext.city);
+    await page.getByLabel("Education").selectOption("doctorate");
+    await page.getByLabel("I have read the terms and consent to them.").check();
+    await shot("11-contributor-form");
+
+    const bodies: { url: string; body: Buffer }[] = [];
+    const capture = (request: import("playwright-core").Request) => {
+      const body = request.postDataBuffer();
+      if (body) bodies.push({ url: request.url(), body });
+    };
+    page.on("request", capture);
+    const uploadsBefore = node.uploads.length;
+    const balanceBefore = await chain.publicClient.getBalance({ address: member });
+    await page.getByRole("button", { name: "Encrypt and contribute" }).click();
+    await page.getByText(/Contribution \d+ is active/).waitFor();
+    page.off("request", capture);
+    await shot("12-contributor-joined");
+
+    // Only ciphertext left the page: the envelope (magic "DBEV") and the signed consent.
+    const sent = bodies.map(({ body }) => body.toString("latin1"));
+    for (const value of [
+      plaintext.title,
+      plaintext.city,
+      "Fortran-Ninja-77",
+      "Zebra-Juggling-42",
+    ]) {
+      for (const body of sent) expect(body, `a request carried "${value}"`).to.not.contain(value);
+    }
+    // The capture saw the upload itself: the envelope's bytes, magic "DBEV" first.
+    const upload = bodies.find(({ url }) => url.endsWith("/v1/content"));
+    expect(upload?.body.subarray(0, 4).toString("latin1")).to.equal("DBEV");
+    expect(bodies.some(({ url }) => url.endsWith("/v1/contributions/relay"))).to.equal(true);
+    const envelope = node.uploads[uploadsBefore]!;
+    expect(new TextDecoder().decode(envelope.subarray(0, 4))).to.equal("DBEV");
+    // Gasless: the contributor's balance did not move.
+    expect(await chain.publicClient.getBalance({ address: member })).to.equal(balanceBefore);
+    const text = (await page.getByText(/Contribution \d+ is active/).textContent()) ?? "";
+    memberContribution = BigInt(/Contribution (\d+)/.exec(text)![1]!);
+  });
+
+  it("contributor: sees the sale's earnings, claims all, exports, revokes", async () => {
+    // A buyer buys pool 1 and the custodian delivers its one active record.
+    await useAccount(buyer);
+    await page.goto(`${dapp.url}#/buyer?pool=1`);
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await confirmed("Buy pool 1");
+    const created = await chain.publicClient.getContractEvents({
+      address: deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PurchaseCreated",
+      args: { poolId: 1 },
+    });
+    const { purchaseId, poolId, amount, deadline } = created[created.length - 1]!.args;
+    await send(custodian, "fulfill", [
+      { id: purchaseId, poolId, buyer, amount, deadline },
+      "bafkreidelivery2",
+      `0x${"cd".repeat(32)}`,
+      1,
+    ]);
+
+    await useAccount(member);
+    await page.goto(`${dapp.url}#/contributor`);
+    const card = page.getByRole("article", { name: `Contribution ${memberContribution}` });
+    await card.getByText("active: earning from every sale").waitFor();
+    await card.getByText("0.1365 ETH").waitFor(); // 0.2 − 2.5% fee, 70% to the only contributor
+    await shot("13-contributor-earnings");
+    const balanceBefore = await chain.publicClient.getBalance({ address: member });
+    await page.getByRole("button", { name: "Claim all" }).click();
+    await confirmed("Claim earnings");
+    expect(await chain.publicClient.getBalance({ address: member })).to.be.greaterThan(
+      balanceBefore,
+    );
+
+    const downloadEvent = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download export bundle" }).click();
+    const download = await downloadEvent;
+    const bundle = JSON.parse(
+      await import("node:fs/promises").then(async (fs) =>
+        fs.readFile((await download.path())!, "utf8"),
+      ),
+    ) as { contributions: { record?: unknown; contributionId: string }[] };
+    expect(JSON.stringify(bundle)).to.contain(plaintext.title); // decrypted with the wallet's key
+    expect(bundle.contributions.map((c) => c.contributionId)).to.include(
+      memberContribution.toString(),
+    );
+
+    await card.getByRole("button", { name: "Revoke consent…" }).click();
+    await card.getByText("Revoking ends your consent for good").waitFor();
+    await shot("14-contributor-revoke-explained");
+    await card.getByRole("button", { name: `Revoke consent ${memberContribution}` }).click();
+    await card.getByText("consent revoked").waitFor();
   });
 
   it("buyer: pays a stablecoin pool with a permit (one transaction)", async () => {
@@ -272,6 +388,31 @@ describe("dApp end to end (chromium)", function () {
       "purchaseWithPermit",
     );
     await shot("08-buyer-permit-purchase");
+  });
+
+  // Last of the chain-state tests: it moves the chain's clock two days ahead of the wall clock.
+  it("buyer: takes a refund when the delivery is overdue", async () => {
+    await page.goto(`${dapp.url}#/buyer?pool=2`);
+    await page.getByRole("button", { name: "Buy", exact: true }).click();
+    await confirmed("Buy pool 2");
+    const created = await chain.publicClient.getContractEvents({
+      address: deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PurchaseCreated",
+    });
+    const card = page.getByRole("article", {
+      name: `Purchase ${created[created.length - 1]!.args.purchaseId}`,
+    });
+    await card.getByText("awaiting delivery").waitFor();
+    await chain.publicClient.request({
+      method: "evm_increaseTime" as never,
+      params: [2 * 86_400] as never,
+    });
+    await chain.publicClient.request({ method: "evm_mine" as never });
+    await card.getByRole("button", { name: "Take refund" }).click();
+    await card.getByText("refunded", { exact: true }).waitFor();
+    await shot("06-buyer-refunded");
   });
 
   it("shows a transaction in the dApp's own view and fits a phone screen", async () => {

@@ -5,7 +5,8 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
+import { decodeDatabankError } from "../../../lib/contracts/client.js";
 import { computeCid } from "../../../lib/storage/cid.js";
 
 export interface FakeNode {
@@ -21,10 +22,26 @@ async function body(request: IncomingMessage): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-export async function startFakeNode(custodian: {
-  address: Address;
-  publicKey: string;
-}): Promise<FakeNode> {
+/** A relayed consent as the node receives it (ids and amounts as decimal strings). */
+export interface RelayRequestBody {
+  request: {
+    contributor: Address;
+    poolId: string | number;
+    dataCid: string;
+    expiresAt: string | number;
+    deadline: string;
+  };
+  signature: Hex;
+}
+
+export interface FakeNodeOptions {
+  custodian: { address: Address; publicKey: string };
+  /** Sends contributeWithSignature as the custodian; returns the new id and the transaction. */
+  relay?: (body: RelayRequestBody) => Promise<{ contributionId: string; transactionHash: Hex }>;
+}
+
+export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode> {
+  const { custodian } = options;
   const content = new Map<string, Uint8Array>();
   const uploads: Uint8Array[] = [];
   const server = createServer((request, response) => {
@@ -52,6 +69,17 @@ export async function startFakeNode(custodian: {
         if (!bytes) return send(404, { error: { code: "NOT_FOUND", message: "unknown CID" } });
         response.writeHead(200, { "content-type": "application/octet-stream" });
         return void response.end(bytes);
+      }
+      if (path === "/v1/contributions/relay" && request.method === "POST" && options.relay) {
+        const relayBody = JSON.parse(
+          new TextDecoder().decode(await body(request)),
+        ) as RelayRequestBody;
+        try {
+          return send(201, await options.relay(relayBody));
+        } catch (error) {
+          const message = decodeDatabankError(error)?.message ?? (error as Error).message;
+          return send(422, { error: { code: "REJECTED", message } });
+        }
       }
       const delivery = /^\/v1\/purchases\/(\d+)\/delivery$/.exec(path);
       if (delivery) return send(200, { purchaseId: delivery[1], status: "pending" });

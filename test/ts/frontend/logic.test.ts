@@ -13,6 +13,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { DatabankError } from "../../../lib/contracts/client.js";
+import { claimPlan, contributionSummaries } from "../../../frontend/src/logic/contributions.js";
 import { describeError } from "../../../frontend/src/logic/errors.js";
 import {
   formatAmount,
@@ -405,6 +406,53 @@ describe("dApp logic", () => {
         perContributionTotal: 6n,
         buyers: 1,
       });
+    });
+  });
+
+  describe("contributions and claims", () => {
+    it("rebuilds statuses from events, newest first", () => {
+      const submitted = [1n, 2n, 3n, 4n, 5n].map((contributionId) => ({
+        contributionId,
+        poolId: 1,
+        dataCid: `cid${contributionId}`,
+        expiresAt: 0,
+        transactionHash: "0x",
+      }));
+      const summaries = contributionSummaries({
+        submitted,
+        granted: [1n, 2n, 4n].map((contributionId) => ({ contributionId, bounty: 5n })),
+        revoked: [
+          { contributionId: 2n, expired: false, settled: 7n },
+          { contributionId: 4n, expired: true, settled: 0n },
+        ],
+        rejected: [{ contributionId: 3n, reason: 1 }],
+      });
+      expect(summaries.map((s) => [s.id, s.status])).to.deep.equal([
+        [5n, "pending"],
+        [4n, "expired"],
+        [3n, "rejected"],
+        [2n, "revoked"],
+        [1n, "active"],
+      ]);
+      expect(summaries[3]).to.include({ settledOnEnd: 7n, bounty: 5n });
+      expect(summaries[2]).to.include({ rejectionReason: 1 });
+    });
+
+    it("plans one claim per token with something to pay", () => {
+      const eth = zeroAddress;
+      const usd = "0x00000000000000000000000000000000000000aa" as const;
+      const plan = claimPlan(
+        [
+          { id: 1n, token: eth, pending: 3n },
+          { id: 2n, token: usd, pending: 0n },
+          { id: 3n, token: eth, pending: 0n },
+        ],
+        [
+          { token: eth, amount: 10n },
+          { token: usd, amount: 0n },
+        ],
+      );
+      expect(plan).to.deep.equal([{ token: eth, contributionIds: [1n, 3n], amount: 13n }]);
     });
   });
 

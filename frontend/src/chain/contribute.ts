@@ -1,0 +1,75 @@
+/**
+ * The contributor's one flow, on lib/contributor: the record is sealed in this browser to the
+ * pool custodian's key and the contributor's own wallet-derived key BEFORE anything leaves the
+ * page; only the ciphertext is uploaded; the EIP-712 consent is relayed by the custodian (no gas).
+ * lib/contributor and lib/crypto are loaded here, on demand, not with the first page.
+ */
+import type { Address, Hex, WalletClient } from "viem";
+import { createDatabankClient } from "../../../lib/contracts/client.js";
+import type { PoolView } from "../hooks/useChainData";
+import { relayConsent, uploadContent } from "../node/nodeApi";
+import { encryptionKeyOf } from "./encryptionKey";
+import type { PublicClient } from "viem";
+
+export type ContributionProgress =
+  | { stage: "key" }
+  | { stage: "sealing" }
+  | { stage: "uploading"; fraction: number }
+  | { stage: "signing" }
+  | { stage: "relaying" }
+  | { stage: "done"; contributionId: bigint; transactionHash: Hex };
+
+export interface ContributeArgs {
+  nodeUrl: string;
+  databank: Address;
+  publicClient: PublicClient;
+  walletClient: WalletClient;
+  account: Address;
+  pool: PoolView;
+  record: Record<string, unknown>;
+  onProgress(progress: ContributionProgress): void;
+}
+
+export async function contributeRecord(args: ContributeArgs) {
+  const { onProgress, walletClient, account } = args;
+  onProgress({ stage: "key" });
+  const ownKey = await encryptionKeyOf(walletClient, account);
+  const [{ contribute }, { fromHex32 }] = await Promise.all([
+    import("../../../lib/contributor/contribute.js"),
+    import("../../../lib/crypto/keys.js"),
+  ]);
+  const databank = createDatabankClient({
+    publicClient: args.publicClient,
+    address: args.databank,
+  });
+  onProgress({ stage: "sealing" });
+  const receipt = await contribute({
+    api: {
+      uploadContent: (bytes, options) =>
+        uploadContent(args.nodeUrl, bytes, (fraction) => {
+          onProgress({ stage: "uploading", fraction });
+          options?.onProgress?.(Math.round(fraction * bytes.length), bytes.length);
+        }),
+      relayConsent: (body) => relayConsent(args.nodeUrl, body),
+    },
+    databank: { consentTypedData: (request) => databank.consentTypedData(request) as never },
+    signer: {
+      address: account,
+      signTypedData: (typedData) => walletClient.signTypedData({ account, ...typedData } as never),
+    },
+    poolId: args.pool.id,
+    payload: { json: args.record },
+    custodianPublicKey: fromHex32(args.pool.custodianKey),
+    contributorPublicKey: ownKey.publicKey,
+    onProgress: (stage) => {
+      if (stage === "uploaded") onProgress({ stage: "signing" });
+      if (stage === "signed") onProgress({ stage: "relaying" });
+    },
+  });
+  onProgress({
+    stage: "done",
+    contributionId: receipt.contributionId,
+    transactionHash: receipt.transactionHash,
+  });
+  return receipt;
+}
