@@ -359,6 +359,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       }
       if (known) {
         // Still in the mempool: wait for it rather than racing it with a second transaction.
+        log("delivery.fulfill-waiting", {
+          purchaseId: row.purchaseId.toString(),
+          transactionHash: hash,
+        });
         receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
       }
     }
