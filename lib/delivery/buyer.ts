@@ -3,6 +3,7 @@
  * check it hashes to its CID, unwrap its data key and decrypt it.
  *
  * What is verified, in order (the first failure throws a {@link DeliveryError}):
+ * 0. when `expected.deliveryCid` is given, the manifest's bytes hash to it;
  * 1. the manifest is a self-consistent v1 manifest ({@link parseManifest}: commitments equal
  *    keccak256 of the CIDs, the root recomputed from all records equals the manifest's root, so
  *    every listed record is included in that root);
@@ -77,6 +78,9 @@ export const DEFAULT_OPEN_CONCURRENCY = 8;
  * @throws DeliveryError (see the module comment); a record's failure names its token id.
  */
 export async function openDelivery(params: OpenDeliveryParameters): Promise<DeliveredRecord[]> {
+  if (params.expected.deliveryCid !== undefined) {
+    await assertManifestCid(params.manifest, params.expected.deliveryCid);
+  }
   const manifest = parseManifest(params.manifest);
   verifyManifest(manifest, params.expected);
   assertBuyerKey(params.buyerPrivateKey, manifest);
@@ -96,6 +100,18 @@ export async function openDelivery(params: OpenDeliveryParameters): Promise<Deli
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, work));
   return results;
+}
+
+async function assertManifestCid(bytes: Uint8Array, deliveryCid: string): Promise<void> {
+  try {
+    await assertBytesMatchCid(parseCid(deliveryCid), bytes, "the content source");
+  } catch (cause) {
+    throw new DeliveryError(
+      "INTEGRITY",
+      `the manifest's bytes do not hash to the delivery CID ${deliveryCid} recorded on-chain`,
+      { cause },
+    );
+  }
 }
 
 function assertBuyerKey(privateKey: Uint8Array, manifest: DeliveryManifest): void {

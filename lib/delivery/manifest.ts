@@ -86,6 +86,11 @@ export interface ExpectedDelivery {
   databank?: Address;
   /** When given, the manifest must name this chain. */
   chainId?: number;
+  /**
+   * `deliveryCid` of `PurchaseFulfilled`: when given, {@link openDelivery} checks the manifest's
+   * bytes hash to it.
+   */
+  deliveryCid?: string;
 }
 
 const UINT64_MAX = 2n ** 64n - 1n;
@@ -241,7 +246,8 @@ export function parseManifest(bytes: Uint8Array): DeliveryManifest {
  * Checks a parsed manifest against the chain: the on-chain root and count, the buyer key and,
  * when given, the purchase, contract and chain.
  *
- * @throws DeliveryError ROOT_MISMATCH, COUNT_MISMATCH, WRONG_BUYER or WRONG_PURCHASE.
+ * @throws DeliveryError ROOT_MISMATCH, COUNT_MISMATCH, WRONG_BUYER or WRONG_PURCHASE. (The
+ *   manifest's CID is checked by {@link openDelivery}, which has its bytes.)
  */
 export function verifyManifest(manifest: DeliveryManifest, expected: ExpectedDelivery): void {
   if (expected.purchaseId !== undefined && manifest.purchaseId !== expected.purchaseId) {

@@ -184,6 +184,21 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
     return { purchase: asBuyer.purchaseFromEvent(receipt), keys };
   }
 
+  /** A local wallet (funded here) pays for the pool with its own X25519 public key. */
+  async function buyAs(account: PrivateKeyAccount, buyerKey: Hex): Promise<Purchase> {
+    await testClient.setBalance({ address: account.address, value: parseEther("10") });
+    const wallet = createWalletClient({
+      account,
+      chain: publicClient.chain,
+      transport: custom(connection.provider),
+    });
+    const asBuyer = createDatabankClient({ publicClient, walletClient: wallet, address });
+    const receipt = await publicClient.waitForTransactionReceipt({
+      hash: await asBuyer.contract.write.purchase([poolId, PRICE, buyerKey], { value: PRICE }),
+    });
+    return asBuyer.purchaseFromEvent(receipt);
+  }
+
   /** Opens a fulfilled purchase as its buyer would, from the chain's events and the store. */
   async function openAsBuyer(purchaseId: bigint, keys: X25519KeyPair): Promise<DeliveredRecord[]> {
     const [created] = await reader.contract.getEvents.PurchaseCreated(
@@ -270,6 +285,7 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
     contribute,
     revoke,
     buy,
+    buyAs,
     openAsBuyer,
     fulfilTransactions,
     fulfilledEvents,
@@ -291,5 +307,3 @@ export function plaintextsById(records: readonly { tokenId: bigint; plaintext: U
     records.map((r) => [r.tokenId.toString(), Buffer.from(r.plaintext).toString("hex")]),
   );
 }
-
-export type { Hex };

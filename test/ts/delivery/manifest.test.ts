@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { keccak256, toHex, type Hex } from "viem";
 import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
+import { computeCid } from "../../../lib/storage/cid.js";
 import { generateKeyPair, toHex32, wrapDataKey } from "../../../lib/crypto/index.js";
 import {
   encodeManifest,
@@ -290,6 +291,19 @@ describe("delivery/manifest and buyer: verify, unwrap, decrypt", function () {
         "FETCH_FAILED",
         victim.tokenId,
       );
+    });
+
+    it("INTEGRITY: manifest bytes that do not hash to the on-chain delivery CID", async () => {
+      const deliveryCid = await computeCid(delivery.bytes);
+      expect(await open({ expected: { ...delivery.expected, deliveryCid } })).to.have.length(5);
+      const other = manifestJson(delivery.bytes);
+      other.chainId = 1;
+      const error = await expectDeliveryError(
+        () =>
+          open({ manifest: encodeJson(other), expected: { ...delivery.expected, deliveryCid } }),
+        "INTEGRITY",
+      );
+      expect(error.message).to.include(deliveryCid);
     });
 
     it("WRONG_PURCHASE: a manifest of another purchase", async () => {
