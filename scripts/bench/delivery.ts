@@ -23,7 +23,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { consentRequestArgs, consentTypedData, createDatabankClient } from "../../lib/contracts/client.js";
 import { generateKeyPair, sealEnvelope, toHex32 } from "../../lib/crypto/index.js";
 import { openDelivery } from "../../lib/delivery/index.js";
-import { createHeliaStore, type ContentStore } from "../../lib/storage/index.js";
+import { createHeliaStore } from "../../lib/storage/index.js";
 import { createDeliveryWorker } from "../../service/custodian/delivery.js";
 import type { BenchRow } from "./types.js";
 
