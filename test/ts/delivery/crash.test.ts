@@ -284,7 +284,12 @@ describe("service/custodian/delivery: crash recovery", function () {
     const path = dbPath();
     const info = await crashAt(fixture, path, "manifest-uploaded");
     const { worker, lines } = await restart(fixture, path);
-    expect(wrappedPerPurchase(lines).get(purchases[0]!.purchase.id.toString())).to.equal(undefined);
+    const first = purchases[0]!.purchase.id.toString();
+    expect(wrappedPerPurchase(lines).get(first)).to.equal(undefined);
+    const uploads = lines.filter(
+      (l) => l.event === "delivery.manifest-uploaded" && l.fields.purchaseId === first,
+    );
+    expect(uploads, "no second upload").to.deep.equal([]);
     expect((await worker.status(purchases[0]!.purchase.id))?.deliveryCid).to.equal(info.cid);
     await expectEachDeliveredOnce(fixture, worker, purchases, contributions);
   });
