@@ -259,26 +259,58 @@ export function relayBody(signed: Awaited<ReturnType<typeof signConsent>>) {
   };
 }
 
-/** POSTs JSON and returns status and parsed body. */
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as any,
-  };
+/** A parsed JSON answer of the node (loosely typed: tests assert on it). */
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read arbitrary fields
+  body: any;
+}
+
+/** Every response body the helpers received, so a test can check no secret ever leaked. */
+export const responseTexts: string[] = [];
+
+async function answer(response: Response): Promise<JsonAnswer> {
+  const text = await response.text();
+  responseTexts.push(text);
+  return { status: response.status, headers: response.headers, body: JSON.parse(text) };
+}
+
+/** POSTs JSON (or a raw string) and returns status and parsed body. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
+  return answer(
+    await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
+  );
 }
 
 /** GETs and returns status and parsed JSON body. */
-export async function getJson(url: string) {
-  const response = await fetch(url);
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as any,
-  };
+export async function getJson(url: string): Promise<JsonAnswer> {
+  return answer(await fetch(url));
+}
+
+/** Uploads bytes to the node; returns the CID. */
+export async function upload(node: DatabankNode, bytes: Uint8Array): Promise<string> {
+  const response = await fetch(`${node.url}/v1/content`, { method: "POST", body: bytes });
+  const { cid } = (await answer(response)).body as { cid: string };
+  return cid;
+}
+
+/** Asserts that no secret (with or without 0x) appears in any of `texts`. */
+export function expectNoSecrets(texts: readonly string[], secrets: readonly string[]): void {
+  for (const secret of secrets) {
+    const bare = secret.replace(/^0x/, "").toLowerCase();
+    for (const text of texts) {
+      if (text.toLowerCase().includes(bare)) {
+        throw new Error(`a secret appeared in: ${text.slice(0, 200)}`);
+      }
+    }
+  }
 }
