@@ -6,7 +6,7 @@ import { deployChain, getJson, startNode, type Chain, type TestNode } from "./he
 const LIMIT = 300 * 1024; // more than one 256 KiB chunk: multi-block uploads are exercised
 
 /** Deterministic pseudo-random bytes. */
-function bytesOf(length: number, seed = 1): Uint8Array {
+function bytesOf(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let x = seed;
   for (let i = 0; i < length; i++) {

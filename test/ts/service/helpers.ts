@@ -298,7 +298,10 @@ export async function getJson(url: string): Promise<JsonAnswer> {
 
 /** Uploads bytes to the node; returns the CID. */
 export async function upload(node: DatabankNode, bytes: Uint8Array): Promise<string> {
-  const response = await fetch(`${node.url}/v1/content`, { method: "POST", body: bytes });
+  const response = await fetch(`${node.url}/v1/content`, {
+    method: "POST",
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
   const { cid } = (await answer(response)).body as { cid: string };
   return cid;
 }
