@@ -161,6 +161,24 @@ describe("service: gasless relay of signed consents", function () {
     expect(notOurs.body.error.code).to.equal("NOT_CUSTODIAN");
   });
 
+  it("turns a contract refusal into 422 with the contract's plain words, sending nothing", async function () {
+    const contributor = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, contributor, resume(12)));
+    // A consent that already expired: valid signature and data, but the contract refuses it.
+    const signed = await signConsent(chain, contributor, poolId, dataCid, { expiresAt: 1 });
+    const nonceBefore = await custodianNonce();
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status).to.equal(422);
+    expect(body.error).to.deep.include({ code: "CONTRACT_REVERTED", revert: "InvalidExpiry" });
+    expect(body.error.message).to.equal(
+      "The consent expiry (1970-01-01T00:00:01Z) is not in the future.",
+    );
+    expect(await custodianNonce()).to.equal(nonceBefore);
+    // The reserved fingerprint was released: the same record can still be relayed properly.
+    const retry = await signConsent(chain, contributor, poolId, dataCid);
+    expect((await postJson(relayUrl, relayBody(retry))).status).to.equal(201);
+  });
+
   it("answers 400 naming the field for malformed JSON and bad fields", async function () {
     const malformed = await postJson(relayUrl, "{ not json");
     expect(malformed.status).to.equal(400);
