@@ -9,6 +9,7 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { bytesToHex, isAddressEqual } from "viem";
 import type { z } from "zod";
 import {
@@ -18,6 +19,7 @@ import {
   purchaseIdParamSchema,
   relayRequestSchema,
   type CustodianResponse,
+  type DeliveryStatusResponse,
   type HealthResponse,
   type PoolResponse,
   type RelayResponse,
@@ -52,6 +54,14 @@ export interface DeliveryStatusView {
   /** Why the delivery failed, in plain words. */
   error?: string;
 }
+
+// The documented response and the schema's type must stay the same shape (checked at compile time).
+const _deliveryViewMatchesSchema: [DeliveryStatusView, DeliveryStatusResponse] extends [
+  DeliveryStatusResponse,
+  DeliveryStatusView,
+]
+  ? true
+  : false = true;
 
 /** Where the app reads delivery states from (the delivery worker). */
 export interface DeliveryStatusSource {
@@ -127,7 +137,7 @@ export function createApp(deps: AppDeps): Hono {
       if (error.code === "CONTENT_TOO_LARGE") c.header("Connection", "close");
       return c.json(
         { error: { code: error.code, message: error.message, ...details } },
-        error.status as 400,
+        error.status as ContentfulStatusCode,
       );
     }
     if (error instanceof HTTPException) {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import type { Hono } from "hono";
 import {
+  bytesToHex,
   createPublicClient,
   createWalletClient,
   defineChain,
@@ -190,7 +191,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     return {
       url,
       address: secrets.address,
-      custodianPublicKey: bytesHex(secrets.x25519PublicKey),
+      custodianPublicKey: bytesToHex(secrets.x25519PublicKey),
       app,
       store,
       db,
@@ -248,8 +249,4 @@ function closeServer(server: ServerType): Promise<void> {
     if ("closeIdleConnections" in server) server.closeIdleConnections();
     server.close(() => resolve());
   });
-}
-
-function bytesHex(bytes: Uint8Array): Hex {
-  return `0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -176,6 +176,7 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
       }
       return bytes;
     },
+    // `satisfies` ties the bodies sent here to the schemas the node validates (compile time).
     /** `POST /v1/contributions/check`: resolves when the data pass; throws REJECTED (422) otherwise. */
     checkContribution: (body: { poolId: number | bigint; dataCid: string }) =>
       postJson<{ ok: true }>(

@@ -65,13 +65,32 @@ export function createContributionChecker(params: {
         params.maxEnvelopeBytes,
         params.localOnly,
       );
-      const result: AcceptanceResult = await checkContribution({
-        envelope,
-        custodianPrivateKey: secrets.x25519PrivateKey,
-        schema,
-        duplicateKey: secrets.fingerprintKey,
-        isDuplicate: (fingerprint) => records.hasFingerprint(poolId, fingerprint),
-      });
+      let result: AcceptanceResult;
+      try {
+        result = await checkContribution({
+          envelope,
+          custodianPrivateKey: secrets.x25519PrivateKey,
+          schema,
+          duplicateKey: secrets.fingerprintKey,
+          isDuplicate: (fingerprint) => records.hasFingerprint(poolId, fingerprint),
+        });
+      } catch (error) {
+        // ajv refusing the pool's schema is the curator's problem, not grounds to reject data.
+        if (
+          error instanceof Error &&
+          !(error instanceof TypeError) &&
+          /schema/i.test(error.message)
+        ) {
+          throw new ServiceError(
+            503,
+            "POOL_DOCUMENT_UNAVAILABLE",
+            `the schema of pool ${poolId} is not a valid JSON Schema: ${error.message}`,
+            {},
+            { cause: error },
+          );
+        }
+        throw error;
+      }
       if (!result.ok) return result;
       // Only the fingerprint leaves this function: the decrypted record is not kept.
       return { ok: true, fingerprint: result.fingerprint };

@@ -5,7 +5,7 @@
 import type { ContributionResponse } from "../../lib/api/schemas.js";
 import type { CustodianDatabank } from "../chain.js";
 import { settledOutcome } from "./acceptance.js";
-import type { AcceptanceRecords } from "./records.js";
+import type { AcceptanceRecords, ContributionOutcome } from "./records.js";
 
 /** The contribution's status, or undefined if no such contribution was ever submitted. */
 export async function contributionStatus(
@@ -14,41 +14,44 @@ export async function contributionStatus(
   id: bigint,
 ): Promise<ContributionResponse | undefined> {
   const record = records.contribution(id);
-  let poolId = record?.poolId;
-  let contributor = record?.contributor;
-  if (record === undefined) {
-    const [submitted] = await databank.publicClient.getContractEvents({
-      abi: databank.abi,
-      address: databank.address,
-      eventName: "ContributionSubmitted",
-      args: { contributionId: id },
-      fromBlock: 0n,
-      strict: true,
-    });
-    if (submitted === undefined) return undefined;
-    poolId = submitted.args.poolId;
-    contributor = submitted.args.contributor;
-  }
+  const origin = record ?? (await submittedEvent(databank, id));
+  if (origin === undefined) return undefined;
+
   const consent = await databank.contract.read.consentOf([id]);
-  const onChain =
-    consent.status === 1
-      ? { status: "pending" as const }
-      : consent.status === 0
-        ? record?.status === "rejected"
-          ? { status: "rejected" as const }
-          : await settledOutcome(databank, id)
-        : await settledOutcome(databank, id);
+  let onChain: ContributionOutcome;
+  if (consent.status === 1) onChain = { status: "pending" };
+  else if (consent.status === 0 && record?.status === "rejected") onChain = record;
+  else onChain = await settledOutcome(databank, id);
+
   const view: ContributionResponse = {
     id: id.toString(),
-    poolId: poolId!,
-    contributor: contributor!,
+    poolId: origin.poolId,
+    contributor: origin.contributor,
     status: onChain.status,
   };
-  const reason = record?.reason ?? ("reason" in onChain ? onChain.reason : undefined);
-  if (view.status === "rejected" && reason !== undefined) view.reason = reason;
-  if (record?.message !== undefined && view.status !== "active") view.message = record.message;
-  if (view.status === "rejected" && record?.fieldErrors !== undefined) {
-    view.fieldErrors = record.fieldErrors;
+  if (view.status === "rejected") {
+    const reason = record?.reason ?? onChain.reason;
+    if (reason !== undefined) view.reason = reason;
+    if (record?.fieldErrors !== undefined) view.fieldErrors = record.fieldErrors;
+  }
+  // A rejection's explanation, or why a pending submission could not be checked yet.
+  if (record?.message !== undefined && view.status !== "active" && view.status !== "revoked") {
+    view.message = record.message;
   }
   return view;
+}
+
+async function submittedEvent(
+  databank: CustodianDatabank,
+  id: bigint,
+): Promise<{ poolId: number; contributor: string } | undefined> {
+  const [submitted] = await databank.publicClient.getContractEvents({
+    abi: databank.abi,
+    address: databank.address,
+    eventName: "ContributionSubmitted",
+    args: { contributionId: id },
+    fromBlock: 0n,
+    strict: true,
+  });
+  return submitted?.args;
 }
