@@ -10,7 +10,11 @@
  * acceptance is sent and released when the consent is revoked (`ConsentRevoked`).
  */
 import type { Address } from "viem";
-import { rejectionReasonCode, type RejectionReason } from "../../lib/custodian/index.js";
+import {
+  REJECTION_REASONS,
+  rejectionReasonCode,
+  type RejectionReason,
+} from "../../lib/custodian/index.js";
 import {
   confirm,
   custodianAddress,
@@ -263,10 +267,9 @@ export async function settledOutcome(
     strict: true,
   });
   if (rejected !== undefined) {
-    const reasons = ["Undecryptable", "SchemaMismatch", "Duplicate", "Expired", "Other"] as const;
     return {
       status: "rejected",
-      reason: reasons[rejected.args.reason] ?? "Other",
+      reason: REJECTION_REASONS[rejected.args.reason] ?? "Other",
       transactionHash: rejected.transactionHash,
     };
   }

@@ -201,6 +201,10 @@ describe("service: gasless relay of signed consents", function () {
     ]);
     expect(bad.body.error.message).to.include("request.deadline");
 
+    const huge = await postJson(relayUrl, { ...body, padding: "x".repeat(100_000) });
+    expect(huge.status).to.equal(413);
+    expect(huge.body.error.code).to.equal("BODY_TOO_LARGE");
+
     const badCid = await postJson(relayUrl, {
       ...body,
       request: { ...body.request, dataCid: "QmNotACidV1" },
