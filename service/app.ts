@@ -10,7 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { bytesToHex, isAddressEqual } from "viem";
+import { bytesToHex, isAddressEqual, type Hex } from "viem";
 import type { z } from "zod";
 import {
   checkRequestSchema,
@@ -47,10 +47,10 @@ export interface DeliveryStatusView {
   /** CID of the delivery manifest, once uploaded. */
   deliveryCid?: string;
   /** Merkle root of the delivered records (0x hex). */
-  recordsRoot?: string;
+  recordsRoot?: Hex;
   recordCount?: number;
   /** The `fulfill` transaction. */
-  transactionHash?: string;
+  transactionHash?: Hex;
   /** Why the delivery failed, in plain words. */
   error?: string;
 }

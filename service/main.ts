@@ -12,9 +12,22 @@ async function main(): Promise<void> {
   const logger = createConsoleLogger();
   let node;
   try {
+    const config = loadConfig({ requireCustodian: true });
+    const pauseAt = config.node.testPauseAt;
     node = await startDatabankNode({
-      config: loadConfig({ requireCustodian: true }),
-      hooks: { logger },
+      config,
+      hooks: {
+        logger,
+        // Tests only: halt for good at this checkpoint so that the test can SIGKILL us there.
+        deliveryCheckpoint:
+          pauseAt === undefined
+            ? undefined
+            : async (name) => {
+                if (name !== pauseAt) return;
+                logger.warn(`paused at ${name}`, { reason: "DATABANK_TEST_PAUSE_AT" });
+                await new Promise<never>(() => {});
+              },
+      },
     });
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -24,10 +24,15 @@ import { createApp, type DeliveryStatusSource } from "./app.js";
 import type { CustodianDatabank, CustodianWalletClient, NodePublicClient } from "./chain.js";
 import { createAcceptanceWorker, type AcceptanceWorker } from "./custodian/acceptance.js";
 import { createContributionChecker } from "./custodian/checks.js";
+import {
+  createDeliveryWorker,
+  type DeliveryCheckpoint,
+  type DeliveryWorker,
+} from "./custodian/delivery.js";
 import { createPoolDirectory } from "./custodian/pools.js";
 import { AcceptanceRecords } from "./custodian/records.js";
 import { openDatabase } from "./db.js";
-import { silentLogger, type Logger } from "./log.js";
+import { silentLogger, type LogFields, type Logger } from "./log.js";
 import { createTransactionQueue, type TransactionQueue } from "./transactions.js";
 
 /** Optional behaviour of {@link startDatabankNode}. */
@@ -36,9 +41,11 @@ export interface NodeHooks {
   logger?: Logger;
   /** First block the acceptance worker scans on a fresh database; default 0. */
   acceptanceFromBlock?: bigint;
-  /** Delivery states for `GET /v1/purchases/{id}/delivery` until the delivery worker is wired in. */
+  /** Replaces the delivery worker as the source of `GET /v1/purchases/{id}/delivery` (API tests). */
   deliveries?: DeliveryStatusSource;
-  /** Whether to start the acceptance worker; default true (tests drive it with `pollOnce`). */
+  /** Test hook awaited by the delivery worker after each durable step (see DeliveryCheckpoint). */
+  deliveryCheckpoint?: (name: DeliveryCheckpoint, info: Record<string, unknown>) => Promise<void>;
+  /** Whether to start the workers; default true (tests drive them with `pollOnce`/`deliverPending`). */
   startWorkers?: boolean;
   /** Clock of the relay rate limiter (unix ms). */
   now?: () => number;
@@ -70,14 +77,12 @@ export interface DatabankNode {
   db: DatabaseSync;
   databank: CustodianDatabank;
   acceptance: AcceptanceWorker;
+  delivery: DeliveryWorker;
   /** The custodian's transaction queue: every transaction of this account goes through it. */
   exclusive: TransactionQueue["exclusive"];
   /** Stops the server, the workers, then closes the database and the store. */
   stop(): Promise<void>;
 }
-
-/** Delivery states before the delivery worker is wired in: every purchase is unknown. */
-const noDeliveries: DeliveryStatusSource = { status: async () => undefined };
 
 /**
  * Starts the data bank node.
@@ -152,13 +157,22 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     cleanups.push(() => acceptance.stop());
     if (hooks.startWorkers !== false) acceptance.start();
 
-    // ------------------------------------------------------------ delivery worker
-    // INTEGRATION POINT: start the delivery worker here (service/custodian/delivery.ts,
-    // `createDeliveryWorker`) with { databank, store, db, exclusive: queue.exclusive, secrets,
-    // logger, pollIntervalMs }, push its stop() onto `cleanups`, and pass it as `deliveries`
-    // to createApp below in place of `hooks.deliveries ?? noDeliveries`.
-    const deliveries = hooks.deliveries ?? noDeliveries;
-    // ------------------------------------------------------------
+    const delivery = createDeliveryWorker({
+      db,
+      databank,
+      store,
+      custodianAddress: secrets.address,
+      custodianPrivateKey: secrets.x25519PrivateKey,
+      exclusive: queue.exclusive,
+      pollIntervalMs: config.node.pollIntervalMs,
+      batchSize: config.node.deliveryBatchSize,
+      fromBlock: hooks.acceptanceFromBlock,
+      log: (event, fields) => logger.info(event, logFields(fields)),
+      checkpoint: hooks.deliveryCheckpoint,
+    });
+    cleanups.push(() => delivery.stop());
+    if (hooks.startWorkers !== false) delivery.start();
+    const deliveries = hooks.deliveries ?? delivery;
 
     const app = createApp({
       chainId,
@@ -197,6 +211,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       db,
       databank,
       acceptance,
+      delivery,
       exclusive: queue.exclusive,
       stop: () => (stopping ??= closeAll()),
     };
@@ -230,10 +245,22 @@ async function chainClients(
   };
 }
 
+/** The delivery worker's structured fields as flat log fields (objects as JSON). */
+function logFields(fields: Record<string, unknown>): LogFields {
+  const flat: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    flat[key] =
+      value === null || typeof value === "object"
+        ? JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))
+        : (value as LogFields[string]);
+  }
+  return flat;
+}
+
 function storageOptions(config: DatabankConfig) {
   return config.storage.backend === "helia"
     ? { backend: "helia" as const, dataDir: config.storage.dataDir, listen: config.storage.listen }
-    : { backend: "kubo" as const, url: config.storage.url };
+    : { backend: "kubo" as const, url: config.storage.url, headers: config.storage.headers };
 }
 
 function listen(app: Hono, hostname: string, port: number): Promise<ServerType> {

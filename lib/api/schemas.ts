@@ -7,6 +7,7 @@
  * accept JSON numbers where the value is small enough to be exact.
  */
 import { getAddress, isAddress } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
 import { parseCid } from "../storage/cid.js";
 
@@ -106,11 +107,13 @@ export const cidParamSchema = z.object({ cid: z.string().describe("content CID")
 
 const decimalString = (description: string) =>
   z.string().regex(DECIMAL).describe(`${description} (decimal string)`);
+// Typed as viem's `Hex` so that responses flow into viem calls without casts; the runtime schema
+// (and the OpenAPI pattern) is the regex.
 const hexString = (description: string) =>
   z
     .string()
     .regex(/^0x[0-9a-fA-F]*$/)
-    .describe(description);
+    .describe(description) as unknown as z.ZodType<Hex, Hex>;
 
 /** One schema violation of a rejected record. */
 export const fieldErrorSchema = z.object({

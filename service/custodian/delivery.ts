@@ -30,12 +30,8 @@ import {
   type ActiveContribution,
   type ActiveSetTracker,
 } from "./activeSet.js";
-import {
-  DeliveryStore,
-  type DeliveryStatus,
-  type PurchaseRow,
-  type StoredWrappedKey,
-} from "./deliveryStore.js";
+import type { DeliveryStatusView } from "../app.js";
+import { DeliveryStore, type PurchaseRow, type StoredWrappedKey } from "./deliveryStore.js";
 
 export type { DeliveryStatus } from "./deliveryStore.js";
 
@@ -85,16 +81,8 @@ export interface DeliveryWorkerDeps {
   checkpoint?: (name: DeliveryCheckpoint, info: Record<string, unknown>) => Promise<void>;
 }
 
-/** A purchase's delivery, as `GET /v1/purchases/{id}/delivery` shows it. */
-export interface DeliveryStatusView {
-  purchaseId: string;
-  status: DeliveryStatus;
-  deliveryCid?: string;
-  recordsRoot?: Hex;
-  recordCount?: number;
-  transactionHash?: Hex;
-  error?: string;
-}
+/** A purchase's delivery, as `GET /v1/purchases/{id}/delivery` shows it (defined with the API). */
+export type { DeliveryStatusView } from "../app.js";
 
 /** The running worker. */
 export interface DeliveryWorker {

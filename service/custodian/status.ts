@@ -2,6 +2,7 @@
  * The status of a contribution as `GET /v1/contributions/{id}` reports it: the chain says where it
  * stands, the node's records add why it was rejected (reason, message, field errors).
  */
+import type { Hex } from "viem";
 import type { ContributionResponse } from "../../lib/api/schemas.js";
 import type { CustodianDatabank } from "../chain.js";
 import { settledOutcome } from "./acceptance.js";
@@ -26,7 +27,7 @@ export async function contributionStatus(
   const view: ContributionResponse = {
     id: id.toString(),
     poolId: origin.poolId,
-    contributor: origin.contributor,
+    contributor: origin.contributor as Hex,
     status: onChain.status,
   };
   if (view.status === "rejected") {
