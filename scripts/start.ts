@@ -1,53 +1,100 @@
 /**
- * `npm start`: a local Hardhat chain on 127.0.0.1 with Databank deployed through its Ignition
- * module. Ctrl-C stops everything. (The data bank node and the dApp join this in later issues.)
+ * `npm start`: the whole Databank stack on this machine, with no external account or service:
+ * a local Hardhat chain, the contracts deployed through Ignition, the data bank node (custodian)
+ * with its embedded Helia store, and the dApp. Everything listens on 127.0.0.1. Ctrl-C stops it.
+ *
+ * Local mode is ephemeral: the chain starts empty, so the node's state under `.databank/local`
+ * is cleared at every start.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createPublicClient, http } from "viem";
-import { hardhat } from "viem/chains";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { formatEther } from "viem";
+import { generateKeyPair, toHex32 } from "../lib/crypto/index.js";
+import { loadConfig } from "../lib/config/index.js";
+import { startDatabankNode } from "../service/node.js";
+import { LOCAL_ROLES, localAccount, localPrivateKey } from "./stack/accounts.js";
+import { deployLocalDemo } from "./stack/deploy.js";
+import { startLocalChain } from "./stack/localChain.js";
+import { startLocalDapp } from "./stack/dapp.js";
 
 const HOST = "127.0.0.1";
-const PORT = Number(process.env.DATABANK_CHAIN_PORT ?? 8545);
-const RPC_URL = `http://${HOST}:${PORT}`;
+const CHAIN_PORT = Number(process.env.DATABANK_CHAIN_PORT ?? 8545);
+const DATA_DIR = join(process.cwd(), ".databank", "local");
 
-function run(args: string[], inherit: boolean): ChildProcess {
-  return spawn(process.execPath, ["node_modules/hardhat/dist/src/cli.js", ...args], {
-    stdio: inherit ? "inherit" : ["ignore", "pipe", "inherit"],
+async function main(): Promise<void> {
+  console.log(`start: local chain on ${HOST}:${CHAIN_PORT}…`);
+  const chain = await startLocalChain({ host: HOST, port: CHAIN_PORT });
+  const stops: Array<() => Promise<void>> = [chain.stop];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    process.exit(0);
+  };
+  process.once("SIGINT", stopAll);
+  process.once("SIGTERM", stopAll);
+  chain.process.once("exit", () => {
+    console.error("start: the local chain stopped; stopping everything");
+    void stopAll();
   });
+
+  console.log("start: deploying the contracts with Ignition…");
+  const deployment = await deployLocalDemo({ rpcUrl: chain.rpcUrl, deploymentId: "chain-31337" });
+
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  const config = loadConfig({
+    requireCustodian: true,
+    env: {
+      ...process.env,
+      DATABANK_RPC_URL: chain.rpcUrl,
+      DATABANK_ADDRESS: deployment.databank,
+      DATABANK_DATA_DIR: DATA_DIR,
+      DATABANK_STORAGE: "helia",
+      DATABANK_CUSTODIAN_PRIVATE_KEY: localPrivateKey(LOCAL_ROLES.custodian),
+      DATABANK_CUSTODIAN_X25519_KEY: toHex32(generateKeyPair().privateKey),
+      DATABANK_CUSTODIAN_FINGERPRINT_KEY: toHex32(generateKeyPair().privateKey),
+    },
+  });
+  const node = await startDatabankNode({ config });
+  stops.push(node.stop);
+
+  const dapp = await startLocalDapp({
+    host: HOST,
+    port: Number(process.env.DATABANK_DAPP_PORT ?? 5173),
+    runtimeConfig: {
+      chainId: 31337,
+      rpcUrl: chain.rpcUrl,
+      databank: deployment.databank,
+      stablecoin: deployment.stablecoin,
+      nodeUrl: node.url,
+      devAccounts: true,
+    },
+  });
+  if (dapp) stops.push(dapp.stop);
+
+  const lines = [
+    "",
+    "Databank is running on this machine:",
+    `  chain (JSON-RPC, chain id 31337)  ${chain.rpcUrl}`,
+    `  data bank node (HTTP API)         ${node.url}   (OpenAPI: ${node.url}/openapi.json)`,
+    `  dApp                              ${dapp ? dapp.url : "not built (npm run dapp:build)"}`,
+    `  Databank contract                 ${deployment.databank}`,
+    `  test stablecoin (TUSD)            ${deployment.stablecoin}`,
+    "",
+    "Funded demo accounts (public Hardhat test keys: never use them on a real network):",
+  ];
+  for (const [role, index] of Object.entries(LOCAL_ROLES)) {
+    lines.push(
+      `  ${role.padEnd(12)} #${index}  ${localAccount(index).address}  ${localPrivateKey(index)}`,
+    );
+  }
+  lines.push(
+    `  (each holds ${formatEther(10_000n * 10n ** 18n)} ETH; accounts #5–#19 of the same mnemonic too)`,
+    "",
+    "Try it: npm run demo   (in another terminal). Ctrl-C stops everything.",
+  );
+  console.log(lines.join("\n"));
 }
 
-async function waitForChain(): Promise<void> {
-  const client = createPublicClient({ chain: hardhat, transport: http(RPC_URL) });
-  for (let attempt = 0; attempt < 120; attempt++) {
-    try {
-      await client.getChainId();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  throw new Error(`the local chain did not answer at ${RPC_URL} within 60 s`);
-}
-
-const chain = run(["node", "--hostname", HOST, "--port", String(PORT)], false);
-chain.stdout?.on("data", (chunk: Buffer) => process.stdout.write(chunk));
-const stop = () => chain.kill("SIGTERM");
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-chain.on("exit", (code) => process.exit(code ?? 0));
-
-await waitForChain();
-const deploy = run(
-  ["ignition", "deploy", "ignition/modules/Databank.ts", "--network", "localhost", "--reset"],
-  true,
-);
-deploy.on("exit", (code) => {
-  if (code !== 0) {
-    console.error("start: the deployment failed; see the output above");
-    stop();
-    return;
-  }
-  console.log(`\nDatabank is running: JSON-RPC ${RPC_URL} (chain id 31337).`);
-  console.log("Deployed addresses: ignition/deployments/chain-31337/deployed_addresses.json");
-  console.log("The funded demo accounts are listed above. Ctrl-C stops the chain.");
+main().catch((error: unknown) => {
+  console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });

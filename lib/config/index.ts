@@ -16,7 +16,8 @@ import { fromHex32, publicKeyFromPrivate } from "../crypto/keys.js";
 
 /** Where and how content is stored. */
 export type StorageConfig =
-  { backend: "helia"; dataDir: string; listen: string[] } | { backend: "kubo"; url: string };
+  | { backend: "helia"; dataDir: string; listen: string[] }
+  | { backend: "kubo"; url: string; headers?: Record<string, string> };
 
 /** The HTTP server of the data bank node. */
 export interface NodeServerConfig {

@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
- * and the envelope's throughput. Writes bench/gas-snapshot.json; the console output is also
- * saved to bench/results.txt by the npm script.
+ * the envelope's throughput, and the delivery latency (purchase to buyer-decrypted) and memory.
+ * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
+ * script.
  */
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { printBaselines } from "./baselines.js";
 import { measureDatabankGas, SNAPSHOT_OPERATIONS } from "./databankGas.js";
+import { benchDelivery } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
 import { CONTRIBUTOR_COUNTS, GAS_SNAPSHOT_PATH, GAS_TARGETS } from "./gasTargets.js";
 
@@ -38,4 +40,11 @@ printTable(
   "Envelope throughput (median; two recipients)",
   ["operation", "size", "value", "unit"],
   envelope.map((row) => [row.operation, row.size ?? "", row.value.toFixed(1), row.unit]),
+);
+
+const delivery = await benchDelivery({ progress: (line) => console.log(line) });
+printTable(
+  "Delivery: purchase to buyer-decrypted (in-process Hardhat + in-memory Helia; memory at the largest pool)",
+  ["operation", "size", "value", "unit"],
+  delivery.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
 );

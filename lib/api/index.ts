@@ -1,0 +1,3 @@
+/** Public API of lib/api: the data bank node's HTTP client and the schemas of its API. */
+export * from "./client.js";
+export * from "./schemas.js";

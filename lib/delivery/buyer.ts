@@ -1,0 +1,211 @@
+/**
+ * The buyer's side of a delivery: verify the manifest against the chain, fetch every envelope,
+ * check it hashes to its CID, unwrap its data key and decrypt it.
+ *
+ * What is verified, in order (the first failure throws a {@link DeliveryError}):
+ * 0. when `expected.deliveryCid` is given, the manifest's bytes hash to it;
+ * 1. the manifest is a self-consistent v1 manifest ({@link parseManifest}: commitments equal
+ *    keccak256 of the CIDs, the root recomputed from all records equals the manifest's root, so
+ *    every listed record is included in that root);
+ * 2. the manifest's root, count and buyer key equal the on-chain ones ({@link verifyManifest});
+ * 3. the caller's private key is the buyer key's;
+ * 4. per record: the fetched bytes hash to its CID (re-checked here whatever `fetchContent`
+ *    promises), the data key unwraps with the buyer's key, the envelope decrypts with it.
+ *
+ * Browser-safe (the dApp reuses it): no `node:` imports; CIDs are computed with lib/storage/cid.ts
+ * (multiformats and the UnixFS importer, both browser-safe).
+ */
+import type { Hex } from "viem";
+import { bytesToHex } from "../crypto/bytes.js";
+import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
+import { EnvelopeError } from "../crypto/errors.js";
+import { publicKeyFromPrivate } from "../crypto/keys.js";
+import { assertBytesMatchCid, parseCid } from "../storage/cid.js";
+import { StorageError } from "../storage/types.js";
+import { DeliveryError } from "./errors.js";
+import {
+  parseManifest,
+  verifyManifest,
+  type DeliveryManifest,
+  type ExpectedDelivery,
+  type ManifestRecord,
+} from "./manifest.js";
+
+/** One decrypted record. */
+export interface DeliveredRecord {
+  /** The consent token id. */
+  tokenId: bigint;
+  /** CID of the record's envelope. */
+  dataCid: string;
+  /** Media type recorded in the envelope, e.g. "application/json". */
+  contentType: string;
+  /** The record's bytes. */
+  plaintext: Uint8Array;
+}
+
+/** Progress of {@link openDelivery}: records opened so far out of the total. */
+export interface DeliveryProgress {
+  done: number;
+  total: number;
+}
+
+/** Arguments of {@link openDelivery}. */
+export interface OpenDeliveryParameters {
+  /** The manifest's bytes (fetched by `deliveryCid` from `PurchaseFulfilled`, CID-verified). */
+  manifest: Uint8Array;
+  /** Root and count from `PurchaseFulfilled`, buyer key from `PurchaseCreated`. */
+  expected: ExpectedDelivery;
+  /**
+   * Fetches content by CID. Should return CID-verified bytes (the node's `GET /v1/content/{cid}`
+   * does); they are re-verified here anyway.
+   */
+  fetchContent: (cid: string) => Promise<Uint8Array>;
+  /** The buyer's X25519 private key (derived from its wallet, lib/crypto/keys). */
+  buyerPrivateKey: Uint8Array;
+  /** Records fetched and decrypted at once; default 8. */
+  concurrency?: number;
+  /** Called after each record is opened. */
+  onProgress?: (progress: DeliveryProgress) => void;
+}
+
+/** Default number of records opened at once. */
+export const DEFAULT_OPEN_CONCURRENCY = 8;
+
+/**
+ * Verifies and opens a delivery.
+ *
+ * @returns the records, by token id ascending.
+ * @throws DeliveryError (see the module comment); a record's failure names its token id.
+ */
+export async function openDelivery(params: OpenDeliveryParameters): Promise<DeliveredRecord[]> {
+  if (params.expected.deliveryCid !== undefined) {
+    await assertManifestCid(params.manifest, params.expected.deliveryCid);
+  }
+  const manifest = parseManifest(params.manifest);
+  verifyManifest(manifest, params.expected);
+  assertBuyerKey(params.buyerPrivateKey, manifest);
+
+  const concurrency = Math.max(1, Math.floor(params.concurrency ?? DEFAULT_OPEN_CONCURRENCY));
+  const total = manifest.records.length;
+  const results: DeliveredRecord[] = new Array(total);
+  let next = 0;
+  let done = 0;
+  const work = async (): Promise<void> => {
+    while (next < total) {
+      const index = next++;
+      results[index] = await openRecord(manifest.records[index]!, params);
+      done++;
+      params.onProgress?.({ done, total });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, work));
+  return results;
+}
+
+async function assertManifestCid(bytes: Uint8Array, deliveryCid: string): Promise<void> {
+  try {
+    await assertBytesMatchCid(parseCid(deliveryCid), bytes, "the content source");
+  } catch (cause) {
+    throw new DeliveryError(
+      "INTEGRITY",
+      `the manifest's bytes do not hash to the delivery CID ${deliveryCid} recorded on-chain`,
+      { cause },
+    );
+  }
+}
+
+function assertBuyerKey(privateKey: Uint8Array, manifest: DeliveryManifest): void {
+  let publicKey: Hex;
+  try {
+    publicKey = bytesToHex(publicKeyFromPrivate(privateKey));
+  } catch (cause) {
+    throw new DeliveryError("WRONG_BUYER", "the buyer private key is not a 32-byte X25519 key", {
+      cause,
+    });
+  }
+  if (publicKey !== manifest.buyerKey) {
+    throw new DeliveryError(
+      "WRONG_BUYER",
+      `this private key's public key ${publicKey} is not the purchase's buyer key ${manifest.buyerKey}: derive it with the wallet that bought`,
+    );
+  }
+}
+
+async function openRecord(
+  record: ManifestRecord,
+  params: OpenDeliveryParameters,
+): Promise<DeliveredRecord> {
+  const { tokenId, dataCid } = record;
+  const envelope = await fetchVerified(record, params.fetchContent);
+  let dataKey: Uint8Array;
+  try {
+    dataKey = await unwrapWrappedKey(record.wrappedKey, params.buyerPrivateKey);
+  } catch (cause) {
+    if (cause instanceof EnvelopeError && cause.code === "NOT_A_RECIPIENT") {
+      throw new DeliveryError("WRONG_BUYER", `record ${tokenId}: its key is for another buyer`, {
+        tokenId,
+        cause,
+      });
+    }
+    throw new DeliveryError(
+      "UNDECRYPTABLE",
+      `record ${tokenId}: its wrapped key does not open with the buyer key (${errorText(cause)})`,
+      { tokenId, cause },
+    );
+  }
+  try {
+    const contentType = parseEnvelopeHeader(envelope).contentType;
+    const plaintext = await openWithDataKey(envelope, dataKey);
+    return { tokenId, dataCid, contentType, plaintext };
+  } catch (cause) {
+    throw new DeliveryError(
+      "UNDECRYPTABLE",
+      `record ${tokenId}: envelope ${dataCid} does not decrypt with its delivered key (${errorText(cause)})`,
+      { tokenId, cause },
+    );
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+async function fetchVerified(
+  record: ManifestRecord,
+  fetchContent: OpenDeliveryParameters["fetchContent"],
+): Promise<Uint8Array> {
+  const { tokenId, dataCid } = record;
+  let cid;
+  try {
+    cid = parseCid(dataCid);
+  } catch (cause) {
+    throw new DeliveryError("INVALID_MANIFEST", `record ${tokenId}: ${errorText(cause)}`, {
+      tokenId,
+      cause,
+    });
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await fetchContent(dataCid);
+  } catch (cause) {
+    const code =
+      cause instanceof StorageError && cause.code === "INTEGRITY" ? "INTEGRITY" : "FETCH_FAILED";
+    throw new DeliveryError(
+      code,
+      `record ${tokenId}: cannot fetch envelope ${dataCid}: ${errorText(cause)}`,
+      { tokenId, cause },
+    );
+  }
+  try {
+    await assertBytesMatchCid(cid, bytes, "the content source");
+  } catch (cause) {
+    throw new DeliveryError(
+      "INTEGRITY",
+      `record ${tokenId}: the bytes fetched for ${dataCid} do not hash to it (altered or corrupted)`,
+      { tokenId, cause },
+    );
+  }
+  return bytes;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,52 @@
+/**
+ * `npm run import -- --bundle <file> --pool <id>`: contributes the active records of an export
+ * bundle to a pool of the deployment configured by DATABANK_RPC_URL / DATABANK_NODE_URL (another
+ * data bank, possibly on another chain). Signs with DATABANK_WALLET_PRIVATE_KEY, gasless.
+ */
+import { readFileSync } from "node:fs";
+import { createNodeApiClient } from "../lib/api/index.js";
+import { createDatabankClient } from "../lib/contracts/index.js";
+import { deriveWalletKeyPair, fromHex32 } from "../lib/crypto/index.js";
+import { importBundle, parseExportBundle } from "../lib/portability/index.js";
+import { connect, parseCli, runCli, UsageError, walletFromEnv } from "./cli.js";
+
+runCli("import", async () => {
+  const args = parseCli({ bundle: { type: "string" }, pool: { type: "string" } });
+  if (!args.bundle || !args.pool || !/^[0-9]+$/.test(args.pool)) {
+    throw new UsageError("usage: npm run import -- --bundle <export.json> --pool <pool id>");
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(args.bundle, "utf8"));
+  } catch (error) {
+    throw new UsageError(`cannot read ${args.bundle} as JSON (${(error as Error).message})`);
+  }
+  const bundle = parseExportBundle(raw);
+  const account = walletFromEnv("DATABANK_WALLET_PRIVATE_KEY");
+  const { config, publicClient, databank } = await connect();
+  const client = createDatabankClient({ publicClient, address: databank });
+  const poolId = Number(args.pool);
+  const pool = await client.contract.read.getPool([poolId]).catch(() => {
+    throw new UsageError(`pool ${poolId} does not exist on ${databank}`);
+  });
+  const keys = await deriveWalletKeyPair(account);
+  const outcomes = await importBundle({
+    bundle,
+    api: createNodeApiClient({ baseUrl: config.nodeUrl }),
+    databank: client,
+    poolId,
+    custodianPublicKey: fromHex32(pool.custodianKey),
+    signer: account,
+    contributorPublicKey: keys.publicKey,
+    onProgress: (done, total) => process.stderr.write(`\rimport: ${done}/${total} records`),
+  });
+  process.stderr.write("\n");
+  for (const outcome of outcomes) {
+    console.log(
+      outcome.ok
+        ? `contribution ${outcome.from} → ${outcome.contributionId} (${outcome.dataCid})`
+        : `contribution ${outcome.from} not imported: ${outcome.error}`,
+    );
+  }
+  return outcomes.every((o) => o.ok) ? 0 : 1;
+});

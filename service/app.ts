@@ -1,0 +1,440 @@
+/**
+ * The data bank node's HTTP API (Hono). Routes are listed in docs/data-bank-node.md and described
+ * by `GET /openapi.json`, generated from the zod schemas the routes validate with.
+ *
+ * Every client error is `{ error: { code, message, ... } }` with a 4xx status; anything
+ * unexpected is a 500 with a generic message (details go to the log, never plaintext or keys).
+ */
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { bytesToHex, isAddressEqual, type Hex } from "viem";
+import type { z } from "zod";
+import {
+  checkRequestSchema,
+  contributionIdParamSchema,
+  poolIdParamSchema,
+  purchaseIdParamSchema,
+  relayRequestSchema,
+  type CustodianResponse,
+  type DeliveryStatusResponse,
+  type HealthResponse,
+  type PoolResponse,
+  type RelayResponse,
+  type UploadResponse,
+} from "../lib/api/schemas.js";
+import type { NodeServerConfig } from "../lib/config/index.js";
+import { parseCid, type ContentStore } from "../lib/storage/index.js";
+import { custodianAddress, type CustodianDatabank } from "./chain.js";
+import type { ContributionChecker, Rejection } from "./custodian/checks.js";
+import type { PoolDirectory } from "./custodian/pools.js";
+import type { AcceptanceRecords } from "./custodian/records.js";
+import { sendRelayedConsent, verifyConsentSignature } from "./custodian/relay.js";
+import { contributionStatus } from "./custodian/status.js";
+import { ServiceError } from "./errors.js";
+import type { Logger } from "./log.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { SlidingWindowRateLimiter } from "./rateLimit.js";
+import type { TransactionQueue } from "./transactions.js";
+
+/** The delivery of a purchase, as `GET /v1/purchases/{id}/delivery` returns it. */
+export interface DeliveryStatusView {
+  /** Decimal string. */
+  purchaseId: string;
+  status: "pending" | "delivering" | "delivered" | "refunded" | "failed";
+  /** CID of the delivery manifest, once uploaded. */
+  deliveryCid?: string;
+  /** Merkle root of the delivered records (0x hex). */
+  recordsRoot?: Hex;
+  recordCount?: number;
+  /** The `fulfill` transaction. */
+  transactionHash?: Hex;
+  /** Why the delivery failed, in plain words. */
+  error?: string;
+}
+
+// The documented response and the schema's type must stay the same shape (checked at compile time).
+const _deliveryViewMatchesSchema: [DeliveryStatusView, DeliveryStatusResponse] extends [
+  DeliveryStatusResponse,
+  DeliveryStatusView,
+]
+  ? true
+  : false = true;
+
+/** Where the app reads delivery states from (the delivery worker). */
+export interface DeliveryStatusSource {
+  /** The delivery state, or undefined if the node knows no such purchase. */
+  status(purchaseId: bigint): Promise<DeliveryStatusView | undefined>;
+}
+
+/** What {@link createApp} needs. */
+export interface AppDeps {
+  chainId: number;
+  /** The Databank client with the custodian's wallet. */
+  databank: CustodianDatabank;
+  /** The custodian's X25519 public key (32 bytes). */
+  custodianPublicKey: Uint8Array;
+  store: ContentStore;
+  pools: PoolDirectory;
+  /** A checker that only reads envelopes the node holds (no network wait on a request). */
+  checker: ContributionChecker;
+  records: AcceptanceRecords;
+  exclusive: TransactionQueue["exclusive"];
+  deliveries: DeliveryStatusSource;
+  logger: Logger;
+  config: Pick<NodeServerConfig, "maxUploadBytes" | "corsOrigins" | "relayRateLimitPerMinute">;
+  /** Clock of the rate limiter and deadline check (unix ms); tests move it. */
+  now?: () => number;
+}
+
+/** Largest JSON request body. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+/** How long serving stored content may take. */
+const CONTENT_READ_TIMEOUT_MS = 10_000;
+
+/** Creates the Hono app. */
+export function createApp(deps: AppDeps): Hono {
+  const { databank, store, pools, checker, records, logger, config } = deps;
+  const now = deps.now ?? Date.now;
+  const me = custodianAddress(databank);
+  const relayLimiter = new SlidingWindowRateLimiter({
+    limit: config.relayRateLimitPerMinute,
+    windowMs: 60_000,
+    now,
+  });
+  const openApi = buildOpenApiDocument();
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: () => {
+      throw new ServiceError(
+        413,
+        "BODY_TOO_LARGE",
+        `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes`,
+      );
+    },
+  });
+
+  const app = new Hono();
+
+  app.use(
+    "*",
+    cors({
+      origin: config.corsOrigins.includes("*") ? "*" : [...config.corsOrigins],
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["Content-Type"],
+      exposeHeaders: ["Retry-After"],
+      maxAge: 600,
+    }),
+  );
+
+  app.onError((error, c) => {
+    if (error instanceof ServiceError) {
+      const { retryAfterSeconds, ...details } = error.details;
+      if (typeof retryAfterSeconds === "number") c.header("Retry-After", String(retryAfterSeconds));
+      // The rest of a refused upload is not read: the connection must not be reused.
+      if (error.code === "CONTENT_TOO_LARGE") c.header("Connection", "close");
+      return c.json(
+        { error: { code: error.code, message: error.message, ...details } },
+        error.status as ContentfulStatusCode,
+      );
+    }
+    if (error instanceof HTTPException) {
+      return c.json(
+        { error: { code: "HTTP_ERROR", message: error.message || "request refused" } },
+        error.status,
+      );
+    }
+    logger.error("http: unexpected error", {
+      method: c.req.method,
+      path: c.req.path,
+      problem: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return c.json({ error: { code: "INTERNAL", message: "internal error" } }, 500);
+  });
+
+  app.notFound((c) =>
+    c.json(
+      { error: { code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
+
+  app.get("/health", async (c) => {
+    const body: HealthResponse = {
+      ok: true,
+      chainId: deps.chainId,
+      databank: databank.address,
+      custodian: me,
+      storage: store.kind,
+    };
+    try {
+      await databank.publicClient.getBlockNumber({ cacheTime: 0 });
+      return c.json(body);
+    } catch {
+      return c.json({ ...body, ok: false }, 503);
+    }
+  });
+
+  app.get("/openapi.json", (c) => c.json(openApi));
+
+  app.get("/v1/custodian", (c) => {
+    const body: CustodianResponse = {
+      address: me,
+      publicKey: bytesToHex(deps.custodianPublicKey),
+    };
+    return c.json(body);
+  });
+
+  app.get("/v1/pools/:poolId", async (c) => {
+    const { poolId } = validate(poolIdParamSchema, c.req.param(), "path");
+    const found = await pools.pool(Number(poolId));
+    if (found === undefined) {
+      throw new ServiceError(404, "POOL_NOT_FOUND", `pool ${poolId} does not exist`);
+    }
+    const { pool, schemaCid, termsCid } = found;
+    // A document that cannot be fetched is reported as null: the on-chain part is still useful.
+    const [schema, terms] = await Promise.all([
+      pools.schemaByCid(schemaCid).catch(() => null),
+      pools.termsByCid(termsCid).catch(() => null),
+    ]);
+    const body: PoolResponse = {
+      id: found.id,
+      curator: pool.curator,
+      custodian: pool.custodian,
+      custodianKey: pool.custodianKey,
+      paymentToken: pool.paymentToken,
+      price: pool.price.toString(),
+      contributorShareBps: pool.contributorShareBps,
+      platformFeeBps: pool.platformFeeBps,
+      minContributors: pool.minContributors,
+      maxContributors: pool.maxContributors,
+      activeCount: pool.activeCount,
+      bountyPerContribution: pool.bountyPerContribution.toString(),
+      bountyBudget: pool.bountyBudget.toString(),
+      deliveryWindow: pool.deliveryWindow,
+      purposes: pool.purposes,
+      paused: pool.paused,
+      termsDigest: pool.termsDigest,
+      schemaCid,
+      termsCid,
+      schema: schema as Record<string, unknown> | null,
+      terms,
+    };
+    return c.json(body);
+  });
+
+  app.post("/v1/content", async (c) => {
+    const limit = config.maxUploadBytes;
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && Number(declared) > limit) {
+      // Refused before reading a byte.
+      throw tooLarge(limit);
+    }
+    const body = c.req.raw.body;
+    if (body === null) throw new ServiceError(400, "EMPTY_BODY", "the body is empty");
+    let size = 0;
+    let overLimit = false;
+    async function* limited(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+      // Our own reader, released (not cancelled) on exit: cancelling would destroy the socket
+      // before the 413 is written; the server drains what the client still sends.
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          size += value.byteLength;
+          if (size > limit) {
+            overLimit = true;
+            throw tooLarge(limit);
+          }
+          yield value;
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    }
+    let cid: string;
+    try {
+      cid = await store.put(limited(body), { signal: c.req.raw.signal });
+    } catch (error) {
+      if (overLimit) throw tooLarge(limit);
+      throw error;
+    }
+    if (size === 0) throw new ServiceError(400, "EMPTY_BODY", "the body is empty");
+    logger.info("content: stored", { cid, size });
+    const response: UploadResponse = { cid, size };
+    return c.json(response, 201);
+  });
+
+  app.get("/v1/content/:cid", async (c) => {
+    const cid = c.req.param("cid");
+    try {
+      parseCid(cid);
+    } catch (error) {
+      throw new ServiceError(400, "INVALID_CID", (error as Error).message);
+    }
+    // The node serves what it stores: an unknown CID is a 404 now, not a network search.
+    if (!(await store.has(cid))) {
+      throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+    }
+    const bytes = await store.get(cid, { signal: AbortSignal.timeout(CONTENT_READ_TIMEOUT_MS) });
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      "Content-Type": "application/octet-stream",
+      "Cache-Control": "public, max-age=31536000, immutable",
+    });
+  });
+
+  /** The pool, which must exist and be custodied by this node. */
+  async function custodiedPool(poolId: number) {
+    const found = await pools.pool(poolId);
+    if (found === undefined) {
+      throw new ServiceError(404, "POOL_NOT_FOUND", `pool ${poolId} does not exist`);
+    }
+    if (!isAddressEqual(found.pool.custodian, me)) {
+      throw new ServiceError(
+        409,
+        "NOT_CUSTODIAN",
+        `pool ${poolId} is custodied by ${found.pool.custodian}, not by this node (${me})`,
+      );
+    }
+    return found;
+  }
+
+  app.post("/v1/contributions/check", jsonLimit, async (c) => {
+    const { poolId, dataCid } = await jsonBody(c, checkRequestSchema);
+    await custodiedPool(poolId);
+    const outcome = await checker.check(poolId, dataCid);
+    if (!outcome.ok) throw rejected(outcome);
+    return c.json({ ok: true as const });
+  });
+
+  app.post("/v1/contributions/relay", jsonLimit, async (c) => {
+    const { request, signature } = await jsonBody(c, relayRequestSchema);
+    if (request.deadline * 1000n < BigInt(now())) {
+      throw new ServiceError(
+        400,
+        "SIGNATURE_EXPIRED",
+        `the signature's deadline (${request.deadline}) has passed; sign again with a later deadline`,
+      );
+    }
+    await custodiedPool(request.poolId);
+
+    // The signature is verified before anything costs gas or storage work; only a request the
+    // contributor really signed counts against its rate limit (else anyone could exhaust it).
+    const verdict = await verifyConsentSignature(databank, request, signature);
+    if (!verdict.valid) {
+      if (verdict.replayed) {
+        throw new ServiceError(
+          409,
+          "SIGNATURE_ALREADY_USED",
+          `this consent was already relayed (it was signed for nonce ${verdict.usedNonce}); sign a new one to contribute again`,
+        );
+      }
+      throw new ServiceError(
+        400,
+        "INVALID_SIGNATURE",
+        `the signature is not ${request.contributor}'s over this consent (pool terms, purposes and current nonce)`,
+      );
+    }
+    const allowed = relayLimiter.take(request.contributor.toLowerCase());
+    if (!allowed.allowed) {
+      throw new ServiceError(
+        429,
+        "RATE_LIMITED",
+        `too many relayed consents for ${request.contributor}: at most ${config.relayRateLimitPerMinute} per minute; retry in ${allowed.retryAfterSeconds} s`,
+        { retryAfterSeconds: allowed.retryAfterSeconds },
+      );
+    }
+
+    const outcome = await checker.check(request.poolId, request.dataCid);
+    if (!outcome.ok) throw rejected(outcome);
+    const sent = await sendRelayedConsent({
+      databank,
+      records,
+      exclusive: deps.exclusive,
+      logger,
+      request,
+      signature,
+      fingerprint: outcome.fingerprint,
+    });
+    const body: RelayResponse = {
+      contributionId: sent.contributionId.toString(),
+      transactionHash: sent.transactionHash,
+    };
+    return c.json(body, 201);
+  });
+
+  app.get("/v1/contributions/:id", async (c) => {
+    const { id } = validate(contributionIdParamSchema, c.req.param(), "path");
+    const status = await contributionStatus(databank, records, id);
+    if (status === undefined) {
+      throw new ServiceError(404, "CONTRIBUTION_NOT_FOUND", `contribution ${id} does not exist`);
+    }
+    return c.json(status);
+  });
+
+  app.get("/v1/purchases/:id/delivery", async (c) => {
+    const { id } = validate(purchaseIdParamSchema, c.req.param(), "path");
+    const status = await deps.deliveries.status(id);
+    if (status === undefined) {
+      throw new ServiceError(
+        404,
+        "PURCHASE_NOT_FOUND",
+        `purchase ${id} is unknown to this node (not made, or not from a pool it custodies)`,
+      );
+    }
+    return c.json(status);
+  });
+
+  return app;
+}
+
+function tooLarge(limit: number): ServiceError {
+  return new ServiceError(
+    413,
+    "CONTENT_TOO_LARGE",
+    `uploads are limited to ${limit} bytes (DATABANK_MAX_UPLOAD_BYTES)`,
+  );
+}
+
+function rejected(outcome: Rejection): ServiceError {
+  return new ServiceError(422, "REJECTED", outcome.message, {
+    reason: outcome.reason,
+    ...(outcome.fieldErrors ? { fieldErrors: outcome.fieldErrors } : {}),
+  });
+}
+
+/** Parses the JSON body with `schema`; 400 INVALID_JSON or INVALID_REQUEST naming each bad field. */
+async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+  let value: unknown;
+  try {
+    value = await c.req.json();
+  } catch {
+    throw new ServiceError(400, "INVALID_JSON", "the body is not valid JSON");
+  }
+  return validate(schema, value, "body");
+}
+
+/** Validates `value`; 400 INVALID_REQUEST with one issue per bad field. */
+function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join("."),
+        message: "unknown field",
+      }));
+    }
+    return [{ path: path.length === 0 ? where : path.join("."), message: issue.message }];
+  });
+  throw new ServiceError(
+    400,
+    "INVALID_REQUEST",
+    `invalid ${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
+    { issues },
+  );
+}

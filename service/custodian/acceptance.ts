@@ -1,0 +1,277 @@
+/**
+ * The acceptance worker: finds contributions submitted on-chain (`submitContribution`) to pools
+ * this node custodies, checks them (decryption, schema, duplicate) and accepts or rejects them
+ * on-chain.
+ *
+ * Durability: the scan cursor and the submissions found are committed together, so a restart
+ * neither misses nor re-scans a block range; before sending, the worker re-reads the contribution
+ * on-chain (`pendingContributor`), so a contribution already accepted or rejected (e.g. just before
+ * a crash) is only recorded, never sent twice. A record's fingerprint is reserved before its
+ * acceptance is sent and released when the consent is revoked (`ConsentRevoked`).
+ */
+import type { Address } from "viem";
+import {
+  REJECTION_REASONS,
+  rejectionReasonCode,
+  type RejectionReason,
+} from "../../lib/custodian/index.js";
+import {
+  confirm,
+  custodianAddress,
+  revertToServiceError,
+  type CustodianDatabank,
+} from "../chain.js";
+import { ServiceError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { TransactionQueue } from "../transactions.js";
+import type { CheckOutcome, ContributionChecker } from "./checks.js";
+import type { PoolDirectory } from "./pools.js";
+import type {
+  AcceptanceRecords,
+  ContributionOutcome,
+  ContributionRecord,
+  NewSubmission,
+} from "./records.js";
+
+/** Blocks scanned per `eth_getLogs` call (public RPCs cap the range). */
+export const SCAN_BLOCK_RANGE = 2_000n;
+/** Failed checks (envelope or schema unavailable) after which a submission is rejected as Other. */
+export const MAX_CHECK_ATTEMPTS = 5;
+/** Pending submissions checked per poll. */
+const BATCH_SIZE = 20;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
+
+/** Parameters of {@link createAcceptanceWorker}. */
+export interface AcceptanceWorkerParams {
+  databank: CustodianDatabank;
+  records: AcceptanceRecords;
+  pools: PoolDirectory;
+  /** The checker; for on-chain submissions it may fetch the envelope from the network. */
+  checker: ContributionChecker;
+  exclusive: TransactionQueue["exclusive"];
+  logger: Logger;
+  pollIntervalMs: number;
+  /** First block scanned when the database has no cursor yet; default 0. */
+  fromBlock?: bigint;
+}
+
+/** The running worker. */
+export interface AcceptanceWorker {
+  /** Starts polling (the first poll runs at once). */
+  start(): void;
+  /** Runs one scan and one round of checks; resolves when both are done (tests, and each poll). */
+  pollOnce(): Promise<void>;
+  /** Stops polling and waits for the poll in progress. */
+  stop(): Promise<void>;
+}
+
+/** Creates the acceptance worker (not started). */
+export function createAcceptanceWorker(params: AcceptanceWorkerParams): AcceptanceWorker {
+  const { databank, records, pools, checker, exclusive, logger } = params;
+  const me = custodianAddress(databank).toLowerCase();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function scan(): Promise<void> {
+    const latest = await databank.publicClient.getBlockNumber({ cacheTime: 0 });
+    let from = records.cursor(databank.address) ?? params.fromBlock ?? 0n;
+    while (from <= latest && !stopped) {
+      const to = from + SCAN_BLOCK_RANGE - 1n < latest ? from + SCAN_BLOCK_RANGE - 1n : latest;
+      const logs = await databank.publicClient.getContractEvents({
+        abi: databank.abi,
+        address: databank.address,
+        fromBlock: from,
+        toBlock: to,
+        strict: true,
+      });
+      const submitted: NewSubmission[] = [];
+      const revoked: bigint[] = [];
+      for (const log of logs) {
+        if (log.eventName === "ContributionSubmitted") {
+          const { contributionId, poolId, contributor, dataCid, expiresAt } = log.args;
+          if ((await pools.custodianOf(poolId))?.toLowerCase() !== me) continue;
+          submitted.push({ contributionId, poolId, contributor, dataCid, expiresAt });
+        } else if (log.eventName === "ConsentRevoked") {
+          revoked.push(log.args.contributionId);
+        }
+      }
+      records.commitScan(databank.address, to + 1n, { submitted, revoked });
+      from = to + 1n;
+    }
+  }
+
+  async function processDue(): Promise<void> {
+    for (const record of records.duePending(Date.now(), BATCH_SIZE)) {
+      if (stopped) return;
+      try {
+        await process(record);
+      } catch (error) {
+        // One contribution's trouble (RPC hiccup, a revert) must not stop the others.
+        postpone(record, error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+
+  function postpone(record: ContributionRecord, message: string): void {
+    const delay = Math.min(params.pollIntervalMs * 2 ** (record.attempts + 1), MAX_RETRY_DELAY_MS);
+    records.postpone(record.contributionId, Date.now() + delay, message);
+    logger.warn("acceptance: check postponed", {
+      contributionId: record.contributionId,
+      attempt: record.attempts + 1,
+      problem: message,
+    });
+  }
+
+  /** Re-reads the chain: the contribution may have been settled already (before a crash, or withdrawn). */
+  async function stillPending(record: ContributionRecord): Promise<boolean> {
+    const contributor: Address = await databank.contract.read.pendingContributor([
+      record.contributionId,
+    ]);
+    if (!/^0x0{40}$/.test(contributor)) return true;
+    const outcome = await settledOutcome(databank, record.contributionId);
+    records.setOutcome(record, outcome);
+    logger.info("acceptance: already settled on-chain", {
+      contributionId: record.contributionId,
+      status: outcome.status,
+    });
+    return false;
+  }
+
+  async function process(record: ContributionRecord): Promise<void> {
+    if (!(await stillPending(record))) return;
+
+    let outcome: CheckOutcome;
+    const now = (await databank.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    if (record.expiresAt !== 0 && BigInt(record.expiresAt) <= now) {
+      outcome = {
+        ok: false,
+        reason: "Expired",
+        message: "the consent expired before it was checked",
+      };
+    } else {
+      try {
+        outcome = await checker.check(record.poolId, record.dataCid);
+      } catch (error) {
+        if (!(error instanceof ServiceError)) throw error;
+        const retriable = error.status >= 500 || error.code === "CONTENT_NOT_FOUND";
+        if (retriable && record.attempts + 1 < MAX_CHECK_ATTEMPTS) {
+          postpone(record, error.message);
+          return;
+        }
+        // The envelope cannot be had (or is not a valid CID / too large): the contributor's problem.
+        outcome = { ok: false, reason: "Other", message: error.message };
+      }
+    }
+    await exclusive(() => settle(record, outcome));
+  }
+
+  /** Sends the accept or reject; runs in the transaction queue. */
+  async function settle(record: ContributionRecord, outcome: CheckOutcome): Promise<void> {
+    if (!(await stillPending(record))) return;
+    const id = record.contributionId;
+    if (outcome.ok) {
+      if (!records.reserveFingerprint(record.poolId, outcome.fingerprint, record.dataCid, id)) {
+        outcome = {
+          ok: false,
+          reason: "Duplicate",
+          message: "an equivalent record is already in the pool",
+        };
+      } else {
+        try {
+          await databank.contract.simulate.acceptContribution([id]);
+          const { hash } = await confirm(
+            databank,
+            await databank.contract.write.acceptContribution([id]),
+          );
+          records.setOutcome(record, { status: "active", transactionHash: hash });
+          logger.info("acceptance: accepted", { contributionId: id, transactionHash: hash });
+          return;
+        } catch (error) {
+          records.releaseFingerprint(record.poolId, outcome.fingerprint);
+          const revert = revertToServiceError(error);
+          if (revert?.details.revert !== "InvalidExpiry") throw revert ?? error;
+          outcome = { ok: false, reason: "Expired", message: revert.message };
+        }
+      }
+    }
+    const reason: RejectionReason = outcome.reason;
+    await databank.contract.simulate.rejectContribution([id, rejectionReasonCode(reason)]);
+    const { hash } = await confirm(
+      databank,
+      await databank.contract.write.rejectContribution([id, rejectionReasonCode(reason)]),
+    );
+    records.setOutcome(record, {
+      status: "rejected",
+      reason,
+      message: outcome.message,
+      fieldErrors: outcome.fieldErrors,
+      transactionHash: hash,
+    });
+    logger.info("acceptance: rejected", { contributionId: id, reason, transactionHash: hash });
+  }
+
+  async function pollOnce(): Promise<void> {
+    if (running) return running;
+    running = (async () => {
+      try {
+        await scan();
+        await processDue();
+      } catch (error) {
+        logger.error("acceptance: poll failed", {
+          problem: error instanceof Error ? error.message : String(error),
+        });
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void pollOnce().finally(schedule);
+    }, params.pollIntervalMs);
+  }
+
+  return {
+    start() {
+      stopped = false;
+      void pollOnce().finally(schedule);
+    },
+    pollOnce,
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/** The outcome of a contribution that is no longer pending, read from the chain. */
+export async function settledOutcome(
+  databank: CustodianDatabank,
+  contributionId: bigint,
+): Promise<ContributionOutcome> {
+  const consent = await databank.contract.read.consentOf([contributionId]);
+  if (consent.status === 2) return { status: "active" };
+  if (consent.status === 3) return { status: "revoked" };
+  // Gone: rejected by the custodian, or withdrawn by the contributor while pending.
+  const [rejected] = await databank.publicClient.getContractEvents({
+    abi: databank.abi,
+    address: databank.address,
+    eventName: "ContributionRejected",
+    args: { contributionId },
+    fromBlock: 0n,
+    strict: true,
+  });
+  if (rejected !== undefined) {
+    return {
+      status: "rejected",
+      reason: REJECTION_REASONS[rejected.args.reason] ?? "Other",
+      transactionHash: rejected.transactionHash,
+    };
+  }
+  return { status: "revoked" };
+}

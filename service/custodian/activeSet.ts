@@ -1,0 +1,175 @@
+/**
+ * The active contributions of a pool, rebuilt from the Databank's events: a contribution is active
+ * from its `ConsentGranted` until its `ConsentRevoked` (revoked by its holder or retired after
+ * expiry); its data CID and expiry come from its `ContributionSubmitted`.
+ *
+ * Events are read in bounded block ranges (public RPCs cap `eth_getLogs`), filtered by the pool
+ * (an indexed topic), and applied in chain order. A tracker only moves forward: each call reads the
+ * blocks it has not seen yet, so a node delivering many purchases reads each event once.
+ */
+import type { Address, Hex, PublicClient } from "viem";
+import { databankAbi } from "../../lib/contracts/abis.js";
+import { dataCommitment } from "../../lib/contracts/client.js";
+
+/** One active contribution (= consent token). */
+export interface ActiveContribution {
+  /** The consent token id (= contribution id). */
+  tokenId: bigint;
+  /** CID of its encrypted envelope. */
+  dataCid: string;
+  /** keccak256 of `dataCid`. */
+  dataCommitment: Hex;
+  /** When consent ends, unix seconds; 0 = until revoked. */
+  expiresAt: number;
+  /** Who holds the consent token. */
+  contributor: Address;
+}
+
+/** Options of {@link createActiveSetTracker}. */
+export interface ActiveSetTrackerOptions {
+  publicClient: PublicClient;
+  /** The Databank. */
+  address: Address;
+  /** The pool tracked. */
+  poolId: number;
+  /** First block to read (the Databank's deployment block, or 0). */
+  fromBlock?: bigint;
+  /** Blocks per `eth_getLogs` request; default 10,000. */
+  blockRange?: bigint;
+}
+
+/** The active set of one pool, kept up to date from events. */
+export interface ActiveSetTracker {
+  /** The pool tracked. */
+  readonly poolId: number;
+  /** The last block applied (fromBlock − 1 before the first sync). */
+  readonly syncedBlock: bigint;
+  /**
+   * The active contributions at `block` (≥ the last block synced), by token id ascending.
+   *
+   * @throws Error when `block` is before a block already applied.
+   */
+  at(block: bigint): Promise<ActiveContribution[]>;
+}
+
+/** Default number of blocks per log request. */
+export const DEFAULT_LOG_BLOCK_RANGE = 10_000n;
+
+interface Submitted {
+  dataCid: string;
+  expiresAt: number;
+  contributor: Address;
+}
+
+type PoolEvent =
+  | { kind: "submitted"; id: bigint; blockNumber: bigint; logIndex: number; info: Submitted }
+  | { kind: "granted" | "revoked"; id: bigint; blockNumber: bigint; logIndex: number };
+
+/** Creates a tracker of one pool's active contributions. */
+export function createActiveSetTracker(options: ActiveSetTrackerOptions): ActiveSetTracker {
+  const { publicClient, address, poolId } = options;
+  const blockRange = options.blockRange ?? DEFAULT_LOG_BLOCK_RANGE;
+  let synced = (options.fromBlock ?? 0n) - 1n;
+  // Submitted but not (yet) granted, and active, by contribution id.
+  const submitted = new Map<bigint, Submitted>();
+  const active = new Map<bigint, ActiveContribution>();
+  let syncing: Promise<void> = Promise.resolve();
+
+  async function readRange(fromBlock: bigint, toBlock: bigint): Promise<PoolEvent[]> {
+    const common = { address, abi: databankAbi, args: { poolId }, fromBlock, toBlock } as const;
+    const [submittedLogs, grantedLogs, revokedLogs] = await Promise.all([
+      publicClient.getContractEvents({ ...common, eventName: "ContributionSubmitted" }),
+      publicClient.getContractEvents({ ...common, eventName: "ConsentGranted" }),
+      publicClient.getContractEvents({ ...common, eventName: "ConsentRevoked" }),
+    ]);
+    const events: PoolEvent[] = [
+      ...submittedLogs.map((log): PoolEvent => ({
+        kind: "submitted",
+        id: log.args.contributionId!,
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+        info: {
+          dataCid: log.args.dataCid!,
+          expiresAt: Number(log.args.expiresAt!),
+          contributor: log.args.contributor!,
+        },
+      })),
+      ...grantedLogs.map((log): PoolEvent => ({
+        kind: "granted",
+        id: log.args.contributionId!,
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+      })),
+      ...revokedLogs.map((log): PoolEvent => ({
+        kind: "revoked",
+        id: log.args.contributionId!,
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+      })),
+    ];
+    return events.sort((a, b) =>
+      a.blockNumber !== b.blockNumber
+        ? a.blockNumber < b.blockNumber
+          ? -1
+          : 1
+        : a.logIndex - b.logIndex,
+    );
+  }
+
+  function apply(event: PoolEvent): void {
+    switch (event.kind) {
+      case "submitted":
+        submitted.set(event.id, event.info);
+        return;
+      case "granted": {
+        const info = submitted.get(event.id);
+        if (info === undefined) {
+          throw new Error(
+            `pool ${poolId}: ConsentGranted for contribution ${event.id} without its ContributionSubmitted (read the pool's events from an earlier block)`,
+          );
+        }
+        submitted.delete(event.id);
+        active.set(event.id, {
+          tokenId: event.id,
+          dataCid: info.dataCid,
+          dataCommitment: dataCommitment(info.dataCid),
+          expiresAt: info.expiresAt,
+          contributor: info.contributor,
+        });
+        return;
+      }
+      case "revoked":
+        // Also ends a pending submission (withdrawn before acceptance).
+        submitted.delete(event.id);
+        active.delete(event.id);
+    }
+  }
+
+  async function syncTo(block: bigint): Promise<void> {
+    if (block < synced) {
+      throw new Error(`active set of pool ${poolId} is already at block ${synced}, after ${block}`);
+    }
+    while (synced < block) {
+      const from = synced + 1n;
+      const to = from + blockRange - 1n < block ? from + blockRange - 1n : block;
+      for (const event of await readRange(from, to)) apply(event);
+      synced = to;
+    }
+  }
+
+  return {
+    poolId,
+    get syncedBlock() {
+      return synced;
+    },
+    async at(block: bigint): Promise<ActiveContribution[]> {
+      // Serialise syncs: two concurrent callers must not apply the same range twice.
+      const run = syncing.then(() => syncTo(block));
+      syncing = run.catch(() => undefined);
+      await run;
+      return [...active.values()].sort((a, b) =>
+        a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0,
+      );
+    },
+  };
+}

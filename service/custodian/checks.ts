@@ -1,0 +1,142 @@
+/**
+ * Runs the custodian's checks (lib/custodian `checkContribution`) on an envelope held in the
+ * content store: shared by the relay route, the dry-run route and the acceptance worker.
+ */
+import {
+  checkContribution,
+  type AcceptanceResult,
+  type AcceptanceRejectionReason,
+  type FieldError,
+} from "../../lib/custodian/index.js";
+import type { CustodianSecrets } from "../../lib/config/index.js";
+import { isStorageError, parseCid, type ContentStore } from "../../lib/storage/index.js";
+import { ServiceError } from "../errors.js";
+import type { PoolDirectory } from "./pools.js";
+import type { AcceptanceRecords } from "./records.js";
+
+/** A failed check, as the API reports it (422 REJECTED). */
+export interface Rejection {
+  ok: false;
+  reason: AcceptanceRejectionReason | "Expired";
+  message: string;
+  fieldErrors?: FieldError[];
+}
+
+/** A passed check: the record's duplicate fingerprint (the record itself is dropped). */
+export interface Acceptance {
+  ok: true;
+  fingerprint: string;
+}
+
+/** Outcome of {@link ContributionChecker.check}. */
+export type CheckOutcome = Acceptance | Rejection;
+
+/** Checks envelopes for pools this node custodies. */
+export interface ContributionChecker {
+  /**
+   * Fetches the envelope and the pool's schema and runs the checks.
+   *
+   * @throws ServiceError 404 CONTENT_NOT_FOUND when the envelope is not held by the node,
+   *   503 when it or the schema cannot be read, 413 when it is over the upload limit.
+   */
+  check(poolId: number, dataCid: string): Promise<CheckOutcome>;
+}
+
+/** How long reading an envelope may take. */
+export const ENVELOPE_FETCH_TIMEOUT_MS = 10_000;
+
+/** Creates the checker. */
+export function createContributionChecker(params: {
+  store: ContentStore;
+  pools: PoolDirectory;
+  records: AcceptanceRecords;
+  secrets: CustodianSecrets;
+  maxEnvelopeBytes: number;
+  /** When true (API requests) an envelope the node does not hold is a 404 at once, never a network fetch. */
+  localOnly: boolean;
+}): ContributionChecker {
+  const { store, pools, records, secrets } = params;
+  return {
+    async check(poolId, dataCid) {
+      const schema = await pools.schema(poolId);
+      const envelope = await readEnvelope(
+        store,
+        dataCid,
+        params.maxEnvelopeBytes,
+        params.localOnly,
+      );
+      let result: AcceptanceResult;
+      try {
+        result = await checkContribution({
+          envelope,
+          custodianPrivateKey: secrets.x25519PrivateKey,
+          schema,
+          duplicateKey: secrets.fingerprintKey,
+          isDuplicate: (fingerprint) => records.hasFingerprint(poolId, fingerprint),
+        });
+      } catch (error) {
+        // ajv refusing the pool's schema is the curator's problem, not grounds to reject data.
+        if (
+          error instanceof Error &&
+          !(error instanceof TypeError) &&
+          /schema/i.test(error.message)
+        ) {
+          throw new ServiceError(
+            503,
+            "POOL_DOCUMENT_UNAVAILABLE",
+            `the schema of pool ${poolId} is not a valid JSON Schema: ${error.message}`,
+            {},
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+      if (!result.ok) return result;
+      // Only the fingerprint leaves this function: the decrypted record is not kept.
+      return { ok: true, fingerprint: result.fingerprint };
+    },
+  };
+}
+
+async function readEnvelope(
+  store: ContentStore,
+  dataCid: string,
+  maxBytes: number,
+  localOnly: boolean,
+): Promise<Uint8Array> {
+  try {
+    parseCid(dataCid);
+    if (localOnly && !(await store.has(dataCid))) {
+      throw new ServiceError(
+        404,
+        "CONTENT_NOT_FOUND",
+        `the node does not hold ${dataCid}: upload the envelope with POST /v1/content first`,
+      );
+    }
+    return await store.get(dataCid, {
+      maxBytes,
+      signal: AbortSignal.timeout(ENVELOPE_FETCH_TIMEOUT_MS),
+    });
+  } catch (error) {
+    if (error instanceof ServiceError) throw error;
+    if (isStorageError(error, "INVALID_CID")) {
+      throw new ServiceError(400, "INVALID_CID", error.message, {}, { cause: error });
+    }
+    if (isStorageError(error, "NOT_FOUND")) {
+      throw new ServiceError(404, "CONTENT_NOT_FOUND", error.message, {}, { cause: error });
+    }
+    if (isStorageError(error, "TOO_LARGE")) {
+      throw new ServiceError(413, "CONTENT_TOO_LARGE", error.message, {}, { cause: error });
+    }
+    if (isStorageError(error) || (error instanceof Error && error.name === "TimeoutError")) {
+      throw new ServiceError(
+        503,
+        "STORAGE_UNAVAILABLE",
+        `the envelope ${dataCid} could not be read: ${(error as Error).message}`,
+        {},
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,658 @@
+/**
+ * The delivery worker: for every purchase of a pool this node custodies, re-wraps each active
+ * record's data key to the buyer, uploads the delivery manifest and calls `fulfill`.
+ *
+ * Crash safety (docs/data-bank-node.md, "Delivery and crash safety"): progress is recorded in
+ * SQLite (service/custodian/deliveryStore.ts) at each durable step — purchase seen, each batch of
+ * wrapped keys, manifest uploaded, fulfil sent, fulfilled/refunded — and the chain is asked first
+ * whenever a purchase is resumed, so a worker killed at any instant and restarted on the same
+ * database never fulfils twice and never skips a purchase.
+ *
+ * Everything it needs is passed in (no configuration is read here), so the node, tests and
+ * benchmarks compose it the same way.
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { databankAbi } from "../../lib/contracts/abis.js";
+import {
+  decodeDatabankError,
+  type DatabankClient,
+  type Purchase,
+} from "../../lib/contracts/client.js";
+import { recordsRoot } from "../../lib/contracts/recordsMerkle.js";
+import { unwrapDataKey, wrapDataKey, type WrappedKey } from "../../lib/crypto/envelope.js";
+import { fromHex32 } from "../../lib/crypto/keys.js";
+import { buildManifest, encodeManifest } from "../../lib/delivery/manifest.js";
+import type { ContentStore } from "../../lib/storage/types.js";
+import {
+  createActiveSetTracker,
+  DEFAULT_LOG_BLOCK_RANGE,
+  type ActiveContribution,
+  type ActiveSetTracker,
+} from "./activeSet.js";
+import type { DeliveryStatusView } from "../app.js";
+import { DeliveryStore, type PurchaseRow, type StoredWrappedKey } from "./deliveryStore.js";
+
+export type { DeliveryStatus } from "./deliveryStore.js";
+
+/** The Databank client the worker sends with: it must have a wallet whose account is the custodian. */
+export type CustodianDatabankClient = DatabankClient<
+  WalletClient<Transport, Chain | undefined, Account>
+>;
+
+/** Names of the durable steps, passed to {@link DeliveryWorkerDeps.checkpoint}. */
+export type DeliveryCheckpoint =
+  "keys-wrapped-batch" | "manifest-uploaded" | "fulfill-sent" | "fulfilled";
+
+/** Serialises the custodian's transactions (the node passes its queue). */
+export type Exclusive = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** What {@link createDeliveryWorker} needs. */
+export interface DeliveryWorkerDeps {
+  /** The node's database; the worker owns the `delivery_*` tables. */
+  db: DatabaseSync;
+  /** Databank client with the custodian's wallet. */
+  databank: CustodianDatabankClient;
+  /** Where envelopes are read and manifests written. */
+  store: ContentStore;
+  /** The custodian's EVM address: only purchases of pools with this custodian are delivered. */
+  custodianAddress: Address;
+  /** The custodian's X25519 private key (32 bytes) that contributors wrapped their keys to. */
+  custodianPrivateKey: Uint8Array;
+  /**
+   * Runs a task while no other custodian transaction is in flight. The worker holds it from the
+   * final active-set check through the fulfil receipt, and while retiring expired consents.
+   * Default: a mutex local to this worker.
+   */
+  exclusive?: Exclusive;
+  /** Pause between passes after `start()`; default 1,000 ms. */
+  pollIntervalMs?: number;
+  /** Keys wrapped and persisted per batch; default 250. */
+  batchSize?: number;
+  /** Keys wrapped at once inside a batch; default 8. */
+  wrapConcurrency?: number;
+  /** First block to read events from (the Databank's deployment block); default 0. */
+  fromBlock?: bigint;
+  /** Blocks per `eth_getLogs` request; default 10,000. */
+  logBlockRange?: bigint;
+  /** Structured log; never receives secrets or plaintext. */
+  log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Test hook awaited after each durable step (see {@link DeliveryCheckpoint}). */
+  checkpoint?: (name: DeliveryCheckpoint, info: Record<string, unknown>) => Promise<void>;
+}
+
+/** A purchase's delivery, as `GET /v1/purchases/{id}/delivery` shows it (defined with the API). */
+export type { DeliveryStatusView } from "../app.js";
+
+/** The running worker. */
+export interface DeliveryWorker {
+  /** Starts polling: one pass every `pollIntervalMs`. */
+  start(): void;
+  /** Stops polling and waits for the pass in progress. */
+  stop(): Promise<void>;
+  /** One pass: records new purchases, then delivers every due one. */
+  deliverPending(): Promise<void>;
+  /** The delivery of a purchase this node custodies; undefined if it is not one. */
+  status(purchaseId: bigint): Promise<DeliveryStatusView | undefined>;
+}
+
+const CURSOR = "purchases";
+const PURCHASE_STATUS = ["none", "pending", "fulfilled", "refunded"] as const;
+/** Rebuilds in a row (the set changing under us each time) before giving up until the next pass. */
+const MAX_REBUILDS = 5;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+/** A mutex: tasks run one at a time in call order. */
+export function createMutex(): Exclusive {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** What a manifest commits to. */
+interface BuiltDelivery {
+  cid: string;
+  root: Hex;
+  count: number;
+}
+
+/** The fulfil attempt's outcome when it did not deliver. */
+type FulfilOutcome = "done" | "set-changed";
+
+/** Creates the delivery worker (not started). */
+export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
+  const store = new DeliveryStore(deps.db);
+  const publicClient = deps.databank.publicClient as PublicClient;
+  const walletClient = deps.databank.walletClient;
+  const address = deps.databank.address;
+  const custodian = deps.custodianAddress.toLowerCase();
+  const exclusive = deps.exclusive ?? createMutex();
+  const batchSize = Math.max(1, deps.batchSize ?? 250);
+  const wrapConcurrency = Math.max(1, deps.wrapConcurrency ?? 8);
+  const pollIntervalMs = deps.pollIntervalMs ?? 1_000;
+  const fromBlock = deps.fromBlock ?? 0n;
+  const logBlockRange = deps.logBlockRange ?? DEFAULT_LOG_BLOCK_RANGE;
+  const log = deps.log ?? (() => undefined);
+  const checkpoint = deps.checkpoint ?? (async () => undefined);
+  const custodianKey = new Uint8Array(deps.custodianPrivateKey);
+
+  const poolCustodians = new Map<number, string>();
+  const trackers = new Map<number, ActiveSetTracker>();
+  const retries = new Map<string, { failures: number; nextAt: number }>();
+  let pass: Promise<void> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+
+  // ------------------------------------------------------------ chain reads
+
+  async function poolCustodian(poolId: number): Promise<string> {
+    let known = poolCustodians.get(poolId);
+    if (known === undefined) {
+      // A pool's custodian is fixed at creation: cache it for good.
+      known = (await deps.databank.contract.read.getPool([poolId])).custodian.toLowerCase();
+      poolCustodians.set(poolId, known);
+    }
+    return known;
+  }
+
+  function tracker(poolId: number): ActiveSetTracker {
+    let existing = trackers.get(poolId);
+    if (existing === undefined) {
+      existing = createActiveSetTracker({
+        publicClient,
+        address,
+        poolId,
+        fromBlock,
+        blockRange: logBlockRange,
+      });
+      trackers.set(poolId, existing);
+    }
+    return existing;
+  }
+
+  /** The active set at the latest block, checked against the pool's on-chain active count. */
+  async function activeSet(poolId: number): Promise<ActiveContribution[]> {
+    const block = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const [set, pool] = await Promise.all([
+      tracker(poolId).at(block),
+      publicClient.readContract({
+        address,
+        abi: databankAbi,
+        functionName: "getPool",
+        args: [poolId],
+        blockNumber: block,
+      }),
+    ]);
+    if (set.length !== pool.activeCount) {
+      throw new Error(
+        `pool ${poolId}: ${set.length} active contributions rebuilt from events but ${pool.activeCount} on-chain at block ${block}`,
+      );
+    }
+    return set;
+  }
+
+  async function chainStatus(purchaseId: bigint): Promise<(typeof PURCHASE_STATUS)[number]> {
+    const value = await deps.databank.contract.read.purchaseStatus([purchaseId]);
+    return PURCHASE_STATUS[value] ?? "none";
+  }
+
+  // ------------------------------------------------------------ scanning
+
+  /** Records every new `PurchaseCreated` of a pool this node custodies; moves the cursor. */
+  async function scanPurchases(): Promise<void> {
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    let cursor = store.cursor(CURSOR) ?? fromBlock - 1n;
+    while (cursor < latest) {
+      const from = cursor + 1n;
+      const to = from + logBlockRange - 1n < latest ? from + logBlockRange - 1n : latest;
+      const logs = await publicClient.getContractEvents({
+        address,
+        abi: databankAbi,
+        eventName: "PurchaseCreated",
+        fromBlock: from,
+        toBlock: to,
+      });
+      const ours = [];
+      for (const { args, blockNumber } of logs) {
+        if ((await poolCustodian(args.poolId!)) !== custodian) continue;
+        ours.push({
+          purchaseId: args.purchaseId!,
+          poolId: args.poolId!,
+          buyer: args.buyer!,
+          amount: args.amount!,
+          deadline: args.deadline!,
+          buyerKey: args.buyerKey!.toLowerCase() as Hex,
+          createdBlock: blockNumber,
+        });
+      }
+      const added = store.recordPurchases(CURSOR, to, ours);
+      if (added > 0) log("delivery.purchases-seen", { count: added, toBlock: to.toString() });
+      cursor = to;
+    }
+  }
+
+  // ------------------------------------------------------------ terminal states
+
+  async function markDelivered(row: PurchaseRow): Promise<void> {
+    const [event] = await publicClient.getContractEvents({
+      address,
+      abi: databankAbi,
+      eventName: "PurchaseFulfilled",
+      args: { purchaseId: row.purchaseId },
+      fromBlock: row.createdBlock,
+    });
+    store.transaction(() => {
+      store.update(row.purchaseId, {
+        status: "delivered",
+        error: null,
+        ...(event === undefined
+          ? {}
+          : {
+              manifestCid: event.args.deliveryCid!,
+              recordsRoot: event.args.recordsRoot!,
+              recordCount: event.args.recordCount!,
+              fulfillTx: event.transactionHash,
+            }),
+      });
+      store.clearWrappedKeys(row.purchaseId);
+    });
+    log("delivery.fulfilled", {
+      purchaseId: row.purchaseId.toString(),
+      transactionHash: event?.transactionHash,
+      deliveryCid: event?.args.deliveryCid,
+      recordCount: event?.args.recordCount,
+    });
+    await checkpoint("fulfilled", { purchaseId: row.purchaseId });
+  }
+
+  function markRefunded(row: PurchaseRow): void {
+    store.transaction(() => {
+      store.update(row.purchaseId, { status: "refunded", error: null });
+      store.clearWrappedKeys(row.purchaseId);
+    });
+    log("delivery.refunded", { purchaseId: row.purchaseId.toString() });
+  }
+
+  function markFailed(row: PurchaseRow, reason: string): void {
+    store.transaction(() => {
+      store.update(row.purchaseId, { status: "failed", error: reason });
+      store.clearWrappedKeys(row.purchaseId);
+    });
+    log("delivery.failed", { purchaseId: row.purchaseId.toString(), reason });
+  }
+
+  // ------------------------------------------------------------ one purchase
+
+  async function deliver(initial: PurchaseRow): Promise<void> {
+    let row = initial;
+    const onChain = await chainStatus(row.purchaseId);
+    if (onChain === "fulfilled") return markDelivered(row);
+    if (onChain === "refunded") return markRefunded(row);
+    if (row.status === "failed") return; // only a refund can still change a failed purchase
+    if (onChain === "none") {
+      throw new Error(`purchase ${row.purchaseId} is not on-chain (chain reorganised?)`);
+    }
+
+    if (row.fulfillTx !== undefined) {
+      const settled = await settleSentFulfil(row);
+      if (settled) return;
+      row = store.purchase(row.purchaseId)!;
+    }
+
+    const latest = await publicClient.getBlock({ blockTag: "latest" });
+    if (Number(latest.timestamp) >= row.deadline) {
+      return markFailed(
+        row,
+        `the delivery deadline passed at ${new Date(row.deadline * 1000).toISOString()}; the buyer can take a refund`,
+      );
+    }
+
+    await retireExpired(row.poolId, Number(latest.timestamp));
+
+    for (let attempt = 0; ; attempt++) {
+      const built = await prepareManifest(row);
+      const outcome = await exclusive(() => checkAndFulfil(row, built));
+      if (outcome === "done") return;
+      log("delivery.set-changed", { purchaseId: row.purchaseId.toString(), attempt });
+      if (attempt + 1 >= MAX_REBUILDS) {
+        throw new Error(`the active set of pool ${row.poolId} kept changing; will retry`);
+      }
+      row = store.purchase(row.purchaseId)!;
+    }
+  }
+
+  /**
+   * A fulfil was sent before (this run or an earlier one): settles it from its receipt.
+   *
+   * @returns true when the purchase is now delivered; false when it must be (re)sent.
+   */
+  async function settleSentFulfil(row: PurchaseRow): Promise<boolean> {
+    const hash = row.fulfillTx!;
+    let receipt;
+    try {
+      receipt = await publicClient.getTransactionReceipt({ hash });
+    } catch {
+      receipt = undefined;
+    }
+    if (receipt === undefined) {
+      let known = true;
+      try {
+        await publicClient.getTransaction({ hash });
+      } catch {
+        known = false;
+      }
+      if (known) {
+        // Still in the mempool: wait for it rather than racing it with a second transaction.
+        log("delivery.fulfill-waiting", {
+          purchaseId: row.purchaseId.toString(),
+          transactionHash: hash,
+        });
+        receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+      }
+    }
+    if (receipt?.status === "success") {
+      await markDelivered(row);
+      return true;
+    }
+    // Reverted or dropped: forget it. The reserved nonce stays, so a resend replaces any copy
+    // still propagating instead of adding a second fulfil.
+    store.update(row.purchaseId, { fulfillTx: null });
+    log("delivery.fulfill-dropped", {
+      purchaseId: row.purchaseId.toString(),
+      transactionHash: hash,
+      reverted: receipt !== undefined,
+    });
+    return false;
+  }
+
+  /** Retires the pool's expired consents, so that they are not delivered (nor paid). */
+  async function retireExpired(poolId: number, now: number): Promise<void> {
+    const expired = (await activeSet(poolId)).filter(
+      (c) => c.expiresAt !== 0 && c.expiresAt <= now,
+    );
+    if (expired.length === 0) return;
+    await exclusive(async () => {
+      for (const { tokenId } of expired) {
+        try {
+          const { request } = await publicClient.simulateContract({
+            address,
+            abi: databankAbi,
+            functionName: "retireExpired",
+            args: [tokenId],
+            account: walletClient.account,
+          });
+          const hash = await walletClient.writeContract({
+            ...request,
+            chain: walletClient.chain ?? null,
+          });
+          await publicClient.waitForTransactionReceipt({ hash });
+        } catch (error) {
+          // Someone else (the holder, anyone) ended it first: the goal is reached.
+          if (decodeDatabankError(error)?.name === "InvalidContributionState") continue;
+          throw error;
+        }
+      }
+    });
+    log("delivery.retired-expired", { poolId, count: expired.length });
+  }
+
+  /**
+   * The manifest for the current active set: the stored one when the set is unchanged, else
+   * built (wrapping only the keys not already wrapped) and uploaded.
+   */
+  async function prepareManifest(row: PurchaseRow): Promise<BuiltDelivery> {
+    const set = await activeSet(row.poolId);
+    const root = recordsRoot(set);
+    if (row.manifestCid !== undefined && row.setHash === root) {
+      return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount! };
+    }
+    const id = row.purchaseId;
+    const inSet = new Map(set.map((c) => [c.tokenId, c]));
+    const stored = store.wrappedKeys(id);
+    const stale = stored.filter((k) => inSet.get(k.tokenId)?.dataCid !== k.dataCid);
+    if (stale.length > 0)
+      store.deleteWrappedKeys(
+        id,
+        stale.map((k) => k.tokenId),
+      );
+    const have = new Set(
+      stored.filter((k) => inSet.get(k.tokenId)?.dataCid === k.dataCid).map((k) => k.tokenId),
+    );
+    const missing = set.filter((c) => !have.has(c.tokenId));
+    const buyerKey = fromHex32(row.buyerKey);
+
+    let batch = store.lastBatch(id);
+    for (let offset = 0; offset < missing.length; offset += batchSize) {
+      batch++;
+      const chunk = missing.slice(offset, offset + batchSize);
+      const keys = await mapLimit(chunk, wrapConcurrency, (c) => rewrap(c, buyerKey));
+      store.storeBatch(id, batch, keys);
+      log("delivery.keys-wrapped", {
+        purchaseId: id.toString(),
+        batch,
+        records: keys.length,
+        wrappedSoFar: have.size + offset + keys.length,
+        total: set.length,
+      });
+      await checkpoint("keys-wrapped-batch", { purchaseId: id, batch, records: keys.length });
+    }
+
+    const manifest = buildManifest({
+      chainId: await publicClient.getChainId(),
+      databank: address,
+      purchaseId: id,
+      poolId: row.poolId,
+      buyer: row.buyer,
+      buyerKey: row.buyerKey,
+      records: store.wrappedKeys(id),
+    });
+    if (manifest.recordsRoot !== root || manifest.recordCount !== set.length) {
+      throw new Error(`purchase ${id}: the wrapped keys stored do not match the active set`);
+    }
+    const cid = await deps.store.put(encodeManifest(manifest));
+    store.update(id, {
+      status: "delivering",
+      manifestCid: cid,
+      recordsRoot: root,
+      recordCount: set.length,
+      setHash: root,
+      error: null,
+    });
+    log("delivery.manifest-uploaded", {
+      purchaseId: id.toString(),
+      deliveryCid: cid,
+      recordsRoot: root,
+      recordCount: set.length,
+    });
+    await checkpoint("manifest-uploaded", { purchaseId: id, cid, root, count: set.length });
+    return { cid, root, count: set.length };
+  }
+
+  /** Unwraps a record's data key with the custodian key and wraps it to the buyer. */
+  async function rewrap(c: ActiveContribution, buyerKey: Uint8Array): Promise<StoredWrappedKey> {
+    let envelope: Uint8Array;
+    let dataKey: Uint8Array;
+    try {
+      envelope = await deps.store.get(c.dataCid);
+      dataKey = await unwrapDataKey(envelope, custodianKey);
+    } catch (error) {
+      throw new Error(
+        `record ${c.tokenId} (${c.dataCid}) cannot be re-wrapped: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+    try {
+      const wrappedKey: WrappedKey = await wrapDataKey(dataKey, buyerKey, "buyer");
+      return { tokenId: c.tokenId, dataCid: c.dataCid, wrappedKey };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /**
+   * Under `exclusive`: checks the active set is still the manifest's, then fulfils and waits for
+   * the receipt, so no transaction of this node changes the set in between.
+   */
+  async function checkAndFulfil(row: PurchaseRow, built: BuiltDelivery): Promise<FulfilOutcome> {
+    const id = row.purchaseId;
+    const set = await activeSet(row.poolId);
+    if (recordsRoot(set) !== built.root) return "set-changed";
+
+    const purchase: Purchase = {
+      id,
+      poolId: row.poolId,
+      buyer: row.buyer,
+      amount: row.amount,
+      deadline: row.deadline,
+    };
+    const args = [purchase, built.cid, built.root, built.count] as const;
+    try {
+      await publicClient.simulateContract({
+        address,
+        abi: databankAbi,
+        functionName: "fulfill",
+        args,
+        account: walletClient.account,
+      });
+    } catch (error) {
+      const decoded = decodeDatabankError(error);
+      if (decoded?.name === "PurchaseSettled") {
+        const now = await chainStatus(id);
+        if (now === "fulfilled") await markDelivered(row);
+        else markRefunded(row);
+        return "done";
+      }
+      if (decoded?.name === "DeliveryOverdue") {
+        markFailed(row, decoded.message);
+        return "done";
+      }
+      // A revocation landed after our check (revocations do not go through `exclusive`).
+      if (decoded?.name === "RecordCountMismatch") return "set-changed";
+      throw decoded ?? error;
+    }
+
+    // Reserve the nonce before sending: if we die before recording the hash, the resend reuses
+    // it, so at most one of the two transactions can ever be mined.
+    const account = walletClient.account.address;
+    const mined = await publicClient.getTransactionCount({ address: account, blockTag: "latest" });
+    const nonce =
+      row.fulfillNonce !== undefined && row.fulfillNonce >= mined
+        ? row.fulfillNonce
+        : await publicClient.getTransactionCount({ address: account, blockTag: "pending" });
+    store.update(id, { fulfillNonce: nonce });
+
+    const hash = await walletClient.writeContract({
+      address,
+      abi: databankAbi,
+      functionName: "fulfill",
+      args,
+      account: walletClient.account,
+      chain: walletClient.chain ?? null,
+      nonce,
+    });
+    store.update(id, { fulfillTx: hash });
+    log("delivery.fulfill-sent", { purchaseId: id.toString(), transactionHash: hash });
+    await checkpoint("fulfill-sent", { purchaseId: id, hash });
+
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") {
+      store.update(id, { fulfillTx: null, fulfillNonce: null });
+      throw new Error(`fulfil transaction ${hash} of purchase ${id} reverted`);
+    }
+    await markDelivered(store.purchase(id)!);
+    return "done";
+  }
+
+  // ------------------------------------------------------------ passes
+
+  async function runPass(): Promise<void> {
+    await scanPurchases();
+    const now = Date.now();
+    for (const row of store.purchasesIn(["pending", "delivering", "failed"])) {
+      const key = row.purchaseId.toString();
+      const retry = retries.get(key);
+      if (retry !== undefined && retry.nextAt > now) continue;
+      try {
+        await deliver(row);
+        retries.delete(key);
+      } catch (error) {
+        const failures = (retry?.failures ?? 0) + 1;
+        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
+        retries.set(key, { failures, nextAt: Date.now() + delay });
+        const message = errorText(error);
+        store.update(row.purchaseId, { error: message });
+        log("delivery.error", { purchaseId: key, error: message, retryInMs: delay });
+      }
+    }
+  }
+
+  function deliverPending(): Promise<void> {
+    const next = pass.then(runPass);
+    pass = next.catch(() => undefined);
+    return next;
+  }
+
+  function schedule(): void {
+    if (!running) return;
+    timer = setTimeout(() => {
+      deliverPending()
+        .catch((error) => log("delivery.pass-error", { error: errorText(error) }))
+        .finally(schedule);
+    }, pollIntervalMs);
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      deliverPending()
+        .catch((error) => log("delivery.pass-error", { error: errorText(error) }))
+        .finally(schedule);
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      await pass;
+    },
+    deliverPending,
+    async status(purchaseId) {
+      const row = store.purchase(purchaseId);
+      if (row === undefined) return undefined;
+      const view: DeliveryStatusView = { purchaseId: purchaseId.toString(), status: row.status };
+      if (row.manifestCid !== undefined) view.deliveryCid = row.manifestCid;
+      if (row.recordsRoot !== undefined) view.recordsRoot = row.recordsRoot;
+      if (row.recordCount !== undefined) view.recordCount = row.recordCount;
+      if (row.status === "delivered" && row.fulfillTx !== undefined) {
+        view.transactionHash = row.fulfillTx;
+      }
+      if (row.error !== undefined && row.status !== "delivered") view.error = row.error;
+      return view;
+    },
+  };
+}
+
+/** Maps with at most `limit` calls in flight; results in input order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const work = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, work));
+  return results;
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
+}

@@ -1,0 +1,301 @@
+/**
+ * The delivery worker's durable state, in the node's SQLite database (tables `delivery_*`).
+ * Every method is one synchronous statement or one transaction, so each durable step of a
+ * delivery is all-or-nothing whatever instant the process dies at (docs/data-bank-node.md,
+ * "Delivery and crash safety").
+ */
+import type { DatabaseSync } from "node:sqlite";
+import type { Address, Hex } from "viem";
+import type { WrappedKey } from "../../lib/crypto/envelope.js";
+
+/** Where a purchase is in its delivery. */
+export type DeliveryStatus = "pending" | "delivering" | "delivered" | "refunded" | "failed";
+
+/** A purchase this node must deliver, as stored. */
+export interface PurchaseRow {
+  purchaseId: bigint;
+  poolId: number;
+  buyer: Address;
+  amount: bigint;
+  deadline: number;
+  buyerKey: Hex;
+  /** Block of its `PurchaseCreated`. */
+  createdBlock: bigint;
+  status: DeliveryStatus;
+  /** The uploaded manifest, once uploaded (or the delivered one, from the chain). */
+  manifestCid: string | undefined;
+  recordsRoot: Hex | undefined;
+  recordCount: number | undefined;
+  /** Records root of the active set the manifest was built from (it identifies the set). */
+  setHash: Hex | undefined;
+  /** Nonce reserved for the fulfil transaction (reused if that transaction never got mined). */
+  fulfillNonce: number | undefined;
+  /** The fulfil transaction sent, or the one that delivered. */
+  fulfillTx: Hex | undefined;
+  /** Last error, one line. */
+  error: string | undefined;
+}
+
+/** A data key re-wrapped to a purchase's buyer. */
+export interface StoredWrappedKey {
+  tokenId: bigint;
+  dataCid: string;
+  wrappedKey: WrappedKey;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS delivery_cursor (
+  name TEXT PRIMARY KEY,
+  block TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delivery_purchases (
+  purchase_id TEXT PRIMARY KEY,
+  pool_id INTEGER NOT NULL,
+  buyer TEXT NOT NULL,
+  amount TEXT NOT NULL,
+  deadline INTEGER NOT NULL,
+  buyer_key TEXT NOT NULL,
+  created_block TEXT NOT NULL,
+  status TEXT NOT NULL,
+  manifest_cid TEXT,
+  records_root TEXT,
+  record_count INTEGER,
+  set_hash TEXT,
+  fulfill_nonce INTEGER,
+  fulfill_tx TEXT,
+  error TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS delivery_purchases_status ON delivery_purchases (status);
+CREATE TABLE IF NOT EXISTS delivery_wrapped_keys (
+  purchase_id TEXT NOT NULL,
+  token_id TEXT NOT NULL,
+  data_cid TEXT NOT NULL,
+  wrapped_key TEXT NOT NULL,
+  batch INTEGER NOT NULL,
+  PRIMARY KEY (purchase_id, token_id)
+);
+`;
+
+type Row = Record<string, unknown>;
+
+const optionalText = (value: unknown): string | undefined =>
+  value === null || value === undefined ? undefined : String(value);
+const optionalNumber = (value: unknown): number | undefined =>
+  value === null || value === undefined ? undefined : Number(value);
+
+function toPurchaseRow(row: Row): PurchaseRow {
+  return {
+    purchaseId: BigInt(row.purchase_id as string),
+    poolId: Number(row.pool_id),
+    buyer: row.buyer as Address,
+    amount: BigInt(row.amount as string),
+    deadline: Number(row.deadline),
+    buyerKey: row.buyer_key as Hex,
+    createdBlock: BigInt(row.created_block as string),
+    status: row.status as DeliveryStatus,
+    manifestCid: optionalText(row.manifest_cid),
+    recordsRoot: optionalText(row.records_root) as Hex | undefined,
+    recordCount: optionalNumber(row.record_count),
+    setHash: optionalText(row.set_hash) as Hex | undefined,
+    fulfillNonce: optionalNumber(row.fulfill_nonce),
+    fulfillTx: optionalText(row.fulfill_tx) as Hex | undefined,
+    error: optionalText(row.error),
+  };
+}
+
+/** The delivery tables of one database. */
+export class DeliveryStore {
+  readonly #db: DatabaseSync;
+
+  /** Creates the tables if needed. */
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec(SCHEMA);
+  }
+
+  /** Runs `work` in one transaction (it must be synchronous). */
+  transaction<T>(work: () => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The last block whose `PurchaseCreated` events are recorded, if any. */
+  cursor(name: string): bigint | undefined {
+    const row = this.#db.prepare("SELECT block FROM delivery_cursor WHERE name = ?").get(name) as
+      Row | undefined;
+    return row === undefined ? undefined : BigInt(row.block as string);
+  }
+
+  /** Records new purchases and moves the cursor past them, atomically. */
+  recordPurchases(
+    cursorName: string,
+    block: bigint,
+    purchases: readonly Omit<
+      PurchaseRow,
+      | "status"
+      | "manifestCid"
+      | "recordsRoot"
+      | "recordCount"
+      | "setHash"
+      | "fulfillNonce"
+      | "fulfillTx"
+      | "error"
+    >[],
+  ): number {
+    const insert = this.#db.prepare(
+      `INSERT OR IGNORE INTO delivery_purchases
+       (purchase_id, pool_id, buyer, amount, deadline, buyer_key, created_block, status, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+    );
+    const setCursor = this.#db.prepare(
+      "INSERT INTO delivery_cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block",
+    );
+    return this.transaction(() => {
+      let added = 0;
+      for (const p of purchases) {
+        const result = insert.run(
+          p.purchaseId.toString(),
+          p.poolId,
+          p.buyer,
+          p.amount.toString(),
+          p.deadline,
+          p.buyerKey,
+          p.createdBlock.toString(),
+          Date.now(),
+        );
+        added += Number(result.changes);
+      }
+      setCursor.run(cursorName, block.toString());
+      return added;
+    });
+  }
+
+  /** One purchase. */
+  purchase(purchaseId: bigint): PurchaseRow | undefined {
+    const row = this.#db
+      .prepare("SELECT * FROM delivery_purchases WHERE purchase_id = ?")
+      .get(purchaseId.toString()) as Row | undefined;
+    return row === undefined ? undefined : toPurchaseRow(row);
+  }
+
+  /** Purchases in one of `statuses`, by purchase id ascending. */
+  purchasesIn(statuses: readonly DeliveryStatus[]): PurchaseRow[] {
+    const marks = statuses.map(() => "?").join(", ");
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM delivery_purchases WHERE status IN (${marks})
+         ORDER BY length(purchase_id), purchase_id`,
+      )
+      .all(...statuses) as Row[];
+    return rows.map(toPurchaseRow);
+  }
+
+  /** Updates some columns of a purchase (always bumping `updated_at`). */
+  update(
+    purchaseId: bigint,
+    fields: Partial<{
+      status: DeliveryStatus;
+      manifestCid: string | null;
+      recordsRoot: Hex | null;
+      recordCount: number | null;
+      setHash: Hex | null;
+      fulfillNonce: number | null;
+      fulfillTx: Hex | null;
+      error: string | null;
+    }>,
+  ): void {
+    const columns: Record<string, string> = {
+      status: "status",
+      manifestCid: "manifest_cid",
+      recordsRoot: "records_root",
+      recordCount: "record_count",
+      setHash: "set_hash",
+      fulfillNonce: "fulfill_nonce",
+      fulfillTx: "fulfill_tx",
+      error: "error",
+    };
+    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const assignments = entries.map(([key]) => `${columns[key]} = ?`);
+    this.#db
+      .prepare(
+        `UPDATE delivery_purchases SET ${[...assignments, "updated_at = ?"].join(", ")} WHERE purchase_id = ?`,
+      )
+      .run(
+        ...entries.map(([, value]) => value as string | number | null),
+        Date.now(),
+        purchaseId.toString(),
+      );
+  }
+
+  /** The wrapped keys of a purchase, by token id ascending. */
+  wrappedKeys(purchaseId: bigint): StoredWrappedKey[] {
+    const rows = this.#db
+      .prepare(
+        "SELECT token_id, data_cid, wrapped_key FROM delivery_wrapped_keys WHERE purchase_id = ?",
+      )
+      .all(purchaseId.toString()) as Row[];
+    return rows
+      .map((row) => ({
+        tokenId: BigInt(row.token_id as string),
+        dataCid: row.data_cid as string,
+        wrappedKey: JSON.parse(row.wrapped_key as string) as WrappedKey,
+      }))
+      .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+  }
+
+  /** The highest batch number stored for a purchase (−1 when none). */
+  lastBatch(purchaseId: bigint): number {
+    const row = this.#db
+      .prepare("SELECT MAX(batch) AS batch FROM delivery_wrapped_keys WHERE purchase_id = ?")
+      .get(purchaseId.toString()) as Row;
+    return row.batch === null ? -1 : Number(row.batch);
+  }
+
+  /**
+   * Stores one batch of wrapped keys and marks the purchase `delivering`, in one transaction: a
+   * batch is either wholly stored or absent.
+   */
+  storeBatch(purchaseId: bigint, batch: number, keys: readonly StoredWrappedKey[]): void {
+    const insert = this.#db.prepare(
+      `INSERT OR REPLACE INTO delivery_wrapped_keys (purchase_id, token_id, data_cid, wrapped_key, batch)
+       VALUES (?, ?, ?, ?, ?)`,
+    );
+    this.transaction(() => {
+      for (const key of keys) {
+        insert.run(
+          purchaseId.toString(),
+          key.tokenId.toString(),
+          key.dataCid,
+          JSON.stringify(key.wrappedKey),
+          batch,
+        );
+      }
+      this.update(purchaseId, { status: "delivering" });
+    });
+  }
+
+  /** Deletes the wrapped keys of records no longer in the set. */
+  deleteWrappedKeys(purchaseId: bigint, tokenIds: readonly bigint[]): void {
+    const remove = this.#db.prepare(
+      "DELETE FROM delivery_wrapped_keys WHERE purchase_id = ? AND token_id = ?",
+    );
+    this.transaction(() => {
+      for (const tokenId of tokenIds) remove.run(purchaseId.toString(), tokenId.toString());
+    });
+  }
+
+  /** Frees a finished purchase's wrapped keys (the manifest on IPFS holds them). */
+  clearWrappedKeys(purchaseId: bigint): void {
+    this.#db
+      .prepare("DELETE FROM delivery_wrapped_keys WHERE purchase_id = ?")
+      .run(purchaseId.toString());
+  }
+}

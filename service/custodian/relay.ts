@@ -1,0 +1,139 @@
+/**
+ * The gasless path: a contributor signs an EIP-712 consent, the node checks the signature and the
+ * data, then sends `contributeWithSignature` from the custodian's account.
+ */
+import {
+  isAddressEqual,
+  parseEventLogs,
+  recoverTypedDataAddress,
+  type Address,
+  type Hash,
+  type Hex,
+} from "viem";
+import { consentRequestArgs, type ConsentRequest } from "../../lib/contracts/index.js";
+import { confirm, revertToServiceError, type CustodianDatabank } from "../chain.js";
+import { ServiceError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { TransactionQueue } from "../transactions.js";
+import type { AcceptanceRecords } from "./records.js";
+
+/** Outcome of {@link verifyConsentSignature}. */
+export type SignatureVerdict =
+  | { valid: true }
+  /** Signed by the contributor for an earlier nonce: this consent was already relayed. */
+  | { valid: false; replayed: true; usedNonce: bigint }
+  | { valid: false; replayed: false };
+
+/**
+ * Checks that `signature` is the contributor's over the consent with its current nonce, exactly as
+ * the contract will (EIP-712 domain, terms digest, purposes, nonce). Costs reads only, never gas.
+ * An EOA signature is recovered locally; a contract wallet is asked (ERC-1271) through the RPC.
+ */
+export async function verifyConsentSignature(
+  databank: CustodianDatabank,
+  request: ConsentRequest,
+  signature: Hex,
+): Promise<SignatureVerdict> {
+  const typedData = await databank.consentTypedData(request);
+  if (await signedBy(databank, request.contributor, typedData, signature)) return { valid: true };
+  const nonce = typedData.message.nonce;
+  if (nonce > 0n) {
+    // The nonce in the typed data makes a used signature invalid; say so plainly if that is why.
+    const previous = { ...typedData, message: { ...typedData.message, nonce: nonce - 1n } };
+    if (await signedBy(databank, request.contributor, previous, signature)) {
+      return { valid: false, replayed: true, usedNonce: nonce - 1n };
+    }
+  }
+  return { valid: false, replayed: false };
+}
+
+type ConsentTypedData = Awaited<ReturnType<CustodianDatabank["consentTypedData"]>>;
+
+async function signedBy(
+  databank: CustodianDatabank,
+  contributor: Address,
+  typedData: ConsentTypedData,
+  signature: Hex,
+): Promise<boolean> {
+  try {
+    const recovered = await recoverTypedDataAddress({ ...typedData, signature });
+    if (isAddressEqual(recovered, contributor)) return true;
+  } catch {
+    // Not a well-formed ECDSA signature: it may still be a contract wallet's.
+  }
+  const code = await databank.publicClient.getCode({ address: contributor });
+  if (code === undefined || code === "0x") return false;
+  return databank.publicClient.verifyTypedData({ ...typedData, address: contributor, signature });
+}
+
+/** Parameters of {@link sendRelayedConsent}. */
+export interface SendRelayedConsentParams {
+  databank: CustodianDatabank;
+  records: AcceptanceRecords;
+  exclusive: TransactionQueue["exclusive"];
+  logger: Logger;
+  request: ConsentRequest & { poolId: number; expiresAt: bigint };
+  signature: Hex;
+  /** The checked record's fingerprint, reserved before sending. */
+  fingerprint: string;
+}
+
+/**
+ * Reserves the fingerprint, simulates, sends `contributeWithSignature` and records the new
+ * contribution as active. Runs in the transaction queue.
+ *
+ * @throws ServiceError 422 REJECTED/Duplicate when an equivalent record got in first, 409/422
+ *   CONTRACT_REVERTED with the contract's message when the simulation reverts (nothing is sent).
+ */
+export async function sendRelayedConsent(
+  params: SendRelayedConsentParams,
+): Promise<{ contributionId: bigint; transactionHash: Hash }> {
+  const { databank, records, request, fingerprint } = params;
+  return params.exclusive(async () => {
+    // Re-checked inside the queue: a concurrent relay of the same record may have just got in.
+    if (!records.reserveFingerprint(request.poolId, fingerprint, request.dataCid)) {
+      throw new ServiceError(422, "REJECTED", "an equivalent record is already in the pool", {
+        reason: "Duplicate",
+      });
+    }
+    let hash: Hash;
+    let receipt;
+    try {
+      const args = [consentRequestArgs(request), params.signature] as const;
+      await databank.contract.simulate.contributeWithSignature(args);
+      ({ hash, receipt } = await confirm(
+        databank,
+        await databank.contract.write.contributeWithSignature(args),
+      ));
+    } catch (error) {
+      records.releaseFingerprint(request.poolId, fingerprint);
+      throw revertToServiceError(error) ?? error;
+    }
+    const [submitted] = parseEventLogs({
+      abi: databank.abi,
+      eventName: "ContributionSubmitted",
+      logs: receipt.logs.filter((log) => isAddressEqual(log.address, databank.address)),
+    });
+    if (submitted === undefined) throw new Error(`no ContributionSubmitted in ${hash}`);
+    const contributionId = submitted.args.contributionId;
+    records.bindFingerprint(request.poolId, request.dataCid, contributionId);
+    records.setOutcome(
+      {
+        contributionId,
+        poolId: request.poolId,
+        contributor: request.contributor,
+        dataCid: request.dataCid,
+        expiresAt: Number(request.expiresAt),
+        origin: "relay",
+      },
+      { status: "active", transactionHash: hash },
+    );
+    params.logger.info("relay: consent relayed", {
+      contributionId,
+      poolId: request.poolId,
+      contributor: request.contributor,
+      transactionHash: hash,
+    });
+    return { contributionId, transactionHash: hash };
+  });
+}

@@ -1,0 +1,279 @@
+/**
+ * `startDatabankNode`: composes the content store, the chain clients, the database, the
+ * transaction queue, the acceptance worker and the HTTP app, and serves the app.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+import type { Hono } from "hono";
+import {
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ConfigError, resolveDatabankAddress, type DatabankConfig } from "../lib/config/index.js";
+import { createDatabankClient } from "../lib/contracts/index.js";
+import { createContentStore, type ContentStore } from "../lib/storage/index.js";
+import { createApp, type DeliveryStatusSource } from "./app.js";
+import type { CustodianDatabank, CustodianWalletClient, NodePublicClient } from "./chain.js";
+import { createAcceptanceWorker, type AcceptanceWorker } from "./custodian/acceptance.js";
+import { createContributionChecker } from "./custodian/checks.js";
+import {
+  createDeliveryWorker,
+  type DeliveryCheckpoint,
+  type DeliveryWorker,
+} from "./custodian/delivery.js";
+import { createPoolDirectory } from "./custodian/pools.js";
+import { AcceptanceRecords } from "./custodian/records.js";
+import { openDatabase } from "./db.js";
+import { silentLogger, type LogFields, type Logger } from "./log.js";
+import { createTransactionQueue, type TransactionQueue } from "./transactions.js";
+
+/** Optional behaviour of {@link startDatabankNode}. */
+export interface NodeHooks {
+  /** Where log lines go; default silent. `service/main.ts` passes a console logger. */
+  logger?: Logger;
+  /** First block the acceptance worker scans on a fresh database; default 0. */
+  acceptanceFromBlock?: bigint;
+  /** Replaces the delivery worker as the source of `GET /v1/purchases/{id}/delivery` (API tests). */
+  deliveries?: DeliveryStatusSource;
+  /** Test hook awaited by the delivery worker after each durable step (see DeliveryCheckpoint). */
+  deliveryCheckpoint?: (name: DeliveryCheckpoint, info: Record<string, unknown>) => Promise<void>;
+  /** Whether to start the workers; default true (tests drive them with `pollOnce`/`deliverPending`). */
+  startWorkers?: boolean;
+  /** Clock of the relay rate limiter (unix ms). */
+  now?: () => number;
+}
+
+/** Parameters of {@link startDatabankNode}. */
+export interface StartDatabankNodeParams {
+  /** From `loadConfig({ requireCustodian: true })`. */
+  config: DatabankConfig;
+  /** Injected chain access (tests: Hardhat's in-process clients); default from `config.rpcUrl`. */
+  publicClient?: NodePublicClient;
+  /** Must use the custodian's account (config.custodian.privateKey); default from `config.rpcUrl`. */
+  walletClient?: CustodianWalletClient;
+  /** Injected content store (stopped by the node); default `createContentStore(config.storage)`. */
+  store?: ContentStore;
+  hooks?: NodeHooks;
+}
+
+/** A running node. */
+export interface DatabankNode {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** The custodian's EVM address. */
+  address: Address;
+  /** The custodian's X25519 public key (hex, 32 bytes). */
+  custodianPublicKey: Hex;
+  app: Hono;
+  store: ContentStore;
+  db: DatabaseSync;
+  databank: CustodianDatabank;
+  acceptance: AcceptanceWorker;
+  delivery: DeliveryWorker;
+  /** The custodian's transaction queue: every transaction of this account goes through it. */
+  exclusive: TransactionQueue["exclusive"];
+  /** Stops the server, the workers, then closes the database and the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the data bank node.
+ *
+ * @throws ConfigError when the custodian's keys are missing, the injected wallet is not the
+ *   custodian's account, or no Databank address is known for the chain.
+ */
+export async function startDatabankNode(params: StartDatabankNodeParams): Promise<DatabankNode> {
+  const { config } = params;
+  const hooks = params.hooks ?? {};
+  const logger = hooks.logger ?? silentLogger;
+  const secrets = config.custodian;
+  if (secrets === undefined) {
+    throw new ConfigError(
+      "DATABANK_CUSTODIAN_PRIVATE_KEY",
+      "the node needs the custodian's keys (see docs/data-bank-node.md)",
+    );
+  }
+
+  const { publicClient, walletClient } = await chainClients(params, secrets.privateKey);
+  if (walletClient.account.address.toLowerCase() !== secrets.address.toLowerCase()) {
+    throw new ConfigError(
+      "DATABANK_CUSTODIAN_PRIVATE_KEY",
+      `the wallet client's account ${walletClient.account.address} is not the custodian's ${secrets.address}`,
+    );
+  }
+  const chainId = await publicClient.getChainId();
+  const databank: CustodianDatabank = createDatabankClient({
+    publicClient,
+    walletClient,
+    address: resolveDatabankAddress(config, chainId),
+  });
+
+  // Resources are opened in order and closed in reverse, also when a later step fails.
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logger.error("node: error while stopping", { problem: (error as Error).message });
+      }
+    }
+  };
+  try {
+    const store = params.store ?? (await createContentStore(storageOptions(config)));
+    cleanups.push(() => store.stop());
+    const db = openDatabase(join(config.dataDir, "node.sqlite"));
+    cleanups.push(() => db.close());
+
+    const queue = createTransactionQueue();
+    const records = new AcceptanceRecords(db);
+    const pools = createPoolDirectory({ databank, store });
+    const maxEnvelopeBytes = config.node.maxUploadBytes;
+    const acceptance = createAcceptanceWorker({
+      databank,
+      records,
+      pools,
+      checker: createContributionChecker({
+        store,
+        pools,
+        records,
+        secrets,
+        maxEnvelopeBytes,
+        localOnly: false,
+      }),
+      exclusive: queue.exclusive,
+      logger,
+      pollIntervalMs: config.node.pollIntervalMs,
+      fromBlock: hooks.acceptanceFromBlock,
+    });
+    cleanups.push(() => acceptance.stop());
+    if (hooks.startWorkers !== false) acceptance.start();
+
+    const delivery = createDeliveryWorker({
+      db,
+      databank,
+      store,
+      custodianAddress: secrets.address,
+      custodianPrivateKey: secrets.x25519PrivateKey,
+      exclusive: queue.exclusive,
+      pollIntervalMs: config.node.pollIntervalMs,
+      batchSize: config.node.deliveryBatchSize,
+      fromBlock: hooks.acceptanceFromBlock,
+      log: (event, fields) => logger.info(event, logFields(fields)),
+      checkpoint: hooks.deliveryCheckpoint,
+    });
+    cleanups.push(() => delivery.stop());
+    if (hooks.startWorkers !== false) delivery.start();
+    const deliveries = hooks.deliveries ?? delivery;
+
+    const app = createApp({
+      chainId,
+      databank,
+      custodianPublicKey: secrets.x25519PublicKey,
+      store,
+      pools,
+      checker: createContributionChecker({
+        store,
+        pools,
+        records,
+        secrets,
+        maxEnvelopeBytes,
+        localOnly: true,
+      }),
+      records,
+      exclusive: queue.exclusive,
+      deliveries,
+      logger,
+      config: config.node,
+      now: hooks.now,
+    });
+    const server = await listen(app, config.node.host, config.node.port);
+    cleanups.push(() => closeServer(server));
+    const { port } = server.address() as AddressInfo;
+    const host = config.node.host.includes(":") ? `[${config.node.host}]` : config.node.host;
+    const url = `http://${host}:${port}`;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      address: secrets.address,
+      custodianPublicKey: bytesToHex(secrets.x25519PublicKey),
+      app,
+      store,
+      db,
+      databank,
+      acceptance,
+      delivery,
+      exclusive: queue.exclusive,
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function chainClients(
+  params: StartDatabankNodeParams,
+  privateKey: Hex,
+): Promise<{ publicClient: NodePublicClient; walletClient: CustodianWalletClient }> {
+  if (params.publicClient && params.walletClient) {
+    return { publicClient: params.publicClient, walletClient: params.walletClient };
+  }
+  const transport = http(params.config.rpcUrl);
+  const chainId = await createPublicClient({ transport }).getChainId();
+  // A minimal chain definition: the node only needs the id (viem checks it before sending).
+  const chain = defineChain({
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [params.config.rpcUrl] } },
+  });
+  return {
+    publicClient: params.publicClient ?? createPublicClient({ chain, transport }),
+    walletClient:
+      params.walletClient ??
+      createWalletClient({ account: privateKeyToAccount(privateKey), chain, transport }),
+  };
+}
+
+/** The delivery worker's structured fields as flat log fields (objects as JSON). */
+function logFields(fields: Record<string, unknown>): LogFields {
+  const flat: LogFields = {};
+  for (const [key, value] of Object.entries(fields)) {
+    flat[key] =
+      value === null || typeof value === "object"
+        ? JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v))
+        : (value as LogFields[string]);
+  }
+  return flat;
+}
+
+function storageOptions(config: DatabankConfig) {
+  return config.storage.backend === "helia"
+    ? { backend: "helia" as const, dataDir: config.storage.dataDir, listen: config.storage.listen }
+    : { backend: "kubo" as const, url: config.storage.url, headers: config.storage.headers };
+}
+
+function listen(app: Hono, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname, port }, () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    // Idle keep-alive sockets would hold close() open; in-flight requests finish first.
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    server.close(() => resolve());
+  });
+}

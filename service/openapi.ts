@@ -1,0 +1,243 @@
+/**
+ * The OpenAPI 3.1 description of the node's API, generated from the same zod schemas the routes
+ * validate with (lib/api/schemas.ts), so the document cannot drift from the code.
+ */
+import { z } from "zod";
+import {
+  checkRequestSchema,
+  checkResponseSchema,
+  cidParamSchema,
+  contributionIdParamSchema,
+  contributionResponseSchema,
+  custodianResponseSchema,
+  deliveryStatusResponseSchema,
+  errorResponseSchema,
+  healthResponseSchema,
+  poolIdParamSchema,
+  poolResponseSchema,
+  purchaseIdParamSchema,
+  relayRequestSchema,
+  relayResponseSchema,
+  uploadResponseSchema,
+} from "../lib/api/schemas.js";
+
+/** A response of a route: JSON described by a schema, raw bytes, or an error. */
+interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  binary?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** One route of the API, as documented. */
+export interface RouteSpec {
+  method: "get" | "post";
+  /** OpenAPI form: `/v1/pools/{poolId}`. */
+  path: string;
+  summary: string;
+  params?: z.ZodObject;
+  /** A JSON body schema, or "binary" for raw bytes. */
+  body?: z.ZodType | "binary";
+  responses: Record<number, ResponseSpec>;
+}
+
+const error = (description: string): ResponseSpec => ({ description, schema: errorResponseSchema });
+const badRequest = error("invalid input; `issues` names each bad field");
+
+/** Every route the app serves. */
+export const ROUTES: readonly RouteSpec[] = [
+  {
+    method: "get",
+    path: "/health",
+    summary: "Liveness and identity: chain, contract, custodian, storage backend",
+    responses: {
+      200: { description: "healthy", schema: healthResponseSchema },
+      503: { description: "the chain RPC does not answer", schema: healthResponseSchema },
+    },
+  },
+  {
+    method: "get",
+    path: "/openapi.json",
+    summary: "This document",
+    responses: { 200: { description: "OpenAPI 3.1 description" } },
+  },
+  {
+    method: "get",
+    path: "/v1/custodian",
+    summary: "The custodian's EVM address and X25519 public key",
+    responses: { 200: { description: "the custodian", schema: custodianResponseSchema } },
+  },
+  {
+    method: "get",
+    path: "/v1/pools/{poolId}",
+    summary: "A pool as on-chain, with its schema (JSON) and terms (text) from IPFS",
+    params: poolIdParamSchema,
+    responses: {
+      200: { description: "the pool", schema: poolResponseSchema },
+      400: badRequest,
+      404: error("no such pool"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/content",
+    summary: "Stores and pins raw bytes (streamed); returns their CID",
+    body: "binary",
+    responses: {
+      201: { description: "stored", schema: uploadResponseSchema },
+      400: badRequest,
+      413: error("larger than the node's upload limit (DATABANK_MAX_UPLOAD_BYTES)"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/content/{cid}",
+    summary: "Bytes stored by the node, verified against their CID",
+    params: cidParamSchema,
+    responses: {
+      200: { description: "the bytes", binary: true },
+      400: error("not a valid CID"),
+      404: error("the node does not hold this content"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/contributions/check",
+    summary: "Runs the custodian's checks on an uploaded envelope, without relaying",
+    body: checkRequestSchema,
+    responses: {
+      200: { description: "the data pass", schema: checkResponseSchema },
+      400: badRequest,
+      404: error("unknown pool, or the envelope was not uploaded"),
+      409: error("the pool is not custodied by this node"),
+      422: error("rejected: `reason`, `message`, `fieldErrors`"),
+    },
+  },
+  {
+    method: "post",
+    path: "/v1/contributions/relay",
+    summary: "Relays a signed consent (the contributor pays no gas) after checking the data",
+    body: relayRequestSchema,
+    responses: {
+      201: { description: "relayed: the consent token is minted", schema: relayResponseSchema },
+      400: error("invalid input, INVALID_SIGNATURE, or SIGNATURE_EXPIRED"),
+      404: error("unknown pool, or the envelope was not uploaded"),
+      409: error("pool not custodied here, SIGNATURE_ALREADY_USED, or the contract refused"),
+      413: error("request body too large"),
+      422: error("rejected data (REJECTED) or a contract refusal of the request"),
+      429: {
+        ...error("too many relays for this contributor"),
+        headers: { "Retry-After": "seconds" },
+      },
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/contributions/{id}",
+    summary: "A contribution's status, and why it was rejected",
+    params: contributionIdParamSchema,
+    responses: {
+      200: { description: "the contribution", schema: contributionResponseSchema },
+      400: badRequest,
+      404: error("no such contribution"),
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/purchases/{id}/delivery",
+    summary: "The delivery state of a purchase",
+    params: purchaseIdParamSchema,
+    responses: {
+      200: { description: "the delivery", schema: deliveryStatusResponseSchema },
+      400: badRequest,
+      404: error("no such purchase for this node"),
+    },
+  },
+];
+
+/** JSON Schema of a zod schema, without the `$schema` key (OpenAPI 3.1 sets the dialect). */
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
+  return rest;
+}
+
+/** Builds the OpenAPI 3.1 document. */
+export function buildOpenApiDocument(info: { version: string } = { version: "1" }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const parameters = route.params
+      ? Object.entries(route.params.shape).map(([name, schema]) => ({
+          name,
+          in: "path",
+          required: true,
+          schema: jsonSchema(schema as z.ZodType, "input"),
+        }))
+      : undefined;
+    const requestBody =
+      route.body === undefined
+        ? undefined
+        : route.body === "binary"
+          ? {
+              required: true,
+              content: {
+                "application/octet-stream": {
+                  schema: { type: "string", contentMediaType: "application/octet-stream" },
+                },
+              },
+            }
+          : {
+              required: true,
+              content: { "application/json": { schema: jsonSchema(route.body, "input") } },
+            };
+    const responses = Object.fromEntries(
+      Object.entries(route.responses).map(([status, response]) => [
+        status,
+        {
+          description: response.description,
+          ...(response.headers
+            ? {
+                headers: Object.fromEntries(
+                  Object.entries(response.headers).map(([name, description]) => [
+                    name,
+                    { description, schema: { type: "integer" } },
+                  ]),
+                ),
+              }
+            : {}),
+          ...(response.binary
+            ? {
+                content: {
+                  "application/octet-stream": {
+                    schema: { type: "string", contentMediaType: "application/octet-stream" },
+                  },
+                },
+              }
+            : response.schema
+              ? {
+                  content: {
+                    "application/json": { schema: jsonSchema(response.schema, "output") },
+                  },
+                }
+              : {}),
+        },
+      ]),
+    );
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = {
+      summary: route.summary,
+      ...(parameters ? { parameters } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Databank data bank node",
+      version: info.version,
+      description:
+        "The pool custodian's API: content storage, gasless consent relay, contribution and delivery status. Errors are { error: { code, message, ... } }; ids and amounts that may exceed 2^53 are decimal strings.",
+    },
+    paths,
+  };
+}

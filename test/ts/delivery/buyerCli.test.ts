@@ -1,0 +1,243 @@
+/**
+ * `npm run buyer` as a real child process, against the in-process chain (served over loopback
+ * JSON-RPC) and a stand-in for the node's `GET /v1/content/{cid}` backed by the Helia store.
+ */
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import {
+  deriveKeyPairFromSignature,
+  keyDerivationMessage,
+  toHex32,
+} from "../../../lib/crypto/index.js";
+import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
+import {
+  createChainFixture,
+  tempDir,
+  type ChainFixture,
+  type Contribution,
+} from "./chainFixture.js";
+import { sampleRecord } from "./helpers.js";
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs scripts/buyer.ts with Node 22 and tsx, as `npm run buyer` does. */
+function runBuyer(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/buyer.ts", ...args], {
+      env: { ...process.env, DATABANK_CONFIG: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Lines the CLI wrote to stderr, without Node's warnings. */
+function errorLines(run: Run): string[] {
+  return run.stderr.split(/[\r\n]+/).filter((line) => line.startsWith("buyer:"));
+}
+
+describe("scripts/buyer.ts: npm run buyer", function () {
+  this.timeout(180_000);
+
+  let store: HeliaContentStore;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let fixture: ChainFixture;
+  let server: Server;
+  let baseUrl: string;
+  const tampered = new Set<string>();
+  const buyerKey = generatePrivateKey();
+  const otherKey = generatePrivateKey();
+  let contributions: Contribution[];
+  let delivered: bigint;
+  let undelivered: bigint;
+
+  before(async () => {
+    store = await createHeliaStore();
+    dir = await tempDir();
+    fixture = await createChainFixture(store);
+    const provider = fixture.connection.provider;
+    server = createServer(async (request, response) => {
+      try {
+        const content = /^\/v1\/content\/([^/]+)$/.exec(request.url ?? "");
+        if (request.method === "GET" && content) {
+          const cid = decodeURIComponent(content[1]!);
+          const bytes = new Uint8Array(await store.get(cid));
+          if (tampered.has(cid)) bytes[bytes.length - 1]! ^= 1;
+          response.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+          return;
+        }
+        let body = "";
+        for await (const chunk of request) body += chunk;
+        const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
+        try {
+          const result = await provider.request({ method: call.method, params: call.params });
+          response.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
+        } catch (error) {
+          const { code, message, data } = error as {
+            code?: number;
+            message: string;
+            data?: unknown;
+          };
+          response.end(
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: call.id,
+              error: { code: code ?? -32000, message, data },
+            }),
+          );
+        }
+      } catch (error) {
+        response.writeHead(404).end(String(error));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    baseUrl = `http://127.0.0.1:${port}`;
+
+    contributions = [];
+    for (let i = 0; i < 4; i++) contributions.push(await fixture.contribute(i));
+    const buyer = privateKeyToAccount(buyerKey);
+    const keys = deriveKeyPairFromSignature(
+      await buyer.signMessage({ message: keyDerivationMessage(buyer.address) }),
+    );
+    delivered = (await fixture.buyAs(buyer, toHex32(keys.publicKey))).id;
+    const db = new DatabaseSync(join(dir.path, "node.sqlite"));
+    await fixture.worker(db).deliverPending();
+    db.close();
+    undelivered = (await fixture.buyAs(buyer, toHex32(keys.publicKey))).id;
+  });
+
+  after(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await store?.stop();
+    await dir?.dispose();
+  });
+
+  const env = (overrides: Record<string, string> = {}) => ({
+    DATABANK_RPC_URL: baseUrl,
+    DATABANK_ADDRESS: fixture.address,
+    DATABANK_BUYER_PRIVATE_KEY: buyerKey,
+    ...overrides,
+  });
+
+  it("verifies, decrypts and writes purchase-<id>.jsonl and .csv, with a progress line and a summary", async () => {
+    const out = join(dir.path, "out");
+    const run = await runBuyer(
+      ["--purchase", delivered.toString(), "--out", out, "--node-url", baseUrl],
+      env(),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr).to.include(`purchase ${delivered}: 4/4 records verified and decrypted`);
+    expect(run.stdout).to.match(
+      new RegExp(`^purchase ${delivered}: 4 records verified against root 0x[0-9a-f]{64}`),
+    );
+    const jsonl = (await readFile(join(out, `purchase-${delivered}.jsonl`), "utf8"))
+      .trim()
+      .split("\n");
+    expect(jsonl.map((line) => JSON.parse(line).data)).to.deep.equal(
+      [0, 1, 2, 3].map(sampleRecord),
+    );
+    expect(jsonl.map((line) => JSON.parse(line).tokenId)).to.deep.equal(
+      contributions.map((c) => c.tokenId.toString()),
+    );
+    const csv = (await readFile(join(out, `purchase-${delivered}.csv`), "utf8")).split("\r\n");
+    expect(csv[0]).to.equal("tokenId,dataCid,name,email,skills,years");
+    expect(csv[1]).to.equal(
+      `${contributions[0]!.tokenId},${contributions[0]!.dataCid},Contributor 0,c0@example.org,typescript; solidity,0`,
+    );
+  });
+
+  it("--format jsonl writes only the JSON Lines file", async () => {
+    const out = join(dir.path, "jsonl-only");
+    const run = await runBuyer(
+      [
+        "--purchase",
+        delivered.toString(),
+        "--out",
+        out,
+        "--format",
+        "jsonl",
+        "--node-url",
+        baseUrl,
+      ],
+      env(),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.include(`purchase-${delivered}.jsonl`);
+    expect(run.stdout).to.not.include(".csv");
+  });
+
+  it("exits 1 naming the record when the node serves a tampered envelope", async () => {
+    const victim = contributions[2]!;
+    tampered.add(victim.dataCid);
+    try {
+      const run = await runBuyer(
+        ["--purchase", delivered.toString(), "--out", join(dir.path, "bad"), "--node-url", baseUrl],
+        env(),
+      );
+      expect(run.code).to.equal(1);
+      const lines = errorLines(run);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include("verification failed (INTEGRITY)");
+      expect(lines[0]).to.include(`record ${victim.tokenId}`);
+    } finally {
+      tampered.delete(victim.dataCid);
+    }
+  });
+
+  it("exits 2 with one line saying what to fix on bad input", async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [[], env(), /--purchase must be a purchase id/],
+      [["--purchase", "abc"], env(), /--purchase must be a purchase id/],
+      [["--purchase", "1", "--format", "xml"], env(), /--format takes csv, jsonl/],
+      [["--purchase", "1", "--bogus"], env(), /Unknown option '--bogus'/],
+      [
+        ["--purchase", "1"],
+        env({ DATABANK_BUYER_PRIVATE_KEY: "" }),
+        /DATABANK_BUYER_PRIVATE_KEY: set it/,
+      ],
+      [
+        ["--purchase", "1"],
+        env({ DATABANK_BUYER_PRIVATE_KEY: "0x12" }),
+        /DATABANK_BUYER_PRIVATE_KEY: must be/,
+      ],
+      [["--purchase", "999"], env(), /there is no purchase 999/],
+      [
+        ["--purchase", delivered.toString()],
+        env({ DATABANK_BUYER_PRIVATE_KEY: otherKey }),
+        /was made by 0x[0-9a-fA-F]{40}, not by/,
+      ],
+      [
+        ["--purchase", undelivered.toString(), "--node-url", baseUrl],
+        env(),
+        /is pending, not delivered yet/,
+      ],
+      [
+        ["--purchase", "1"],
+        env({ DATABANK_RPC_URL: "http://127.0.0.1:9" }),
+        /DATABANK_RPC_URL: no chain answers/,
+      ],
+    ];
+    for (const [args, environment, expected] of cases) {
+      const run = await runBuyer(args, environment);
+      const lines = errorLines(run);
+      expect(run.code, `${args.join(" ")}: ${run.stderr}`).to.equal(2);
+      expect(lines, run.stderr).to.have.length(1);
+      expect(lines[0]).to.match(expected);
+    }
+  });
+});

@@ -1,0 +1,193 @@
+import { expect } from "chai";
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { generateKeyPair } from "../../../lib/crypto/index.js";
+import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
+import {
+  createChainFixture,
+  plaintextsById,
+  tempDir,
+  type ChainFixture,
+  type Contribution,
+} from "./chainFixture.js";
+
+describe("service/custodian/delivery: the delivery worker on a real chain and Helia store", function () {
+  this.timeout(180_000);
+
+  let store: HeliaContentStore;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const databases: DatabaseSync[] = [];
+
+  before(async () => {
+    store = await createHeliaStore();
+    dir = await tempDir();
+  });
+  after(async () => {
+    for (const db of databases) if (db.isOpen) db.close();
+    await store.stop();
+    await dir.dispose();
+  });
+
+  let counter = 0;
+  function openDb(): DatabaseSync {
+    const db = new DatabaseSync(join(dir.path, `worker-${counter++}.sqlite`));
+    databases.push(db);
+    return db;
+  }
+
+  async function withContributions(fixture: ChainFixture, count: number): Promise<Contribution[]> {
+    const made: Contribution[] = [];
+    for (let i = 0; i < count; i++) made.push(await fixture.contribute(i));
+    return made;
+  }
+
+  it("delivers a purchase of N contributions; the buyer decrypts exactly those N records", async () => {
+    const fixture = await createChainFixture(store);
+    const contributions = await withContributions(fixture, 6);
+    const { purchase, keys } = await fixture.buy();
+    const events: { event: string; fields: Record<string, unknown> }[] = [];
+    const worker = fixture.worker(openDb(), {
+      log: (event, fields) => events.push({ event, fields }),
+    });
+
+    expect(await worker.status(purchase.id)).to.equal(undefined);
+    await worker.deliverPending();
+
+    const status = await worker.status(purchase.id);
+    const [fulfilled] = await fixture.fulfilledEvents(purchase.id);
+    expect(status).to.deep.equal({
+      purchaseId: purchase.id.toString(),
+      status: "delivered",
+      deliveryCid: fulfilled!.args.deliveryCid,
+      recordsRoot: fulfilled!.args.recordsRoot,
+      recordCount: 6,
+      transactionHash: fulfilled!.transactionHash,
+    });
+    expect(await fixture.reader.contract.read.purchaseStatus([purchase.id])).to.equal(2);
+    const records = await fixture.openAsBuyer(purchase.id, keys);
+    expect(plaintextsById(records)).to.deep.equal(plaintextsById(contributions));
+    // Logs carry ids, CIDs and counts, never keys or plaintext.
+    const logged = JSON.stringify(events, (_, v) => (typeof v === "bigint" ? v.toString() : v));
+    expect(logged).to.include("delivery.fulfilled");
+    expect(logged).to.not.include(Buffer.from(contributions[0]!.plaintext).toString());
+    expect(logged).to.not.include(Buffer.from(fixture.custodianKeys.privateKey).toString("hex"));
+  });
+
+  it("excludes a contribution revoked before a later purchase", async () => {
+    const fixture = await createChainFixture(store);
+    const contributions = await withContributions(fixture, 4);
+    const worker = fixture.worker(openDb());
+    const first = await fixture.buy(0);
+    await worker.deliverPending();
+    expect((await fixture.openAsBuyer(first.purchase.id, first.keys)).length).to.equal(4);
+
+    await fixture.revoke(contributions[1]!);
+    const second = await fixture.buy(1);
+    await worker.deliverPending();
+    const records = await fixture.openAsBuyer(second.purchase.id, second.keys);
+    expect(records.map((r) => r.tokenId)).to.deep.equal(
+      [contributions[0]!, contributions[2]!, contributions[3]!].map((c) => c.tokenId),
+    );
+    expect((await worker.status(second.purchase.id))?.recordCount).to.equal(3);
+  });
+
+  it("retires expired consents before delivering, and does not deliver them", async () => {
+    const fixture = await createChainFixture(store);
+    const now = await fixture.networkHelpers.time.latest();
+    const kept = await withContributions(fixture, 2);
+    const expiring = await fixture.contribute(9, { expiresAt: now + 1_000 });
+    const { purchase, keys } = await fixture.buy();
+    await fixture.networkHelpers.time.increase(2_000);
+    const events: string[] = [];
+    const worker = fixture.worker(openDb(), { log: (event) => events.push(event) });
+
+    await worker.deliverPending();
+
+    const revoked = await fixture.reader.contract.getEvents.ConsentRevoked(
+      { contributionId: expiring.tokenId },
+      { fromBlock: fixture.deployBlock },
+    );
+    expect(revoked).to.have.length(1);
+    expect(revoked[0]!.args.expired).to.equal(true);
+    expect(events).to.include("delivery.retired-expired");
+    const records = await fixture.openAsBuyer(purchase.id, keys);
+    expect(records.map((r) => r.tokenId)).to.deep.equal(kept.map((c) => c.tokenId));
+  });
+
+  it("marks a purchase past its deadline failed (refundable) instead of fulfilling it", async () => {
+    const fixture = await createChainFixture(store);
+    await withContributions(fixture, 2);
+    const { purchase } = await fixture.buy();
+    await fixture.networkHelpers.time.increase(86_400 + 10);
+    const worker = fixture.worker(openDb());
+
+    await worker.deliverPending();
+
+    const status = await worker.status(purchase.id);
+    expect(status?.status).to.equal("failed");
+    expect(status?.error).to.match(/deadline passed .* refund/);
+    expect(await fixture.fulfilTransactions()).to.deep.equal([]);
+
+    // Once the buyer takes its refund, the status follows the chain.
+    await fixture.custodian.publicClient.waitForTransactionReceipt({
+      hash: await fixture.custodian.contract.write.refund([purchase]),
+    });
+    await worker.deliverPending();
+    expect((await worker.status(purchase.id))?.status).to.equal("refunded");
+  });
+
+  it("keeps delivering other purchases when one fails, and records the failing record's error", async () => {
+    const fixture = await createChainFixture(store);
+    await withContributions(fixture, 2);
+    const brokenPool = await fixture.createPool();
+    // Accepted by mistake: sealed to another key, so the custodian cannot re-wrap it.
+    const broken = await fixture.contribute(5, { poolId: brokenPool, sealTo: generateKeyPair() });
+    const bad = await fixture.buy(0, brokenPool);
+    const good = await fixture.buy(1);
+    const worker = fixture.worker(openDb());
+
+    await worker.deliverPending();
+
+    expect((await worker.status(good.purchase.id))?.status).to.equal("delivered");
+    expect((await fixture.openAsBuyer(good.purchase.id, good.keys)).length).to.equal(2);
+    const status = await worker.status(bad.purchase.id);
+    expect(status?.status).to.equal("pending");
+    expect(status?.error).to.include(`record ${broken.tokenId}`);
+    expect(await fixture.fulfilledEvents(bad.purchase.id)).to.deep.equal([]);
+  });
+
+  it("ignores purchases of pools another custodian holds", async () => {
+    const fixture = await createChainFixture(store);
+    const otherCustodian = fixture.clientOf(3);
+    const foreignPool = await fixture.createPool(otherCustodian.walletClient.account.address);
+    await fixture.contribute(0);
+    await fixture.contribute(1, { poolId: foreignPool, relayer: otherCustodian });
+    const foreign = await fixture.buy(0, foreignPool);
+    const ours = await fixture.buy(1);
+    const worker = fixture.worker(openDb());
+
+    await worker.deliverPending();
+
+    expect((await worker.status(ours.purchase.id))?.status).to.equal("delivered");
+    expect(await worker.status(foreign.purchase.id)).to.equal(undefined);
+    expect(await fixture.fulfilledEvents(foreign.purchase.id)).to.deep.equal([]);
+  });
+
+  it("start() polls: a purchase made while it runs is delivered; stop() waits for the pass", async () => {
+    const fixture = await createChainFixture(store);
+    await withContributions(fixture, 3);
+    const worker = fixture.worker(openDb(), { pollIntervalMs: 20 });
+    worker.start();
+    try {
+      const { purchase, keys } = await fixture.buy();
+      const deadline = Date.now() + 60_000;
+      while ((await worker.status(purchase.id))?.status !== "delivered") {
+        if (Date.now() > deadline) throw new Error("not delivered within 60 s");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect((await fixture.openAsBuyer(purchase.id, keys)).length).to.equal(3);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

@@ -1,0 +1,261 @@
+import { expect } from "chai";
+import { getAddress } from "viem";
+import {
+  createPool,
+  deployChain,
+  expectNoSecrets,
+  getJson,
+  newContributor,
+  postJson,
+  relayBody,
+  responseTexts,
+  resume,
+  seal,
+  signConsent,
+  startNode,
+  upload,
+  type Chain,
+  type TestNode,
+} from "./helpers.js";
+
+describe("service: gasless relay of signed consents", function () {
+  this.timeout(180_000);
+  let chain: Chain;
+  let t: TestNode;
+  let other: TestNode;
+  let poolId: number;
+  let otherPoolId: number;
+  let relayUrl: string;
+
+  before(async function () {
+    chain = await deployChain();
+    t = await startNode(chain, { env: { DATABANK_RELAY_RATE_LIMIT: "3" } });
+    other = await startNode(chain);
+    poolId = await createPool(chain, t.node);
+    otherPoolId = await createPool(chain, other.node);
+    relayUrl = `${t.node.url}/v1/contributions/relay`;
+  });
+  after(async function () {
+    await t?.cleanup();
+    await other?.cleanup();
+  });
+
+  const custodianNonce = () => chain.publicClient.getTransactionCount({ address: t.node.address });
+  const contributionCount = () => chain.reader.contract.read.contributionCount();
+
+  /** A contributor with an uploaded envelope of `record` and a signed consent. */
+  async function prepared(record: unknown, contributor = newContributor()) {
+    const dataCid = await upload(t.node, await seal(t.node, contributor, record));
+    const signed = await signConsent(chain, contributor, poolId, dataCid);
+    return { contributor, dataCid, signed };
+  }
+
+  it("relays a valid consent: the token is minted and the contributor pays no gas", async function () {
+    const { contributor, signed } = await prepared(resume(1));
+    const address = contributor.account.address;
+    const balanceBefore = await chain.publicClient.getBalance({ address });
+
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status, JSON.stringify(body)).to.equal(201);
+    expect(body.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    const id = BigInt(body.contributionId);
+    expect(await chain.reader.contract.read.ownerOf([id])).to.equal(getAddress(address));
+    expect(await chain.publicClient.getBalance({ address })).to.equal(balanceBefore);
+    const receipt = await chain.publicClient.getTransactionReceipt({ hash: body.transactionHash });
+    expect(getAddress(receipt.from)).to.equal(t.node.address);
+
+    const view = await getJson(`${t.node.url}/v1/contributions/${id}`);
+    expect(view.status).to.equal(200);
+    expect(view.body).to.deep.equal({
+      id: id.toString(),
+      poolId,
+      contributor: getAddress(address),
+      status: "active",
+    });
+  });
+
+  it("refuses a signature by someone else with 400 INVALID_SIGNATURE and sends nothing", async function () {
+    const { signed } = await prepared(resume(2));
+    const impostor = newContributor();
+    const forged = {
+      ...signed,
+      signature: await impostor.account.signTypedData(
+        await chain.reader.consentTypedData(signed.request),
+      ),
+    };
+    const nonceBefore = await custodianNonce();
+    const { status, body } = await postJson(relayUrl, relayBody(forged));
+    expect(status).to.equal(400);
+    expect(body.error.code).to.equal("INVALID_SIGNATURE");
+    expect(await custodianNonce()).to.equal(nonceBefore);
+  });
+
+  it("refuses a replayed signature with 409 SIGNATURE_ALREADY_USED and changes nothing", async function () {
+    const { signed } = await prepared(resume(3));
+    const first = await postJson(relayUrl, relayBody(signed));
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    const nonceBefore = await custodianNonce();
+    const countBefore = await contributionCount();
+
+    const replay = await postJson(relayUrl, relayBody(signed));
+    expect(replay.status).to.equal(409);
+    expect(replay.body.error.code).to.equal("SIGNATURE_ALREADY_USED");
+    expect(replay.body.error.message).to.include("already relayed");
+    expect(await custodianNonce()).to.equal(nonceBefore);
+    expect(await contributionCount()).to.equal(countBefore);
+  });
+
+  it("rejects a record that breaks the schema with 422, naming the fields, and sends nothing", async function () {
+    const { yearsOfExperience: _omitted, ...rest } = resume(4);
+    const { signed } = await prepared({ ...rest, skills: [] });
+    const nonceBefore = await custodianNonce();
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status).to.equal(422);
+    expect(body.error.code).to.equal("REJECTED");
+    expect(body.error.reason).to.equal("SchemaMismatch");
+    const paths = (body.error.fieldErrors as { path: string }[]).map((e) => e.path);
+    expect(paths).to.include.members(["/yearsOfExperience", "/skills"]);
+    expect(await custodianNonce()).to.equal(nonceBefore);
+  });
+
+  it("rejects an equivalent record already in the pool as 422 Duplicate", async function () {
+    const first = await prepared(resume(11));
+    expect((await postJson(relayUrl, relayBody(first.signed))).status).to.equal(201);
+    // The same record sealed again by another contributor (another CID), with case and
+    // whitespace changes the fingerprint normalises away.
+    const { signed } = await prepared({ ...resume(11), city: "  LISBON " });
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status).to.equal(422);
+    expect(body.error.reason).to.equal("Duplicate");
+  });
+
+  it("answers 404 when the envelope was never uploaded", async function () {
+    const contributor = newContributor();
+    const sealed = await seal(t.node, contributor, resume(5));
+    const { computeCid } = await import("../../../lib/storage/index.js");
+    const signed = await signConsent(chain, contributor, poolId, await computeCid(sealed));
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status).to.equal(404);
+    expect(body.error.code).to.equal("CONTENT_NOT_FOUND");
+  });
+
+  it("refuses an expired deadline (400), an unknown pool (404) and another node's pool (409)", async function () {
+    const { contributor, dataCid, signed } = await prepared(resume(6));
+    const expired = await postJson(relayUrl, {
+      ...relayBody(signed),
+      request: { ...relayBody(signed).request, deadline: "1" },
+    });
+    expect(expired.status).to.equal(400);
+    expect(expired.body.error.code).to.equal("SIGNATURE_EXPIRED");
+
+    const unknown = await postJson(relayUrl, {
+      ...relayBody(signed),
+      request: { ...relayBody(signed).request, poolId: 9_999 },
+    });
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body.error.code).to.equal("POOL_NOT_FOUND");
+
+    const elsewhere = await signConsent(chain, contributor, otherPoolId, dataCid);
+    const notOurs = await postJson(relayUrl, relayBody(elsewhere));
+    expect(notOurs.status).to.equal(409);
+    expect(notOurs.body.error.code).to.equal("NOT_CUSTODIAN");
+  });
+
+  it("turns a contract refusal into 422 with the contract's plain words, sending nothing", async function () {
+    const contributor = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, contributor, resume(12)));
+    // A consent that already expired: valid signature and data, but the contract refuses it.
+    const signed = await signConsent(chain, contributor, poolId, dataCid, { expiresAt: 1 });
+    const nonceBefore = await custodianNonce();
+    const { status, body } = await postJson(relayUrl, relayBody(signed));
+    expect(status).to.equal(422);
+    expect(body.error).to.deep.include({ code: "CONTRACT_REVERTED", revert: "InvalidExpiry" });
+    expect(body.error.message).to.equal(
+      "The consent expiry (1970-01-01T00:00:01Z) is not in the future.",
+    );
+    expect(await custodianNonce()).to.equal(nonceBefore);
+    // The reserved fingerprint was released: the same record can still be relayed properly.
+    const retry = await signConsent(chain, contributor, poolId, dataCid);
+    expect((await postJson(relayUrl, relayBody(retry))).status).to.equal(201);
+  });
+
+  it("answers 400 naming the field for malformed JSON and bad fields", async function () {
+    const malformed = await postJson(relayUrl, "{ not json");
+    expect(malformed.status).to.equal(400);
+    expect(malformed.body.error.code).to.equal("INVALID_JSON");
+
+    const { signed } = await prepared(resume(7));
+    const body = relayBody(signed);
+    const bad = await postJson(relayUrl, {
+      request: { ...body.request, contributor: "0x1234", deadline: -1, extra: true },
+      signature: "nothex",
+    });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.error.code).to.equal("INVALID_REQUEST");
+    const paths = (bad.body.error.issues as { path: string }[]).map((issue) => issue.path);
+    expect(paths).to.include.members([
+      "request.contributor",
+      "request.deadline",
+      "request.extra",
+      "signature",
+    ]);
+    expect(bad.body.error.message).to.include("request.deadline");
+
+    const huge = await postJson(relayUrl, { ...body, padding: "x".repeat(100_000) });
+    expect(huge.status).to.equal(413);
+    expect(huge.body.error.code).to.equal("BODY_TOO_LARGE");
+
+    const badCid = await postJson(relayUrl, {
+      ...body,
+      request: { ...body.request, dataCid: "QmNotACidV1" },
+    });
+    expect(badCid.status).to.equal(400);
+    expect(badCid.body.error.issues[0].path).to.equal("request.dataCid");
+  });
+
+  it("rate-limits relays per contributor with 429 and Retry-After", async function () {
+    const contributor = newContributor();
+    const { computeCid } = await import("../../../lib/storage/index.js");
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      // Valid signatures over envelopes never uploaded: each counts, then fails cheaply with 404.
+      const cid = await computeCid(new TextEncoder().encode(`envelope ${i}`));
+      last = await postJson(
+        relayUrl,
+        relayBody(await signConsent(chain, contributor, poolId, cid)),
+      );
+      statuses.push(last.status);
+    }
+    expect(statuses).to.deep.equal([404, 404, 404, 429]);
+    expect(last!.body.error.code).to.equal("RATE_LIMITED");
+    expect(Number(last!.headers.get("retry-after"))).to.be.within(1, 60);
+
+    // Another contributor is not affected.
+    const { signed } = await prepared(resume(8));
+    expect((await postJson(relayUrl, relayBody(signed))).status).to.equal(201);
+  });
+
+  it("checks data without relaying: 200 when it passes, 422 Undecryptable when sealed to another key", async function () {
+    const contributor = newContributor();
+    const checkUrl = `${t.node.url}/v1/contributions/check`;
+    const good = await upload(t.node, await seal(t.node, contributor, resume(9)));
+    const nonceBefore = await custodianNonce();
+    const ok = await postJson(checkUrl, { poolId, dataCid: good });
+    expect(ok.status).to.equal(200);
+    expect(ok.body).to.deep.equal({ ok: true });
+
+    const sealedElsewhere = await upload(t.node, await seal(other.node, contributor, resume(10)));
+    const rejected = await postJson(checkUrl, { poolId: String(poolId), dataCid: sealedElsewhere });
+    expect(rejected.status).to.equal(422);
+    expect(rejected.body.error.reason).to.equal("Undecryptable");
+    expect(await custodianNonce()).to.equal(nonceBefore);
+  });
+
+  it("never shows a secret in a response or a log line", async function () {
+    expect(responseTexts.length).to.be.above(10);
+    expectNoSecrets(responseTexts, t.custodian.secrets);
+    expectNoSecrets(t.logs, t.custodian.secrets);
+    expect(t.logs.some((line) => line.includes("relay: consent relayed"))).to.equal(true);
+  });
+});
