@@ -7,7 +7,7 @@
 import type { Address, Hex, WalletClient } from "viem";
 import { createDatabankClient } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
-import { relayConsent, uploadContent } from "../node/nodeApi";
+import { nodeApi } from "../node/nodeApi";
 import { encryptionKeyOf } from "./encryptionKey";
 import type { PublicClient } from "viem";
 
@@ -34,9 +34,10 @@ export async function contributeRecord(args: ContributeArgs) {
   const { onProgress, walletClient, account } = args;
   onProgress({ stage: "key" });
   const ownKey = await encryptionKeyOf(walletClient, account);
-  const [{ contribute }, { fromHex32 }] = await Promise.all([
+  const [{ contribute }, { fromHex32 }, api] = await Promise.all([
     import("../../../lib/contributor/contribute.js"),
     import("../../../lib/crypto/keys.js"),
+    nodeApi(args.nodeUrl),
   ]);
   const databank = createDatabankClient({
     publicClient: args.publicClient,
@@ -46,11 +47,13 @@ export async function contributeRecord(args: ContributeArgs) {
   const receipt = await contribute({
     api: {
       uploadContent: (bytes, options) =>
-        uploadContent(args.nodeUrl, bytes, (fraction) => {
-          onProgress({ stage: "uploading", fraction });
-          options?.onProgress?.(Math.round(fraction * bytes.length), bytes.length);
+        api.uploadContent(bytes, {
+          onProgress: (sentBytes, totalBytes) => {
+            onProgress({ stage: "uploading", fraction: totalBytes ? sentBytes / totalBytes : 1 });
+            options?.onProgress?.(sentBytes, totalBytes);
+          },
         }),
-      relayConsent: (body) => relayConsent(args.nodeUrl, body),
+      relayConsent: (body) => api.relayConsent(body),
     },
     databank: { consentTypedData: (request) => databank.consentTypedData(request) as never },
     signer: {

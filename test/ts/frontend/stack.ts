@@ -1,72 +1,27 @@
 /**
- * The local stack the dApp's end-to-end tests drive, on the project's shared stack helpers
- * (scripts/stack: loopback Hardhat node on a free port, Ignition LocalDemo deployment), plus the
- * built dApp served by startDappServer and Debian's chromium through playwright-core.
+ * Browser side of the dApp's end-to-end tests: Debian's chromium through playwright-core with a
+ * fresh profile, and wallet clients over the local node's unlocked accounts. The chain, the
+ * contracts and the data bank node come from the project's e2e stack (test/ts/e2e/stack.ts).
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createPublicClient,
-  createWalletClient,
-  http,
-  type Address,
-  type PublicClient,
-  type WalletClient,
-} from "viem";
+import { createWalletClient, http, type Address, type WalletClient } from "viem";
 import { hardhat } from "viem/chains";
 import { chromium, type BrowserContext } from "playwright-core";
-import { deployLocalDemo, type LocalDeployment } from "../../../scripts/stack/deploy.js";
-import { startLocalChain } from "../../../scripts/stack/localChain.js";
-import { freePort } from "../../../scripts/stack/ports.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 export const SCREENSHOT_DIR = "test-output/screenshots";
 
-export interface E2eChain {
-  rpcUrl: string;
-  publicClient: PublicClient;
-  /** The node's unlocked accounts, in order (the dev wallet offers the same). */
-  accounts: Address[];
-  /** A wallet client sending from one of the node's unlocked accounts. */
-  wallet(account: Address): WalletClient;
-  deployment: LocalDeployment;
-  stop(): Promise<void>;
+/** A wallet client sending from one of the local node's unlocked accounts. */
+export function unlockedWallet(rpcUrl: string, account: Address): WalletClient {
+  const chain = { ...hardhat, rpcUrls: { default: { http: [rpcUrl] } } };
+  return createWalletClient({ chain, account, transport: http(rpcUrl) });
 }
 
-/** A fresh local chain with the LocalDemo system (Databank + test stablecoin) deployed. */
-export async function startE2eChain(): Promise<E2eChain> {
-  const local = await startLocalChain({ port: await freePort() });
-  try {
-    const deployment = await deployLocalDemo({
-      rpcUrl: local.rpcUrl,
-      deploymentId: `e2e-dapp-${process.pid}`,
-    });
-    const chain = { ...hardhat, rpcUrls: { default: { http: [local.rpcUrl] } } };
-    const publicClient = createPublicClient({
-      chain,
-      transport: http(local.rpcUrl),
-      pollingInterval: 200,
-    });
-    const accounts = await createWalletClient({
-      chain,
-      transport: http(local.rpcUrl),
-    }).getAddresses();
-    return {
-      rpcUrl: local.rpcUrl,
-      publicClient: publicClient as PublicClient,
-      accounts,
-      wallet: (account) => createWalletClient({ chain, account, transport: http(local.rpcUrl) }),
-      deployment,
-      stop: async () => {
-        await local.stop();
-        await rm(deployment.deploymentDir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await local.stop();
-    throw error;
-  }
+/** The local node's unlocked accounts, in order (what the dApp's dev wallet offers). */
+export function unlockedAccounts(rpcUrl: string): Promise<Address[]> {
+  return createWalletClient({ chain: hardhat, transport: http(rpcUrl) }).getAddresses();
 }
 
 /** Chromium (Debian's) with a fresh profile. */
@@ -89,6 +44,7 @@ export async function launchBrowser(): Promise<{
       "--disable-sync",
     ],
     viewport: { width: 1100, height: 900 },
+    acceptDownloads: true,
   });
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   return {

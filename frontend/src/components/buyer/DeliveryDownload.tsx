@@ -1,10 +1,125 @@
-/** Decrypts a delivery and offers it as CSV or JSON Lines (lib/delivery; lands with the node). */
+/**
+ * Verifies and decrypts a delivery in the browser (lib/delivery: manifest checked against the
+ * on-chain root, count and buyer key; every envelope against its CID), then offers the records as
+ * CSV or JSON Lines. Loaded lazily: it brings the crypto and CID code.
+ */
+import { useState } from "react";
+import { encryptionKeyOf } from "../../chain/encryptionKey";
+import { useDatabank } from "../../hooks/useDatabank";
 import type { PurchaseView } from "../../hooks/useMyPurchases";
+import { describeError } from "../../logic/errors";
+import { nodeApi } from "../../node/nodeApi";
+import { useRuntime } from "../../runtime";
+import type { DeliveredRecord } from "../../../../lib/delivery/buyer.js";
+import { toCsv, toJsonLines } from "../../../../lib/delivery/export.js";
+
+function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+type OpenState =
+  | { phase: "idle" }
+  | { phase: "working"; detail: string; done?: number; total?: number }
+  | { phase: "open"; records: DeliveredRecord[] }
+  | { phase: "failed"; message: string };
 
 export default function DeliveryDownload({ purchase }: { purchase: PurchaseView }) {
+  const { runtime } = useRuntime();
+  const { address, walletClient, account } = useDatabank();
+  const [state, setState] = useState<OpenState>({ phase: "idle" });
+  const name = `databank-pool-${purchase.poolId}-purchase-${purchase.id}`;
+
+  async function open() {
+    if (!walletClient || !account || !purchase.deliveryCid || !purchase.recordsRoot) return;
+    try {
+      setState({ phase: "working", detail: "Sign the message that derives your encryption key…" });
+      const key = await encryptionKeyOf(walletClient, account);
+      setState({ phase: "working", detail: "Fetching and verifying the delivery manifest…" });
+      const [{ openDelivery }, api] = await Promise.all([
+        import("../../../../lib/delivery/buyer.js"),
+        nodeApi(runtime.nodeUrl),
+      ]);
+      const manifest = await api.getContent(purchase.deliveryCid);
+      const records = await openDelivery({
+        manifest,
+        expected: {
+          recordsRoot: purchase.recordsRoot,
+          recordCount: purchase.recordCount ?? 0,
+          buyerKey: purchase.buyerKey,
+          purchaseId: purchase.id,
+          databank: address,
+          chainId: runtime.chainId,
+          deliveryCid: purchase.deliveryCid,
+        },
+        fetchContent: (cid) => api.getContent(cid),
+        buyerPrivateKey: key.privateKey,
+        onProgress: ({ done, total }) =>
+          setState({ phase: "working", detail: "Decrypting records…", done, total }),
+      });
+      setState({ phase: "open", records });
+    } catch (error) {
+      setState({ phase: "failed", message: describeError(error) });
+    }
+  }
+
+  if (state.phase === "idle") {
+    return (
+      <div className="actions">
+        <button type="button" onClick={open}>
+          Verify and decrypt {purchase.recordCount} record(s)
+        </button>
+      </div>
+    );
+  }
+  if (state.phase === "working") {
+    return (
+      <div className="tx-status" role="status" aria-live="polite">
+        {state.detail}
+        {state.total !== undefined && (
+          <>
+            <label htmlFor={`decrypt-${purchase.id}`}>
+              {state.done} of {state.total} records decrypted
+            </label>
+            <progress id={`decrypt-${purchase.id}`} max={state.total} value={state.done} />
+          </>
+        )}
+      </div>
+    );
+  }
+  if (state.phase === "failed") {
+    return (
+      <div className="tx-status tx-failed" role="alert">
+        Decryption failed: {state.message}
+      </div>
+    );
+  }
+  const csv = toCsv(state.records);
   return (
-    <p className="muted">
-      Delivery manifest {purchase.deliveryCid}: decryption in the browser arrives with lib/delivery.
-    </p>
+    <div className="tx-status tx-confirmed" role="status">
+      <p>
+        {state.records.length} record(s) verified against the on-chain root and decrypted in this
+        browser.
+        {csv.skipped.length > 0 &&
+          ` ${csv.skipped.length} non-JSON record(s) are left out of the CSV.`}
+      </p>
+      <div className="actions">
+        <button type="button" onClick={() => download(`${name}.csv`, csv.text, "text/csv")}>
+          Download CSV
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            download(`${name}.jsonl`, toJsonLines(state.records), "application/x-ndjson")
+          }
+        >
+          Download JSON Lines
+        </button>
+      </div>
+    </div>
   );
 }

@@ -1,6 +1,6 @@
 /** What the custodian's node says of a purchase's delivery, refreshed while it is pending. */
 import { useQuery } from "@tanstack/react-query";
-import { getDelivery } from "../../node/nodeApi";
+import { nodeApi } from "../../node/nodeApi";
 import { describeError } from "../../logic/errors";
 import { useRuntime } from "../../runtime";
 
@@ -16,7 +16,7 @@ export function DeliveryStatus({ purchaseId }: { purchaseId: bigint }) {
   const { runtime } = useRuntime();
   const delivery = useQuery({
     queryKey: ["chain", "delivery", purchaseId.toString()],
-    queryFn: () => getDelivery(runtime.nodeUrl, purchaseId),
+    queryFn: async () => (await nodeApi(runtime.nodeUrl)).deliveryStatus(purchaseId),
     refetchInterval: 3_000,
     retry: false,
   });

@@ -62,8 +62,7 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
       await queryClient.invalidateQueries();
     } catch (error) {
       setProgress(undefined);
-      const { fieldErrors } = rejectionDetails(error);
-      setFailure({ message: describeError(error), details: fieldErrors });
+      setFailure({ message: describeError(error), details: rejectionDetails(error) });
     }
   }
 

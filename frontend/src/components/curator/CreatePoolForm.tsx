@@ -9,7 +9,7 @@ import { useTransaction } from "../../hooks/useTransaction";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { DEFAULT_POOL_FORM, poolParamsFromForm, type PoolFormValues } from "../../logic/poolForm";
 import { buildJsonSchema, builderProblems, type BuilderField } from "../../logic/schemaBuilder";
-import { getCustodian, uploadContent } from "../../node/nodeApi";
+import { nodeApi } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
 import { PurposesPicker } from "../PurposesPicker";
 import { TextField } from "../TextField";
@@ -64,13 +64,11 @@ export function CreatePoolForm() {
     const schema = buildJsonSchema(schemaTitle, fields);
     const poolId = await transaction.run("Create pool", async ({ progress, writeDatabank }) => {
       progress("Reading the custodian of the data bank node…");
-      const custodian = await getCustodian(runtime.nodeUrl);
+      const api = await nodeApi(runtime.nodeUrl);
+      const custodian = await api.custodian();
       progress("Uploading the schema and the terms…");
-      const schemaUpload = await uploadContent(
-        runtime.nodeUrl,
-        encoder.encode(JSON.stringify(schema, null, 2)),
-      );
-      const termsUpload = await uploadContent(runtime.nodeUrl, encoder.encode(values.terms));
+      const schemaUpload = await api.uploadContent(encoder.encode(JSON.stringify(schema, null, 2)));
+      const termsUpload = await api.uploadContent(encoder.encode(values.terms));
       const receipt = await writeDatabank("createPool", [
         {
           paymentToken: tokenAddress,
