@@ -19,6 +19,7 @@ import {
 import { AuditError, NotAContractError, shortMessage } from "./errors.js";
 import { txUrlBuilder, type TxUrlBuilder } from "./explorer.js";
 import {
+  accountKey,
   buildLedger,
   earnedDividends,
   unsettledDividends,
@@ -276,7 +277,7 @@ function rows(
   for (const contribution of ledger.contributions.values()) {
     const earned = earnedDividends(ledger, contribution);
     const token = ledger.pools.get(contribution.poolId)?.paymentToken ?? zeroAddress;
-    const key = `${contribution.contributor}:${token}`;
+    const key = accountKey(contribution.contributor, token);
     dividendsOf.set(key, (dividendsOf.get(key) ?? 0n) + earned);
     if (!scope.poolIds.has(contribution.poolId)) continue;
     if (account && contribution.contributor !== account && !runsPool(contribution.poolId)) continue;
@@ -296,7 +297,23 @@ function rows(
   }
   const related = relatedAccounts(ledger, scope);
   const accounts: AccountRow[] = [];
-  for (const entry of ledger.accounts.values()) {
+  // A contributor that was never credited (no bounty, nothing settled) has dividends only.
+  const entries = new Map(ledger.accounts);
+  for (const key of dividendsOf.keys()) {
+    if (entries.has(key)) continue;
+    const [account, token] = key.split(":") as [Address, Address];
+    entries.set(key, {
+      account,
+      token,
+      bounties: 0n,
+      saleCredits: 0n,
+      settledDividends: 0n,
+      credit: 0n,
+      withdrawn: 0n,
+      refunded: 0n,
+    });
+  }
+  for (const entry of entries.values()) {
     if (!related.has(entry.account)) continue;
     const dividends = dividendsOf.get(`${entry.account}:${entry.token}`) ?? 0n;
     // Settled dividends are already in the credit history; count each dividend once, as earned.
