@@ -17,7 +17,7 @@ import {
   type ManifestOutcome,
 } from "./checks.js";
 import { AuditError, NotAContractError, shortMessage } from "./errors.js";
-import { txUrlBuilder, type TxUrlBuilder } from "./explorer.js";
+import { txUrlBuilder } from "./explorer.js";
 import {
   accountKey,
   buildLedger,

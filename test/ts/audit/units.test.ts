@@ -1,0 +1,235 @@
+import { expect } from "chai";
+import {
+  encodeAbiParameters,
+  encodeEventTopics,
+  parseEventLogs,
+  type Address,
+  type Hex,
+  type Log,
+} from "viem";
+import { databankAbi } from "../../../lib/contracts/abis.js";
+import {
+  LogFetchError,
+  UsageError,
+  buildLedger,
+  fetchDatabankLogs,
+  isTooManyResultsError,
+  parseAuditArgs,
+  reportToCsv,
+  textTable,
+  txUrlBuilder,
+  type AuditReport,
+  type LogSource,
+} from "../../../lib/audit/index.js";
+
+const DATABANK: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const BUYER: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+/** A raw `PurchaseRefunded` log in block `blockNumber` (any event would do: it only has to decode). */
+function refundLog(blockNumber: bigint, purchaseId: bigint): Log {
+  return {
+    address: DATABANK,
+    topics: encodeEventTopics({
+      abi: databankAbi,
+      eventName: "PurchaseRefunded",
+      args: { purchaseId, poolId: 1, buyer: BUYER },
+    }) as [Hex, ...Hex[]],
+    data: encodeAbiParameters([{ type: "uint96" }], [5n]),
+    blockNumber,
+    blockHash: `0x${"1".repeat(64)}`,
+    logIndex: 0,
+    transactionHash: `0x${blockNumber.toString(16).padStart(64, "0")}`,
+    transactionIndex: 0,
+    removed: false,
+  };
+}
+
+/** A node holding one event per block that refuses ranges above `maxRange` blocks. */
+function fakeNode(maxRange: bigint, failures: unknown[] = []) {
+  const requests: [bigint, bigint][] = [];
+  const client: LogSource = {
+    async getLogs({ fromBlock, toBlock }) {
+      requests.push([fromBlock, toBlock]);
+      const failure = failures.shift();
+      if (failure) throw failure;
+      if (toBlock - fromBlock + 1n > maxRange) {
+        throw new Error("query returned more than 10000 results");
+      }
+      const logs: Log[] = [];
+      for (let block = fromBlock; block <= toBlock; block++) logs.push(refundLog(block, block));
+      return logs;
+    },
+  };
+  return { client, requests };
+}
+
+describe("audit: log reader", function () {
+  it("reads every block once, in order, halving the range on 'too many results'", async function () {
+    const { client, requests } = fakeNode(25n);
+    const events = await fetchDatabankLogs({
+      client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 100n,
+      blockRange: 100n,
+    });
+    expect(events.map((event) => event.blockNumber)).to.deep.equal(
+      Array.from({ length: 100 }, (_, i) => BigInt(i + 1)),
+    );
+    expect(events[0]!.eventName).to.equal("PurchaseRefunded");
+    // 100 -> 50 -> 25 blocks refused twice, then 25-block ranges.
+    expect(requests.slice(0, 3)).to.deep.equal([
+      [1n, 100n],
+      [1n, 50n],
+      [1n, 25n],
+    ]);
+    expect(requests.at(-1)).to.deep.equal([76n, 100n]);
+  });
+
+  it("retries other errors with exponential backoff, then gives up with LogFetchError", async function () {
+    const waits: number[] = [];
+    const flaky = fakeNode(1_000n, [new Error("ECONNRESET"), new Error("HTTP 502")]);
+    const events = await fetchDatabankLogs({
+      client: flaky.client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 3n,
+      backoffMs: 100,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(events).to.have.lengthOf(3);
+    expect(waits).to.deep.equal([100, 200]);
+
+    const down = fakeNode(
+      1_000n,
+      Array.from({ length: 10 }, () => new Error("HTTP 503")),
+    );
+    let error: unknown;
+    try {
+      await fetchDatabankLogs({
+        client: down.client,
+        address: DATABANK,
+        fromBlock: 1n,
+        toBlock: 3n,
+        attempts: 3,
+        sleep: async () => {},
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(LogFetchError);
+    expect((error as Error).message).to.equal(
+      "could not read the logs of blocks 1-3 after 3 attempts: HTTP 503",
+    );
+  });
+
+  it("tells range errors from transient ones", function () {
+    for (const message of [
+      "query returned more than 10000 results",
+      "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
+      "block range too large",
+      "limit exceeded",
+    ]) {
+      expect(
+        isTooManyResultsError(new Error("RPC failed", { cause: new Error(message) })),
+        message,
+      ).to.equal(true);
+    }
+    expect(isTooManyResultsError({ code: -32005, message: "x" })).to.equal(true);
+    expect(isTooManyResultsError(new Error("fetch failed: ECONNREFUSED"))).to.equal(false);
+  });
+
+  it("a refund of an unknown purchase is a finding of the balance check", function () {
+    const events = parseEventLogs({ abi: databankAbi, logs: [refundLog(7n, 1n)] });
+    const ledger = buildLedger(events);
+    expect(ledger.findings.map(({ check, message }) => ({ check, message }))).to.deep.equal([
+      { check: "balance", message: "purchase #1 refunded but not pending (unknown)" },
+    ]);
+    expect(buildLedger([]).findings).to.deep.equal([]);
+  });
+});
+
+describe("audit: CLI options", function () {
+  it("takes defaults from the environment, flags win", function () {
+    const env = {
+      DATABANK_RPC_URL: "http://10.0.0.1:8545",
+      DATABANK_ADDRESS: DATABANK.toLowerCase(),
+    };
+    const options = parseAuditArgs(["--pool", "3", "--json"], env);
+    expect(options).to.deep.include({
+      poolId: 3,
+      rpcUrl: "http://10.0.0.1:8545",
+      databank: DATABANK,
+      fromBlock: 0n,
+      blockRange: 10_000n,
+      nodeUrl: "http://127.0.0.1:8787",
+      format: "json",
+      erasureGraceSeconds: 604_800,
+    });
+    expect(
+      parseAuditArgs(["--rpc-url=http://h:1", "--csv", "--no-manifests"], env),
+    ).to.deep.include({
+      rpcUrl: "http://h:1",
+      format: "csv",
+      nodeUrl: undefined,
+      databank: DATABANK,
+    });
+    expect(parseAuditArgs([], {}).databank).to.equal(undefined);
+  });
+
+  for (const [argv, message] of [
+    [["--pool", "1", "--address", BUYER], "give either --pool or --address, not both"],
+    [["--pool", "one"], '--pool must be a non-negative integer, got "one"'],
+    [["--address", "0x12"], '--address must be a 0x-prefixed 20-byte address, got "0x12"'],
+    [["--json", "--csv"], "give either --json or --csv, not both"],
+    [["--rpc-url", "ftp://x"], '--rpc-url must be an http(s) URL, got "ftp://x"'],
+    [["--from-block", "10", "--to-block", "5"], "--to-block 5 is before --from-block 10"],
+    [["--block-range", "0"], "--block-range must be at least 1"],
+    [["--pool"], "--pool needs a value"],
+    [["--verbose"], 'unknown argument "--verbose" (see --help)'],
+  ] as const) {
+    it(`rejects ${argv.join(" ")}: "${message}"`, function () {
+      expect(() => parseAuditArgs(argv, {})).to.throw(UsageError, message);
+    });
+  }
+});
+
+describe("audit: explorer links and report rendering", function () {
+  const hash: Hex = `0x${"ab".repeat(32)}`;
+
+  it("links to viem's explorer of the chain, the dApp on 31337, or an override", function () {
+    expect(txUrlBuilder(1)(hash)).to.equal(`https://etherscan.io/tx/${hash}`);
+    expect(txUrlBuilder(84532)(hash)).to.equal(`https://sepolia.basescan.org/tx/${hash}`);
+    expect(txUrlBuilder(31337)(hash)).to.equal(`http://127.0.0.1:5173/#/tx/${hash}`);
+    expect(txUrlBuilder(31337, "http://localhost:4000/#")(hash)).to.equal(
+      `http://localhost:4000/#/tx/${hash}`,
+    );
+    expect(txUrlBuilder(1, "https://x.test/t/{hash}?v=1")(hash)).to.equal(
+      `https://x.test/t/${hash}?v=1`,
+    );
+    expect(txUrlBuilder(987_654_321)(hash)).to.equal(undefined);
+  });
+
+  it("aligns text columns and quotes CSV cells", function () {
+    expect(
+      textTable(
+        ["id", "name"],
+        [
+          ["7", "a"],
+          ["12", "bb"],
+        ],
+      ),
+    ).to.equal("id  name\n--  ----\n 7  a\n12  bb");
+    const report = {
+      checks: [{ id: "balance", title: "t", status: "FAIL", message: 'ETH: "1, 2"', details: [] }],
+      balances: [],
+      purchases: [],
+      contributions: [],
+      accounts: [],
+      erasures: [],
+    } as unknown as AuditReport;
+    expect(reportToCsv(report).split("\n")[1]).to.equal(
+      'check,balance,,,,FAIL,,,,,,,,,,"ETH: ""1, 2""",,',
+    );
+  });
+});
