@@ -85,6 +85,11 @@ export function isTooManyResultsError(error: unknown): boolean {
   return texts.some((text) => TOO_MANY_RESULTS.test(text));
 }
 
+/** Decodes raw logs with the Databank ABI, dropping logs that are not Databank events. */
+export function decodeDatabankLogs(logs: Log[]): DatabankEventLog[] {
+  return parseEventLogs<typeof databankAbi, true>({ abi: databankAbi, logs, strict: true });
+}
+
 const defaultSleep = (milliseconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
@@ -122,9 +127,7 @@ export async function fetchDatabankLogs(
       continue;
     }
     attempts = 0;
-    for (const event of parseEventLogs({ abi: databankAbi, logs, strict: true })) {
-      events.push(event);
-    }
+    for (const event of decodeDatabankLogs(logs)) events.push(event);
     cursor = end + 1n;
     onProgress?.({ fromBlock, toBlock, scannedTo: end, events: events.length });
   }

@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
- * and the envelope's throughput. Writes bench/gas-snapshot.json; the console output is also
- * saved to bench/results.txt by the npm script.
+ * the envelope's throughput and the audit tool's. Writes bench/gas-snapshot.json; the console
+ * output is also saved to bench/results.txt by the npm script.
  */
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
+import { benchAudit } from "./audit.js";
 import { printBaselines } from "./baselines.js";
 import { measureDatabankGas, SNAPSHOT_OPERATIONS } from "./databankGas.js";
 import { benchEnvelope } from "./envelope.js";
@@ -38,4 +39,11 @@ printTable(
   "Envelope throughput (median; two recipients)",
   ["operation", "size", "value", "unit"],
   envelope.map((row) => [row.operation, row.size ?? "", row.value.toFixed(1), row.unit]),
+);
+
+const audit = await benchAudit();
+printTable(
+  "Audit (npm run audit) on a generated history, in-process Hardhat network, manifests not fetched",
+  ["operation", "size", "value", "unit"],
+  audit.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
 );
