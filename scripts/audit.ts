@@ -84,7 +84,10 @@ function progressBar(): { update: (progress: LogProgress) => void; done: () => v
 }
 
 async function audit(options: AuditCliOptions): Promise<number> {
-  const client = createPublicClient({ transport: http(options.rpcUrl, { retryCount: 2 }) });
+  const client = createPublicClient({
+    // Large log ranges take a while to serve; a timeout halves the range (see lib/audit/logs.ts).
+    transport: http(options.rpcUrl, { retryCount: 2, timeout: 60_000 }),
+  });
   let chainId: number;
   try {
     chainId = await client.getChainId();

@@ -59,9 +59,11 @@ export interface FetchDatabankLogsParameters {
 export const DEFAULT_BLOCK_RANGE = 10_000n;
 
 // Phrases nodes and providers use when a range holds more logs than they return in one response
-// (geth, Erigon, Alchemy, Infura, QuickNode, Ankr, Hardhat...). The range is halved, not retried.
+// (geth, Erigon, Alchemy, Infura, QuickNode, Ankr, Hardhat...), viem's own response size limit
+// (10 MB by default, about 9,000 logs), and timeouts, which on eth_getLogs mostly mean the same.
+// The range is halved, not retried.
 const TOO_MANY_RESULTS =
-  /too many|more than \d+ results|limit exceeded|exceeds? (the )?(max|limit)|response size|block range|range is too (large|wide)|query timeout|-32005/i;
+  /too many|more than \d+ results|limit exceeded|exceeds? (the )?(max|limit)|response size|block range|range is too (large|wide)|size limit|query timeout|took too long|timed? ?out|-32005/i;
 
 /** Whether an RPC error means "ask for a smaller block range" rather than "try again later". */
 export function isTooManyResultsError(error: unknown): boolean {
@@ -90,6 +92,27 @@ export function decodeDatabankLogs(logs: Log[]): DatabankEventLog[] {
   return parseEventLogs<typeof databankAbi, true>({ abi: databankAbi, logs, strict: true });
 }
 
+/**
+ * The range to ask for after `span` blocks were refused: scaled to fit when the error says by how
+ * much the response was too large (viem's `size`/`maxSize`), else half.
+ */
+function smallerRange(error: unknown, span: bigint): bigint {
+  for (let current: unknown = error, depth = 0; current && depth < 8; depth++) {
+    const { size, maxSize, cause } = current as {
+      size?: unknown;
+      maxSize?: unknown;
+      cause?: unknown;
+    };
+    if (typeof size === "number" && typeof maxSize === "number" && size > maxSize) {
+      // 80% of the proportional span leaves room for blocks denser than the average.
+      const fitted = (span * BigInt(Math.floor((maxSize / size) * 800))) / 1000n;
+      return fitted >= 1n ? (fitted < span ? fitted : span / 2n) : 1n;
+    }
+    current = cause;
+  }
+  return span / 2n > 0n ? span / 2n : 1n;
+}
+
 const defaultSleep = (milliseconds: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
 
@@ -108,17 +131,21 @@ export async function fetchDatabankLogs(
   let range = parameters.blockRange ?? DEFAULT_BLOCK_RANGE;
   if (range < 1n) range = 1n;
 
+  const maxRange = range;
   const events: DatabankEventLog[] = [];
   let cursor = fromBlock;
   let attempts = 0;
+  let largestResponse = 0;
   while (cursor <= toBlock) {
     const end = cursor + range - 1n < toBlock ? cursor + range - 1n : toBlock;
+    const span = end - cursor + 1n;
     let logs: Log[];
     try {
       logs = await client.getLogs({ address, fromBlock: cursor, toBlock: end });
     } catch (error) {
-      if (isTooManyResultsError(error) && range > 1n) {
-        range /= 2n;
+      if (isTooManyResultsError(error) && span > 1n) {
+        // Shrink what was actually asked for (near the head the nominal range may cover far more).
+        range = smallerRange(error, span);
         continue;
       }
       attempts += 1;
@@ -130,6 +157,11 @@ export async function fetchDatabankLogs(
     for (const event of decodeDatabankLogs(logs)) events.push(event);
     cursor = end + 1n;
     onProgress?.({ fromBlock, toBlock, scannedTo: end, events: events.length });
+    // Grow back towards the configured range through sparse stretches of history.
+    largestResponse = Math.max(largestResponse, logs.length);
+    if (range < maxRange && logs.length * 4 <= largestResponse) {
+      range = range * 2n < maxRange ? range * 2n : maxRange;
+    }
   }
   return events;
 }

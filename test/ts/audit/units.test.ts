@@ -129,6 +129,8 @@ describe("audit: log reader", function () {
       "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
       "block range too large",
       "limit exceeded",
+      "The request took too long to respond.",
+      "HTTP response body exceeded the size limit.",
     ]) {
       expect(
         isTooManyResultsError(new Error("RPC failed", { cause: new Error(message) })),
