@@ -390,6 +390,8 @@ async function erasureRows(
     result.push({
       poolId: erasure.poolId,
       buyer: erasure.buyer,
+      requested: pool.erasureCount,
+      attestedUpTo: attested,
       owed,
       owedOnChain: Number(owedOnChain),
       oldestRequestedAt,

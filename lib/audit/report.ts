@@ -120,6 +120,10 @@ export interface ErasureRow {
   poolId: number;
   /** Buyer. */
   buyer: Address;
+  /** Erasure requests made in the pool (its erasure count). */
+  requested: number;
+  /** Requests below this index are attested or predate the buyer's first delivery. */
+  attestedUpTo: number;
   /** Erasure requests not attested, replayed from events. */
   owed: number;
   /** The same, from the contract's `erasuresOwed` view at the audited block. */
@@ -291,7 +295,7 @@ export function reportToCsv(report: AuditReport): string {
       account: row.buyer,
       status: row.overdue ? "overdue" : row.owed > 0 ? "owed" : "attested",
       amount: row.owed,
-      detail: `on-chain erasuresOwed ${row.owedOnChain}`,
+      detail: `requested ${row.requested}, attested up to ${row.attestedUpTo}, on-chain erasuresOwed ${row.owedOnChain}`,
     });
   }
   const text = [CSV_COLUMNS.join(",")];
@@ -419,12 +423,23 @@ export function reportToText(report: AuditReport): string {
   if (report.erasures.length > 0) {
     out.push(
       "",
-      "Erasures owed by buyers",
+      "Erasures (per buyer with a delivery)",
       textTable(
-        ["pool", "buyer", "owed", "on-chain", "oldest request", "overdue"],
+        [
+          "pool",
+          "buyer",
+          "requested",
+          "attested up to",
+          "owed",
+          "on-chain",
+          "oldest request",
+          "overdue",
+        ],
         report.erasures.map((row) => [
           text(row.poolId),
           row.buyer,
+          text(row.requested),
+          text(row.attestedUpTo),
           text(row.owed),
           text(row.owedOnChain),
           row.oldestRequestedAt ? new Date(row.oldestRequestedAt * 1000).toISOString() : "",

@@ -86,6 +86,45 @@ describe("audit: log reader", function () {
     expect(requests.at(-1)).to.deep.equal([76n, 100n]);
   });
 
+  it("scales the range to viem's size limit when it says by how much, and grows back in sparse history", async function () {
+    const requests: [bigint, bigint][] = [];
+    // Blocks 1-100 hold 10 logs each, 101-1000 none; a response may hold at most 100 logs.
+    const client: LogSource = {
+      async getLogs({ fromBlock, toBlock }) {
+        requests.push([fromBlock, toBlock]);
+        const logs: Log[] = [];
+        for (let block = fromBlock; block <= toBlock && block <= 100n; block++) {
+          for (let i = 0n; i < 10n; i++) logs.push(refundLog(block, block * 10n + i));
+        }
+        if (logs.length > 100) {
+          throw Object.assign(new Error("HTTP response body exceeded the size limit."), {
+            size: logs.length,
+            maxSize: 100,
+          });
+        }
+        return logs;
+      },
+    };
+    const events = await fetchDatabankLogs({
+      client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 1_000n,
+      blockRange: 1_000n,
+    });
+    expect(events).to.have.lengthOf(1_000);
+    // 1,000 blocks hold 1,000 logs: 10x too many, so 80% of a tenth of the span, 80 blocks, is too
+    // many still (800 logs) and becomes 8 blocks; then ranges double again after block 100.
+    expect(requests.slice(0, 4)).to.deep.equal([
+      [1n, 1_000n],
+      [1n, 80n],
+      [1n, 8n],
+      [9n, 16n],
+    ]);
+    expect(requests.length).to.be.lessThan(25);
+    expect(requests.at(-1)![1]).to.equal(1_000n);
+  });
+
   it("retries other errors with exponential backoff, then gives up with LogFetchError", async function () {
     const waits: number[] = [];
     const flaky = fakeNode(1_000n, [new Error("ECONNRESET"), new Error("HTTP 502")]);
