@@ -236,14 +236,27 @@ export interface Ledger {
   eventCount: number;
 }
 
+const checksums = new Map<string, Address>();
+
+/** `getAddress`, memoised: the same few accounts recur in every event and checksums cost a hash. */
+function checksum(address: string): Address {
+  let checksummed = checksums.get(address);
+  if (checksummed === undefined) {
+    checksummed = getAddress(address);
+    if (checksums.size > 100_000) checksums.clear();
+    checksums.set(address, checksummed);
+  }
+  return checksummed;
+}
+
 /** Key of an account's books in one token. */
 export function accountKey(account: Address, token: Address): string {
-  return `${getAddress(account)}:${getAddress(token)}`;
+  return `${checksum(account)}:${checksum(token)}`;
 }
 
 /** Key of a buyer's erasure bookkeeping in one pool. */
 export function buyerErasureKey(poolId: number, buyer: Address): string {
-  return `${poolId}:${getAddress(buyer)}`;
+  return `${poolId}:${checksum(buyer)}`;
 }
 
 /** Dividends a contribution has earned and not settled yet (the contract's `pendingEarnings`). */
@@ -314,8 +327,8 @@ class Replay {
     let entry = this.ledger.accounts.get(key);
     if (!entry) {
       entry = {
-        account: getAddress(account),
-        token: getAddress(token),
+        account: checksum(account),
+        token: checksum(token),
         bounties: 0n,
         saleCredits: 0n,
         settledDividends: 0n,
@@ -329,7 +342,7 @@ class Replay {
   }
 
   private flows(token: Address): TokenFlows {
-    const key = getAddress(token);
+    const key = checksum(token);
     let entry = this.ledger.flows.get(key);
     if (!entry) {
       entry = { paidIn: 0n, paidOut: 0n };
@@ -356,15 +369,15 @@ class Replay {
   apply(event: DatabankEventLog, seq: number): void {
     switch (event.eventName) {
       case "TreasuryChanged":
-        this.ledger.treasury = getAddress(event.args.newTreasury);
+        this.ledger.treasury = checksum(event.args.newTreasury);
         return;
       case "PoolCreated": {
         const { poolId, curator, custodian, platformFeeBps, params } = event.args;
         this.ledger.pools.set(poolId, {
           id: poolId,
-          curator: getAddress(curator),
-          custodian: getAddress(custodian),
-          paymentToken: getAddress(params.paymentToken),
+          curator: checksum(curator),
+          custodian: checksum(custodian),
+          paymentToken: checksum(params.paymentToken),
           platformFeeBps: BigInt(platformFeeBps),
           contributorShareBps: BigInt(params.contributorShareBps),
           bountyPerContribution: params.bountyPerContribution,
@@ -413,7 +426,7 @@ class Replay {
         // Bounties (before `ConsentGranted`) and withdrawn bounty budget (before `BountyWithdrawn`).
         const { account, token, poolId, amount } = event.args;
         const pool = this.pool(poolId, event);
-        if (pool && getAddress(token) !== pool.paymentToken) {
+        if (pool && checksum(token) !== pool.paymentToken) {
           this.find(
             "credits",
             `credit in ${token}, pool ${poolId} pays in ${pool.paymentToken}`,
@@ -442,7 +455,7 @@ class Replay {
         this.ledger.contributions.set(contributionId, {
           id: contributionId,
           poolId,
-          contributor: getAddress(contributor),
+          contributor: checksum(contributor),
           dataCommitment,
           dataCid,
           status: "pending",
@@ -508,7 +521,7 @@ class Replay {
       case "PurchaseCreated": {
         const { purchaseId, poolId, buyer, paymentToken, amount, deadline } = event.args;
         const pool = this.pool(poolId, event);
-        if (pool && getAddress(paymentToken) !== pool.paymentToken) {
+        if (pool && checksum(paymentToken) !== pool.paymentToken) {
           this.find(
             "balance",
             `purchase #${purchaseId} paid in ${paymentToken}, pool ${poolId} takes ${pool.paymentToken}`,
@@ -519,8 +532,8 @@ class Replay {
         this.ledger.purchases.set(purchaseId, {
           id: purchaseId,
           poolId,
-          buyer: getAddress(buyer),
-          paymentToken: getAddress(paymentToken),
+          buyer: checksum(buyer),
+          paymentToken: checksum(paymentToken),
           amount,
           deadline,
           status: "pending",
@@ -687,7 +700,7 @@ class Replay {
         poolId,
       );
     }
-    if (getAddress(account) !== contribution.contributor) {
+    if (checksum(account) !== contribution.contributor) {
       this.find(
         "credits",
         `contribution #${contributionId} of ${contribution.contributor} settled to ${account}`,
@@ -721,7 +734,7 @@ class Replay {
       );
       return;
     }
-    if (sale.poolId !== args.poolId || getAddress(args.buyer) !== sale.buyer) {
+    if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
       this.find(
         "balance",
         `purchase #${sale.id} fulfilled for another pool or buyer than paid`,
