@@ -113,6 +113,7 @@ async function audit(options: AuditCliOptions): Promise<number> {
     blockRange: options.blockRange,
     fetchContent: options.nodeUrl ? nodeContentFetcher(options.nodeUrl) : undefined,
     erasureGraceSeconds: options.erasureGraceSeconds,
+    crossCheckViews: options.crossCheckViews,
     explorerUrl: options.explorerUrl,
     onProgress: bar.update,
   }).finally(bar.done);

@@ -22,6 +22,7 @@ import {
   accountKey,
   buildLedger,
   earnedDividends,
+  tokenLabel,
   unsettledDividends,
   type Ledger,
   type PurchaseLedger,
@@ -81,6 +82,14 @@ export interface RunAuditParameters {
   fetchContent?: FetchContent;
   /** Manifests fetched at once. Default 8. */
   manifestConcurrency?: number;
+  /**
+   * Also compare the replay with the contract's own `pendingEarnings` and `creditOf` at the audited
+   * block (one call per contribution and account in scope): catches a contract whose storage
+   * credits differ from what its events say, before anyone claims. Default true.
+   */
+  crossCheckViews?: boolean;
+  /** Contract reads made at once for the cross-check. Default 16. */
+  readConcurrency?: number;
   /** Seconds a buyer has to attest an erasure before it counts as overdue. Default 7 days. */
   erasureGraceSeconds?: number;
   /** Explorer override (see {@link txUrlBuilder}). */
@@ -157,6 +166,18 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
             blockNumber: block,
           });
     balances.push(expectedHoldings(ledger, token, balance));
+  }
+
+  if (parameters.crossCheckViews ?? true) {
+    await crossCheckViews(
+      client,
+      databank,
+      ledger,
+      scope,
+      tokens,
+      block,
+      parameters.readConcurrency ?? 16,
+    );
   }
 
   const erasures = await erasureRows(
@@ -346,6 +367,73 @@ function relatedAccounts(ledger: Ledger, scope: ResolvedScope): Set<Address> {
     if (scope.poolIds.has(sale.poolId)) related.add(sale.buyer);
   }
   return related;
+}
+
+/** Runs `task` over `items`, at most `concurrency` at a time. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker),
+  );
+}
+
+/**
+ * Compares the replay with the contract's views at the audited block: each active contribution's
+ * unsettled dividends with `pendingEarnings`, each account's credit with `creditOf`. A difference is
+ * a finding of the credits (dividends) or balance (credits) check.
+ */
+async function crossCheckViews(
+  client: AuditChainClient,
+  databank: Address,
+  ledger: Ledger,
+  scope: ResolvedScope,
+  tokens: Set<Address>,
+  block: bigint,
+  concurrency: number,
+): Promise<void> {
+  const active = [...ledger.contributions.values()].filter(
+    (contribution) => contribution.status === "active" && scope.poolIds.has(contribution.poolId),
+  );
+  await forEachConcurrently(active, concurrency, async (contribution) => {
+    const onChain = await client.readContract({
+      abi: databankAbi,
+      address: databank,
+      functionName: "pendingEarnings",
+      args: [contribution.id],
+      blockNumber: block,
+    });
+    const replayed = unsettledDividends(ledger, contribution);
+    if (onChain !== replayed) {
+      ledger.findings.push({
+        check: "credits",
+        poolId: contribution.poolId,
+        message: `contribution #${contribution.id}: the events leave it ${replayed} unsettled, the contract's pendingEarnings says ${onChain}`,
+      });
+    }
+  });
+  const accounts = [...ledger.accounts.values()].filter((entry) => tokens.has(entry.token));
+  await forEachConcurrently(accounts, concurrency, async (entry) => {
+    const onChain = await client.readContract({
+      abi: databankAbi,
+      address: databank,
+      functionName: "creditOf",
+      args: [entry.account, entry.token],
+      blockNumber: block,
+    });
+    if (onChain !== entry.credit) {
+      ledger.findings.push({
+        check: "balance",
+        message: `${entry.account}: the events leave it a credit of ${entry.credit} in ${tokenLabel(entry.token)}, the contract's creditOf says ${onChain}`,
+      });
+    }
+  });
 }
 
 /** Each delivered buyer's erasures owed, replayed and read from `erasuresOwed`, with the oldest request's age. */

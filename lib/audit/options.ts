@@ -45,6 +45,8 @@ export interface AuditCliOptions {
   explorerUrl?: string;
   /** Seconds a buyer has to attest an erasure. */
   erasureGraceSeconds: number;
+  /** Compare the replay with `pendingEarnings`/`creditOf` (off with `--no-view-check`). */
+  crossCheckViews: boolean;
   /** Report format. */
   format: OutputFormat;
   /** Write the report to this file instead of stdout. */
@@ -70,6 +72,8 @@ Exit status: 0 every check passed (or was skipped), 1 a check failed, 2 bad usag
   --explorer-url <url>     transaction links: a base URL (+ /tx/<hash>) or a template with {hash}
                            (default: the chain's explorer; http://127.0.0.1:5173/#/tx/<hash> on 31337)
   --erasure-grace <secs>   time a buyer has to attest an erasure (default ${DEFAULT_ERASURE_GRACE_SECONDS}, 7 days)
+  --no-view-check          do not compare the replay with pendingEarnings/creditOf (one call
+                           per active contribution and account otherwise)
   --json | --csv           machine-readable report instead of the text tables
   --out <file>             write the report to a file instead of stdout
   --help                   this text`;
@@ -87,7 +91,14 @@ const FLAGS_WITH_VALUE = new Set([
   "--erasure-grace",
   "--out",
 ]);
-const BOOLEAN_FLAGS = new Set(["--json", "--csv", "--no-manifests", "--help", "-h"]);
+const BOOLEAN_FLAGS = new Set([
+  "--json",
+  "--csv",
+  "--no-manifests",
+  "--no-view-check",
+  "--help",
+  "-h",
+]);
 
 function nonNegativeInteger(flag: string, value: string, max = 2n ** 64n): bigint {
   if (!/^\d+$/.test(value) || BigInt(value) >= max) {
@@ -192,6 +203,7 @@ export function parseAuditArgs(
         2n ** 40n,
       ),
     ),
+    crossCheckViews: !flags.has("--no-view-check"),
     format: flags.has("--json") ? "json" : flags.has("--csv") ? "csv" : "text",
     out: values.get("--out"),
   };

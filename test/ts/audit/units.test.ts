@@ -2,7 +2,9 @@ import { expect } from "chai";
 import {
   encodeAbiParameters,
   encodeEventTopics,
+  keccak256,
   parseEventLogs,
+  toHex,
   type Address,
   type Hex,
   type Log,
@@ -12,6 +14,10 @@ import {
   LogFetchError,
   UsageError,
   buildLedger,
+  checkBalance,
+  checkCredits,
+  checkRecordCounts,
+  expectedHoldings,
   fetchDatabankLogs,
   isTooManyResultsError,
   parseAuditArgs,
@@ -19,6 +25,7 @@ import {
   textTable,
   txUrlBuilder,
   type AuditReport,
+  type DatabankEventLog,
   type LogSource,
 } from "../../../lib/audit/index.js";
 
@@ -271,6 +278,100 @@ describe("audit: explorer links and report rendering", function () {
     } as unknown as AuditReport;
     expect(reportToCsv(report).split("\n")[1]).to.equal(
       'check,balance,,,,FAIL,,,,,,,,,,"ETH: ""1, 2""",,',
+    );
+  });
+});
+
+describe("audit: replay of a synthetic (impossible on-chain) history", function () {
+  const CURATOR: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+  const TREASURY: Address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+  const ALICE: Address = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+  const ZERO: Address = "0x0000000000000000000000000000000000000000";
+  let logIndex = 0;
+  /** A decoded event as `fetchDatabankLogs` returns it (only the fields the replay reads). */
+  function event<N extends DatabankEventLog["eventName"]>(
+    eventName: N,
+    args: Record<string, unknown>,
+  ): DatabankEventLog {
+    logIndex += 1;
+    return {
+      eventName,
+      args,
+      blockNumber: 1n,
+      logIndex,
+      transactionHash: `0x${logIndex.toString(16).padStart(64, "0")}`,
+    } as unknown as DatabankEventLog;
+  }
+
+  it("fails checks 1-3 with the figures when a sale delivers more records than active, mis-splits and over-pays", function () {
+    const cid = "bafkreisyntheticdata";
+    const ledger = buildLedger([
+      event("TreasuryChanged", { oldTreasury: ZERO, newTreasury: TREASURY }),
+      event("PoolCreated", {
+        poolId: 1,
+        curator: CURATOR,
+        custodian: CURATOR,
+        platformFeeBps: 250,
+        params: { paymentToken: ZERO, contributorShareBps: 7_000, bountyPerContribution: 0n },
+      }),
+      event("ContributionSubmitted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        dataCommitment: keccak256(toHex(cid)),
+        dataCid: cid,
+        expiresAt: 0,
+      }),
+      event("ConsentGranted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        bounty: 0n,
+        rewardCheckpoint: 0n,
+      }),
+      event("PurchaseCreated", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        paymentToken: ZERO,
+        amount: 1_000_000n,
+        deadline: 1,
+        buyerKey: keccak256(toHex("key")),
+      }),
+      // One contribution is active, but the sale says two records and splits for two.
+      event("PurchaseFulfilled", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        paymentToken: ZERO,
+        platformAmount: 25_000n,
+        curatorAmount: 292_500n,
+        contributorsAmount: 682_500n,
+        perContribution: 341_250n,
+        carry: 0,
+        recordCount: 2,
+        recordsRoot: keccak256(toHex("root")),
+        deliveryCid: "bafkreisyntheticmanifest",
+      }),
+      event("Withdrawn", { account: CURATOR, token: ZERO, amount: 292_501n }),
+    ]);
+    const scope = { poolIds: new Set([1]) };
+    const format = (finding: { message: string }) => finding.message;
+    expect(checkRecordCounts(ledger, scope, format)).to.include({
+      status: "FAIL",
+      message: "purchase #1 (pool 1): 2 records delivered, 1 contributions were active",
+    });
+    expect(checkCredits(ledger, scope, format).details).to.deep.equal([
+      "pool 1: contributions earned 341250 + carry 0, contributors' share of sales 682500",
+      "purchase #1 (pool 1): 341250 per contribution and 0 carried, expected 682500 to each of 1 and 0 carried",
+    ]);
+    const balance = checkBalance(ledger, [expectedHoldings(ledger, ZERO, 707_499n)], scope, format);
+    expect(balance.status).to.equal("FAIL");
+    expect(balance.details).to.include(
+      `${CURATOR} withdrew 292501 of ETH, the events credit it 292500`,
+    );
+    expect(balance.details[0]).to.equal(
+      "ETH: the contract holds 707499, the events account for 366250 (escrow 0 + credits 25000 + dividends 341250 + carry 0 + bounty budgets 0 = 366250); 341249 more than owed",
     );
   });
 });
