@@ -29,7 +29,7 @@ import {
   type TxRef,
 } from "./ledger.js";
 import { fetchDatabankLogs, type LogProgress } from "./logs.js";
-import { manifestProblems, parseManifest } from "./manifest.js";
+import { contributionsByPool, manifestProblems, parseManifest } from "./manifest.js";
 import type {
   AccountRow,
   AuditReport,
@@ -189,6 +189,7 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
     block,
     blockTimestamp,
     parameters.erasureGraceSeconds ?? DEFAULT_ERASURE_GRACE_SECONDS,
+    parameters.readConcurrency ?? 16,
   );
   const fulfilled = [...ledger.purchases.values()].filter(
     (sale) => sale.fulfilment && scope.poolIds.has(sale.poolId),
@@ -446,6 +447,7 @@ async function erasureRows(
   block: bigint,
   blockTimestamp: number,
   graceSeconds: number,
+  concurrency: number,
 ): Promise<ErasureRow[]> {
   const timestamps = new Map<bigint, number>();
   const timestampOf = async (blockNumber: bigint): Promise<number> => {
@@ -456,10 +458,12 @@ async function erasureRows(
     }
     return timestamp;
   };
+  const buyers = [...ledger.buyerErasures.values()].filter(
+    (erasure) =>
+      scope.poolIds.has(erasure.poolId) && (!address || erasure.buyer === getAddress(address)),
+  );
   const result: ErasureRow[] = [];
-  for (const erasure of ledger.buyerErasures.values()) {
-    if (!scope.poolIds.has(erasure.poolId)) continue;
-    if (address && erasure.buyer !== getAddress(address)) continue;
+  await forEachConcurrently(buyers, concurrency, async (erasure) => {
     const pool = ledger.pools.get(erasure.poolId)!;
     const attested = Math.max(erasure.attestedUpTo, erasure.owedFrom);
     const owed = Math.max(pool.erasureCount - attested, 0);
@@ -488,7 +492,8 @@ async function erasureRows(
         oldestRequestedAt !== undefined &&
         blockTimestamp - oldestRequestedAt > graceSeconds,
     });
-  }
+  });
+  result.sort((x, y) => x.poolId - y.poolId || (x.buyer < y.buyer ? -1 : 1));
   return result;
 }
 
@@ -501,6 +506,7 @@ async function verifyManifests(
   concurrency: number,
 ): Promise<ManifestOutcome[]> {
   const outcomes: ManifestOutcome[] = new Array(purchases.length);
+  const poolContributions = contributionsByPool(ledger);
   const cache = new Map<string, Promise<Uint8Array>>();
   let next = 0;
   const worker = async () => {
@@ -522,7 +528,10 @@ async function verifyManifests(
       }
       let problems: string[];
       try {
-        problems = manifestProblems(parseManifest(bytes), purchase, ledger, context);
+        problems = manifestProblems(parseManifest(bytes), purchase, ledger, {
+          ...context,
+          poolContributions,
+        });
       } catch (error) {
         problems = [shortMessage(error)];
       }

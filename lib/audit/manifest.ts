@@ -8,7 +8,12 @@ import { getAddress, isAddress, isHex, keccak256, toBytes, type Address, type He
 import { z } from "zod";
 import { recordsRoot } from "../contracts/recordsMerkle.js";
 import { ManifestFormatError } from "./errors.js";
-import { wasActiveAt, type Ledger, type PurchaseLedger } from "./ledger.js";
+import {
+  wasActiveAt,
+  type ContributionLedger,
+  type Ledger,
+  type PurchaseLedger,
+} from "./ledger.js";
 
 /** The `format` field of a delivery manifest. */
 export const MANIFEST_FORMAT = "databank-delivery-manifest";
@@ -102,6 +107,22 @@ export interface ManifestContext {
   chainId: number;
   /** The audited contract. */
   databank: Address;
+  /**
+   * The contributions of each pool (see {@link contributionsByPool}); computed from the ledger when
+   * absent. Pass it when checking many manifests, to avoid scanning every contribution each time.
+   */
+  poolContributions?: Map<number, ContributionLedger[]>;
+}
+
+/** The ledger's contributions grouped by pool. */
+export function contributionsByPool(ledger: Ledger): Map<number, ContributionLedger[]> {
+  const byPool = new Map<number, ContributionLedger[]>();
+  for (const contribution of ledger.contributions.values()) {
+    const list = byPool.get(contribution.poolId);
+    if (list) list.push(contribution);
+    else byPool.set(contribution.poolId, [contribution]);
+  }
+  return byPool;
 }
 
 /**
@@ -185,12 +206,11 @@ export function manifestProblems(
       problems.push(`manifest record #${record.tokenId} does not carry the committed data CID`);
     }
   }
-  for (const contribution of ledger.contributions.values()) {
-    if (
-      contribution.poolId === purchase.poolId &&
-      wasActiveAt(contribution, fulfilment.seq) &&
-      !listed.has(contribution.id)
-    ) {
+  const poolContributions = (context.poolContributions ?? contributionsByPool(ledger)).get(
+    purchase.poolId,
+  );
+  for (const contribution of poolContributions ?? []) {
+    if (wasActiveAt(contribution, fulfilment.seq) && !listed.has(contribution.id)) {
       problems.push(`manifest misses #${contribution.id}, active at this delivery`);
     }
   }
