@@ -38,6 +38,13 @@ function inScope(finding: Finding, scope: AuditScope): boolean {
   return finding.poolId === undefined || scope.poolIds.has(finding.poolId);
 }
 
+/** One line for several failures: how many, and the first. */
+function summarise(failures: readonly string[]): string {
+  return failures.length === 1
+    ? failures[0]!
+    : `${failures.length} discrepancies; first: ${failures[0]}`;
+}
+
 function verdict(
   id: CheckId,
   failures: string[],
@@ -50,7 +57,7 @@ function verdict(
         id,
         title: CHECK_TITLES[id],
         status: "FAIL",
-        message: failures.length === 1 ? failures[0]! : `${failures.length} discrepancies`,
+        message: summarise(failures),
         details: failures,
       };
 }
@@ -217,7 +224,7 @@ export function checkManifests(
       id,
       title,
       status: "FAIL",
-      message: failures.length === 1 ? failures[0]! : `${failures.length} discrepancies`,
+      message: summarise(failures),
       details: [...failures, ...unavailable],
     };
   }

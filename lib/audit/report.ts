@@ -217,6 +217,7 @@ export const CSV_COLUMNS = [
   "records",
   "earned",
   "settled",
+  "withdrawn",
   "unclaimed",
   "detail",
   "tx",
@@ -283,7 +284,7 @@ export function reportToCsv(report: AuditReport): string {
       token: row.token,
       amount: row.entitled,
       earned: row.dividends,
-      settled: row.withdrawn,
+      withdrawn: row.withdrawn,
       unclaimed: row.unclaimed,
       detail: `bounties ${row.bounties}, sale credits ${row.saleCredits}, refunds ${row.refunded}`,
     });

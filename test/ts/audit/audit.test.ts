@@ -206,6 +206,7 @@ describe("audit: honest histories", function () {
       },
     );
     const done = new Map<string, number>();
+    let abandoned = 0;
 
     const run = async (actions: Action[]) => {
       const market = await deployMarket(viem);
@@ -250,7 +251,7 @@ describe("audit: honest histories", function () {
             if (pool === undefined) break;
             const who = market.contributors[action.who]!;
             await market.contract.write.submitContribution(
-              [pool, `bafkreiabandoned${Math.random()}`, 0],
+              [pool, `bafkreiabandoned${abandoned++}`, 0],
               {
                 account: who.account,
               },

@@ -277,7 +277,7 @@ describe("audit: explorer links and report rendering", function () {
       erasures: [],
     } as unknown as AuditReport;
     expect(reportToCsv(report).split("\n")[1]).to.equal(
-      'check,balance,,,,FAIL,,,,,,,,,,"ETH: ""1, 2""",,',
+      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,',
     );
   });
 });
