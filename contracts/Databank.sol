@@ -594,7 +594,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @dev Splits a sale and credits every party: the platform and curator directly, the
     /// contributions through the pool's accumulator, whatever their number.
-    function _creditSale(Pool storage pool, uint96 amount, uint32 active) private returns (SaleSplit memory split) {
+    /// Virtual only so that a test variant can mis-credit a sale and prove the audit tool catches it.
+    function _creditSale(
+        Pool storage pool,
+        uint96 amount,
+        uint32 active
+    ) internal virtual returns (SaleSplit memory split) {
         (split.platform, split.curator, split.contributors) = RevenueSplit.split(
             amount,
             pool.platformFeeBps,

@@ -21,7 +21,12 @@ runCli("import", async () => {
   } catch (error) {
     throw new UsageError(`cannot read ${args.bundle} as JSON (${(error as Error).message})`);
   }
-  const bundle = parseExportBundle(raw);
+  let bundle;
+  try {
+    bundle = parseExportBundle(raw);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const account = walletFromEnv("DATABANK_WALLET_PRIVATE_KEY");
   const { config, publicClient, databank } = await connect();
   const client = createDatabankClient({ publicClient, address: databank });
@@ -29,6 +34,11 @@ runCli("import", async () => {
   const pool = await client.contract.read.getPool([poolId]).catch(() => {
     throw new UsageError(`pool ${poolId} does not exist on ${databank}`);
   });
+  if (account.address.toLowerCase() !== bundle.wallet.toLowerCase()) {
+    throw new UsageError(
+      `the bundle belongs to ${bundle.wallet}: set DATABANK_WALLET_PRIVATE_KEY to that wallet's key`,
+    );
+  }
   const keys = await deriveWalletKeyPair(account);
   const outcomes = await importBundle({
     bundle,

@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
- * the envelope's throughput, and the delivery latency (purchase to buyer-decrypted) and memory.
+ * the envelope's throughput, the delivery latency (purchase to buyer-decrypted) and memory, and
+ * the audit tool's speed.
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
+import { benchAudit } from "./audit.js";
 import { printBaselines } from "./baselines.js";
 import { measureDatabankGas, SNAPSHOT_OPERATIONS } from "./databankGas.js";
 import { benchDelivery } from "./delivery.js";
@@ -47,4 +49,11 @@ printTable(
   "Delivery: purchase to buyer-decrypted (in-process Hardhat + in-memory Helia; memory at the largest pool)",
   ["operation", "size", "value", "unit"],
   delivery.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
+);
+
+const audit = await benchAudit();
+printTable(
+  "Audit (npm run audit) on a generated history, in-process Hardhat network, manifests not fetched",
+  ["operation", "size", "value", "unit"],
+  audit.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
 );

@@ -214,14 +214,10 @@ export async function newContributors(
     return Object.assign(privateKeyToAccount(privateKey), { privateKey });
   });
   const funder = actors.wallet(actors.env.accounts.funder);
-  let nonce = await actors.env.publicClient.getTransactionCount({
-    address: actors.env.accounts.funder.address,
-  });
-  const hashes = await Promise.all(
-    people.map((person) =>
-      funder.sendTransaction({ to: person.address, value: gas, nonce: nonce++ }),
-    ),
-  );
+  // One after the other: an automining chain refuses a nonce that arrives ahead of its turn.
+  const hashes: Hex[] = [];
+  for (const person of people)
+    hashes.push(await funder.sendTransaction({ to: person.address, value: gas }));
   await Promise.all(hashes.map(actors.mined));
   return people;
 }

@@ -68,8 +68,9 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
         },
       });
     });
-  const listening = await waitForLine(/listening on (http:\/\/\S+)/);
-  const url = /listening on (http:\/\/\S+)/.exec(listening)![1]!;
+  // service/main.ts logs `info data bank node listening url=http://… …` once it serves.
+  const LISTENING = /data bank node listening url=(http:\/\/\S+)/;
+  const url = LISTENING.exec(await waitForLine(LISTENING))![1]!;
   return {
     url,
     process: child,

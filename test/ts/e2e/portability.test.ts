@@ -39,6 +39,7 @@ describe("end to end: export from one data bank, import into another", function 
   this.timeout(300_000);
   let origin: E2EStack;
   let destination: E2EStack;
+  let bundleFile: string;
 
   before(async () => {
     [origin, destination] = await Promise.all([startE2EStack(), startE2EStack()]);
@@ -59,7 +60,7 @@ describe("end to end: export from one data bank, import into another", function 
     for (const resume of resumes) ids.push(await contributeRecord(from, fromPool, mover!, resume));
     await from.mined(await from.as(mover!).contract.write.revokeConsent([ids[2]!]));
 
-    const out = join(mkdtempSync(join(tmpdir(), "databank-export-")), "bundle.json");
+    const out = (bundleFile = join(mkdtempSync(join(tmpdir(), "databank-export-")), "bundle.json"));
     const moverKey = mover!.privateKey;
     const exported = cli("scripts/export.ts", ["--out", out], origin, moverKey);
     expect(exported.code, exported.err).to.equal(0);
@@ -97,7 +98,15 @@ describe("end to end: export from one data bank, import into another", function 
     expect(decrypted).to.have.deep.members(resumes.slice(0, 2));
   });
 
-  it("refuses a bundle signed for another wallet, and a file that is not a bundle, with exit code 2", () => {
+  it("refuses a bundle of another wallet, and a file that is not a bundle, with exit code 2", () => {
+    const stranger = cli(
+      "scripts/import.ts",
+      ["--bundle", bundleFile, "--pool", "1"],
+      destination,
+      `0x${"22".repeat(32)}`,
+    );
+    expect(stranger.code).to.equal(2);
+    expect(stranger.err).to.match(/^import: the bundle belongs to 0x[0-9a-fA-F]{40}/);
     const other = cli(
       "scripts/import.ts",
       ["--bundle", "package.json", "--pool", "1"],

@@ -1,0 +1,508 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import { network } from "hardhat";
+import { getAddress, zeroAddress } from "viem";
+import type { Purchase } from "../../../lib/contracts/client.js";
+import {
+  runAudit,
+  type AuditReport,
+  type CheckId,
+  type CheckResult,
+  type RunAuditParameters,
+} from "../../../lib/audit/index.js";
+import { DELIVERY_WINDOW, deployMarket, type Market } from "./market.js";
+
+const { viem, networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+async function audit(market: Market, overrides: Partial<RunAuditParameters> = {}) {
+  return runAudit({
+    client: market.publicClient,
+    databank: market.address,
+    fromBlock: market.fromBlock,
+    fetchContent: market.fetchContent,
+    ...overrides,
+  });
+}
+
+function check(report: AuditReport, id: CheckId): CheckResult {
+  return report.checks.find((result) => result.id === id)!;
+}
+
+function statuses(report: AuditReport): Record<string, string> {
+  return Object.fromEntries(report.checks.map((result) => [result.id, result.status]));
+}
+
+const ALL_PASS = {
+  balance: "PASS",
+  credits: "PASS",
+  "record-counts": "PASS",
+  manifests: "PASS",
+  erasures: "PASS",
+};
+
+/** Every figure the audit rebuilt from events agrees with the contract's own views. */
+async function expectReportMatchesViews(market: Market, report: AuditReport): Promise<void> {
+  const block = report.block;
+  for (const row of report.contributions) {
+    const pending = await market.contract.read.pendingEarnings([row.id], { blockNumber: block });
+    expect(row.unsettled, `unsettled dividends of #${row.id}`).to.equal(pending);
+    expect(row.earned, `earned by #${row.id}`).to.equal(row.settled + row.unsettled);
+  }
+  for (const row of report.accounts) {
+    const credit = await market.contract.read.creditOf([row.account, row.token], {
+      blockNumber: block,
+    });
+    let pending = 0n;
+    for (const c of report.contributions) {
+      const token = market.pools.get(c.poolId)!.token;
+      if (c.contributor === row.account && getAddress(token) === row.token) pending += c.unsettled;
+    }
+    expect(row.unclaimed, `unclaimed of ${row.account} in ${row.token}`).to.equal(credit + pending);
+  }
+}
+
+describe("audit: honest histories", function () {
+  this.timeout(600_000);
+
+  it("a fixed history with every kind of event (ETH and ERC-20 pools, bounty, revocation, refund, claims, erasures) passes every check", async function () {
+    const market = await deployMarket(viem);
+    const [alice, bob, carol] = market.contributors;
+    const [buyer1, buyer2] = market.buyers;
+    const ethPool = await market.createPool({ bounty: 10n ** 15n, shareBps: 7_001, price: 999n });
+    const usdPool = await market.createPool({ token: "stablecoin", price: 1_000_003n });
+    const a = await market.contribute(ethPool, alice!);
+    await market.contribute(ethPool, bob!);
+    await market.contribute(ethPool, carol!);
+    await market.contribute(usdPool, alice!);
+    await market.fulfil(await market.purchase(ethPool, buyer1!));
+    await market.fulfil(await market.purchase(usdPool, buyer2!));
+    await market.revoke(a);
+    await market.fulfil(await market.purchase(ethPool, buyer2!));
+    const late = await market.purchase(ethPool, buyer1!);
+    await time.increase(DELIVERY_WINDOW + 60);
+    await market.refund(late, buyer2!);
+    await market.claim(bob!, zeroAddress);
+    await market.claim(alice!, zeroAddress);
+    await market.claim(market.curators[0]!, market.stablecoin.address);
+    await market.attestErasures(ethPool, buyer1!);
+    await market.contract.write.withdrawBounty([ethPool, 10n ** 15n], {
+      account: market.curators[0]!.account,
+    });
+
+    const report = await audit(market);
+    expect(statuses(report), JSON.stringify(report.checks, null, 1)).to.deep.equal(ALL_PASS);
+    expect(report.passed).to.equal(true);
+    expect(report.purchases.map((row) => row.status)).to.deep.equal([
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "refunded",
+    ]);
+    // 999 wei: 24 platform, 975 net, 682 to 3 contributions (227 each, 1 carried), 293 to the curator.
+    expect(report.purchases[0]).to.include({
+      amount: 999n,
+      platform: 24n,
+      curator: 293n,
+      contributors: 682n,
+      perContribution: 227n,
+      carry: 1n,
+      recordCount: 3,
+    });
+    expect(report.contributions.find((row) => row.id === a)).to.include({
+      status: "revoked",
+      earned: 227n,
+      settled: 227n,
+      bounty: 10n ** 15n,
+    });
+    expect(report.purchases[0]!.created.url).to.match(/^http:\/\/127\.0\.0\.1:5173\/#\/tx\/0x/);
+    await expectReportMatchesViews(market, report);
+  });
+
+  it("random honest histories (fast-check, fake IPFS: in-memory Map) pass every check and match the contract's views", async function () {
+    type Action =
+      | {
+          kind: "create";
+          stable: boolean;
+          share: number;
+          min: number;
+          price: bigint;
+          bounty: bigint;
+          curator: number;
+        }
+      | { kind: "contribute"; pool: number; who: number }
+      | { kind: "abandon"; pool: number; who: number; rejected: boolean }
+      | { kind: "purchase"; pool: number; buyer: number }
+      | { kind: "fulfil"; pick: number }
+      | { kind: "refund"; pick: number }
+      | { kind: "revoke"; pick: number }
+      | { kind: "claim"; who: number; stable: boolean }
+      | { kind: "attest"; pool: number; buyer: number }
+      | { kind: "withdrawBounty"; pool: number; percent: number };
+    const actionArb: fc.Arbitrary<Action> = fc.oneof(
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("create" as const),
+          stable: fc.boolean(),
+          share: fc.integer({ min: 0, max: 10_000 }),
+          min: fc.integer({ min: 1, max: 2 }),
+          price: fc.bigInt({ min: 0n, max: 10n ** 15n }),
+          bounty: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 12n })),
+          curator: fc.integer({ min: 0, max: 1 }),
+        }),
+      },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant("contribute" as const),
+          pool: fc.nat(),
+          who: fc.nat(7),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("abandon" as const),
+          pool: fc.nat(),
+          who: fc.nat(7),
+          rejected: fc.boolean(),
+        }),
+      },
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          kind: fc.constant("purchase" as const),
+          pool: fc.nat(),
+          buyer: fc.nat(2),
+        }),
+      },
+      { weight: 7, arbitrary: fc.record({ kind: fc.constant("fulfil" as const), pick: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), pick: fc.nat() }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("revoke" as const), pick: fc.nat() }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("claim" as const),
+          who: fc.nat(10),
+          stable: fc.boolean(),
+        }),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant("attest" as const),
+          pool: fc.nat(),
+          buyer: fc.nat(2),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant("withdrawBounty" as const),
+          pool: fc.nat(),
+          percent: fc.integer({ min: 1, max: 100 }),
+        }),
+      },
+    );
+    const done = new Map<string, number>();
+    let abandoned = 0;
+
+    const run = async (actions: Action[]) => {
+      const market = await deployMarket(viem);
+      const poolIds: number[] = [];
+      const pending: Purchase[] = [];
+      // Actions the contract may refuse in a valid history (threshold, empty claim...) are skipped.
+      const attempt = async (kind: string, action: () => Promise<unknown>) => {
+        try {
+          await action();
+          done.set(kind, (done.get(kind) ?? 0) + 1);
+          return true;
+        } catch (error) {
+          if (!/revert/i.test(String(error))) throw error;
+          return false;
+        }
+      };
+      for (const action of actions) {
+        const pool = poolIds.length
+          ? poolIds[("pool" in action ? action.pool : 0) % poolIds.length]!
+          : undefined;
+        switch (action.kind) {
+          case "create":
+            poolIds.push(
+              await market.createPool({
+                token: action.stable ? "stablecoin" : "eth",
+                shareBps: action.share,
+                minContributors: action.min,
+                price: action.price,
+                bounty: action.bounty,
+                curator: market.curators[action.curator],
+              }),
+            );
+            break;
+          case "contribute":
+            if (pool !== undefined) {
+              await attempt("contribute", () =>
+                market.contribute(pool, market.contributors[action.who]!),
+              );
+            }
+            break;
+          case "abandon": {
+            if (pool === undefined) break;
+            const who = market.contributors[action.who]!;
+            await market.contract.write.submitContribution(
+              [pool, `bafkreiabandoned${abandoned++}`, 0],
+              {
+                account: who.account,
+              },
+            );
+            const id = await market.contract.read.contributionCount();
+            await attempt(action.rejected ? "reject" : "withdraw", () =>
+              action.rejected
+                ? market.contract.write.rejectContribution([id, 1], {
+                    account: market.custodian.account,
+                  })
+                : market.contract.write.revokeConsent([id], { account: who.account }),
+            );
+            break;
+          }
+          case "purchase":
+            if (pool !== undefined) {
+              await attempt("purchase", async () =>
+                pending.push(await market.purchase(pool, market.buyers[action.buyer]!)),
+              );
+            }
+            break;
+          case "fulfil":
+          case "refund": {
+            if (pending.length === 0) break;
+            const [sale] = pending.splice(action.pick % pending.length, 1);
+            if (action.kind === "fulfil") {
+              // An overdue sale (after a refund moved time on) is left unfulfilled.
+              await attempt("fulfil", () => market.fulfil(sale!));
+            } else {
+              await time.increase(DELIVERY_WINDOW + 1);
+              await attempt("refund", () => market.refund(sale!, market.owner));
+            }
+            break;
+          }
+          case "revoke": {
+            const active = [...market.contributions.values()].filter((c) => c.active);
+            if (active.length)
+              await attempt("revoke", () => market.revoke(active[action.pick % active.length]!.id));
+            break;
+          }
+          case "claim": {
+            const claimers = [...market.contributors, ...market.curators, market.treasury];
+            const token = action.stable ? market.stablecoin.address : zeroAddress;
+            await attempt("claim", () =>
+              market.claim(claimers[action.who % claimers.length]!, token),
+            );
+            break;
+          }
+          case "attest": {
+            // A buyer that owes erasures in some pool attests them all.
+            const owing: [number, (typeof market.buyers)[number]][] = [];
+            for (const id of poolIds) {
+              for (const buyer of market.buyers) {
+                const owed = await market.contract.read.erasuresOwed([id, buyer.account.address]);
+                if (owed > 0) owing.push([id, buyer]);
+              }
+            }
+            const [poolId, buyer] = owing[action.buyer % Math.max(owing.length, 1)] ?? [];
+            if (buyer) await attempt("attest", () => market.attestErasures(poolId!, buyer));
+            break;
+          }
+          case "withdrawBounty": {
+            if (pool === undefined) break;
+            const { bountyBudget } = await market.contract.read.getPool([pool]);
+            const amount = (bountyBudget * BigInt(action.percent)) / 100n;
+            await attempt("withdrawBounty", () =>
+              market.contract.write.withdrawBounty([pool, amount], {
+                account: market.pools.get(pool)!.curator.account,
+              }),
+            );
+            break;
+          }
+        }
+      }
+      const report = await audit(market);
+      expect(statuses(report), JSON.stringify(report.checks, null, 1)).to.deep.equal(ALL_PASS);
+      await expectReportMatchesViews(market, report);
+    };
+
+    const createArb = actionArb.filter((action) => action.kind === "create");
+    await fc.assert(
+      fc.asyncProperty(
+        fc.tuple(createArb, fc.array(actionArb, { minLength: 20, maxLength: 40 })),
+        async ([first, rest]) => run([first, ...rest]),
+      ),
+      { numRuns: 40 },
+    );
+    console.log("      actions that succeeded:", Object.fromEntries([...done].sort()));
+    for (const kind of [
+      "contribute",
+      "purchase",
+      "fulfil",
+      "refund",
+      "revoke",
+      "claim",
+      "attest",
+    ]) {
+      expect(done.get(kind) ?? 0, `successful ${kind} actions`).to.be.greaterThan(0);
+    }
+  });
+});
+
+describe("audit: tampered histories fail with a precise message", function () {
+  this.timeout(300_000);
+
+  /** Three contributions in an ETH pool, and one honest delivery to buyer 1. */
+  async function honestStart(options: { skew?: 1 | -1 } = {}) {
+    const market = await deployMarket(viem, options);
+    const pool = await market.createPool({ price: 1_000_000n });
+    const ids: bigint[] = [];
+    for (const who of market.contributors.slice(0, 3)) ids.push(await market.contribute(pool, who));
+    await market.fulfil(await market.purchase(pool, market.buyers[0]!));
+    return { market, pool, ids };
+  }
+
+  it("a custodian whose manifest misses an active record (fake IPFS: in-memory Map) fails the manifest check", async function () {
+    const { market, pool, ids } = await honestStart();
+    const sale = await market.purchase(pool, market.buyers[1]!);
+    await market.fulfil(sale, { kind: "drop-record" });
+    const report = await audit(market);
+    const manifests = check(report, "manifests");
+    expect(manifests.status).to.equal("FAIL");
+    expect(manifests.details.join("\n")).to.include(`purchase #${sale.id} (pool ${pool}, manifest`);
+    expect(manifests.details.join("\n")).to.include(
+      "manifest lists 2 records, the event commits to 3",
+    );
+    expect(manifests.details.join("\n")).to.include(
+      `manifest misses #${ids[0]}, active at this delivery`,
+    );
+    // The contract only checks the count: the other invariants hold.
+    expect(check(report, "record-counts").status).to.equal("PASS");
+    expect(check(report, "balance").status).to.equal("PASS");
+    expect(report.passed).to.equal(false);
+  });
+
+  it("a custodian that delivers a revoked record (fake IPFS: in-memory Map) fails the manifest check naming it", async function () {
+    const { market, pool, ids } = await honestStart();
+    await market.contribute(pool, market.contributors[3]!);
+    await market.revoke(ids[2]!);
+    const sale = await market.purchase(pool, market.buyers[1]!);
+    await market.fulfil(sale, { kind: "list-revoked", contributionId: ids[2]! });
+    const report = await audit(market);
+    const details = check(report, "manifests").details.join("\n");
+    expect(check(report, "manifests").status).to.equal("FAIL");
+    expect(details).to.include(`manifest lists #${ids[2]}, revoked before this delivery`);
+    expect(details).to.include(`manifest misses #${ids[0]}, active at this delivery`);
+  });
+
+  it("a root on-chain that is not the manifest's (fake IPFS: in-memory Map) fails the manifest check", async function () {
+    const { market, pool } = await honestStart();
+    await market.fulfil(await market.purchase(pool, market.buyers[1]!), { kind: "wrong-root" });
+    const report = await audit(market);
+    expect(check(report, "manifests").status).to.equal("FAIL");
+    expect(check(report, "manifests").details.join("\n")).to.match(
+      /root recomputed from the manifest's records 0x[0-9a-f]{64} differs from the event's/,
+    );
+  });
+
+  for (const skew of [1, -1] as const) {
+    it(`a contract crediting each contribution ${skew > 0 ? "one wei too much" : "one wei too little"} per sale (SkewedPayoutDatabank) fails the credit and balance checks`, async function () {
+      const { market, ids } = await honestStart({ skew });
+      // 1,000,000 wei: 25,000 platform, 682,500 to 3 contributions = 227,500 each.
+      const owed = 227_500n;
+      const skewed = owed + BigInt(skew);
+      // Before any claim the events and the balance agree: only the contract's views show it...
+      expect(statuses(await audit(market, { crossCheckViews: false }))).to.deep.equal(ALL_PASS);
+      const before = await audit(market);
+      expect(statuses(before)).to.deep.equal({ ...ALL_PASS, credits: "FAIL" });
+      expect(check(before, "credits").details).to.include(
+        `contribution #${ids[0]}: the events leave it ${owed} unsettled, the contract's pendingEarnings says ${skewed}`,
+      );
+      // ...then the first claim settles the skewed amount, and the money no longer adds up.
+      await market.claim(market.contributors[0]!, zeroAddress);
+      const report = await audit(market, { crossCheckViews: false });
+      expect(check(report, "credits").status).to.equal("FAIL");
+      expect(check(report, "credits").message).to.match(
+        new RegExp(
+          `^contribution #${ids[0]} settled ${skewed}, the accumulator owes it ${owed} \\[tx http://127\\.0\\.0\\.1:5173/#/tx/0x[0-9a-f]{64}\\]$`,
+        ),
+      );
+      const balance = check(report, "balance");
+      expect(balance.status).to.equal("FAIL");
+      expect(balance.details[0]).to.match(
+        new RegExp(
+          `^ETH: the contract holds \\d+, the events account for \\d+ .*; 1 ${skew > 0 ? "less" : "more"} than owed$`,
+        ),
+      );
+      expect(report.passed).to.equal(false);
+    });
+  }
+
+  it("a buyer that has not attested an erasure after the grace period fails the erasure check (count from events = erasuresOwed)", async function () {
+    const { market, pool, ids } = await honestStart();
+    await market.revoke(ids[0]!);
+    await market.revoke(ids[1]!);
+    const withinGrace = await audit(market);
+    expect(check(withinGrace, "erasures").status).to.equal("PASS");
+    expect(check(withinGrace, "erasures").message).to.include(
+      "1 owe erasures still within the grace period",
+    );
+    await time.increase(8 * 24 * 3600);
+    await networkHelpers.mine();
+    const report = await audit(market);
+    const erasures = check(report, "erasures");
+    const buyer = getAddress(market.buyers[0]!.account.address);
+    expect(erasures.status).to.equal("FAIL");
+    expect(erasures.message).to.match(
+      new RegExp(
+        `^buyer ${buyer} owes 2 erasure attestations in pool ${pool} \\(oldest requested `,
+      ),
+    );
+    expect(report.erasures).to.deep.include({
+      ...report.erasures[0]!,
+      owed: 2,
+      owedOnChain: 2,
+      overdue: true,
+    });
+    await market.attestErasures(pool, market.buyers[0]!);
+    expect(check(await audit(market), "erasures").status).to.equal("PASS");
+  });
+
+  it("the manifest check is SKIPPED, never PASS, without a content source or when no manifest can be fetched", async function () {
+    const { market } = await honestStart();
+    const noSource = await audit(market, { fetchContent: undefined });
+    expect(check(noSource, "manifests")).to.include({
+      status: "SKIPPED",
+      message: "no content source to fetch delivery manifests from",
+    });
+    expect(noSource.passed).to.equal(true);
+    const unreachable = await audit(market, {
+      fetchContent: async () => {
+        throw new Error("connect ECONNREFUSED 127.0.0.1:8787");
+      },
+    });
+    expect(check(unreachable, "manifests").status).to.equal("SKIPPED");
+    expect(check(unreachable, "manifests").message).to.match(
+      /^no manifest could be fetched \(1\): purchase #1 .*: connect ECONNREFUSED/,
+    );
+  });
+
+  it("scopes the tables to one pool or one account", async function () {
+    const { market, pool } = await honestStart();
+    const other = await market.createPool({ price: 5n });
+    await market.contribute(other, market.contributors[5]!);
+    await market.fulfil(await market.purchase(other, market.buyers[2]!));
+    const onePool = await audit(market, { poolId: pool });
+    expect(new Set(onePool.purchases.map((row) => row.poolId))).to.deep.equal(new Set([pool]));
+    const account = getAddress(market.contributors[5]!.account.address);
+    const oneAccount = await audit(market, { address: account });
+    expect(oneAccount.contributions.map((row) => row.contributor)).to.deep.equal([account]);
+    expect(oneAccount.accounts.map((row) => row.account)).to.deep.equal([account]);
+    expect(oneAccount.passed).to.equal(true);
+  });
+});

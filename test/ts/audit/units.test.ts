@@ -1,0 +1,377 @@
+import { expect } from "chai";
+import {
+  encodeAbiParameters,
+  encodeEventTopics,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  type Address,
+  type Hex,
+  type Log,
+} from "viem";
+import { databankAbi } from "../../../lib/contracts/abis.js";
+import {
+  LogFetchError,
+  UsageError,
+  buildLedger,
+  checkBalance,
+  checkCredits,
+  checkRecordCounts,
+  expectedHoldings,
+  fetchDatabankLogs,
+  isTooManyResultsError,
+  parseAuditArgs,
+  reportToCsv,
+  textTable,
+  txUrlBuilder,
+  type AuditReport,
+  type DatabankEventLog,
+  type LogSource,
+} from "../../../lib/audit/index.js";
+
+const DATABANK: Address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const BUYER: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+/** A raw `PurchaseRefunded` log in block `blockNumber` (any event would do: it only has to decode). */
+function refundLog(blockNumber: bigint, purchaseId: bigint): Log {
+  return {
+    address: DATABANK,
+    topics: encodeEventTopics({
+      abi: databankAbi,
+      eventName: "PurchaseRefunded",
+      args: { purchaseId, poolId: 1, buyer: BUYER },
+    }) as [Hex, ...Hex[]],
+    data: encodeAbiParameters([{ type: "uint96" }], [5n]),
+    blockNumber,
+    blockHash: `0x${"1".repeat(64)}`,
+    logIndex: 0,
+    transactionHash: `0x${blockNumber.toString(16).padStart(64, "0")}`,
+    transactionIndex: 0,
+    removed: false,
+  };
+}
+
+/** A node holding one event per block that refuses ranges above `maxRange` blocks. */
+function fakeNode(maxRange: bigint, failures: unknown[] = []) {
+  const requests: [bigint, bigint][] = [];
+  const client: LogSource = {
+    async getLogs({ fromBlock, toBlock }) {
+      requests.push([fromBlock, toBlock]);
+      const failure = failures.shift();
+      if (failure) throw failure;
+      if (toBlock - fromBlock + 1n > maxRange) {
+        throw new Error("query returned more than 10000 results");
+      }
+      const logs: Log[] = [];
+      for (let block = fromBlock; block <= toBlock; block++) logs.push(refundLog(block, block));
+      return logs;
+    },
+  };
+  return { client, requests };
+}
+
+describe("audit: log reader", function () {
+  it("reads every block once, in order, halving the range on 'too many results'", async function () {
+    const { client, requests } = fakeNode(25n);
+    const events = await fetchDatabankLogs({
+      client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 100n,
+      blockRange: 100n,
+    });
+    expect(events.map((event) => event.blockNumber)).to.deep.equal(
+      Array.from({ length: 100 }, (_, i) => BigInt(i + 1)),
+    );
+    expect(events[0]!.eventName).to.equal("PurchaseRefunded");
+    // 100 -> 50 -> 25 blocks refused twice, then 25-block ranges.
+    expect(requests.slice(0, 3)).to.deep.equal([
+      [1n, 100n],
+      [1n, 50n],
+      [1n, 25n],
+    ]);
+    expect(requests.at(-1)).to.deep.equal([76n, 100n]);
+  });
+
+  it("scales the range to viem's size limit when it says by how much, and grows back in sparse history", async function () {
+    const requests: [bigint, bigint][] = [];
+    // Blocks 1-100 hold 10 logs each, 101-1000 none; a response may hold at most 100 logs.
+    const client: LogSource = {
+      async getLogs({ fromBlock, toBlock }) {
+        requests.push([fromBlock, toBlock]);
+        const logs: Log[] = [];
+        for (let block = fromBlock; block <= toBlock && block <= 100n; block++) {
+          for (let i = 0n; i < 10n; i++) logs.push(refundLog(block, block * 10n + i));
+        }
+        if (logs.length > 100) {
+          throw Object.assign(new Error("HTTP response body exceeded the size limit."), {
+            size: logs.length,
+            maxSize: 100,
+          });
+        }
+        return logs;
+      },
+    };
+    const events = await fetchDatabankLogs({
+      client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 1_000n,
+      blockRange: 1_000n,
+    });
+    expect(events).to.have.lengthOf(1_000);
+    // 1,000 blocks hold 1,000 logs: 10x too many, so 80% of a tenth of the span, 80 blocks, is too
+    // many still (800 logs) and becomes 8 blocks; then ranges double again after block 100.
+    expect(requests.slice(0, 4)).to.deep.equal([
+      [1n, 1_000n],
+      [1n, 80n],
+      [1n, 8n],
+      [9n, 16n],
+    ]);
+    expect(requests.length).to.be.lessThan(25);
+    expect(requests.at(-1)![1]).to.equal(1_000n);
+  });
+
+  it("retries other errors with exponential backoff, then gives up with LogFetchError", async function () {
+    const waits: number[] = [];
+    const flaky = fakeNode(1_000n, [new Error("ECONNRESET"), new Error("HTTP 502")]);
+    const events = await fetchDatabankLogs({
+      client: flaky.client,
+      address: DATABANK,
+      fromBlock: 1n,
+      toBlock: 3n,
+      backoffMs: 100,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    expect(events).to.have.lengthOf(3);
+    expect(waits).to.deep.equal([100, 200]);
+
+    const down = fakeNode(
+      1_000n,
+      Array.from({ length: 10 }, () => new Error("HTTP 503")),
+    );
+    let error: unknown;
+    try {
+      await fetchDatabankLogs({
+        client: down.client,
+        address: DATABANK,
+        fromBlock: 1n,
+        toBlock: 3n,
+        attempts: 3,
+        sleep: async () => {},
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.be.instanceOf(LogFetchError);
+    expect((error as Error).message).to.equal(
+      "could not read the logs of blocks 1-3 after 3 attempts: HTTP 503",
+    );
+  });
+
+  it("tells range errors from transient ones", function () {
+    for (const message of [
+      "query returned more than 10000 results",
+      "Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range",
+      "block range too large",
+      "limit exceeded",
+      "The request took too long to respond.",
+      "HTTP response body exceeded the size limit.",
+    ]) {
+      expect(
+        isTooManyResultsError(new Error("RPC failed", { cause: new Error(message) })),
+        message,
+      ).to.equal(true);
+    }
+    expect(isTooManyResultsError({ code: -32005, message: "x" })).to.equal(true);
+    expect(isTooManyResultsError(new Error("fetch failed: ECONNREFUSED"))).to.equal(false);
+  });
+
+  it("a refund of an unknown purchase is a finding of the balance check", function () {
+    const events = parseEventLogs({ abi: databankAbi, logs: [refundLog(7n, 1n)] });
+    const ledger = buildLedger(events);
+    expect(ledger.findings.map(({ check, message }) => ({ check, message }))).to.deep.equal([
+      { check: "balance", message: "purchase #1 refunded but not pending (unknown)" },
+    ]);
+    expect(buildLedger([]).findings).to.deep.equal([]);
+  });
+});
+
+describe("audit: CLI options", function () {
+  it("takes defaults from the environment, flags win", function () {
+    const env = {
+      DATABANK_RPC_URL: "http://10.0.0.1:8545",
+      DATABANK_ADDRESS: DATABANK.toLowerCase(),
+    };
+    const options = parseAuditArgs(["--pool", "3", "--json"], env);
+    expect(options).to.deep.include({
+      poolId: 3,
+      rpcUrl: "http://10.0.0.1:8545",
+      databank: DATABANK,
+      fromBlock: 0n,
+      blockRange: 10_000n,
+      nodeUrl: "http://127.0.0.1:8787",
+      format: "json",
+      erasureGraceSeconds: 604_800,
+    });
+    expect(
+      parseAuditArgs(["--rpc-url=http://h:1", "--csv", "--no-manifests"], env),
+    ).to.deep.include({
+      rpcUrl: "http://h:1",
+      format: "csv",
+      nodeUrl: undefined,
+      databank: DATABANK,
+    });
+    expect(parseAuditArgs([], {}).databank).to.equal(undefined);
+  });
+
+  for (const [argv, message] of [
+    [["--pool", "1", "--address", BUYER], "give either --pool or --address, not both"],
+    [["--pool", "one"], '--pool must be a non-negative integer, got "one"'],
+    [["--address", "0x12"], '--address must be a 0x-prefixed 20-byte address, got "0x12"'],
+    [["--json", "--csv"], "give either --json or --csv, not both"],
+    [["--rpc-url", "ftp://x"], '--rpc-url must be an http(s) URL, got "ftp://x"'],
+    [["--from-block", "10", "--to-block", "5"], "--to-block 5 is before --from-block 10"],
+    [["--block-range", "0"], "--block-range must be at least 1"],
+    [["--pool"], "--pool needs a value"],
+    [["--verbose"], 'unknown argument "--verbose" (see --help)'],
+  ] as const) {
+    it(`rejects ${argv.join(" ")}: "${message}"`, function () {
+      expect(() => parseAuditArgs(argv, {})).to.throw(UsageError, message);
+    });
+  }
+});
+
+describe("audit: explorer links and report rendering", function () {
+  const hash: Hex = `0x${"ab".repeat(32)}`;
+
+  it("links to viem's explorer of the chain, the dApp on 31337, or an override", function () {
+    expect(txUrlBuilder(1)(hash)).to.equal(`https://etherscan.io/tx/${hash}`);
+    expect(txUrlBuilder(84532)(hash)).to.equal(`https://sepolia.basescan.org/tx/${hash}`);
+    expect(txUrlBuilder(31337)(hash)).to.equal(`http://127.0.0.1:5173/#/tx/${hash}`);
+    expect(txUrlBuilder(31337, "http://localhost:4000/#")(hash)).to.equal(
+      `http://localhost:4000/#/tx/${hash}`,
+    );
+    expect(txUrlBuilder(1, "https://x.test/t/{hash}?v=1")(hash)).to.equal(
+      `https://x.test/t/${hash}?v=1`,
+    );
+    expect(txUrlBuilder(987_654_321)(hash)).to.equal(undefined);
+  });
+
+  it("aligns text columns and quotes CSV cells", function () {
+    expect(
+      textTable(
+        ["id", "name"],
+        [
+          ["7", "a"],
+          ["12", "bb"],
+        ],
+      ),
+    ).to.equal("id  name\n--  ----\n 7  a\n12  bb");
+    const report = {
+      checks: [{ id: "balance", title: "t", status: "FAIL", message: 'ETH: "1, 2"', details: [] }],
+      balances: [],
+      purchases: [],
+      contributions: [],
+      accounts: [],
+      erasures: [],
+    } as unknown as AuditReport;
+    expect(reportToCsv(report).split("\n")[1]).to.equal(
+      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,',
+    );
+  });
+});
+
+describe("audit: replay of a synthetic (impossible on-chain) history", function () {
+  const CURATOR: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+  const TREASURY: Address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+  const ALICE: Address = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
+  const ZERO: Address = "0x0000000000000000000000000000000000000000";
+  let logIndex = 0;
+  /** A decoded event as `fetchDatabankLogs` returns it (only the fields the replay reads). */
+  function event<N extends DatabankEventLog["eventName"]>(
+    eventName: N,
+    args: Record<string, unknown>,
+  ): DatabankEventLog {
+    logIndex += 1;
+    return {
+      eventName,
+      args,
+      blockNumber: 1n,
+      logIndex,
+      transactionHash: `0x${logIndex.toString(16).padStart(64, "0")}`,
+    } as unknown as DatabankEventLog;
+  }
+
+  it("fails checks 1-3 with the figures when a sale delivers more records than active, mis-splits and over-pays", function () {
+    const cid = "bafkreisyntheticdata";
+    const ledger = buildLedger([
+      event("TreasuryChanged", { oldTreasury: ZERO, newTreasury: TREASURY }),
+      event("PoolCreated", {
+        poolId: 1,
+        curator: CURATOR,
+        custodian: CURATOR,
+        platformFeeBps: 250,
+        params: { paymentToken: ZERO, contributorShareBps: 7_000, bountyPerContribution: 0n },
+      }),
+      event("ContributionSubmitted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        dataCommitment: keccak256(toHex(cid)),
+        dataCid: cid,
+        expiresAt: 0,
+      }),
+      event("ConsentGranted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        bounty: 0n,
+        rewardCheckpoint: 0n,
+      }),
+      event("PurchaseCreated", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        paymentToken: ZERO,
+        amount: 1_000_000n,
+        deadline: 1,
+        buyerKey: keccak256(toHex("key")),
+      }),
+      // One contribution is active, but the sale says two records and splits for two.
+      event("PurchaseFulfilled", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        paymentToken: ZERO,
+        platformAmount: 25_000n,
+        curatorAmount: 292_500n,
+        contributorsAmount: 682_500n,
+        perContribution: 341_250n,
+        carry: 0,
+        recordCount: 2,
+        recordsRoot: keccak256(toHex("root")),
+        deliveryCid: "bafkreisyntheticmanifest",
+      }),
+      event("Withdrawn", { account: CURATOR, token: ZERO, amount: 292_501n }),
+    ]);
+    const scope = { poolIds: new Set([1]) };
+    const format = (finding: { message: string }) => finding.message;
+    expect(checkRecordCounts(ledger, scope, format)).to.include({
+      status: "FAIL",
+      message: "purchase #1 (pool 1): 2 records delivered, 1 contributions were active",
+    });
+    expect(checkCredits(ledger, scope, format).details).to.deep.equal([
+      "pool 1: contributions earned 341250 + carry 0, contributors' share of sales 682500",
+      "purchase #1 (pool 1): 341250 per contribution and 0 carried, expected 682500 to each of 1 and 0 carried",
+    ]);
+    const balance = checkBalance(ledger, [expectedHoldings(ledger, ZERO, 707_499n)], scope, format);
+    expect(balance.status).to.equal("FAIL");
+    expect(balance.details).to.include(
+      `${CURATOR} withdrew 292501 of ETH, the events credit it 292500`,
+    );
+    expect(balance.details[0]).to.equal(
+      "ETH: the contract holds 707499, the events account for 366250 (escrow 0 + credits 25000 + dividends 341250 + carry 0 + bounty budgets 0 = 366250); 341249 more than owed",
+    );
+  });
+});
