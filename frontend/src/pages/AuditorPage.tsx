@@ -1,4 +1,111 @@
-/** Auditor page (in progress). */
-export default function AuditorPage(_props: { params?: URLSearchParams }) {
-  return <h1>Auditor</h1>;
+/**
+ * Auditor: lib/audit's replay of every payout from the contract's events, for a pool or an
+ * address: invariant verdicts, purchases with their split, claims, revocations and erasures,
+ * transaction links, and a revenue/payout chart (lazy-loaded SVG).
+ */
+import { lazy, Suspense, useState, type FormEvent } from "react";
+import { isAddress, type Address } from "viem";
+import { AuditChecks } from "../components/auditor/AuditChecks";
+import { AccountTable, ContributionTable, PurchaseTable } from "../components/auditor/AuditTables";
+import { useAudit } from "../hooks/useAudit";
+import { useTokenInfo } from "../hooks/useChainData";
+import { describeError } from "../logic/errors";
+import { hrefOf } from "../logic/route";
+import type { AuditReport } from "../../../lib/audit/report.js";
+
+const RevenueChart = lazy(() => import("../components/auditor/RevenueChart"));
+
+function ChartOfReport({ report }: { report: AuditReport }) {
+  const delivered = report.purchases.filter((row) => row.status === "fulfilled");
+  const token = delivered[0]?.token;
+  const { data: info } = useTokenInfo(token);
+  // One token per chart: amounts of different tokens do not add up.
+  const sameToken = delivered.filter((row) => row.token === token);
+  if (!token || !info || sameToken.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="chart-heading">
+      <h2 id="chart-heading">Revenue and payouts</h2>
+      <Suspense fallback={<p>Loading the chart…</p>}>
+        <RevenueChart
+          unit={info.symbol}
+          sales={sameToken.map((row) => ({
+            platform: row.platform ?? 0n,
+            curator: row.curator ?? 0n,
+            contributors: row.contributors ?? 0n,
+          }))}
+        />
+      </Suspense>
+    </section>
+  );
+}
+
+export default function AuditorPage({ params }: { params: URLSearchParams }) {
+  const poolParam = params.get("pool") ?? "";
+  const addressParam = params.get("address") ?? "";
+  const [pool, setPool] = useState(poolParam);
+  const [address, setAddress] = useState(addressParam);
+  const scope = {
+    poolId: /^\d+$/.test(poolParam) ? Number(poolParam) : undefined,
+    address: isAddress(addressParam) ? (addressParam as Address) : undefined,
+  };
+  const audit = useAudit(scope, true);
+  const addressProblem = address !== "" && !isAddress(address) ? "Not an address." : undefined;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (addressProblem) return;
+    const next: Record<string, string> = {};
+    if (/^\d+$/.test(pool.trim())) next.pool = pool.trim();
+    if (address.trim()) next.address = address.trim();
+    window.location.hash = hrefOf("auditor", next);
+  }
+
+  return (
+    <>
+      <h1>Auditor</h1>
+      <form className="card" onSubmit={submit} aria-label="Audit scope">
+        <div className="row">
+          <div>
+            <label htmlFor="audit-pool">Pool id (empty: every pool)</label>
+            <input
+              id="audit-pool"
+              type="text"
+              inputMode="numeric"
+              value={pool}
+              onChange={(event) => setPool(event.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor="audit-address">Address (empty: everyone)</label>
+            <input
+              id="audit-address"
+              type="text"
+              value={address}
+              aria-invalid={addressProblem ? true : undefined}
+              onChange={(event) => setAddress(event.target.value)}
+            />
+            {addressProblem && <div className="field-error">{addressProblem}</div>}
+          </div>
+        </div>
+        <div className="actions">
+          <button type="submit">Audit</button>
+        </div>
+      </form>
+      {audit.isPending && <p role="status">Replaying the contract's events…</p>}
+      {audit.error && <p className="error">{describeError(audit.error)}</p>}
+      {audit.data && (
+        <>
+          <p role="status" className={audit.data.passed ? "ok" : "error"}>
+            {audit.data.passed ? "Every invariant holds" : "Some invariants fail"} at block{" "}
+            {audit.data.block.toString()} ({audit.data.eventCount} events replayed).
+          </p>
+          <AuditChecks checks={audit.data.checks} />
+          <ChartOfReport report={audit.data} />
+          <PurchaseTable report={audit.data} />
+          <AccountTable report={audit.data} />
+          <ContributionTable report={audit.data} />
+        </>
+      )}
+    </>
+  );
 }

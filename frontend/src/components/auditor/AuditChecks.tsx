@@ -1,0 +1,29 @@
+/** The invariant verdicts of an audit: PASS, FAIL (with every discrepancy) or SKIPPED (why). */
+import type { CheckResult } from "../../../../lib/audit/report.js";
+
+export function AuditChecks({ checks }: { checks: CheckResult[] }) {
+  return (
+    <section className="card" aria-labelledby="checks-heading">
+      <h2 id="checks-heading">Invariants</h2>
+      <ul>
+        {checks.map((check) => (
+          <li key={check.id}>
+            <span
+              className={`badge ${check.status === "PASS" ? "ok" : check.status === "FAIL" ? "failed" : ""}`}
+            >
+              {check.status}
+            </span>{" "}
+            <strong>{check.title}</strong> — {check.message}
+            {check.status === "FAIL" && check.details.length > 0 && (
+              <ul>
+                {check.details.map((detail) => (
+                  <li key={detail}>{detail}</li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

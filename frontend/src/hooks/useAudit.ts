@@ -1,0 +1,36 @@
+/** lib/audit's report for a pool or an address, recomputed on each block (loaded on demand). */
+import { useQuery } from "@tanstack/react-query";
+import type { Address } from "viem";
+import { nodeApi } from "../node/nodeApi";
+import { useRuntime } from "../runtime";
+import { useDatabank } from "./useDatabank";
+
+export interface AuditScope {
+  poolId?: number;
+  address?: Address;
+}
+
+export function useAudit(scope: AuditScope, enabled: boolean) {
+  const { runtime } = useRuntime();
+  const { address, publicClient, fromBlock } = useDatabank();
+  return useQuery({
+    queryKey: ["chain", "audit", address, scope.poolId, scope.address],
+    enabled,
+    queryFn: async () => {
+      const [{ runAudit }, api] = await Promise.all([
+        import("../../../lib/audit/audit.js"),
+        nodeApi(runtime.nodeUrl),
+      ]);
+      return runAudit({
+        client: publicClient,
+        databank: address,
+        fromBlock,
+        poolId: scope.poolId,
+        address: scope.address,
+        // Manifests are checked against the chain when the node serves them.
+        fetchContent: (cid) => api.getContent(cid),
+        explorerUrl: runtime.explorerUrl,
+      });
+    },
+  });
+}

@@ -1,0 +1,50 @@
+/** Series of the auditor's revenue/payout chart: cumulative money per delivered sale. */
+
+/** A delivered sale's split (a fulfilled row of lib/audit's report). */
+export interface SaleSplit {
+  platform: bigint;
+  curator: bigint;
+  contributors: bigint;
+}
+
+export interface MoneyPoint {
+  /** Sales so far. */
+  sale: number;
+  paidIn: bigint;
+  toContributors: bigint;
+  toCurator: bigint;
+  toPlatform: bigint;
+}
+
+/** Cumulative amounts after each sale, starting from zero. */
+export function moneySeries(sales: readonly SaleSplit[]): MoneyPoint[] {
+  const points: MoneyPoint[] = [
+    { sale: 0, paidIn: 0n, toContributors: 0n, toCurator: 0n, toPlatform: 0n },
+  ];
+  for (const sale of sales) {
+    const last = points[points.length - 1]!;
+    points.push({
+      sale: last.sale + 1,
+      paidIn: last.paidIn + sale.platform + sale.curator + sale.contributors,
+      toContributors: last.toContributors + sale.contributors,
+      toCurator: last.toCurator + sale.curator,
+      toPlatform: last.toPlatform + sale.platform,
+    });
+  }
+  return points;
+}
+
+/** SVG polyline points of `values` in a width × height box (y grows downwards), max at the top. */
+export function polylinePoints(values: readonly bigint[], width: number, height: number): string {
+  const max = values.reduce((top, value) => (value > top ? value : top), 0n);
+  const steps = Math.max(1, values.length - 1);
+  return values
+    .map((value, index) => {
+      const x = (index / steps) * width;
+      // Scale in bigint first: token amounts exceed what a float holds exactly.
+      const y =
+        max === 0n ? height : height - Number((value * 1_000_000n) / max) * (height / 1_000_000);
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    })
+    .join(" ");
+}
