@@ -13,6 +13,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { DatabankError } from "../../../lib/contracts/client.js";
+import { moneySeries, polylinePoints } from "../../../frontend/src/logic/chartSeries.js";
 import { claimPlan, contributionSummaries } from "../../../frontend/src/logic/contributions.js";
 import { describeError } from "../../../frontend/src/logic/errors.js";
 import {
@@ -453,6 +454,28 @@ describe("dApp logic", () => {
         ],
       );
       expect(plan).to.deep.equal([{ token: eth, contributionIds: [1n, 3n], amount: 13n }]);
+    });
+  });
+
+  describe("revenue chart series", () => {
+    it("accumulates each sale's split from zero", () => {
+      const series = moneySeries([
+        { platform: 1n, curator: 2n, contributors: 7n },
+        { platform: 2n, curator: 4n, contributors: 14n },
+      ]);
+      expect(series.map((point) => [point.sale, point.paidIn, point.toContributors])).to.deep.equal(
+        [
+          [0, 0n, 0n],
+          [1, 10n, 7n],
+          [2, 30n, 21n],
+        ],
+      );
+    });
+
+    it("scales amounts beyond float precision into the box, maximum at the top", () => {
+      const wei = 10n ** 30n;
+      expect(polylinePoints([0n, wei / 2n, wei], 100, 50)).to.equal("0.0,50.0 50.0,25.0 100.0,0.0");
+      expect(polylinePoints([0n], 100, 50)).to.equal("0.0,50.0");
     });
   });
 
