@@ -119,6 +119,8 @@ export default defineConfig({
   base: "./",
   plugins: [react(), devRuntimeConfig(), firstPageSizeReport()],
   server: { host: "127.0.0.1", fs: { allow: [repoRoot] } },
+  // Scan only the app's entry for dependencies (not a previous build in frontend/dist).
+  optimizeDeps: { entries: ["index.html"] },
   build: {
     outDir: resolve(frontendDir, "dist"),
     emptyOutDir: true,

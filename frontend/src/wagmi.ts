@@ -56,12 +56,19 @@ export interface DatabankWagmi {
   devWallet?: DevWallet;
 }
 
+/**
+ * The WalletConnect connector, only when its provider package can be loaded: wagmi imports it at
+ * connect time, and this repository does not ship it (the build leaves it external), so a build
+ * without it offers no WalletConnect button rather than one that fails.
+ */
 async function walletConnectConnector(projectId: string): Promise<CreateConnectorFn | undefined> {
   try {
+    const providerPackage = "@walletconnect/ethereum-provider";
+    await import(/* @vite-ignore */ providerPackage);
     const { walletConnect } = await import("wagmi/connectors/walletConnect");
     return walletConnect({ projectId, showQrModal: true });
   } catch {
-    return undefined; // not bundled in this build: the connect menu simply does not offer it
+    return undefined;
   }
 }
 

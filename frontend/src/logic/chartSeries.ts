@@ -34,9 +34,16 @@ export function moneySeries(sales: readonly SaleSplit[]): MoneyPoint[] {
   return points;
 }
 
-/** SVG polyline points of `values` in a width × height box (y grows downwards), max at the top. */
-export function polylinePoints(values: readonly bigint[], width: number, height: number): string {
-  const max = values.reduce((top, value) => (value > top ? value : top), 0n);
+/**
+ * SVG polyline points of `values` in a width × height box (y grows downwards), `max` at the top
+ * (default: the largest value; pass the same max to every line of one chart so they compare).
+ */
+export function polylinePoints(
+  values: readonly bigint[],
+  width: number,
+  height: number,
+  max: bigint = values.reduce((top, value) => (value > top ? value : top), 0n),
+): string {
   const steps = Math.max(1, values.length - 1);
   return values
     .map((value, index) => {

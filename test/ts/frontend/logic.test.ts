@@ -476,6 +476,7 @@ describe("dApp logic", () => {
       const wei = 10n ** 30n;
       expect(polylinePoints([0n, wei / 2n, wei], 100, 50)).to.equal("0.0,50.0 50.0,25.0 100.0,0.0");
       expect(polylinePoints([0n], 100, 50)).to.equal("0.0,50.0");
+      expect(polylinePoints([0n, wei / 4n], 100, 50, wei)).to.equal("0.0,50.0 100.0,37.5");
     });
   });
 

@@ -12,6 +12,8 @@ const LINES = [
 
 export default function RevenueChart({ sales, unit }: { sales: SaleSplit[]; unit: string }) {
   const series = moneySeries(sales);
+  // One scale for every line: everything paid out comes from what was paid in.
+  const top = series[series.length - 1]!.paidIn;
   return (
     <figure>
       <svg
@@ -31,6 +33,7 @@ export default function RevenueChart({ sales, unit }: { sales: SaleSplit[]; unit
               series.map((point) => point[line.key]),
               WIDTH,
               HEIGHT,
+              top,
             )}
           />
         ))}
