@@ -163,6 +163,17 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 2 is open.").waitFor();
     await shot("03-curator-two-pools");
+
+    // A revert is explained in plain words (decoded custom error), never as raw revert data.
+    const card = page.getByRole("article", { name: /^Pool 2/ });
+    await card.getByLabel("Add to bounty budget (TUSD)").fill("5");
+    await card.getByRole("button", { name: "Fund bounty" }).click();
+    const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
+    await failure.waitFor();
+    const message = (await failure.textContent()) ?? "";
+    expect(message).to.contain("of the payment token, less than the 5000000 needed");
+    expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
+    await shot("03b-curator-decoded-error");
   });
 
   const resume: Resume = {
