@@ -330,6 +330,31 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await shot("12-auditor-pool-1");
   });
 
+  it("labels every input on every page", async () => {
+    const pages: [string, string][] = [
+      ["#/contributor", "Pools open to contributions"],
+      ["#/contributor?pool=2", "Job title"],
+      ["#/buyer?pool=2", "You pay (held in escrow until delivery)"],
+      ["#/curator", "Open a pool"],
+      ["#/auditor", "Invariants"],
+    ];
+    const unlabelled: string[] = [];
+    for (const [route, shown] of pages) {
+      await page.goto(`${dapp.url}${route}`);
+      await page.getByText(shown, { exact: true }).first().waitFor();
+      const missing = await page.evaluate(() =>
+        [...document.querySelectorAll("input, select, textarea")]
+          .filter((element) => {
+            const control = element as HTMLInputElement;
+            return (control.labels?.length ?? 0) === 0 && !control.getAttribute("aria-label");
+          })
+          .map((element) => element.outerHTML.slice(0, 80)),
+      );
+      unlabelled.push(...missing.map((html) => `${route}: ${html}`));
+    }
+    expect(unlabelled).to.deep.equal([]);
+  });
+
   // Last of the chain-state tests: the node is stopped and the chain's clock moves two days on.
   it("buyer: takes a refund when the custodian misses the delivery deadline", async () => {
     await stack.node.stop();
