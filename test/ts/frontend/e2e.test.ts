@@ -343,7 +343,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
       await page.goto(`${dapp.url}${route}`);
       await page.getByText(shown, { exact: true }).first().waitFor();
       const missing = await page.evaluate(() =>
-        [...document.querySelectorAll("input, select, textarea")]
+        Array.from(document.querySelectorAll("input, select, textarea"))
           .filter((element) => {
             const control = element as HTMLInputElement;
             return (control.labels?.length ?? 0) === 0 && !control.getAttribute("aria-label");
