@@ -15,11 +15,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createPublicClient, http, isHex, type Address, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { ConfigError, loadConfig, resolveDatabankAddress } from "../lib/config/index.js";
+import { createNodeApiClient } from "../lib/api/index.js";
+import { ConfigError, loadConfig } from "../lib/config/index.js";
 import { createDatabankClient } from "../lib/contracts/client.js";
-import { deriveKeyPairFromSignature, keyDerivationMessage } from "../lib/crypto/keys.js";
+import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
 import {
   DeliveryError,
   openDelivery,
@@ -27,40 +26,13 @@ import {
   toJsonLines,
   type DeliveredRecord,
 } from "../lib/delivery/index.js";
+import { connect, UsageError, walletFromEnv } from "./cli.js";
 
-const DEFAULT_NODE_URL = "http://127.0.0.1:8787";
 const FORMATS = ["jsonl", "csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE =
   "usage: npm run buyer -- --purchase <id> [--out <dir>] [--format csv,jsonl] [--node-url <url>]";
-
-/** Bad input or environment: printed as one line, exit code 2. */
-class UsageError extends Error {}
-
-/**
- * Fetches content by CID from the data bank node (`GET /v1/content/{cid}`; the node verifies the
- * bytes against the CID, and lib/delivery re-verifies them). The one place the CLI talks to the
- * node: swap it for the typed client of lib/api when that lands.
- */
-async function fetchNodeContent(nodeUrl: string, cid: string): Promise<Uint8Array> {
-  const url = new URL(
-    `v1/content/${encodeURIComponent(cid)}`,
-    nodeUrl.endsWith("/") ? nodeUrl : `${nodeUrl}/`,
-  );
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (cause) {
-    throw new Error(`the data bank node at ${nodeUrl} cannot be reached (check --node-url)`, {
-      cause,
-    });
-  }
-  if (!response.ok) {
-    throw new Error(`the data bank node answered ${response.status} for ${cid}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
-}
 
 interface Options {
   purchaseId: bigint;
@@ -69,7 +41,7 @@ interface Options {
   nodeUrl: string;
 }
 
-function parseOptions(argv: string[]): Options {
+function parseOptions(argv: string[], nodeUrl: string): Options {
   let values;
   try {
     ({ values } = parseArgs({
@@ -78,7 +50,7 @@ function parseOptions(argv: string[]): Options {
         purchase: { type: "string" },
         out: { type: "string", default: "." },
         format: { type: "string", default: "csv,jsonl" },
-        "node-url": { type: "string", default: DEFAULT_NODE_URL },
+        "node-url": { type: "string", default: nodeUrl },
       },
       strict: true,
     }));
@@ -96,7 +68,7 @@ function parseOptions(argv: string[]): Options {
   try {
     new URL(values["node-url"]);
   } catch {
-    throw new UsageError(`--node-url must be a URL such as ${DEFAULT_NODE_URL}`);
+    throw new UsageError(`--node-url must be a URL such as ${nodeUrl}`);
   }
   return {
     purchaseId: BigInt(values.purchase),
@@ -106,31 +78,12 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function buyerKeyFromEnv(): Hex {
-  const key = process.env.DATABANK_BUYER_PRIVATE_KEY?.trim();
-  if (key === undefined || key === "") {
-    throw new UsageError("DATABANK_BUYER_PRIVATE_KEY: set it to the buying wallet's private key");
-  }
-  if (!isHex(key) || key.length !== 66) {
-    throw new UsageError(
-      "DATABANK_BUYER_PRIVATE_KEY: must be a 32-byte hex private key (0x + 64 digits)",
-    );
-  }
-  return key;
-}
-
 async function run(argv: string[]): Promise<void> {
-  const options = parseOptions(argv);
-  const account = privateKeyToAccount(buyerKeyFromEnv());
   const config = loadConfig();
-  const publicClient = createPublicClient({ transport: http(config.rpcUrl) });
-  let chainId: number;
-  try {
-    chainId = await publicClient.getChainId();
-  } catch {
-    throw new UsageError(`DATABANK_RPC_URL: no chain answers at ${config.rpcUrl}`);
-  }
-  const address: Address = resolveDatabankAddress(config, chainId);
+  const options = parseOptions(argv, config.nodeUrl);
+  const account = walletFromEnv("DATABANK_BUYER_PRIVATE_KEY");
+  const { publicClient, databank: address } = await connect(config);
+  const chainId = publicClient.chain.id;
   const databank = createDatabankClient({ publicClient, address });
   const id = options.purchaseId;
 
@@ -159,9 +112,9 @@ async function run(argv: string[]): Promise<void> {
     );
   }
 
-  const signature = await account.signMessage({ message: keyDerivationMessage(account.address) });
-  const keys = deriveKeyPairFromSignature(signature);
-  const fetchContent = (cid: string) => fetchNodeContent(options.nodeUrl, cid);
+  const keys = await deriveWalletKeyPair(account);
+  const api = createNodeApiClient({ baseUrl: options.nodeUrl });
+  const fetchContent = (cid: string) => api.getContent(cid);
   const { deliveryCid, recordsRoot, recordCount } = fulfilled.args;
 
   let manifest: Uint8Array;

@@ -54,7 +54,7 @@ export async function connect(config: DatabankConfig = loadConfig()): Promise<{
   const probe = createPublicClient({ transport: http(config.rpcUrl, { retryCount: 1 }) });
   const chainId = await probe.getChainId().catch(() => {
     throw new UsageError(
-      `no chain answers at ${config.rpcUrl}: start it (npm start) or set DATABANK_RPC_URL`,
+      `DATABANK_RPC_URL: no chain answers at ${config.rpcUrl}; start one (npm start) or fix the URL`,
     );
   });
   const publicClient = createPublicClient({
@@ -67,8 +67,9 @@ export async function connect(config: DatabankConfig = loadConfig()): Promise<{
 /** The wallet whose private key is in `variable`. */
 export function walletFromEnv(variable: string): PrivateKeyAccount {
   const key = process.env[variable]?.trim();
-  if (!key || !isHex(key) || key.length !== 66) {
-    throw new UsageError(`set ${variable} to the wallet's private key (0x + 64 hex digits)`);
+  if (!key) throw new UsageError(`${variable}: set it to the wallet's private key`);
+  if (!isHex(key) || key.length !== 66) {
+    throw new UsageError(`${variable}: must be a 32-byte hex private key (0x + 64 digits)`);
   }
   return privateKeyToAccount(key);
 }

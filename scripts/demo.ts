@@ -5,7 +5,7 @@
 import { runDemoScenario } from "./demo/scenario.js";
 import { summarise, terminalReporter } from "./demo/report.js";
 import { connect, runCli } from "./cli.js";
-import { LOCAL_ROLES, localAccount } from "./stack/accounts.js";
+import { localDemoAccounts } from "./stack/accounts.js";
 
 runCli("demo", async () => {
   const { config, publicClient, databank } = await connect();
@@ -18,13 +18,7 @@ runCli("demo", async () => {
       rpcUrl: config.rpcUrl,
       nodeUrl: config.nodeUrl,
       databank,
-      accounts: {
-        funder: localAccount(LOCAL_ROLES.deployer),
-        curator: localAccount(LOCAL_ROLES.curator),
-        buyer: localAccount(LOCAL_ROLES.buyer),
-        secondBuyer: localAccount(LOCAL_ROLES.secondBuyer),
-      },
-      treasury: localAccount(LOCAL_ROLES.treasury),
+      ...localDemoAccounts(),
     },
     terminalReporter(),
   );

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { formatEther } from "viem";
 import { generateKeyPair, toHex32 } from "../lib/crypto/index.js";
 import { loadConfig } from "../lib/config/index.js";
+import { createConsoleLogger } from "../service/log.js";
 import { startDatabankNode } from "../service/node.js";
 import { LOCAL_ROLES, localAccount, localPrivateKey } from "./stack/accounts.js";
 import { deployLocalDemo } from "./stack/deploy.js";
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
       DATABANK_CUSTODIAN_FINGERPRINT_KEY: toHex32(generateKeyPair().privateKey),
     },
   });
-  const node = await startDatabankNode({ config });
+  const node = await startDatabankNode({ config, hooks: { logger: createConsoleLogger() } });
   stops.push(node.stop);
 
   const dapp = await startLocalDapp({

@@ -136,19 +136,22 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     const queue = createTransactionQueue();
     const records = new AcceptanceRecords(db);
     const pools = createPoolDirectory({ databank, store });
-    const maxEnvelopeBytes = config.node.maxUploadBytes;
-    const acceptance = createAcceptanceWorker({
-      databank,
-      records,
-      pools,
-      checker: createContributionChecker({
+    // The worker may fetch envelopes from the IPFS network; the HTTP routes only use envelopes
+    // uploaded to this node (so a relay request cannot make the node wait on the network).
+    const checker = (localOnly: boolean) =>
+      createContributionChecker({
         store,
         pools,
         records,
         secrets,
-        maxEnvelopeBytes,
-        localOnly: false,
-      }),
+        maxEnvelopeBytes: config.node.maxUploadBytes,
+        localOnly,
+      });
+    const acceptance = createAcceptanceWorker({
+      databank,
+      records,
+      pools,
+      checker: checker(false),
       exclusive: queue.exclusive,
       logger,
       pollIntervalMs: config.node.pollIntervalMs,
@@ -180,14 +183,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       custodianPublicKey: secrets.x25519PublicKey,
       store,
       pools,
-      checker: createContributionChecker({
-        store,
-        pools,
-        records,
-        secrets,
-        maxEnvelopeBytes,
-        localOnly: true,
-      }),
+      checker: checker(true),
       records,
       exclusive: queue.exclusive,
       deliveries,

@@ -21,7 +21,6 @@ import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypt
 import { EnvelopeError } from "../crypto/errors.js";
 import { publicKeyFromPrivate } from "../crypto/keys.js";
 import { assertBytesMatchCid, parseCid } from "../storage/cid.js";
-import { StorageError } from "../storage/types.js";
 import { DeliveryError } from "./errors.js";
 import {
   parseManifest,
@@ -186,8 +185,9 @@ async function fetchVerified(
   try {
     bytes = await fetchContent(dataCid);
   } catch (cause) {
+    // Both lib/storage and lib/api report bytes that do not hash to their CID with code INTEGRITY.
     const code =
-      cause instanceof StorageError && cause.code === "INTEGRITY" ? "INTEGRITY" : "FETCH_FAILED";
+      (cause as { code?: unknown } | null)?.code === "INTEGRITY" ? "INTEGRITY" : "FETCH_FAILED";
     throw new DeliveryError(
       code,
       `record ${tokenId}: cannot fetch envelope ${dataCid}: ${errorText(cause)}`,

@@ -31,3 +31,16 @@ export function localPrivateKey(index: number): `0x${string}` {
   if (key === null) throw new Error(`no private key for local account ${index}`);
   return bytesToHex(key);
 }
+
+/** The demo's accounts by role (see scripts/demo/scenario.ts). */
+export function localDemoAccounts() {
+  return {
+    accounts: {
+      funder: localAccount(LOCAL_ROLES.deployer),
+      curator: localAccount(LOCAL_ROLES.curator),
+      buyer: localAccount(LOCAL_ROLES.buyer),
+      secondBuyer: localAccount(LOCAL_ROLES.secondBuyer),
+    },
+    treasury: localAccount(LOCAL_ROLES.treasury),
+  };
+}

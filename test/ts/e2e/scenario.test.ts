@@ -5,6 +5,8 @@
  */
 import { expect } from "chai";
 import { parseEther, parseEventLogs, type Hex } from "viem";
+import { runAudit } from "../../../lib/audit/index.js";
+import { createNodeApiClient } from "../../../lib/api/index.js";
 import { databankAbi, dataCommitment } from "../../../lib/contracts/index.js";
 import {
   runDemoScenario,
@@ -116,5 +118,16 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
       logs: receipts,
     });
     expect(new Set(fulfilled.map((e) => e.args.purchaseId)).size).to.equal(fulfilled.length);
+  });
+
+  it("passes every audit check, rebuilt from the chain's events and the node's manifests", async () => {
+    const api = createNodeApiClient({ baseUrl: stack.node.url });
+    const report = await runAudit({
+      client: stack.publicClient,
+      databank: stack.deployment.databank,
+      fetchContent: (cid) => api.getContent(cid),
+    });
+    expect(report.checks.map((c) => `${c.status} ${c.title}`)).to.have.length(5);
+    for (const check of report.checks) expect(check.status, check.message).to.equal("PASS");
   });
 });

@@ -9,7 +9,11 @@ import { join } from "node:path";
 import { createPublicClient, http, type Chain, type PublicClient, type Transport } from "viem";
 import { hardhat } from "viem/chains";
 import { generateKeyPair, toHex32 } from "../../../lib/crypto/index.js";
-import { LOCAL_ROLES, localAccount, localPrivateKey } from "../../../scripts/stack/accounts.js";
+import {
+  LOCAL_ROLES,
+  localDemoAccounts,
+  localPrivateKey,
+} from "../../../scripts/stack/accounts.js";
 import { deployLocalDemo, type LocalDeployment } from "../../../scripts/stack/deploy.js";
 import { startLocalChain, type LocalChain } from "../../../scripts/stack/localChain.js";
 import { startNodeProcess, type NodeProcess } from "../../../scripts/stack/nodeProcess.js";
@@ -72,13 +76,7 @@ export async function startE2EStack(firstRunEnv: Record<string, string> = {}): P
         rpcUrl: chain.rpcUrl,
         nodeUrl: stack.node.url,
         databank: deployment!.databank,
-        accounts: {
-          funder: localAccount(LOCAL_ROLES.deployer),
-          curator: localAccount(LOCAL_ROLES.curator),
-          buyer: localAccount(LOCAL_ROLES.buyer),
-          secondBuyer: localAccount(LOCAL_ROLES.secondBuyer),
-        },
-        treasury: localAccount(LOCAL_ROLES.treasury),
+        ...localDemoAccounts(),
       }),
       async stop() {
         await stack.node.stop();
