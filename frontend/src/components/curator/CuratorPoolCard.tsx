@@ -5,6 +5,7 @@ import { erc20Abi } from "viem";
 import type { PoolView } from "../../hooks/useChainData";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { useTransaction } from "../../hooks/useTransaction";
+import { usePoolContributors } from "../../hooks/usePoolContributors";
 import { usePoolSales } from "../../hooks/usePoolSales";
 import { formatAmount, parseAmount } from "../../logic/format";
 import { formatBps } from "../../logic/split";
@@ -15,6 +16,7 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
   const { runtime } = useRuntime();
   const { data: token } = useTokenInfo(pool.paymentToken);
   const sales = usePoolSales()(pool.id);
+  const contributors = usePoolContributors()(pool.id);
   const transaction = useTransaction();
   const [newPrice, setNewPrice] = useState("");
   const [bountyAmount, setBountyAmount] = useState("");
@@ -67,6 +69,8 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
         <dd>
           {pool.activeCount} active (sales need {pool.minContributors}
           {pool.maxContributors ? `, cap ${pool.maxContributors}` : ""})
+          {contributors &&
+            `; ${contributors.joined} joined, ${contributors.revoked} revoked, ${contributors.expired} expired`}
         </dd>
         <dt>Sales</dt>
         <dd>
