@@ -20,7 +20,8 @@ export interface DatabankHandle {
 
 export function useDatabank(): DatabankHandle {
   const { runtime } = useRuntime();
-  const publicClient = usePublicClient() as PublicClient;
+  // Reads always go to the deployment's chain, whatever chain the wallet is on.
+  const publicClient = usePublicClient({ chainId: runtime.chainId }) as PublicClient;
   const { data: walletClient } = useWalletClient({ chainId: runtime.chainId });
   const { address: account } = useConnection();
   return useMemo(

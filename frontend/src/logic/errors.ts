@@ -16,6 +16,12 @@ export function describeError(error: unknown): string {
     const hex = /0x[0-9a-fA-F]{16,}/g;
     return error.shortMessage.replace(hex, (match) => `${match.slice(0, 10)}…`);
   }
+  if (error instanceof Error && error.name === "ProviderNotFoundError") {
+    return "No browser wallet was found: install one (e.g. MetaMask) or use another connection.";
+  }
+  // wagmi's errors are not viem's but carry the same one-line summary.
+  const shortMessage = (error as { shortMessage?: unknown } | null)?.shortMessage;
+  if (typeof shortMessage === "string" && shortMessage) return shortMessage;
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -376,6 +376,62 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await shot("13-buyer-refunded");
   });
 
+  it("injected wallet on the wrong network: one click switches it", async () => {
+    // A minimal EIP-1193 wallet like MetaMask's, starting on chain 1: it answers chain and
+    // account requests itself and forwards the rest to the local node.
+    const walletPage = await browser.context.newPage();
+    // A string, not a function: the test runner's transpiler would add helpers the page lacks.
+    await walletPage.addInitScript(`{
+      const rpcUrl = ${JSON.stringify(stack.chain.rpcUrl)};
+      const account = ${JSON.stringify(curator)};
+      const listeners = {};
+      let chainId = "0x1";
+      window.ethereum = {
+        isMetaMask: true,
+        on(event, listener) { (listeners[event] = listeners[event] || []).push(listener); },
+        removeListener(event, listener) {
+          listeners[event] = (listeners[event] || []).filter((item) => item !== listener);
+        },
+        async request({ method, params }) {
+          if (method === "eth_chainId") return chainId;
+          if (method === "eth_accounts" || method === "eth_requestAccounts") return [account];
+          if (method === "wallet_requestPermissions" || method === "wallet_getPermissions") {
+            return [{ parentCapability: "eth_accounts" }];
+          }
+          if (method === "wallet_switchEthereumChain") {
+            chainId = params[0].chainId;
+            for (const listener of listeners.chainChanged || []) listener(chainId);
+            return null;
+          }
+          const response = await fetch(rpcUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: params || [] }),
+          });
+          const body = await response.json();
+          if (body.error) throw body.error;
+          return body.result;
+        },
+      };
+    }`);
+    await walletPage.goto(`${dapp.url}#/buyer`);
+    await walletPage.getByRole("button", { name: "Connect: Browser wallet (MetaMask)" }).click();
+    const banner = walletPage.getByRole("alert").filter({ hasText: "Your wallet is on chain 1" });
+    await banner.waitFor().catch(async (error: unknown) => {
+      await walletPage.screenshot({
+        path: `${SCREENSHOT_DIR}/FAILED-wallet-page.png`,
+        fullPage: true,
+      });
+      throw error;
+    });
+    await walletPage.getByRole("heading", { name: "Pools" }).waitFor(); // reads still work
+    await walletPage.screenshot({ path: `${SCREENSHOT_DIR}/16-wrong-network.png`, fullPage: true });
+    await banner.getByRole("button", { name: "Switch network" }).click();
+    await banner.waitFor({ state: "detached" });
+    await walletPage.getByText(`${curator.slice(0, 6)}…`).waitFor();
+    await walletPage.close();
+  });
+
   it("shows a transaction in the dApp's own view and fits a phone screen", async () => {
     const [created] = await stack.publicClient.getContractEvents({
       address: stack.deployment.databank,
