@@ -16,6 +16,7 @@ import { DatabankError } from "../../../lib/contracts/client.js";
 import { moneySeries, polylinePoints } from "../../../frontend/src/logic/chartSeries.js";
 import { claimPlan, contributionSummaries } from "../../../frontend/src/logic/contributions.js";
 import { describeError } from "../../../frontend/src/logic/errors.js";
+import { rejectionDetails } from "../../../frontend/src/node/nodeApi.js";
 import {
   formatAmount,
   formatDuration,
@@ -494,6 +495,24 @@ describe("dApp logic", () => {
       expect(describeError(new DatabankError("BelowThreshold", [1, 0, 3]))).to.equal(
         "This pool has 0 active contributors; sales need at least 3.",
       );
+    });
+
+    it("explains a missing wallet and a custodian's rejection", () => {
+      const missing = Object.assign(new Error("Provider not found."), {
+        name: "ProviderNotFoundError",
+      });
+      expect(describeError(missing)).to.match(/^No browser wallet was found/);
+      const rejected = Object.assign(new Error("the record does not match the pool's schema"), {
+        fieldErrors: [
+          { path: "/yearsOfExperience", message: "must be <= 60" },
+          { path: "/", message: "must NOT have additional properties" },
+        ],
+      });
+      expect(rejectionDetails(rejected)).to.deep.equal([
+        "/yearsOfExperience: must be <= 60",
+        "record: must NOT have additional properties",
+      ]);
+      expect(rejectionDetails(new Error("x"))).to.deep.equal([]);
     });
 
     it("says when the user declined in the wallet", () => {
