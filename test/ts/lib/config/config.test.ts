@@ -55,8 +55,9 @@ describe("lib/config", () => {
     const config = loadConfig({ env: CUSTODIAN_ENV, cwd, requireCustodian: true });
     expect(config.custodian?.fingerprintKey.length).to.equal(32);
     expect(config.custodian?.x25519PublicKey.length).to.equal(32);
+    const bigintAsText = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
     for (const text of [
-      JSON.stringify(config),
+      JSON.stringify(config, bigintAsText),
       inspect(config, { depth: 10 }),
       String(config.custodian),
     ]) {
