@@ -26,6 +26,7 @@ import { openDelivery } from "../../lib/delivery/index.js";
 import { createHeliaStore } from "../../lib/storage/index.js";
 import { createDeliveryWorker } from "../../service/custodian/delivery.js";
 import type { BenchRow } from "./types.js";
+import { deployDatabankWithViem } from "../stack/deploy.js";
 
 const SUITE = "delivery";
 const PRICE = parseEther("1");
@@ -70,13 +71,10 @@ async function measureAt(
     const { viem } = await network.create();
     const publicClient = await viem.getPublicClient();
     const [owner, treasury, curator, custodianWallet, buyerWallet] = await viem.getWalletClients();
-    const renderer = await viem.deployContract("ConsentReceiptRenderer");
-    const deployed = await viem.deployContract("Databank", [
-      owner.account.address,
-      treasury.account.address,
-      250,
-      renderer.address,
-    ]);
+    const { databank: deployed } = await deployDatabankWithViem(viem, {
+      owner: owner.account.address,
+      treasury: treasury.account.address,
+    });
     const address = deployed.address;
     const fromBlock = await publicClient.getBlockNumber();
     const custodianKeys = generateKeyPair();

@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
+import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import type { Address } from "viem";
 import LocalDemoModule from "../../ignition/modules/LocalDemo.js";
 import { LOCAL_ROLES, localAccount } from "./accounts.js";
@@ -55,4 +56,22 @@ export async function deployLocalDemo(options: DeployLocalDemoOptions): Promise<
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Deploys the renderer and Databank with viem on a Hardhat connection: the quick path of tests and
+ * benchmarks on an in-process chain (Ignition deploys everywhere else).
+ */
+export async function deployDatabankWithViem(
+  viem: HardhatViemHelpers,
+  params: { owner: Address; treasury: Address; platformFeeBps?: number },
+) {
+  const renderer = await viem.deployContract("ConsentReceiptRenderer");
+  const databank = await viem.deployContract("Databank", [
+    params.owner,
+    params.treasury,
+    params.platformFeeBps ?? 250,
+    renderer.address,
+  ]);
+  return { renderer, databank };
 }
