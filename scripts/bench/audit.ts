@@ -27,6 +27,7 @@ import {
 import type { Viem } from "./baselines.js";
 import type { BenchRow } from "./types.js";
 import { deployDatabankWithViem } from "../stack/deploy.js";
+import { testPoolParams } from "../stack/deploy.js";
 
 const SUITE = "audit";
 /** Events of the benchmark history (each sale is a PurchaseCreated and a PurchaseFulfilled). */
@@ -55,20 +56,7 @@ export async function buildAuditHistory(
   await mined(
     await databank.write.createPool(
       [
-        {
-          paymentToken: zeroAddress,
-          price: 1_000_003n,
-          contributorShareBps: 7_000,
-          minContributors: 1,
-          maxContributors: 0,
-          bountyPerContribution: 0n,
-          deliveryWindow: 86_400,
-          purposes: 3,
-          custodian: driver.address,
-          custodianKey: keccak256(toHex("bench custodian key")),
-          schemaCid: "bafkreibenchschema",
-          termsCid: "bafkreibenchterms",
-        },
+        testPoolParams({ custodian: driver.address, custodianKey: keccak256(toHex("bench custodian key")), price: 1_000_003n, schemaCid: "bafkreibenchschema", termsCid: "bafkreibenchterms" }),
       ],
       { account: curator!.account },
     ),

@@ -6,7 +6,8 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import type { Address } from "viem";
+import { zeroAddress, type Address, type ContractFunctionArgs } from "viem";
+import type { databankAbi } from "../../lib/contracts/index.js";
 import LocalDemoModule from "../../ignition/modules/LocalDemo.js";
 import { LOCAL_ROLES, localAccount } from "./accounts.js";
 
@@ -74,4 +75,29 @@ export async function deployDatabankWithViem(
     renderer.address,
   ]);
   return { renderer, databank };
+}
+
+/** The `createPool` argument (`IDatabank.PoolParams`). */
+export type PoolParams = ContractFunctionArgs<typeof databankAbi, "nonpayable", "createPool">[0];
+
+/**
+ * Pool parameters for tests and benchmarks: an ETH pool, 70% to contributors, at least one
+ * contributor, no cap, no bounty, a one-day delivery window, analytics + recruitment purposes.
+ */
+export function testPoolParams(
+  params: Pick<PoolParams, "custodian" | "custodianKey"> & Partial<PoolParams>,
+): PoolParams {
+  return {
+    paymentToken: zeroAddress,
+    price: 1_000_000n,
+    contributorShareBps: 7_000,
+    minContributors: 1,
+    maxContributors: 0,
+    bountyPerContribution: 0n,
+    deliveryWindow: 86_400,
+    purposes: 3,
+    schemaCid: "bafkreischema",
+    termsCid: "bafkreiterms",
+    ...params,
+  };
 }
