@@ -5,9 +5,7 @@
  * logs, and prints the report. Exit status: 0 all checks pass, 1 a check fails, 2 bad usage or an
  * error that stops the audit (one line on stderr saying what to fix).
  */
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { writeFile } from "node:fs/promises";
 import { createPublicClient, getAddress, http, type Address } from "viem";
 import {
   AuditError,
@@ -20,43 +18,10 @@ import {
   runAudit,
   shortMessage,
   type AuditCliOptions,
-  type FetchContent,
   type LogProgress,
 } from "../lib/audit/index.js";
-import { assertBytesMatchCid, parseCid } from "../lib/storage/cid.js";
-
-const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-/** The Databank address Ignition recorded for `chainId`, or undefined. */
-async function deployedDatabank(chainId: number): Promise<Address | undefined> {
-  const file = path.join(
-    REPOSITORY_ROOT,
-    "ignition",
-    "deployments",
-    `chain-${chainId}`,
-    "deployed_addresses.json",
-  );
-  try {
-    const addresses = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
-    const address = addresses["Databank#Databank"];
-    return address ? getAddress(address) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Content from the data bank node's `GET /v1/content/{cid}`, verified against the CID. */
-function nodeContentFetcher(nodeUrl: string): FetchContent {
-  return async (cid) => {
-    const parsed = parseCid(cid);
-    const url = `${nodeUrl}/v1/content/${encodeURIComponent(cid)}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-    if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    await assertBytesMatchCid(parsed, bytes, nodeUrl);
-    return bytes;
-  };
-}
+import { createNodeApiClient } from "../lib/api/index.js";
+import { ConfigError, loadConfig, readDeployedAddresses } from "../lib/config/index.js";
 
 /** A progress bar on stderr while the logs are read (only on a terminal: logs stay clean). */
 function progressBar(): { update: (progress: LogProgress) => void; done: () => void } {
@@ -96,7 +61,9 @@ async function audit(options: AuditCliOptions): Promise<number> {
       `cannot reach the chain at ${options.rpcUrl} (${shortMessage(error)}): check --rpc-url or DATABANK_RPC_URL`,
     );
   }
-  const databank = options.databank ?? (await deployedDatabank(chainId));
+  const databank =
+    options.databank ??
+    getAddressOrUndefined(readDeployedAddresses(chainId)?.["Databank#Databank"]);
   if (!databank) {
     throw new UsageError(
       `no Databank address: pass --databank or set DATABANK_ADDRESS (nothing in ignition/deployments/chain-${chainId}/deployed_addresses.json)`,
@@ -111,7 +78,9 @@ async function audit(options: AuditCliOptions): Promise<number> {
     poolId: options.poolId,
     address: options.address,
     blockRange: options.blockRange,
-    fetchContent: options.nodeUrl ? nodeContentFetcher(options.nodeUrl) : undefined,
+    fetchContent: options.nodeUrl
+      ? (cid) => createNodeApiClient({ baseUrl: options.nodeUrl! }).getContent(cid)
+      : undefined,
     erasureGraceSeconds: options.erasureGraceSeconds,
     crossCheckViews: options.crossCheckViews,
     explorerUrl: options.explorerUrl,
@@ -134,17 +103,40 @@ async function audit(options: AuditCliOptions): Promise<number> {
   return report.passed ? 0 : 1;
 }
 
+/**
+ * The environment with the defaults of the project's one config loader filled in (it also reads
+ * DATABANK_CONFIG), so that `npm run audit` sees the same chain, node and start block as the
+ * other CLIs. lib/audit's own parser stays free of Node APIs for the dApp.
+ */
+function getAddressOrUndefined(value: string | undefined): Address | undefined {
+  return value === undefined ? undefined : getAddress(value);
+}
+
+function withConfigDefaults(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const config = loadConfig({ env });
+  return {
+    ...env,
+    DATABANK_RPC_URL: config.rpcUrl,
+    DATABANK_NODE_URL: config.nodeUrl,
+    DATABANK_START_BLOCK: config.startBlock.toString(),
+    ...(config.databankAddress === undefined ? {} : { DATABANK_ADDRESS: config.databankAddress }),
+  };
+}
+
 /** Runs the CLI and returns its exit status. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   try {
-    const options = parseAuditArgs(argv, env);
+    const options = parseAuditArgs(argv, withConfigDefaults(env));
     if (options.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     return await audit(options);
   } catch (error) {
-    const prefix = error instanceof AuditError ? "audit" : "audit: unexpected error";
+    const prefix =
+      error instanceof AuditError || error instanceof ConfigError
+        ? "audit"
+        : "audit: unexpected error";
     process.stderr.write(`${prefix}: ${shortMessage(error)}\n`);
     return 2;
   }

@@ -89,7 +89,7 @@ async function run(argv: string[]): Promise<void> {
 
   const [created] = await databank.contract.getEvents.PurchaseCreated(
     { purchaseId: id },
-    { fromBlock: "earliest" },
+    { fromBlock: config.startBlock },
   );
   if (created === undefined) {
     throw new UsageError(`--purchase: there is no purchase ${id} on Databank ${address}`);

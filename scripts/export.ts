@@ -10,6 +10,12 @@ import { deriveWalletKeyPair } from "../lib/crypto/index.js";
 import { buildExportBundle } from "../lib/portability/index.js";
 import { connect, parseCli, runCli, UsageError, walletFromEnv } from "./cli.js";
 
+function blockNumber(value: string): bigint {
+  if (!/^[0-9]+$/.test(value))
+    throw new UsageError(`--from-block must be a block number, not "${value}"`);
+  return BigInt(value);
+}
+
 runCli("export", async () => {
   const args = parseCli({
     wallet: { type: "string" },
@@ -31,7 +37,8 @@ runCli("export", async () => {
     wallet: account.address,
     contributorPrivateKey: keys.privateKey,
     fetchContent: (cid) => api.getContent(cid),
-    fromBlock: args["from-block"] === undefined ? 0n : BigInt(args["from-block"]),
+    fromBlock:
+      args["from-block"] === undefined ? config.startBlock : blockNumber(args["from-block"]),
     onProgress: (done, total) => process.stderr.write(`\rexport: ${done}/${total} contributions`),
   });
   process.stderr.write("\n");

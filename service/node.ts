@@ -39,7 +39,7 @@ import { createTransactionQueue, type TransactionQueue } from "./transactions.js
 export interface NodeHooks {
   /** Where log lines go; default silent. `service/main.ts` passes a console logger. */
   logger?: Logger;
-  /** First block the acceptance worker scans on a fresh database; default 0. */
+  /** First block the workers scan on a fresh database; default `config.startBlock`. */
   acceptanceFromBlock?: bigint;
   /** Replaces the delivery worker as the source of `GET /v1/purchases/{id}/delivery` (API tests). */
   deliveries?: DeliveryStatusSource;
@@ -155,7 +155,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       exclusive: queue.exclusive,
       logger,
       pollIntervalMs: config.node.pollIntervalMs,
-      fromBlock: hooks.acceptanceFromBlock,
+      fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
     });
     cleanups.push(() => acceptance.stop());
     if (hooks.startWorkers !== false) acceptance.start();
@@ -169,7 +169,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       exclusive: queue.exclusive,
       pollIntervalMs: config.node.pollIntervalMs,
       batchSize: config.node.deliveryBatchSize,
-      fromBlock: hooks.acceptanceFromBlock,
+      fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
       log: (event, fields) => logger.info(event, logFields(fields)),
       checkpoint: hooks.deliveryCheckpoint,
     });

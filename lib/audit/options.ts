@@ -161,8 +161,14 @@ export function parseAuditArgs(
   const envDatabank = env.DATABANK_ADDRESS?.trim();
   const nodeUrl = flags.has("--no-manifests")
     ? undefined
-    : url("--node-url", values.get("--node-url") ?? DEFAULT_NODE_URL);
-  const fromBlock = nonNegativeInteger("--from-block", values.get("--from-block") ?? "0");
+    : url(
+        "--node-url",
+        values.get("--node-url") ?? (env.DATABANK_NODE_URL?.trim() || DEFAULT_NODE_URL),
+      );
+  const fromBlock = nonNegativeInteger(
+    "--from-block",
+    values.get("--from-block") ?? (env.DATABANK_START_BLOCK?.trim() || "0"),
+  );
   const toBlock = values.has("--to-block")
     ? nonNegativeInteger("--to-block", values.get("--to-block")!)
     : undefined;

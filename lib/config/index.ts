@@ -46,6 +46,8 @@ export interface DatabankConfig {
   nodeUrl: string;
   /** The Databank contract, when configured; else see {@link resolveDatabankAddress}. */
   databankAddress: Address | undefined;
+  /** First block worth reading events from (the Databank's deployment block); default 0. */
+  startBlock: bigint;
   /** Root of the node's durable state (SQLite database, Helia blocks). */
   dataDir: string;
   storage: StorageConfig;
@@ -203,6 +205,9 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
     rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? CONFIG_DEFAULTS.rpcUrl),
     nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? `http://${host}:${port}`),
     databankAddress: address === undefined ? undefined : getAddress(address),
+    startBlock: BigInt(
+      integer("DATABANK_START_BLOCK", read("DATABANK_START_BLOCK"), 0, 0, Number.MAX_SAFE_INTEGER),
+    ),
     dataDir,
     storage,
     node: {

@@ -26,6 +26,8 @@ import {
 } from "../../lib/audit/index.js";
 import type { Viem } from "./baselines.js";
 import type { BenchRow } from "./types.js";
+import { deployDatabankWithViem } from "../stack/deploy.js";
+import { testPoolParams } from "../stack/deploy.js";
 
 const SUITE = "audit";
 /** Events of the benchmark history (each sale is a PurchaseCreated and a PurchaseFulfilled). */
@@ -42,13 +44,10 @@ export async function buildAuditHistory(
   const publicClient = await viem.getPublicClient();
   const [owner, treasury, curator, contributor] = await viem.getWalletClients();
   const fromBlock = (await publicClient.getBlockNumber()) + 1n;
-  const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const databank = await viem.deployContract("Databank", [
-    owner!.account.address,
-    treasury!.account.address,
-    250,
-    renderer.address,
-  ]);
+  const { databank } = await deployDatabankWithViem(viem, {
+    owner: owner!.account.address,
+    treasury: treasury!.account.address,
+  });
   const driver = await viem.deployContract("BulkSaleDriver", [databank.address]);
   const mined = async (hash: `0x${string}`) => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
@@ -57,20 +56,7 @@ export async function buildAuditHistory(
   await mined(
     await databank.write.createPool(
       [
-        {
-          paymentToken: zeroAddress,
-          price: 1_000_003n,
-          contributorShareBps: 7_000,
-          minContributors: 1,
-          maxContributors: 0,
-          bountyPerContribution: 0n,
-          deliveryWindow: 86_400,
-          purposes: 3,
-          custodian: driver.address,
-          custodianKey: keccak256(toHex("bench custodian key")),
-          schemaCid: "bafkreibenchschema",
-          termsCid: "bafkreibenchterms",
-        },
+        testPoolParams({ custodian: driver.address, custodianKey: keccak256(toHex("bench custodian key")), price: 1_000_003n, schemaCid: "bafkreibenchschema", termsCid: "bafkreibenchterms" }),
       ],
       { account: curator!.account },
     ),

@@ -6,6 +6,8 @@ import { keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } 
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { consentTypedData } from "../../lib/contracts/client.js";
 import type { Viem } from "./baselines.js";
+import { deployDatabankWithViem } from "../stack/deploy.js";
+import { testPoolParams } from "../stack/deploy.js";
 
 /** Operation -> contributor count -> gas used. */
 export type GasSnapshot = Record<string, Record<string, number>>;
@@ -45,13 +47,10 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
   const publicClient = await viem.getPublicClient();
   const testClient = await viem.getTestClient();
   const [owner, treasury, curator, custodian, buyer, directContributor] = await viem.getWalletClients();
-  const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const databank = await viem.deployContract("Databank", [
-    owner.account.address,
-    treasury.account.address,
-    250,
-    renderer.address,
-  ]);
+  const { databank } = await deployDatabankWithViem(viem, {
+    owner: owner.account.address,
+    treasury: treasury.account.address,
+  });
   const chainId = await publicClient.getChainId();
   const gasOf = async (hash: Hex): Promise<number> =>
     Number((await publicClient.waitForTransactionReceipt({ hash })).gasUsed);
@@ -60,20 +59,7 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
   gas.createPool = await gasOf(
     await databank.write.createPool(
       [
-        {
-          paymentToken: "0x0000000000000000000000000000000000000000",
-          price: PRICE,
-          contributorShareBps: 7_000,
-          minContributors: 1,
-          maxContributors: 0,
-          bountyPerContribution: 0n,
-          deliveryWindow: 86_400,
-          purposes: 3,
-          custodian: custodian.account.address,
-          custodianKey: CUSTODIAN_KEY,
-          schemaCid: SCHEMA_CID,
-          termsCid: TERMS_CID,
-        },
+        testPoolParams({ custodian: custodian.account.address, custodianKey: CUSTODIAN_KEY, price: PRICE, schemaCid: SCHEMA_CID, termsCid: TERMS_CID }),
       ],
       { account: curator.account },
     ),

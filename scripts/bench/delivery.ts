@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { network } from "hardhat";
-import { keccak256, parseEther, toHex, zeroAddress } from "viem";
+import { keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { consentRequestArgs, consentTypedData, createDatabankClient } from "../../lib/contracts/client.js";
 import { generateKeyPair, sealEnvelope, toHex32 } from "../../lib/crypto/index.js";
@@ -26,6 +26,8 @@ import { openDelivery } from "../../lib/delivery/index.js";
 import { createHeliaStore } from "../../lib/storage/index.js";
 import { createDeliveryWorker } from "../../service/custodian/delivery.js";
 import type { BenchRow } from "./types.js";
+import { deployDatabankWithViem } from "../stack/deploy.js";
+import { testPoolParams } from "../stack/deploy.js";
 
 const SUITE = "delivery";
 const PRICE = parseEther("1");
@@ -70,13 +72,10 @@ async function measureAt(
     const { viem } = await network.create();
     const publicClient = await viem.getPublicClient();
     const [owner, treasury, curator, custodianWallet, buyerWallet] = await viem.getWalletClients();
-    const renderer = await viem.deployContract("ConsentReceiptRenderer");
-    const deployed = await viem.deployContract("Databank", [
-      owner.account.address,
-      treasury.account.address,
-      250,
-      renderer.address,
-    ]);
+    const { databank: deployed } = await deployDatabankWithViem(viem, {
+      owner: owner.account.address,
+      treasury: treasury.account.address,
+    });
     const address = deployed.address;
     const fromBlock = await publicClient.getBlockNumber();
     const custodianKeys = generateKeyPair();
@@ -87,20 +86,7 @@ async function measureAt(
         walletClient: curator,
         address,
       }).contract.write.createPool([
-        {
-          paymentToken: zeroAddress,
-          price: PRICE,
-          contributorShareBps: 7_000,
-          minContributors: 1,
-          maxContributors: 0,
-          bountyPerContribution: 0n,
-          deliveryWindow: 86_400,
-          purposes: 3,
-          custodian: custodianWallet.account.address,
-          custodianKey: toHex32(custodianKeys.publicKey),
-          schemaCid: "bafkreischema",
-          termsCid: "bafkreiterms",
-        },
+        testPoolParams({ custodian: custodianWallet.account.address, custodianKey: toHex32(custodianKeys.publicKey), price: PRICE, schemaCid: "bafkreischema", termsCid: "bafkreiterms" }),
       ]),
     });
     const poolId = await custodian.contract.read.poolCount();

@@ -5,7 +5,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
-import type { Address } from "viem";
+import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
+import { zeroAddress, type Address, type ContractFunctionArgs } from "viem";
+import type { databankAbi } from "../../lib/contracts/index.js";
 import LocalDemoModule from "../../ignition/modules/LocalDemo.js";
 import { LOCAL_ROLES, localAccount } from "./accounts.js";
 
@@ -55,4 +57,47 @@ export async function deployLocalDemo(options: DeployLocalDemoOptions): Promise<
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Deploys the renderer and Databank with viem on a Hardhat connection: the quick path of tests and
+ * benchmarks on an in-process chain (Ignition deploys everywhere else).
+ */
+export async function deployDatabankWithViem(
+  viem: HardhatViemHelpers,
+  params: { owner: Address; treasury: Address; platformFeeBps?: number },
+) {
+  const renderer = await viem.deployContract("ConsentReceiptRenderer");
+  const databank = await viem.deployContract("Databank", [
+    params.owner,
+    params.treasury,
+    params.platformFeeBps ?? 250,
+    renderer.address,
+  ]);
+  return { renderer, databank };
+}
+
+/** The `createPool` argument (`IDatabank.PoolParams`). */
+export type PoolParams = ContractFunctionArgs<typeof databankAbi, "nonpayable", "createPool">[0];
+
+/**
+ * Pool parameters for tests and benchmarks: an ETH pool, 70% to contributors, at least one
+ * contributor, no cap, no bounty, a one-day delivery window, analytics + recruitment purposes.
+ */
+export function testPoolParams(
+  params: Pick<PoolParams, "custodian" | "custodianKey"> & Partial<PoolParams>,
+): PoolParams {
+  return {
+    paymentToken: zeroAddress,
+    price: 1_000_000n,
+    contributorShareBps: 7_000,
+    minContributors: 1,
+    maxContributors: 0,
+    bountyPerContribution: 0n,
+    deliveryWindow: 86_400,
+    purposes: 3,
+    schemaCid: "bafkreischema",
+    termsCid: "bafkreiterms",
+    ...params,
+  };
 }

@@ -39,6 +39,7 @@ import {
   type DeliveryWorkerDeps,
 } from "../../../service/custodian/delivery.js";
 import { jsonBytes, sampleRecord } from "./helpers.js";
+import { deployDatabankWithViem } from "../../../scripts/stack/deploy.js";
 
 export const PRICE = parseEther("1");
 export const DELIVERY_WINDOW = 86_400;
@@ -64,13 +65,10 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
   const publicClient = await viem.getPublicClient();
   const testClient = await viem.getTestClient();
   const [owner, treasury, curator, custodianWallet, ...buyers] = await viem.getWalletClients();
-  const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const deployed = await viem.deployContract("Databank", [
-    owner.account.address,
-    treasury.account.address,
-    250,
-    renderer.address,
-  ]);
+  const { databank: deployed } = await deployDatabankWithViem(viem, {
+    owner: owner.account.address,
+    treasury: treasury.account.address,
+  });
   const address = deployed.address;
   const deployBlock = await publicClient.getBlockNumber();
   const custodianKeys = generateKeyPair();

@@ -19,6 +19,7 @@ import { createDatabankClient, type ConsentRequest } from "../../../lib/contract
 import { generateKeyPair, sealEnvelope, toHex32 } from "../../../lib/crypto/index.js";
 import { startDatabankNode, type DatabankNode, type NodeHooks } from "../../../service/node.js";
 import { formatLogLine, type Logger } from "../../../service/log.js";
+import { deployDatabankWithViem } from "../../../scripts/stack/deploy.js";
 
 export const resumeSchema = JSON.parse(
   readFileSync(
@@ -46,13 +47,10 @@ export async function deployChain() {
   const { viem } = connection;
   const publicClient = await viem.getPublicClient();
   const [owner, treasury, curator, funder] = await viem.getWalletClients();
-  const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const databank = await viem.deployContract("Databank", [
-    owner.account.address,
-    treasury.account.address,
-    250,
-    renderer.address,
-  ]);
+  const { databank } = await deployDatabankWithViem(viem, {
+    owner: owner.account.address,
+    treasury: treasury.account.address,
+  });
   const reader = createDatabankClient({ publicClient, address: databank.address });
   const asCurator = createDatabankClient({
     publicClient,

@@ -41,14 +41,23 @@ describe("lib/config", () => {
     expect(config.node.port).to.equal(8787);
     expect(config.node.host).to.equal("127.0.0.1");
     expect(config.custodian).to.equal(undefined);
+    expect(config.nodeUrl).to.equal("http://127.0.0.1:8787");
+    expect(config.startBlock).to.equal(0n);
+    const custom = loadConfig({
+      env: { DATABANK_NODE_PORT: "9999", DATABANK_START_BLOCK: "123" },
+      cwd,
+    });
+    expect(custom.nodeUrl).to.equal("http://127.0.0.1:9999");
+    expect(custom.startBlock).to.equal(123n);
   });
 
   it("reads the custodian keys and never prints them", () => {
     const config = loadConfig({ env: CUSTODIAN_ENV, cwd, requireCustodian: true });
     expect(config.custodian?.fingerprintKey.length).to.equal(32);
     expect(config.custodian?.x25519PublicKey.length).to.equal(32);
+    const bigintAsText = (_: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
     for (const text of [
-      JSON.stringify(config),
+      JSON.stringify(config, bigintAsText),
       inspect(config, { depth: 10 }),
       String(config.custodian),
     ]) {

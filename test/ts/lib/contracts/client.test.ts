@@ -29,6 +29,7 @@ import {
   recordsRoot,
   verifyRecord,
 } from "../../../../lib/contracts/index.js";
+import { deployDatabankWithViem } from "../../../../scripts/stack/deploy.js";
 
 const PRICE = 10n ** 18n;
 const CUSTODIAN_KEY: Hex = `0x${"11".repeat(32)}`;
@@ -51,13 +52,10 @@ async function deployWithPool(minContributors = 1) {
   const { viem } = await network.create();
   const publicClient = await viem.getPublicClient();
   const [owner, treasury, curator, custodian, buyer, stranger] = await viem.getWalletClients();
-  const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const deployed = await viem.deployContract("Databank", [
-    owner.account.address,
-    treasury.account.address,
-    250,
-    renderer.address,
-  ]);
+  const { databank: deployed } = await deployDatabankWithViem(viem, {
+    owner: owner.account.address,
+    treasury: treasury.account.address,
+  });
   const asCurator = createDatabankClient({
     publicClient,
     walletClient: curator,
