@@ -57,9 +57,9 @@ describe("dApp end to end (chromium, full local stack)", function () {
   const startedAt = Date.now();
 
   before(async function () {
+    // A missing browser is a failure, not a skip: a skipped suite must never count as passing.
     if (!existsSync(CHROMIUM_PATH)) {
-      console.warn(`    skipped: no chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`);
-      this.skip();
+      throw new Error(`no chromium at ${CHROMIUM_PATH}: install it with apt-get install -y chromium`);
     }
     await buildDapp();
     stack = await startE2EStack();
