@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
  * the envelope's throughput, the delivery latency (purchase to buyer-decrypted) and memory, and
- * the audit tool's speed.
+ * the audit tool's speed, and the dApp's bundle size.
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
 import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { benchAudit } from "./audit.js";
+import { benchBundle } from "./bundle.js";
 import { printBaselines } from "./baselines.js";
 import { measureDatabankGas, SNAPSHOT_OPERATIONS } from "./databankGas.js";
 import { benchDelivery } from "./delivery.js";
@@ -59,4 +60,11 @@ printTable(
   "Audit (npm run audit) on a generated history, in-process Hardhat network, manifests not fetched",
   ["operation", "size", "value", "unit"],
   audit.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
+);
+
+const bundle = benchBundle();
+printTable(
+  "dApp bundle (vite build; first-page budget 250 kB gzipped)",
+  ["operation", "value", "unit"],
+  bundle.map((row) => [row.operation, String(row.value), row.unit]),
 );
