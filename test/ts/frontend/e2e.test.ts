@@ -59,7 +59,9 @@ describe("dApp end to end (chromium, full local stack)", function () {
   before(async function () {
     // A missing browser is a failure, not a skip: a skipped suite must never count as passing.
     if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(`no chromium at ${CHROMIUM_PATH}: install it with apt-get install -y chromium`);
+      throw new Error(
+        `no chromium at ${CHROMIUM_PATH}: install it with apt-get install -y chromium`,
+      );
     }
     await buildDapp();
     stack = await startE2EStack();
