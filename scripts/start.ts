@@ -8,7 +8,6 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { formatEther } from "viem";
 import { generateKeyPair, toHex32 } from "../lib/crypto/index.js";
 import { loadConfig } from "../lib/config/index.js";
 import { createConsoleLogger } from "../service/log.js";
@@ -22,19 +21,23 @@ const HOST = "127.0.0.1";
 const CHAIN_PORT = Number(process.env.DATABANK_CHAIN_PORT ?? 8545);
 const DATA_DIR = join(process.cwd(), ".databank", "local");
 
+/** What to stop on exit, in start order (stopped in reverse). */
+const stops: Array<() => Promise<void>> = [];
+
+async function stopAll(code: number): Promise<never> {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
+  process.once("SIGINT", () => void stopAll(0));
+  process.once("SIGTERM", () => void stopAll(0));
   console.log(`start: local chain on ${HOST}:${CHAIN_PORT}…`);
   const chain = await startLocalChain({ host: HOST, port: CHAIN_PORT });
-  const stops: Array<() => Promise<void>> = [chain.stop];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-    process.exit(0);
-  };
-  process.once("SIGINT", stopAll);
-  process.once("SIGTERM", stopAll);
+  stops.push(chain.stop);
   chain.process.once("exit", () => {
     console.error("start: the local chain stopped; stopping everything");
-    void stopAll();
+    void stopAll(1);
   });
 
   console.log("start: deploying the contracts with Ignition…");
@@ -88,14 +91,17 @@ async function main(): Promise<void> {
     );
   }
   lines.push(
-    `  (each holds ${formatEther(10_000n * 10n ** 18n)} ETH; accounts #5–#19 of the same mnemonic too)`,
+    "  (each starts with 10,000 ETH; so do accounts #5–#19 of the same mnemonic)",
     "",
     "Try it: npm run demo   (in another terminal). Ctrl-C stops everything.",
   );
   console.log(lines.join("\n"));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  console.error(
+    "start: is another npm start running? Ports can be moved with DATABANK_CHAIN_PORT, DATABANK_NODE_PORT and DATABANK_DAPP_PORT.",
+  );
+  await stopAll(1);
 });
