@@ -3,7 +3,7 @@
  * on-chain root, count and buyer key; every envelope against its CID), then offers the records as
  * CSV or JSON Lines. Loaded lazily: it brings the crypto and CID code.
  */
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { encryptionKeyOf } from "../../chain/encryptionKey";
 import { useDatabank } from "../../hooks/useDatabank";
 import type { PurchaseView } from "../../hooks/useMyPurchases";
@@ -32,6 +32,7 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
   const { runtime } = useRuntime();
   const { address, walletClient, account } = useDatabank();
   const [state, setState] = useState<OpenState>({ phase: "idle" });
+  const started = useRef(false);
   const name = `databank-pool-${purchase.poolId}-purchase-${purchase.id}`;
 
   async function open() {
@@ -66,6 +67,14 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
       setState({ phase: "failed", message: describeError(error) });
     }
   }
+
+  // The buyer already asked to decrypt (the button that loaded this component): start at once,
+  // once (React may run effects twice in development).
+  useEffect(() => {
+    if (started.current || !walletClient || !account) return;
+    started.current = true;
+    void open();
+  }, [walletClient, account]);
 
   if (state.phase === "idle") {
     return (
