@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   const config = loadConfig({
     requireCustodian: true,
     env: {
+      // Every local client is 127.0.0.1: the per-IP limit would only get in the demo's way.
+      DATABANK_CLIENT_RATE_LIMIT: "100000",
       ...process.env,
       DATABANK_RPC_URL: chain.rpcUrl,
       DATABANK_ADDRESS: deployment.databank,

@@ -5,6 +5,7 @@
  * Every client error is `{ error: { code, message, ... } }` with a 4xx status; anything
  * unexpected is a 500 with a generic message (details go to the log, never plaintext or keys).
  */
+import { getConnInfo } from "@hono/node-server/conninfo";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -84,7 +85,10 @@ export interface AppDeps {
   exclusive: TransactionQueue["exclusive"];
   deliveries: DeliveryStatusSource;
   logger: Logger;
-  config: Pick<NodeServerConfig, "maxUploadBytes" | "corsOrigins" | "relayRateLimitPerMinute">;
+  config: Pick<
+    NodeServerConfig,
+    "maxUploadBytes" | "corsOrigins" | "relayRateLimitPerMinute" | "clientRateLimitPerMinute"
+  >;
   /** Clock of the rate limiter and deadline check (unix ms); tests move it. */
   now?: () => number;
 }
@@ -93,6 +97,15 @@ export interface AppDeps {
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 /** How long serving stored content may take. */
 const CONTENT_READ_TIMEOUT_MS = 10_000;
+
+/** The client's IP as the socket sees it ("unknown" outside a Node server, e.g. `app.request`). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
 
 /** Creates the Hono app. */
 export function createApp(deps: AppDeps): Hono {
@@ -104,6 +117,23 @@ export function createApp(deps: AppDeps): Hono {
     windowMs: 60_000,
     now,
   });
+  const clientLimiter = new SlidingWindowRateLimiter({
+    limit: config.clientRateLimitPerMinute,
+    windowMs: 60_000,
+    now,
+  });
+  /** Counts a relay or check request against its client's IP before it costs any chain read. */
+  const limitClient = (c: Context) => {
+    const verdict = clientLimiter.take(clientAddress(c));
+    if (!verdict.allowed) {
+      throw new ServiceError(
+        429,
+        "RATE_LIMITED",
+        `too many contribution requests from your address: at most ${config.clientRateLimitPerMinute} per minute; retry in ${verdict.retryAfterSeconds} s`,
+        { retryAfterSeconds: verdict.retryAfterSeconds },
+      );
+    }
+  };
   const openApi = buildOpenApiDocument();
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
@@ -303,6 +333,7 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   app.post("/v1/contributions/check", jsonLimit, async (c) => {
+    limitClient(c);
     const { poolId, dataCid } = await jsonBody(c, checkRequestSchema);
     await custodiedPool(poolId);
     const outcome = await checker.check(poolId, dataCid);
@@ -311,6 +342,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.post("/v1/contributions/relay", jsonLimit, async (c) => {
+    limitClient(c);
     const { request, signature } = await jsonBody(c, relayRequestSchema);
     if (request.deadline * 1000n < BigInt(now())) {
       throw new ServiceError(

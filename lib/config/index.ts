@@ -28,6 +28,11 @@ export interface NodeServerConfig {
   corsOrigins: string[];
   /** Relayed consents accepted per contributor address per minute. */
   relayRateLimitPerMinute: number;
+  /**
+   * Relay and check requests accepted per client IP per minute, counted before any chain read, so
+   * that invalid signatures cannot make the node spend RPC calls without bound.
+   */
+  clientRateLimitPerMinute: number;
   /** How often the workers poll the chain for new events, in milliseconds. */
   pollIntervalMs: number;
   /** Data keys re-wrapped (and persisted) per step of a delivery. */
@@ -133,6 +138,7 @@ export const CONFIG_DEFAULTS = {
   maxUploadBytes: 64 * 1024 * 1024,
   corsOrigins: ["*"],
   relayRateLimitPerMinute: 10,
+  clientRateLimitPerMinute: 120,
   pollIntervalMs: 500,
   deliveryBatchSize: 250,
 } as const;
@@ -231,6 +237,13 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         "DATABANK_RELAY_RATE_LIMIT",
         read("DATABANK_RELAY_RATE_LIMIT"),
         CONFIG_DEFAULTS.relayRateLimitPerMinute,
+        1,
+        1_000_000,
+      ),
+      clientRateLimitPerMinute: integer(
+        "DATABANK_CLIENT_RATE_LIMIT",
+        read("DATABANK_CLIENT_RATE_LIMIT"),
+        CONFIG_DEFAULTS.clientRateLimitPerMinute,
         1,
         1_000_000,
       ),

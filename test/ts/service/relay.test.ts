@@ -236,6 +236,34 @@ describe("service: gasless relay of signed consents", function () {
     expect((await postJson(relayUrl, relayBody(signed))).status).to.equal(201);
   });
 
+  it("rate-limits relay and check requests per client IP before any chain read, bad signatures included", async function () {
+    const limited = await startNode(chain, { env: { DATABANK_CLIENT_RATE_LIMIT: "2" } });
+    try {
+      const url = `${limited.node.url}/v1/contributions/relay`;
+      const limitedPool = await createPool(chain, limited.node);
+      const { computeCid } = await import("../../../lib/storage/index.js");
+      const cid = await computeCid(new TextEncoder().encode("never uploaded"));
+      const signed = await signConsent(chain, newContributor(), limitedPool, cid);
+      const forged = { ...relayBody(signed), signature: `0x${"11".repeat(65)}` };
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 3; i++) {
+        last = await postJson(url, forged);
+        statuses.push(last.status);
+      }
+      expect(statuses).to.deep.equal([400, 400, 429]);
+      expect(last!.body.error.code).to.equal("RATE_LIMITED");
+      expect(last!.body.error.message).to.match(/at most 2 per minute/);
+      const check = await postJson(`${limited.node.url}/v1/contributions/check`, {
+        poolId: limitedPool,
+        dataCid: cid,
+      });
+      expect(check.status).to.equal(429);
+    } finally {
+      await limited.cleanup();
+    }
+  });
+
   it("checks data without relaying: 200 when it passes, 422 Undecryptable when sealed to another key", async function () {
     const contributor = newContributor();
     const checkUrl = `${t.node.url}/v1/contributions/check`;
