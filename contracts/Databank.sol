@@ -15,7 +15,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ConsentToken} from "./ConsentToken.sol";
 import {IConsentReceiptRenderer} from "./interfaces/IConsentReceiptRenderer.sol";
 import {IDatabank} from "./interfaces/IDatabank.sol";
-import {ConsentReceipt} from "./libraries/ConsentReceipt.sol";
+import {CanonicalCid} from "./libraries/CanonicalCid.sol";
+import {PoolRegistry} from "./libraries/PoolRegistry.sol";
 import {RevenueSplit} from "./libraries/RevenueSplit.sol";
 
 /// @title Databank personal-data marketplace
@@ -29,9 +30,9 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     /// @notice Hard cap on the platform fee: 10%.
     uint16 public constant MAX_PLATFORM_FEE_BPS = 1_000;
     /// @notice Shortest delivery window a pool may set.
-    uint32 public constant MIN_DELIVERY_WINDOW = 1 hours;
+    uint32 public constant MIN_DELIVERY_WINDOW = PoolRegistry.MIN_DELIVERY_WINDOW;
     /// @notice Longest delivery window a pool may set.
-    uint32 public constant MAX_DELIVERY_WINDOW = 30 days;
+    uint32 public constant MAX_DELIVERY_WINDOW = PoolRegistry.MAX_DELIVERY_WINDOW;
     /// @notice EIP-712 type of a relayed consent.
     bytes32 public constant CONSENT_TYPEHASH = keccak256(
         "Consent(address contributor,uint256 poolId,bytes32 dataCommitment,bytes32 termsDigest,uint32 purposes,"
@@ -45,6 +46,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         uint256 contributors;
         uint256 perContribution;
         uint32 carry;
+    }
+
+    /// @dev A submission awaiting the custodian's check, and the bounty set aside for it.
+    struct PendingSubmission {
+        address contributor;
+        uint96 reservedBounty;
     }
 
     /// @dev Purchase slots hold the purchase's digest while pending, then one of these markers.
@@ -62,8 +69,10 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     mapping(uint32 poolId => Pool) private _pools;
     mapping(uint32 poolId => string[2]) private _poolDocuments;
-    mapping(uint32 poolId => mapping(bytes32 dataCommitment => bool)) private _committed;
-    mapping(uint256 contributionId => address) private _pendingContributors;
+    /// @dev Keyed by keccak256(contributor, data commitment): a squatter copying someone's CID
+    /// cannot block its owner, and the custodian rejects the copy (its envelope names the owner).
+    mapping(uint32 poolId => mapping(bytes32 submissionKey => bool)) private _committed;
+    mapping(uint256 contributionId => PendingSubmission) private _pending;
     mapping(uint64 purchaseId => bytes32) private _purchases;
     mapping(address account => mapping(address token => uint256)) private _credits;
     mapping(uint32 poolId => mapping(address buyer => BuyerErasure)) private _buyerErasures;
@@ -104,24 +113,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function createPool(PoolParams calldata params) external returns (uint32 poolId) {
-        _validatePoolParams(params);
         poolId = ++_poolCount;
-        Pool storage pool = _pools[poolId];
-        pool.custodian = params.custodian;
-        pool.minContributors = params.minContributors;
-        pool.paymentToken = params.paymentToken;
-        pool.contributorShareBps = params.contributorShareBps;
-        pool.platformFeeBps = platformFeeBps;
-        pool.deliveryWindow = params.deliveryWindow;
-        pool.curator = msg.sender;
-        pool.price = params.price;
-        pool.bountyPerContribution = params.bountyPerContribution;
-        pool.maxContributors = params.maxContributors;
-        pool.purposes = params.purposes;
-        pool.custodianKey = params.custodianKey;
-        pool.termsDigest = keccak256(bytes(params.termsCid));
-        _poolDocuments[poolId] = [params.schemaCid, params.termsCid];
-        emit PoolCreated(poolId, msg.sender, params.custodian, platformFeeBps, params);
+        PoolRegistry.create(_pools, _poolDocuments, poolId, params, msg.sender, platformFeeBps);
     }
 
     /// @inheritdoc IDatabank
@@ -141,15 +134,21 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function fundBounty(uint32 poolId, uint128 amount) external payable nonReentrant {
         Pool storage pool = _existingPool(poolId);
         _collect(pool.paymentToken, amount);
-        pool.bountyBudget += amount;
+        uint96 added = uint256(amount).toUint96();
+        uint96 curatorBounty = _withdrawableBounty(pool);
+        if (msg.sender == pool.curator) curatorBounty += added;
+        pool.curatorBounty = curatorBounty;
+        pool.bountyBudget += added;
         emit BountyFunded(poolId, msg.sender, amount);
     }
 
     /// @inheritdoc IDatabank
     function withdrawBounty(uint32 poolId, uint128 amount) external {
         Pool storage pool = _poolOfCurator(poolId);
-        if (pool.bountyBudget < amount) revert BountyBudgetTooSmall(poolId, pool.bountyBudget, amount);
-        pool.bountyBudget -= amount;
+        uint96 withdrawable = _withdrawableBounty(pool);
+        if (withdrawable < amount) revert BountyBudgetTooSmall(poolId, withdrawable, amount);
+        pool.curatorBounty = withdrawable - uint96(amount);
+        pool.bountyBudget -= uint96(amount);
         _credit(msg.sender, pool.paymentToken, poolId, amount);
         emit BountyWithdrawn(poolId, msg.sender, amount);
     }
@@ -164,7 +163,13 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     ) external returns (uint256 contributionId) {
         Pool storage pool = _existingPool(poolId);
         contributionId = _register(poolId, pool, msg.sender, dataCid, expiresAt);
-        _pendingContributors[contributionId] = msg.sender;
+        uint96 bounty = pool.bountyPerContribution;
+        if (bounty == 0 || pool.bountyBudget < bounty) bounty = 0;
+        else {
+            pool.bountyBudget -= bounty;
+            emit BountyReserved(contributionId, poolId, bounty, true);
+        }
+        _pending[contributionId] = PendingSubmission(msg.sender, bounty);
     }
 
     /// @inheritdoc IDatabank
@@ -179,7 +184,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             revert InvalidSignature(request.contributor);
         }
         contributionId = _register(request.poolId, pool, request.contributor, request.dataCid, request.expiresAt);
-        _activate(contributionId, request.contributor, pool);
+        _activate(contributionId, request.contributor, pool, 0);
     }
 
     /// @inheritdoc IDatabank
@@ -187,17 +192,16 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         Consent storage consent = _consentIn(contributionId, ContributionStatus.Pending);
         Pool storage pool = _poolOfCustodian(consent.poolId);
         if (consent.expiresAt != 0 && consent.expiresAt <= block.timestamp) revert InvalidExpiry(consent.expiresAt);
-        address contributor = _pendingContributors[contributionId];
-        delete _pendingContributors[contributionId];
-        _activate(contributionId, contributor, pool);
+        PendingSubmission memory pending = _pending[contributionId];
+        delete _pending[contributionId];
+        _activate(contributionId, pending.contributor, pool, pending.reservedBounty);
     }
 
     /// @inheritdoc IDatabank
     function rejectContribution(uint256 contributionId, RejectionReason reason) external {
         Consent storage consent = _consentIn(contributionId, ContributionStatus.Pending);
         uint32 poolId = consent.poolId;
-        _poolOfCustodian(poolId);
-        address contributor = _discardPending(contributionId, consent);
+        address contributor = _discardPending(contributionId, consent, _poolOfCustodian(poolId));
         emit ContributionRejected(contributionId, poolId, contributor, reason);
     }
 
@@ -205,9 +209,9 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function revokeConsent(uint256 contributionId) external {
         Consent storage consent = _consents[contributionId];
         if (consent.status == ContributionStatus.Pending) {
-            if (_pendingContributors[contributionId] != msg.sender) revert NotContributor(contributionId, msg.sender);
+            if (_pending[contributionId].contributor != msg.sender) revert NotContributor(contributionId, msg.sender);
             uint32 poolId = consent.poolId;
-            _discardPending(contributionId, consent);
+            _discardPending(contributionId, consent, _pools[poolId]);
             emit ConsentRevoked(contributionId, poolId, msg.sender, false, 0);
             return;
         }
@@ -275,28 +279,37 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         Purchase calldata sale,
         string calldata deliveryCid,
         bytes32 recordsRoot,
-        uint32 recordCount
+        uint32 recordCount,
+        uint32 erasuresSeen
     ) external {
         Pool storage pool = _poolOfCustodian(sale.poolId);
         _closePurchase(sale, _FULFILLED);
         if (block.timestamp > sale.deadline) revert DeliveryOverdue(sale.id, sale.deadline);
         if (bytes(deliveryCid).length == 0) revert EmptyDelivery();
         uint32 active = pool.activeCount;
-        if (recordCount != active) revert RecordCountMismatch(recordCount, active);
-        if (active < pool.minContributors) revert BelowThreshold(sale.poolId, active, pool.minContributors);
+        uint32 erasureCount = pool.erasureCount;
+        if (erasuresSeen < sale.erasureMark || erasuresSeen > erasureCount) {
+            revert StaleDeliverySet(erasuresSeen, sale.erasureMark, erasureCount);
+        }
+        // The set was taken when `erasuresSeen` consents had ended; every consent that ended since
+        // was in it (the custodian accepts no one in between), so it counts as delivered.
+        uint32 expected = active + (erasureCount - erasuresSeen);
+        if (recordCount != expected) revert RecordCountMismatch(recordCount, expected);
+        if (recordCount < pool.minContributors) {
+            revert BelowThreshold(sale.poolId, recordCount, pool.minContributors);
+        }
+        if (active == 0) revert NoActiveContributions(sale.poolId);
 
         SaleSplit memory split = _creditSale(pool, sale.amount, active);
-        _recordDelivery(sale.poolId, sale.buyer, pool.erasureCount);
-        _emitFulfilled(sale, pool.paymentToken, split, recordCount, recordsRoot, deliveryCid);
+        _recordDelivery(sale.poolId, sale.buyer, erasuresSeen);
+        _emitFulfilled(sale, pool.paymentToken, split, recordCount, recordsRoot, deliveryCid, erasuresSeen);
     }
 
     /// @inheritdoc IDatabank
     function refund(Purchase calldata sale) external nonReentrant {
         Pool storage pool = _existingPool(sale.poolId);
         _closePurchase(sale, _REFUNDED);
-        if (block.timestamp <= sale.deadline && pool.activeCount >= pool.minContributors) {
-            revert RefundNotYetAvailable(sale.id, sale.deadline);
-        }
+        if (block.timestamp <= sale.deadline) revert RefundNotYetAvailable(sale.id, sale.deadline);
         _pay(pool.paymentToken, sale.buyer, sale.amount);
         emit PurchaseRefunded(sale.id, sale.poolId, sale.buyer, sale.amount);
     }
@@ -367,7 +380,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function pendingContributor(uint256 contributionId) external view returns (address) {
-        return _pendingContributors[contributionId];
+        return _pending[contributionId].contributor;
     }
 
     /// @inheritdoc IDatabank
@@ -393,27 +406,6 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     // ---------------------------------------------------------------- internal: pools
 
-    function _validatePoolParams(PoolParams calldata params) private view {
-        if (params.contributorShareBps > RevenueSplit.BPS) revert InvalidShare(params.contributorShareBps);
-        if (
-            params.minContributors == 0 ||
-            (params.maxContributors != 0 && params.maxContributors < params.minContributors)
-        ) {
-            revert InvalidThreshold(params.minContributors, params.maxContributors);
-        }
-        if (params.deliveryWindow < MIN_DELIVERY_WINDOW || params.deliveryWindow > MAX_DELIVERY_WINDOW) {
-            revert InvalidDeliveryWindow(params.deliveryWindow, MIN_DELIVERY_WINDOW, MAX_DELIVERY_WINDOW);
-        }
-        if (params.purposes == 0 || params.purposes & ~ConsentReceipt.ALL_PURPOSES != 0) {
-            revert InvalidPurposes(params.purposes);
-        }
-        if (params.custodian == address(0) || params.custodianKey == bytes32(0)) revert InvalidCustodian();
-        if (params.paymentToken != address(0) && params.paymentToken.code.length == 0) {
-            revert InvalidPaymentToken(params.paymentToken);
-        }
-        if (bytes(params.schemaCid).length == 0 || bytes(params.termsCid).length == 0) revert EmptyCid();
-    }
-
     function _existingPool(uint32 poolId) private view returns (Pool storage pool) {
         pool = _pools[poolId];
         if (pool.curator == address(0)) revert UnknownPool(poolId);
@@ -435,7 +427,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     // ---------------------------------------------------------------- internal: contributions
 
-    /// @dev Records a submission as pending; the same data may join a pool only once.
+    /// @dev Records a submission as pending; a contributor may submit the same data to a pool once.
     function _register(
         uint32 poolId,
         Pool storage pool,
@@ -443,11 +435,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         string calldata dataCid,
         uint40 expiresAt
     ) private returns (uint256 contributionId) {
-        if (bytes(dataCid).length == 0) revert EmptyCid();
+        if (!CanonicalCid.isCanonical(dataCid)) revert NonCanonicalCid(dataCid);
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt);
         bytes32 commitment = keccak256(bytes(dataCid));
-        if (_committed[poolId][commitment]) revert DuplicateCommitment(poolId, commitment);
-        _committed[poolId][commitment] = true;
+        bytes32 key = _submissionKey(contributor, commitment);
+        if (_committed[poolId][key]) revert DuplicateCommitment(poolId, commitment);
+        _committed[poolId][key] = true;
         contributionId = ++_contributionCount;
         _consents[contributionId] = Consent({
             poolId: poolId,
@@ -461,18 +454,19 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         emit ContributionSubmitted(contributionId, poolId, contributor, commitment, dataCid, expiresAt);
     }
 
-    /// @dev Makes a pending contribution active: it counts, earns from now on, is delivered, and gets the bounty.
-    function _activate(uint256 contributionId, address contributor, Pool storage pool) private {
+    /// @dev Makes a pending contribution active: it counts, earns from now on, is delivered, and
+    /// gets its bounty: the one reserved at submission, or else one from the budget if it lasts.
+    function _activate(uint256 contributionId, address contributor, Pool storage pool, uint96 bounty) private {
         Consent storage consent = _consents[contributionId];
         uint32 poolId = consent.poolId;
         uint32 active = pool.activeCount;
         if (pool.maxContributors != 0 && active >= pool.maxContributors) revert PoolFull(poolId, pool.maxContributors);
-        uint96 bounty = pool.bountyPerContribution;
-        if (bounty != 0) {
-            if (pool.bountyBudget < bounty) revert InsufficientBountyBudget(poolId, pool.bountyBudget, bounty);
-            pool.bountyBudget -= bounty;
-            _credit(contributor, pool.paymentToken, poolId, bounty);
+        if (bounty == 0) {
+            bounty = pool.bountyPerContribution;
+            if (bounty != 0 && pool.bountyBudget >= bounty) pool.bountyBudget -= bounty;
+            else bounty = 0;
         }
+        if (bounty != 0) _credit(contributor, pool.paymentToken, poolId, bounty);
         pool.activeCount = active + 1;
         uint104 checkpoint = pool.rewardPerContribution;
         consent.status = ContributionStatus.Active;
@@ -482,12 +476,35 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         emit ConsentGranted(contributionId, poolId, contributor, bounty, checkpoint);
     }
 
-    /// @dev Forgets a pending submission entirely, freeing its data commitment.
-    function _discardPending(uint256 contributionId, Consent storage consent) private returns (address contributor) {
-        contributor = _pendingContributors[contributionId];
-        delete _committed[consent.poolId][consent.dataCommitment];
-        delete _pendingContributors[contributionId];
+    /// @dev Forgets a pending submission entirely, freeing its data commitment and returning its
+    /// reserved bounty to the budget.
+    function _discardPending(
+        uint256 contributionId,
+        Consent storage consent,
+        Pool storage pool
+    ) private returns (address contributor) {
+        PendingSubmission memory pending = _pending[contributionId];
+        contributor = pending.contributor;
+        uint32 poolId = consent.poolId;
+        if (pending.reservedBounty != 0) {
+            pool.bountyBudget += pending.reservedBounty;
+            emit BountyReserved(contributionId, poolId, pending.reservedBounty, false);
+        }
+        delete _committed[poolId][_submissionKey(contributor, consent.dataCommitment)];
+        delete _pending[contributionId];
         delete _consents[contributionId];
+    }
+
+    function _submissionKey(address contributor, bytes32 commitment) private pure returns (bytes32) {
+        return keccak256(abi.encode(contributor, commitment));
+    }
+
+    /// @dev What the curator may still withdraw: what it funded, less whatever bounties and
+    /// reservations took from the budget since (third-party funding is spent first).
+    function _withdrawableBounty(Pool storage pool) private view returns (uint96) {
+        uint96 curatorBounty = pool.curatorBounty;
+        uint96 budget = pool.bountyBudget;
+        return curatorBounty < budget ? curatorBounty : budget;
     }
 
     /// @dev Ends an active consent: its earnings to date move to the holder's credit, it leaves the
@@ -575,10 +592,11 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             poolId: poolId,
             buyer: msg.sender,
             amount: price,
-            deadline: uint40(block.timestamp + pool.deliveryWindow)
+            deadline: uint40(block.timestamp + pool.deliveryWindow),
+            erasureMark: pool.erasureCount
         });
         _purchases[sale.id] = keccak256(abi.encode(sale));
-        emit PurchaseCreated(sale.id, poolId, msg.sender, token, price, sale.deadline, buyerKey);
+        emit PurchaseCreated(sale.id, poolId, msg.sender, token, price, sale.deadline, buyerKey, sale.erasureMark);
     }
 
     /// @dev Checks that `sale` is a pending purchase exactly as made, and marks it settled.
@@ -619,7 +637,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         SaleSplit memory split,
         uint32 recordCount,
         bytes32 recordsRoot,
-        string calldata deliveryCid
+        string calldata deliveryCid,
+        uint32 erasuresSeen
     ) private {
         emit PurchaseFulfilled(
             sale.id,
@@ -633,11 +652,13 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             split.carry,
             recordCount,
             recordsRoot,
-            deliveryCid
+            deliveryCid,
+            erasuresSeen
         );
     }
 
-    /// @dev A buyer owes erasure of every contribution revoked after its first delivery from the pool.
+    /// @dev A buyer owes erasure of every contribution that ended after the set of its first
+    /// delivery from the pool was taken.
     function _recordDelivery(uint32 poolId, address buyer, uint32 erasureCount) private {
         BuyerErasure storage erasure = _buyerErasures[poolId][buyer];
         if (!erasure.delivered) {

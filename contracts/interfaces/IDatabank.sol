@@ -40,6 +40,10 @@ interface IDatabank is IConsentToken {
     }
 
     /// @notice A pool as stored, packed so that each operation touches as few slots as possible.
+    /// `bountyBudget` is what bounties can still be paid from, net of the bounties reserved for pending
+    /// submissions; `curatorBounty` bounds what the curator may withdraw (what it funded itself,
+    /// third-party funding being spent first: see `withdrawBounty`). `erasureCount` counts every
+    /// consent that ended (revoked or retired), so it also numbers erasure requests.
     struct Pool {
         // slot 0: read by purchase, fulfil, accept and revoke
         address custodian;
@@ -60,7 +64,8 @@ interface IDatabank is IConsentToken {
         uint32 carry;
         uint96 bountyPerContribution;
         // slot 4
-        uint128 bountyBudget;
+        uint96 bountyBudget;
+        uint96 curatorBounty;
         uint32 maxContributors;
         uint32 purposes;
         // slot 5, 6
@@ -70,12 +75,15 @@ interface IDatabank is IConsentToken {
 
     /// @notice A purchase held in escrow. Only its digest is stored; callers pass it back in full
     /// (it is in the `PurchaseCreated` event), which keeps a purchase at one storage slot.
+    /// `erasureMark` is the pool's erasure count at purchase: the delivered set may be taken at any
+    /// moment from then on (see `fulfill`).
     struct Purchase {
         uint64 id;
         uint32 poolId;
         address buyer;
         uint96 amount;
         uint40 deadline;
+        uint32 erasureMark;
     }
 
     /// @notice State of a purchase.
@@ -86,19 +94,21 @@ interface IDatabank is IConsentToken {
         Refunded
     }
 
-    /// @notice Why a custodian rejected a submitted contribution.
+    /// @notice Why a custodian rejected a submitted contribution. `NotBound`: the envelope is sealed
+    /// for another contributor or pool than the submission's (a copy of someone else's record).
     enum RejectionReason {
         Undecryptable,
         SchemaMismatch,
         Duplicate,
         Expired,
-        Other
+        Other,
+        NotBound
     }
 
     /// @notice A consent signed by a contributor for the custodian to relay (gasless onboarding).
     /// @param contributor The signer, who receives the consent token.
     /// @param poolId The pool joined.
-    /// @param dataCid CID of the encrypted data envelope; its keccak256 is the data commitment.
+    /// @param dataCid CID of the encrypted data envelope (canonical); its keccak256 is the data commitment.
     /// @param expiresAt When consent ends (0 = until revoked).
     /// @param deadline Last timestamp at which the signature may be used.
     struct ConsentRequest {
@@ -138,6 +148,9 @@ interface IDatabank is IConsentToken {
     event BountyFunded(uint32 indexed poolId, address indexed funder, uint256 amount);
     /// @notice The curator took unused bounty budget back (credited to it).
     event BountyWithdrawn(uint32 indexed poolId, address indexed curator, uint256 amount);
+    /// @notice A pending submission's bounty was set aside from the budget (`reserved` true), or
+    /// returned to it because the submission was rejected or withdrawn (`reserved` false).
+    event BountyReserved(uint256 indexed contributionId, uint32 indexed poolId, uint256 amount, bool reserved);
 
     /// @notice A contribution was submitted and awaits the custodian's check.
     event ContributionSubmitted(
@@ -186,10 +199,13 @@ interface IDatabank is IConsentToken {
         address paymentToken,
         uint96 amount,
         uint40 deadline,
-        bytes32 buyerKey
+        bytes32 buyerKey,
+        uint32 erasureMark
     );
-    /// @notice The custodian delivered; escrow was split. `perContribution` was credited to each of
-    /// `recordCount` active contributions; `carry` is the remainder kept for the next sale.
+    /// @notice The custodian delivered; escrow was split. `perContribution` was credited to each
+    /// contribution active now; `carry` is the remainder kept for the next sale. The `recordCount`
+    /// records delivered are the contributions active when the pool's erasure count was
+    /// `erasuresSeen`; those that ended since are delivered too, and the buyer owes their erasure.
     event PurchaseFulfilled(
         uint64 indexed purchaseId,
         uint32 indexed poolId,
@@ -202,7 +218,8 @@ interface IDatabank is IConsentToken {
         uint32 carry,
         uint32 recordCount,
         bytes32 recordsRoot,
-        string deliveryCid
+        string deliveryCid,
+        uint32 erasuresSeen
     );
     /// @notice An undelivered purchase was refunded in full.
     event PurchaseRefunded(uint64 indexed purchaseId, uint32 indexed poolId, address indexed buyer, uint96 amount);
@@ -253,16 +270,17 @@ interface IDatabank is IConsentToken {
     error InvalidContributionState(uint256 contributionId, ContributionStatus status);
     /// @notice Only the contribution's holder may do this.
     error NotContributor(uint256 contributionId, address caller);
-    /// @notice These data were already contributed to this pool.
+    /// @notice This contributor already submitted these data to this pool.
     error DuplicateCommitment(uint32 poolId, bytes32 dataCommitment);
+    /// @notice A data CID must be spelled one way: CIDv1 in lowercase base32 ("b…", letters a-z and
+    /// digits 2-7), so one record cannot join twice under two spellings.
+    error NonCanonicalCid(string dataCid);
     /// @notice The consent's expiry is in the past.
     error InvalidExpiry(uint40 expiresAt);
     /// @notice The consent has not expired yet.
     error ConsentNotExpired(uint256 contributionId, uint40 expiresAt);
     /// @notice The pool has reached its cap on contributors.
     error PoolFull(uint32 poolId, uint32 maxContributors);
-    /// @notice The bounty budget cannot pay the bounty.
-    error InsufficientBountyBudget(uint32 poolId, uint256 budget, uint256 needed);
     /// @notice The relayed signature's deadline has passed.
     error SignatureExpired(uint256 deadline);
     /// @notice The relayed signature is not the contributor's for this request and nonce.
@@ -285,9 +303,14 @@ interface IDatabank is IConsentToken {
     error PurchaseSettled(uint64 purchaseId, PurchaseStatus status);
     /// @notice The delivery deadline has passed; the buyer may take a refund.
     error DeliveryOverdue(uint64 purchaseId, uint40 deadline);
-    /// @notice The delivered set differs from the set paid for (the active contributions now).
-    error RecordCountMismatch(uint32 delivered, uint32 active);
-    /// @notice A refund needs the deadline to pass (or the pool to fall below its threshold).
+    /// @notice The delivered count differs from the contributions active when the set was taken.
+    error RecordCountMismatch(uint32 delivered, uint32 expected);
+    /// @notice The delivered set must be taken between the purchase and now: `erasuresSeen` must lie
+    /// between the purchase's erasure mark and the pool's erasure count.
+    error StaleDeliverySet(uint32 erasuresSeen, uint32 erasureMark, uint32 erasureCount);
+    /// @notice Every delivered record's consent ended before the delivery landed: nobody to pay.
+    error NoActiveContributions(uint32 poolId);
+    /// @notice A refund needs the delivery deadline to pass.
     error RefundNotYetAvailable(uint64 purchaseId, uint40 deadline);
     /// @notice A delivery CID is required.
     error EmptyDelivery();
@@ -301,8 +324,9 @@ interface IDatabank is IConsentToken {
     error InvalidPurposes(uint32 purposes);
     /// @notice Nothing to withdraw.
     error NothingToClaim(address account, address token);
-    /// @notice The bounty budget is smaller than the amount withdrawn.
-    error BountyBudgetTooSmall(uint32 poolId, uint256 budget, uint256 requested);
+    /// @notice The curator may withdraw at most `withdrawable`: what it funded itself, less what
+    /// bounties and reservations used.
+    error BountyBudgetTooSmall(uint32 poolId, uint256 withdrawable, uint256 requested);
 
     // ---------------------------------------------------------------- platform
 
@@ -332,21 +356,25 @@ interface IDatabank is IConsentToken {
     function setPaused(uint32 poolId, bool paused) external;
 
     /// @notice Adds to a pool's bounty budget, in the pool's payment token (send the native coin
-    /// with the call, or approve the ERC-20 first).
+    /// with the call, or approve the ERC-20 first). Funding by anyone but the curator is a gift to
+    /// the pool's contributors: it is only ever paid out as bounties (spent before the curator's own
+    /// funding) and nobody can withdraw it.
     /// @param poolId The pool.
     /// @param amount The amount added.
     function fundBounty(uint32 poolId, uint128 amount) external payable;
 
-    /// @notice Moves unused bounty budget to the curator's credit. Curator only.
+    /// @notice Moves unused bounty budget that the curator funded itself to its credit; budget
+    /// reserved for pending submissions and third-party funding stay. Curator only.
     /// @param poolId The pool.
     /// @param amount The amount withdrawn.
     function withdrawBounty(uint32 poolId, uint128 amount) external;
 
     // ---------------------------------------------------------------- contributors
 
-    /// @notice Submits a contribution, paying the gas; it becomes active once the custodian accepts it.
+    /// @notice Submits a contribution, paying the gas; it becomes active once the custodian accepts
+    /// it. While the bounty budget lasts, the bounty is reserved for it at once.
     /// @param poolId The pool joined; calling this is consent to the pool's terms and purposes.
-    /// @param dataCid CID of the encrypted data envelope.
+    /// @param dataCid CID of the encrypted data envelope, canonical (CIDv1, lowercase base32).
     /// @param expiresAt When consent ends (0 = until revoked).
     /// @return contributionId The id of the pending contribution (and of its future token).
     function submitContribution(
@@ -366,7 +394,8 @@ interface IDatabank is IConsentToken {
     ) external returns (uint256 contributionId);
 
     /// @notice Accepts a pending contribution after the off-chain checks: mints the consent token,
-    /// starts its earnings and pays the bounty. Custodian only.
+    /// starts its earnings and pays the bounty (reserved at submission, or from the budget if it
+    /// lasts). A contribution joins whether or not a bounty is left. Custodian only.
     /// @param contributionId The pending contribution.
     function acceptContribution(uint256 contributionId) external;
 
@@ -426,19 +455,27 @@ interface IDatabank is IConsentToken {
 
     /// @notice Records the delivery of a purchase and releases its escrow: platform fee, curator
     /// share, and the contributors' share credited to every active contribution at once. Custodian only.
+    /// The delivered set is the contributions active when the pool's erasure count was
+    /// `erasuresSeen` (no contribution may have joined since): a revocation or expiry racing the
+    /// delivery cannot make it fail, and the buyer owes the erasure of those records.
     /// @param purchase The pending purchase.
-    /// @param deliveryCid CID of the delivery manifest (per record: token id, data CID, key wrapped for the buyer).
+    /// @param deliveryCid CID of the delivery manifest (per record: token id, data CID, sealed data key).
     /// @param recordsRoot Merkle root over (token id, data commitment) of the delivered records.
-    /// @param recordCount Number of delivered records; must equal the active contributions now.
+    /// @param recordCount Number of delivered records: the active contributions now plus those ended
+    /// since `erasuresSeen`; at least the pool's threshold.
+    /// @param erasuresSeen The pool's erasure count when the set was taken, from the purchase's
+    /// erasure mark up to now.
     function fulfill(
         Purchase calldata purchase,
         string calldata deliveryCid,
         bytes32 recordsRoot,
-        uint32 recordCount
+        uint32 recordCount,
+        uint32 erasuresSeen
     ) external;
 
-    /// @notice Refunds an undelivered purchase in full once its deadline passed (or at once if the
-    /// pool fell below its threshold). Anyone may call it; the buyer is paid.
+    /// @notice Refunds an undelivered purchase in full once its deadline passed. Anyone may call it;
+    /// the buyer is paid. Never earlier: revocations after the purchase do not stop a delivery (see
+    /// `fulfill`), so nobody can race a delivery with a refund or refund another buyer's purchase.
     /// @param purchase The pending purchase.
     function refund(Purchase calldata purchase) external;
 

@@ -95,8 +95,8 @@ contract DatabankTest is TestBase {
     /// @dev A pool with alice and bob active.
     function _ethPoolWithTwo() internal returns (uint32 poolId, uint256 a, uint256 b) {
         poolId = _ethPool();
-        a = _contribute(poolId, alice, "bafy-alice");
-        b = _contribute(poolId, bob, "bafy-bob");
+        a = _contribute(poolId, alice, "bafyalice");
+        b = _contribute(poolId, bob, "bafybobby");
     }
 
     function _buy(uint32 poolId) internal returns (IDatabank.Purchase memory sale) {
@@ -105,8 +105,9 @@ contract DatabankTest is TestBase {
     }
 
     function _fulfil(IDatabank.Purchase memory sale, uint32 count) internal {
+        uint32 erasuresSeen = db.getPool(sale.poolId).erasureCount;
         vm.prank(custodian);
-        db.fulfill(sale, "bafy-delivery", keccak256("root"), count);
+        db.fulfill(sale, "bafydelivery", keccak256("root"), count, erasuresSeen);
     }
 
     function _request(
@@ -463,26 +464,94 @@ contract DatabankTest is TestBase {
         uint32 poolId = _createPool(p);
         vm.prank(curator);
         db.fundBounty{value: 150}(poolId, 150);
-        _contribute(poolId, alice, "bafy-alice");
+        _contribute(poolId, alice, "bafyalice");
         assertEq(db.creditOf(alice, address(0)), 100, "bounty credited");
         assertEq(db.getPool(poolId).bountyBudget, 50, "budget reduced");
     }
 
-    function testInsufficientBountyBudget() public {
+    /// @notice An empty bounty budget never closes a pool: the contribution joins without a bounty.
+    function testJoinsWhenBountyBudgetRunsOut() public {
         IDatabank.PoolParams memory p = _params(address(0));
         p.bountyPerContribution = 100;
         uint32 poolId = _createPool(p);
         vm.prank(curator);
         db.fundBounty{value: 150}(poolId, 150);
-        _contribute(poolId, alice, "bafy-alice");
+        _contribute(poolId, alice, "bafyalice");
         vm.prank(bob);
-        uint256 id = db.submitContribution(poolId, "bafy-bob", 0);
+        uint256 id = db.submitContribution(poolId, "bafybobby", 0);
         vm.prank(custodian);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.InsufficientBountyBudget.selector, poolId, uint256(50), uint256(100))
-        );
         db.acceptContribution(id);
-        assertEq(db.pendingContributor(id), bob, "still pending");
+        assertEq(db.ownerOf(id), bob, "joined");
+        assertEq(db.creditOf(bob, address(0)), 0, "no bounty left for bob");
+        assertEq(db.getPool(poolId).bountyBudget, 50, "the remainder stays");
+        // A relayed consent joins too.
+        IDatabank.ConsentRequest memory req = _request(carol, poolId, "bafycarol");
+        bytes memory sig = _signConsent(CAROL_PK, req);
+        vm.prank(custodian);
+        uint256 c = db.contributeWithSignature(req, sig);
+        assertEq(db.ownerOf(c), carol, "relayed join");
+        assertEq(db.getPool(poolId).activeCount, 3, "three active");
+    }
+
+    /// @notice A pending submission's bounty is reserved: the curator cannot withdraw it ahead of
+    /// the custodian's accept, and it comes back if the submission is rejected.
+    function testPendingBountyIsReserved() public {
+        IDatabank.PoolParams memory p = _params(address(0));
+        p.bountyPerContribution = 100;
+        uint32 poolId = _createPool(p);
+        vm.prank(curator);
+        db.fundBounty{value: 100}(poolId, 100);
+        vm.prank(alice);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        assertEq(db.getPool(poolId).bountyBudget, 0, "reserved");
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, 0, 100));
+        db.withdrawBounty(poolId, 100);
+        vm.prank(custodian);
+        db.acceptContribution(id);
+        assertEq(db.creditOf(alice, address(0)), 100, "reserved bounty paid");
+        // Rejected: the reservation returns to the budget, and the curator can withdraw it.
+        vm.prank(curator);
+        db.fundBounty{value: 100}(poolId, 100);
+        vm.prank(bob);
+        id = db.submitContribution(poolId, "bafybobby", 0);
+        vm.prank(custodian);
+        db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch);
+        assertEq(db.getPool(poolId).bountyBudget, 100, "returned");
+        vm.prank(curator);
+        db.withdrawBounty(poolId, 100);
+        assertEq(db.creditOf(curator, address(0)), 100, "withdrawn");
+    }
+
+    /// @notice Third-party funding is a gift to contributors: the curator cannot withdraw it, and it
+    /// is spent before the curator's own.
+    function testCuratorCannotWithdrawThirdPartyBounty() public {
+        IDatabank.PoolParams memory p = _params(address(0));
+        p.bountyPerContribution = 100;
+        uint32 poolId = _createPool(p);
+        vm.deal(stranger, 1 ether);
+        vm.prank(stranger);
+        db.fundBounty{value: 150}(poolId, 150);
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, 0, 1));
+        db.withdrawBounty(poolId, 1);
+        vm.prank(curator);
+        db.fundBounty{value: 100}(poolId, 100);
+        _contribute(poolId, alice, "bafyalice"); // 250 - 100: the sponsor's money goes first
+        assertEq(db.getPool(poolId).curatorBounty, 100, "curator's own intact");
+        _contribute(poolId, bob, "bafybobby"); // 150 - 100: 50 of the sponsor's, 50 of the curator's
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, 50, 51));
+        db.withdrawBounty(poolId, 51);
+        vm.prank(curator);
+        db.withdrawBounty(poolId, 50);
+        // New sponsor money after the curator's was used up is still not the curator's.
+        vm.prank(stranger);
+        db.fundBounty{value: 70}(poolId, 70);
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, 0, 1));
+        db.withdrawBounty(poolId, 1);
+        assertEq(db.getPool(poolId).bountyBudget, 70, "sponsor's budget left for bounties");
     }
 
     // ================================================================ submissions
@@ -490,12 +559,12 @@ contract DatabankTest is TestBase {
     function testSubmitContribution() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", uint40(START + 10 days));
+        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 10 days));
         assertEq(id, 1, "id");
         assertEq(db.pendingContributor(id), alice, "pending contributor");
         IConsentToken.Consent memory c = db.consentOf(id);
         assertEq(uint256(c.status), uint256(IConsentToken.ContributionStatus.Pending), "pending");
-        assertEq(c.dataCommitment, keccak256("bafy-alice"), "commitment");
+        assertEq(c.dataCommitment, keccak256("bafyalice"), "commitment");
         assertEq(c.purposes, PURPOSES, "purposes");
         assertEq(c.expiresAt, START + 10 days, "expiry");
     }
@@ -503,17 +572,58 @@ contract DatabankTest is TestBase {
     function testSubmitDuplicateCommitment() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        db.submitContribution(poolId, "bafy-same", 0);
-        vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.DuplicateCommitment.selector, poolId, keccak256("bafy-same")));
-        db.submitContribution(poolId, "bafy-same", 0);
+        db.submitContribution(poolId, "bafysame", 0);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.DuplicateCommitment.selector, poolId, keccak256("bafysame")));
+        db.submitContribution(poolId, "bafysame", 0);
         assertEq(db.contributionCount(), 1, "one submission");
+    }
+
+    /// @notice A squatter who copies a CID from the mempool cannot block its owner: submissions are
+    /// keyed by contributor (the custodian rejects the copy, whose envelope names the owner).
+    function testSquatterCannotBlockOwner() public {
+        uint32 poolId = _ethPool();
+        vm.prank(stranger);
+        uint256 squat = db.submitContribution(poolId, "bafyalice", 0);
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
+        bytes memory sig = _signConsent(ALICE_PK, req);
+        vm.prank(custodian);
+        uint256 id = db.contributeWithSignature(req, sig);
+        assertEq(db.ownerOf(id), alice, "owner joined");
+        vm.prank(custodian);
+        db.rejectContribution(squat, IDatabank.RejectionReason.NotBound);
+        assertEq(db.pendingContributor(squat), address(0), "copy discarded");
+        // Direct submissions too: the owner submits after a squatter's copy.
+        vm.prank(stranger);
+        db.submitContribution(poolId, "bafybobby", 0);
+        vm.prank(bob);
+        uint256 own = db.submitContribution(poolId, "bafybobby", 0);
+        assertEq(db.pendingContributor(own), bob, "owner pending");
+    }
+
+    /// @notice One spelling per record: other bases, CIDv0, upper case and padding are refused.
+    function testSubmitNonCanonicalCid() public {
+        uint32 poolId = _ethPool();
+        string[6] memory spellings = [
+            "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA",
+            "k2jmtxrqr1gxn1o1q7wrcnayv3qxxdo2e6ikxl4m4p8ukfj1asqe7v18",
+            "QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB",
+            "BAFYALICE",
+            " bafyalice",
+            "bafyalice "
+        ];
+        for (uint256 i = 0; i < spellings.length; ++i) {
+            vm.prank(alice);
+            vm.expectRevert(abi.encodeWithSelector(IDatabank.NonCanonicalCid.selector, spellings[i]));
+            db.submitContribution(poolId, spellings[i], 0);
+        }
+        assertEq(db.contributionCount(), 0, "none");
     }
 
     function testSubmitEmptyCid() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        vm.expectRevert(IDatabank.EmptyCid.selector);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.NonCanonicalCid.selector, ""));
         db.submitContribution(poolId, "", 0);
         assertEq(db.contributionCount(), 0, "none");
     }
@@ -522,13 +632,13 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidExpiry.selector, uint40(START)));
-        db.submitContribution(poolId, "bafy-alice", uint40(START));
+        db.submitContribution(poolId, "bafyalice", uint40(START));
         assertEq(db.contributionCount(), 0, "none");
     }
 
     function testAcceptContribution() public {
         uint32 poolId = _ethPool();
-        uint256 id = _contribute(poolId, alice, "bafy-alice");
+        uint256 id = _contribute(poolId, alice, "bafyalice");
         assertEq(db.ownerOf(id), alice, "token minted");
         assertEq(db.getPool(poolId).activeCount, 1, "active");
         assertEq(db.pendingContributor(id), address(0), "no longer pending");
@@ -540,7 +650,7 @@ contract DatabankTest is TestBase {
     function testAcceptOnlyCustodian() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, alice));
         db.acceptContribution(id);
@@ -549,7 +659,7 @@ contract DatabankTest is TestBase {
 
     function testAcceptOnlyPending() public {
         uint32 poolId = _ethPool();
-        uint256 id = _contribute(poolId, alice, "bafy-alice");
+        uint256 id = _contribute(poolId, alice, "bafyalice");
         vm.prank(custodian);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -574,7 +684,7 @@ contract DatabankTest is TestBase {
     function testAcceptExpiredPending() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", uint40(START + 1 hours));
+        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 1 hours));
         vm.warp(START + 2 hours);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidExpiry.selector, uint40(START + 1 hours)));
@@ -585,21 +695,21 @@ contract DatabankTest is TestBase {
     function testRejectContribution() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
         vm.prank(custodian);
         db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch);
         assertEq(db.pendingContributor(id), address(0), "not pending");
         assertEq(uint256(db.consentOf(id).status), 0, "forgotten");
         // The commitment is free again.
         vm.prank(alice);
-        uint256 again = db.submitContribution(poolId, "bafy-alice", 0);
+        uint256 again = db.submitContribution(poolId, "bafyalice", 0);
         assertEq(again, id + 1, "resubmitted");
     }
 
     function testRejectOnlyCustodianAndPending() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, curator));
         db.rejectContribution(id, IDatabank.RejectionReason.Other);
@@ -620,7 +730,7 @@ contract DatabankTest is TestBase {
     function testRevokePendingSubmission() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotContributor.selector, id, bob));
         db.revokeConsent(id);
@@ -634,7 +744,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignature() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _signConsent(ALICE_PK, req);
         vm.prank(custodian);
         uint256 id = db.contributeWithSignature(req, sig);
@@ -646,7 +756,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignatureWrongSigner() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _sign(BOB_PK, db.consentDigest(req, 0));
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
@@ -656,7 +766,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignatureReplay() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _signConsent(ALICE_PK, req);
         vm.prank(custodian);
         db.contributeWithSignature(req, sig);
@@ -668,7 +778,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignatureExpired() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _signConsent(ALICE_PK, req);
         vm.warp(req.deadline + 1);
         vm.prank(custodian);
@@ -679,7 +789,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignatureOtherChain() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _sign(ALICE_PK, _manualDigest(req, 0, block.chainid + 1, address(db)));
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
@@ -690,7 +800,7 @@ contract DatabankTest is TestBase {
     function testContributeWithSignatureOtherContract() public {
         uint32 poolId = _ethPool();
         Databank other = new Databank(owner, treasury, FEE_BPS, renderer);
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _sign(ALICE_PK, _manualDigest(req, 0, block.chainid, address(other)));
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
@@ -700,7 +810,7 @@ contract DatabankTest is TestBase {
 
     function testContributeWithSignatureOnlyCustodian() public {
         uint32 poolId = _ethPool();
-        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafy-alice");
+        IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _signConsent(ALICE_PK, req);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, alice));
@@ -712,7 +822,7 @@ contract DatabankTest is TestBase {
 
     function testConsentTokenNonTransferable() public {
         uint32 poolId = _ethPool();
-        uint256 id = _contribute(poolId, alice, "bafy-alice");
+        uint256 id = _contribute(poolId, alice, "bafyalice");
         vm.startPrank(alice);
         vm.expectRevert(IConsentToken.ConsentNonTransferable.selector);
         db.transferFrom(alice, bob, id);
@@ -730,7 +840,7 @@ contract DatabankTest is TestBase {
 
     function testLockedAndInterfaces() public {
         uint32 poolId = _ethPool();
-        uint256 id = _contribute(poolId, alice, "bafy-alice");
+        uint256 id = _contribute(poolId, alice, "bafyalice");
         assertTrue(db.locked(id), "locked");
         assertTrue(db.supportsInterface(0xb45a3c0e), "ERC-5192");
         assertTrue(db.supportsInterface(0x80ac58cd), "ERC-721");
@@ -739,7 +849,7 @@ contract DatabankTest is TestBase {
 
     function testTokenUri() public {
         uint32 poolId = _ethPool();
-        uint256 id = _contribute(poolId, alice, "bafy-alice");
+        uint256 id = _contribute(poolId, alice, "bafyalice");
         bytes memory uri = bytes(db.tokenURI(id));
         bytes memory prefix = bytes("data:application/json;base64,");
         assertTrue(uri.length > prefix.length, "has content");
@@ -776,8 +886,8 @@ contract DatabankTest is TestBase {
 
     function testPurchaseErc20() public {
         uint32 poolId = _createPool(_params(address(usdc)));
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         usdc.mint(buyer, PRICE);
         vm.startPrank(buyer);
         usdc.approve(address(db), PRICE);
@@ -789,8 +899,8 @@ contract DatabankTest is TestBase {
 
     function testPurchaseErc20WithNativeReverts() public {
         uint32 poolId = _createPool(_params(address(usdc)));
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         vm.prank(buyer);
         vm.expectRevert(IDatabank.UnexpectedNativePayment.selector);
         db.purchase{value: 1}(poolId, PRICE, BUYER_KEY);
@@ -799,8 +909,8 @@ contract DatabankTest is TestBase {
 
     function testPurchaseFeeOnTransferToken() public {
         uint32 poolId = _createPool(_params(address(fot)));
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         fot.mint(buyer, PRICE);
         vm.prank(buyer);
         fot.approve(address(db), PRICE);
@@ -840,7 +950,7 @@ contract DatabankTest is TestBase {
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.BelowThreshold.selector, poolId, uint32(0), uint32(2)));
         db.purchase{value: PRICE}(poolId, PRICE, BUYER_KEY);
-        _contribute(poolId, alice, "bafy-alice");
+        _contribute(poolId, alice, "bafyalice");
         vm.prank(buyer);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.BelowThreshold.selector, poolId, uint32(1), uint32(2)));
         db.purchase{value: PRICE}(poolId, PRICE, BUYER_KEY);
@@ -857,8 +967,8 @@ contract DatabankTest is TestBase {
 
     function testPurchaseWithPermit() public {
         uint32 poolId = _createPool(_params(address(usdc)));
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         usdc.mint(buyer, PRICE);
         uint256 deadline = block.timestamp + 1 hours;
         bytes32 structHash = keccak256(
@@ -896,9 +1006,9 @@ contract DatabankTest is TestBase {
         IDatabank.PoolParams memory p = _params(address(0));
         p.price = 1_000;
         uint32 poolId = _createPool(p);
-        uint256 a = _contribute(poolId, alice, "bafy-alice");
-        uint256 b = _contribute(poolId, bob, "bafy-bob");
-        uint256 c = _contribute(poolId, carol, "bafy-carol");
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        uint256 b = _contribute(poolId, bob, "bafybobby");
+        uint256 c = _contribute(poolId, carol, "bafycarol");
         vm.prank(buyer);
         IDatabank.Purchase memory sale = db.purchase{value: 1_000}(poolId, 1_000, BUYER_KEY);
         _fulfil(sale, 3);
@@ -925,7 +1035,7 @@ contract DatabankTest is TestBase {
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, curator));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
         assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Pending), "pending");
     }
 
@@ -934,8 +1044,28 @@ contract DatabankTest is TestBase {
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.RecordCountMismatch.selector, uint32(3), uint32(2)));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 3);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 3, sale.erasureMark);
         assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Pending), "pending");
+    }
+
+    /// @notice The delivered set must be taken after the purchase and not in the future: a
+    /// custodian cannot pass off an older, larger set (records revoked before the sale).
+    function testFulfillStaleDeliverySet() public {
+        uint32 poolId = _ethPool();
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
+        uint256 c = _contribute(poolId, carol, "bafycarol");
+        vm.prank(carol);
+        db.revokeConsent(c);
+        IDatabank.Purchase memory sale = _buy(poolId);
+        assertEq(sale.erasureMark, 1, "mark");
+        vm.startPrank(custodian);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.StaleDeliverySet.selector, uint32(0), uint32(1), uint32(1)));
+        db.fulfill(sale, "bafydelivery", bytes32(0), 3, 0);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.StaleDeliverySet.selector, uint32(2), uint32(1), uint32(1)));
+        db.fulfill(sale, "bafydelivery", bytes32(0), 1, 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, 1);
+        vm.stopPrank();
     }
 
     function testFulfillEmptyDelivery() public {
@@ -943,7 +1073,7 @@ contract DatabankTest is TestBase {
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(custodian);
         vm.expectRevert(IDatabank.EmptyDelivery.selector);
-        db.fulfill(sale, "", bytes32(0), 2);
+        db.fulfill(sale, "", bytes32(0), 2, sale.erasureMark);
         assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Pending), "pending");
     }
 
@@ -953,7 +1083,7 @@ contract DatabankTest is TestBase {
         vm.warp(uint256(sale.deadline) + 1);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.DeliveryOverdue.selector, sale.id, sale.deadline));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
         assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Pending), "pending");
     }
 
@@ -963,12 +1093,12 @@ contract DatabankTest is TestBase {
         sale.amount = PRICE * 2;
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.UnknownPurchase.selector, sale.id));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
         sale.amount = PRICE;
         sale.buyer = stranger;
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.UnknownPurchase.selector, sale.id));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
         assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Pending), "pending");
     }
 
@@ -980,7 +1110,7 @@ contract DatabankTest is TestBase {
         vm.expectRevert(
             abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Fulfilled)
         );
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
         vm.expectRevert(
             abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Fulfilled)
         );
@@ -1014,13 +1144,13 @@ contract DatabankTest is TestBase {
         vm.expectRevert(
             abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Refunded)
         );
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 2);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
     }
 
     function testRefundErc20() public {
         uint32 poolId = _createPool(_params(address(usdc)));
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         usdc.mint(buyer, PRICE);
         vm.startPrank(buyer);
         usdc.approve(address(db), PRICE);
@@ -1031,33 +1161,83 @@ contract DatabankTest is TestBase {
         assertEq(usdc.balanceOf(buyer), PRICE, "refunded");
     }
 
-    function testImmediateRefundBelowThreshold() public {
-        (uint32 poolId, uint256 a, ) = _ethPoolWithTwo();
-        uint256 before = buyer.balance;
+    /// @notice The race of issue "No trust gaps": a buyer holding a contribution in a pool at its
+    /// threshold revokes it while the delivery is in flight. The delivery still lands (the set was
+    /// taken before the revocation), the buyer cannot refund, and it owes the record's erasure.
+    function testBuyerRevocationRacingDeliveryCannotRefund() public {
+        uint32 poolId = _ethPool();
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        uint256 own = _contribute(poolId, buyer, "bafybuyer");
+        IDatabank.Purchase memory sale = _buy(poolId);
+        uint32 seen = db.getPool(poolId).erasureCount; // the custodian takes the set
+        vm.prank(buyer);
+        db.revokeConsent(own); // the pool is now below its threshold
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.RefundNotYetAvailable.selector, sale.id, sale.deadline));
+        db.refund(sale);
+        vm.prank(buyer);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.RefundNotYetAvailable.selector, sale.id, sale.deadline));
+        db.refund(sale);
+        vm.prank(custodian);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, seen);
+        assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Fulfilled), "delivered, paid");
+        assertEq(db.erasuresOwed(poolId, buyer), 1, "owes the erasure of its own revoked record");
+        (, , uint256 contributors) = _split(PRICE);
+        assertEq(db.pendingEarnings(a), contributors, "the one still active earns the share");
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Fulfilled)
+        );
+        db.refund(sale);
+    }
+
+    /// @notice Anyone retiring an expired consent during a delivery does not make it fail either.
+    function testRetireExpiredRacingDelivery() public {
+        uint32 poolId = _ethPool();
+        _contribute(poolId, alice, "bafyalice");
+        vm.prank(bob);
+        uint256 b = db.submitContribution(poolId, "bafybobby", uint40(START + 2 hours));
+        vm.prank(custodian);
+        db.acceptContribution(b);
+        IDatabank.Purchase memory sale = _buy(poolId);
+        vm.warp(START + 2 hours);
+        vm.prank(stranger);
+        db.retireExpired(b);
+        vm.prank(custodian);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
+        assertEq(db.erasuresOwed(poolId, buyer), 1, "retired record owed");
+    }
+
+    /// @notice If every delivered record's consent ended before the delivery landed, there is no
+    /// one to pay: the delivery is refused and the buyer is refunded after the deadline.
+    function testFulfilWithNoActiveContribution() public {
+        (uint32 poolId, uint256 a, uint256 b) = _ethPoolWithTwo();
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(alice);
         db.revokeConsent(a);
-        // Below threshold the custodian cannot deliver either.
+        vm.prank(bob);
+        db.revokeConsent(b);
         vm.prank(custodian);
-        vm.expectRevert(abi.encodeWithSelector(IDatabank.BelowThreshold.selector, poolId, uint32(1), uint32(2)));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 1);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.NoActiveContributions.selector, poolId));
+        db.fulfill(sale, "bafydelivery", bytes32(0), 2, sale.erasureMark);
+        vm.warp(uint256(sale.deadline) + 1);
         db.refund(sale);
-        assertEq(buyer.balance, before, "refunded before the deadline");
+        assertEq(uint256(db.purchaseStatus(sale.id)), uint256(IDatabank.PurchaseStatus.Refunded), "refunded");
     }
 
     // ================================================================ revocation
 
     function testRevokeBetweenPurchaseAndFulfil() public {
         uint32 poolId = _ethPool();
-        uint256 a = _contribute(poolId, alice, "bafy-alice");
-        uint256 b = _contribute(poolId, bob, "bafy-bob");
-        uint256 c = _contribute(poolId, carol, "bafy-carol");
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        uint256 b = _contribute(poolId, bob, "bafybobby");
+        uint256 c = _contribute(poolId, carol, "bafycarol");
         IDatabank.Purchase memory sale = _buy(poolId);
         vm.prank(carol);
         db.revokeConsent(c);
+        // Taken after the revocation, the set is the two left; taken before, the three.
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.RecordCountMismatch.selector, uint32(3), uint32(2)));
-        db.fulfill(sale, "bafy-delivery", bytes32(0), 3);
+        db.fulfill(sale, "bafydelivery", bytes32(0), 3, 1);
         _fulfil(sale, 2);
         (, , uint256 contributors) = _split(PRICE);
         assertEq(db.pendingEarnings(a), contributors / 2, "alice");
@@ -1111,12 +1291,12 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         uint40 expiry = uint40(START + 10 days);
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafy-alice", expiry);
+        uint256 id = db.submitContribution(poolId, "bafyalice", expiry);
         vm.prank(custodian);
         db.acceptContribution(id);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.ConsentNotExpired.selector, id, expiry));
         db.retireExpired(id);
-        uint256 forever = _contribute(poolId, bob, "bafy-bob");
+        uint256 forever = _contribute(poolId, bob, "bafybobby");
         vm.warp(uint256(expiry));
         vm.prank(stranger);
         db.retireExpired(id);
@@ -1131,9 +1311,9 @@ contract DatabankTest is TestBase {
 
     function testAttestErasure() public {
         uint32 poolId = _ethPool();
-        uint256 a = _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
-        _contribute(poolId, carol, "bafy-carol");
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
+        _contribute(poolId, carol, "bafycarol");
         assertEq(db.erasuresOwed(poolId, buyer), 0, "nothing before delivery");
         _fulfil(_buy(poolId), 3);
         vm.prank(alice);
@@ -1162,9 +1342,9 @@ contract DatabankTest is TestBase {
 
     function testLaterBuyerOwesOnlyLaterErasures() public {
         uint32 poolId = _ethPool();
-        uint256 a = _contribute(poolId, alice, "bafy-alice");
-        uint256 b = _contribute(poolId, bob, "bafy-bob");
-        _contribute(poolId, carol, "bafy-carol");
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        uint256 b = _contribute(poolId, bob, "bafybobby");
+        _contribute(poolId, carol, "bafycarol");
         vm.prank(alice);
         db.revokeConsent(a);
         _fulfil(_buy(poolId), 2);
@@ -1203,8 +1383,8 @@ contract DatabankTest is TestBase {
 
     function testClaimErc20() public {
         uint32 poolId = _createPool(_params(address(usdc)));
-        uint256 a = _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        uint256 a = _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         usdc.mint(buyer, PRICE);
         vm.startPrank(buyer);
         usdc.approve(address(db), PRICE);
@@ -1260,14 +1440,14 @@ contract DatabankTest is TestBase {
         IDatabank.PoolParams memory p = _params(address(0));
         p.maxContributors = 2;
         uint32 poolId = _createPool(p);
-        _contribute(poolId, alice, "bafy-alice");
-        _contribute(poolId, bob, "bafy-bob");
+        _contribute(poolId, alice, "bafyalice");
+        _contribute(poolId, bob, "bafybobby");
         vm.prank(carol);
-        uint256 id = db.submitContribution(poolId, "bafy-carol", 0);
+        uint256 id = db.submitContribution(poolId, "bafycarol", 0);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.PoolFull.selector, poolId, uint32(2)));
         db.acceptContribution(id);
-        IDatabank.ConsentRequest memory req = _request(carol, poolId, "bafy-carol-2");
+        IDatabank.ConsentRequest memory req = _request(carol, poolId, "bafycarolb");
         bytes memory sig = _signConsent(CAROL_PK, req);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.PoolFull.selector, poolId, uint32(2)));
@@ -1347,7 +1527,7 @@ contract DatabankTest is TestBase {
             ids[i] = _contribute(
                 poolId,
                 address(uint160(0x1000 + i)),
-                string.concat("bafy-", string(abi.encodePacked(bytes1(uint8(65 + i)))))
+                string.concat("bafyrecord", string(abi.encodePacked(bytes1(uint8(97 + i)))))
             );
         }
         vm.deal(buyer, price);

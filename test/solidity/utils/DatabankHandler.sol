@@ -97,7 +97,7 @@ contract DatabankHandler {
 
     /// @notice A contributor signs a consent that the custodian relays.
     function contributeSigned(uint256 actorSeed, uint256 expirySeed) external {
-        if (!_bountyAvailable()) return;
+        uint256 bounty = _bountyDue();
         uint256 i = actorSeed % 4;
         address who = _contributors[i];
         IDatabank.ConsentRequest memory req = IDatabank.ConsentRequest({
@@ -110,7 +110,7 @@ contract DatabankHandler {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_pks[i], db.consentDigest(req, db.nonces(who)));
         vm.prank(custodian);
         try db.contributeWithSignature(req, abi.encodePacked(r, s, v)) returns (uint256 id) {
-            _activated(id, who, req.expiresAt);
+            _activated(id, who, req.expiresAt, bounty);
             calls["contributeSigned"]++;
         } catch {
             unexpectedReverts++;
@@ -119,7 +119,7 @@ contract DatabankHandler {
 
     /// @notice A contributor submits; the custodian accepts (or, one time in five, rejects).
     function contributeSubmitted(uint256 actorSeed, uint256 expirySeed) external {
-        if (!_bountyAvailable()) return;
+        uint256 bounty = _bountyDue(); // reserved at submission while the budget lasts
         address who = _contributors[actorSeed % 4];
         uint40 expiresAt = _expiry(expirySeed);
         vm.prank(who);
@@ -133,7 +133,7 @@ contract DatabankHandler {
                 }
             } else {
                 try db.acceptContribution(id) {
-                    _activated(id, who, expiresAt);
+                    _activated(id, who, expiresAt, bounty);
                     calls["contributeSubmitted"]++;
                 } catch {
                     unexpectedReverts++;
@@ -157,7 +157,7 @@ contract DatabankHandler {
     }
 
     function withdrawBounty(uint256 amountSeed) external {
-        uint128 budget = db.getPool(poolId).bountyBudget;
+        uint128 budget = db.getPool(poolId).bountyBudget; // all funded by the curator: all withdrawable
         if (budget == 0) return;
         uint128 amount = uint128(1 + (amountSeed % budget));
         vm.prank(curator);
@@ -213,7 +213,7 @@ contract DatabankHandler {
         uint256 n = _active.length;
         if (block.timestamp > sale.deadline || n < pool.minContributors) return;
         vm.prank(custodian);
-        try db.fulfill(sale, "bafy-delivery", keccak256(abi.encode(sale.id)), uint32(n)) {
+        try db.fulfill(sale, "bafydelivery", keccak256(abi.encode(sale.id)), uint32(n), pool.erasureCount) {
             _removePending(index);
             escrow -= sale.amount;
             // Reference split: plain arithmetic, credited to each active holder by iteration.
@@ -239,7 +239,7 @@ contract DatabankHandler {
         if (_pending.length == 0) return;
         uint256 index = seed % _pending.length;
         IDatabank.Purchase memory sale = _pending[index];
-        if (block.timestamp <= sale.deadline && _active.length >= db.getPool(poolId).minContributors) {
+        if (block.timestamp <= sale.deadline) {
             vm.warp(uint256(sale.deadline) + 1 + (warpSeed % 1 hours));
         }
         uint256 before = sale.buyer.balance;
@@ -343,20 +343,29 @@ contract DatabankHandler {
 
     // ---------------------------------------------------------------- internal
 
-    function _bountyAvailable() internal view returns (bool) {
+    /// @dev The bounty a contribution made now receives: the full bounty while the budget lasts, else none.
+    function _bountyDue() internal view returns (uint256) {
         IDatabank.Pool memory pool = db.getPool(poolId);
-        return pool.bountyBudget >= pool.bountyPerContribution;
+        return pool.bountyBudget >= pool.bountyPerContribution ? pool.bountyPerContribution : 0;
     }
 
-    function _activated(uint256 id, address who, uint40 expiresAt) internal {
+    function _activated(uint256 id, address who, uint40 expiresAt, uint256 bounty) internal {
         _active.push(id);
         holderOf[id] = who;
         expiryOf[id] = expiresAt;
-        entitlement[who] += db.getPool(poolId).bountyPerContribution;
+        entitlement[who] += bounty;
+    }
+
+    /// @dev A number spelled in base32 letters, so generated CIDs stay canonical.
+    function _letters(uint256 n) internal pure returns (string memory out) {
+        do {
+            out = string.concat(string(abi.encodePacked(bytes1(uint8(97 + (n % 26))))), out);
+            n /= 26;
+        } while (n != 0);
     }
 
     function _nextCid() internal returns (string memory) {
-        return string.concat("bafy-record-", Strings.toString(++_cidNonce));
+        return string.concat("bafyrecord", _letters(++_cidNonce));
     }
 
     function _expiry(uint256 seed) internal view returns (uint40) {
