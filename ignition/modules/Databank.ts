@@ -1,7 +1,8 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 
 /**
- * Deploys the whole Databank system: the consent receipt renderer and the marketplace.
+ * Deploys the whole Databank system: the consent receipt renderer, the pool registry library and
+ * the marketplace.
  * Parameters per network live in ignition/parameters/<network>.json (owner, treasury, fee).
  */
 export default buildModule("Databank", (m) => {
@@ -11,6 +12,10 @@ export default buildModule("Databank", (m) => {
   const platformFeeBps = m.getParameter("platformFeeBps", 250);
 
   const renderer = m.contract("ConsentReceiptRenderer");
-  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer]);
-  return { databank, renderer };
+  // Pool opening lives in an external library, linked into Databank (keeps it under 24 KiB).
+  const poolRegistry = m.library("PoolRegistry");
+  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer], {
+    libraries: { PoolRegistry: poolRegistry },
+  });
+  return { databank, renderer, poolRegistry };
 });

@@ -49,6 +49,11 @@ export interface Purchase {
   amount: bigint;
   /** uint40 unix time after which the custodian can no longer deliver and a refund is open. */
   deadline: number;
+  /**
+   * uint32 erasure count of the pool at purchase: the delivered set may be taken at any erasure
+   * count from this one up to the pool's current one (`fulfill`'s `erasuresSeen`).
+   */
+  erasureMark: number;
 }
 
 /** What the contract needs to relay a contributor's consent (the `IDatabank.ConsentRequest` struct). */
@@ -214,6 +219,7 @@ export function purchasesFromEvents(
       buyer: args.buyer,
       amount: args.amount,
       deadline: args.deadline,
+      erasureMark: args.erasureMark,
     }),
   );
 }
@@ -398,10 +404,8 @@ const MESSAGES: MessageTable = {
     `Only the custodian of pool ${n(poolId)} can do this, not ${caller}.`,
   PoolPaused: (poolId) => `Sales of pool ${n(poolId)} are paused.`,
   PoolFull: (poolId, max) => `Pool ${n(poolId)} is full: it takes at most ${n(max)} contributors.`,
-  InsufficientBountyBudget: (poolId, budget, needed) =>
-    `The bounty budget of pool ${n(poolId)} (${n(budget)}) cannot pay the bounty of ${n(needed)}.`,
-  BountyBudgetTooSmall: (poolId, budget, requested) =>
-    `The bounty budget of pool ${n(poolId)} is ${n(budget)}, less than the ${n(requested)} requested.`,
+  BountyBudgetTooSmall: (poolId, withdrawable, requested) =>
+    `The curator can withdraw ${n(withdrawable)} of pool ${n(poolId)}'s bounty budget (what it funded itself and no submission has reserved), less than the ${n(requested)} requested.`,
   // contributions and consent
   InvalidContributionState: (id, state) =>
     state === 0
@@ -409,7 +413,9 @@ const MESSAGES: MessageTable = {
       : `Contribution ${n(id)} is ${status(CONTRIBUTION_STATUS, state)}, which does not allow this.`,
   NotContributor: (id, caller) =>
     `Only the holder of contribution ${n(id)} can do this, not ${caller}.`,
-  DuplicateCommitment: (poolId) => `These data were already contributed to pool ${n(poolId)}.`,
+  DuplicateCommitment: (poolId) => `You already contributed these data to pool ${n(poolId)}.`,
+  NonCanonicalCid: (cid) =>
+    `"${cid}" is not a canonical CID: use CIDv1 in lowercase base32 ("bafy…"), as CID.toString() writes it.`,
   InvalidExpiry: (expiresAt) => `The consent expiry (${time(expiresAt)}) is not in the future.`,
   ConsentNotExpired: (id, expiresAt) =>
     expiresAt === 0
@@ -438,8 +444,12 @@ const MESSAGES: MessageTable = {
   PurchaseSettled: (id, state) => `Purchase ${n(id)} is already ${status(PURCHASE_STATUS, state)}.`,
   DeliveryOverdue: (id, deadline) =>
     `The delivery deadline of purchase ${n(id)} passed at ${time(deadline)}; the buyer can take a refund.`,
-  RecordCountMismatch: (delivered, active) =>
-    `${n(delivered)} records were delivered but the pool has ${n(active)} active contributions.`,
+  RecordCountMismatch: (delivered, expected) =>
+    `${n(delivered)} records were delivered but the set taken had ${n(expected)} contributions.`,
+  StaleDeliverySet: (seen, mark, count) =>
+    `The delivered set must be taken between the purchase (erasure count ${n(mark)}) and now (${n(count)}), not at ${n(seen)}.`,
+  NoActiveContributions: (poolId) =>
+    `Every delivered record of pool ${n(poolId)} was revoked before the delivery landed; the buyer is refunded after the deadline.`,
   RefundNotYetAvailable: (id, deadline) =>
     `Purchase ${n(id)} can be refunded only after its delivery deadline (${time(deadline)}).`,
   EmptyDelivery: () => "The delivery needs a content identifier (CID).",

@@ -2,6 +2,7 @@
  * Gas of every Databank operation, measured from real receipts on Hardhat's simulated network
  * with N contributions really joined (relayed, gasless consents signed by N distinct wallets).
  */
+import { base32 } from "multiformats/bases/base32";
 import { keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { consentTypedData } from "../../lib/contracts/client.js";
@@ -34,7 +35,8 @@ const PRICE = parseEther("1");
 
 
 function benchCid(label: string): string {
-  return `bafkrei${keccak256(toHex(label)).slice(2, 54)}`;
+  // Lowercase base32 after the prefix: the contract accepts only canonical CID spellings.
+  return `bafkrei${base32.baseEncode(keccak256(toHex(label), "bytes"))}`;
 }
 
 function benchContributor(index: number): PrivateKeyAccount {
@@ -101,16 +103,23 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
       logs: receipt.logs,
       eventName: "PurchaseCreated",
     });
-    const { purchaseId, amount, deadline } = created.args;
+    const { purchaseId, amount, deadline, erasureMark } = created.args;
     return {
       gas: Number(receipt.gasUsed),
-      purchase: { id: purchaseId, poolId, buyer: buyer.account.address, amount, deadline },
+      purchase: {
+        id: purchaseId,
+        poolId,
+        buyer: buyer.account.address,
+        amount,
+        deadline,
+        erasureMark,
+      },
     };
   };
   const fulfill = async (purchase: PurchaseArgs): Promise<number> =>
     gasOf(
       await databank.write.fulfill(
-        [purchase, benchCid("manifest"), keccak256(toHex(purchase.id)), count],
+        [purchase, benchCid("manifest"), keccak256(toHex(purchase.id)), count, purchase.erasureMark],
         { account: custodian.account },
       ),
     );
@@ -145,6 +154,7 @@ interface PurchaseArgs {
   buyer: Address;
   amount: bigint;
   deadline: number;
+  erasureMark: number;
 }
 
 /** Measures every operation at each contributor count, as a snapshot. */

@@ -68,13 +68,21 @@ export async function deployDatabankWithViem(
   params: { owner: Address; treasury: Address; platformFeeBps?: number },
 ) {
   const renderer = await viem.deployContract("ConsentReceiptRenderer");
-  const databank = await viem.deployContract("Databank", [
-    params.owner,
-    params.treasury,
-    params.platformFeeBps ?? 250,
-    renderer.address,
-  ]);
+  const databank = await viem.deployContract(
+    "Databank",
+    [params.owner, params.treasury, params.platformFeeBps ?? 250, renderer.address],
+    { libraries: await databankLibraries(viem) },
+  );
   return { renderer, databank };
+}
+
+/**
+ * Deploys the external libraries Databank links to (pool opening lives in `PoolRegistry`, to keep
+ * Databank under 24 KiB) and returns them in the form `deployContract`'s `libraries` option takes.
+ */
+export async function databankLibraries(viem: HardhatViemHelpers) {
+  const poolRegistry = await viem.deployContract("PoolRegistry");
+  return { PoolRegistry: poolRegistry.address };
 }
 
 /** The `createPool` argument (`IDatabank.PoolParams`). */

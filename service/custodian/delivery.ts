@@ -176,6 +176,17 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
 
   /** The active set at the latest block, checked against the pool's on-chain active count. */
   async function activeSet(poolId: number): Promise<ActiveContribution[]> {
+    return (await activeSetWithErasures(poolId)).set;
+  }
+
+  /**
+   * The active set at the latest block and the pool's erasure count there: `fulfill` names the
+   * moment the delivered set was taken by that count, so a revocation landing while the delivery
+   * is in flight does not make it fail (the buyer owes that record's erasure instead).
+   */
+  async function activeSetWithErasures(
+    poolId: number,
+  ): Promise<{ set: ActiveContribution[]; erasureCount: number }> {
     const block = await publicClient.getBlockNumber({ cacheTime: 0 });
     const [set, pool] = await Promise.all([
       tracker(poolId).at(block),
@@ -192,7 +203,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         `pool ${poolId}: ${set.length} active contributions rebuilt from events but ${pool.activeCount} on-chain at block ${block}`,
       );
     }
-    return set;
+    return { set, erasureCount: pool.erasureCount };
   }
 
   async function chainStatus(purchaseId: bigint): Promise<(typeof PURCHASE_STATUS)[number]> {
@@ -225,6 +236,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           buyer: args.buyer!,
           amount: args.amount!,
           deadline: args.deadline!,
+          erasureMark: args.erasureMark!,
           buyerKey: args.buyerKey!.toLowerCase() as Hex,
           createdBlock: blockNumber,
         });
@@ -499,7 +511,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
    */
   async function checkAndFulfil(row: PurchaseRow, built: BuiltDelivery): Promise<FulfilOutcome> {
     const id = row.purchaseId;
-    const set = await activeSet(row.poolId);
+    const { set, erasureCount } = await activeSetWithErasures(row.poolId);
     if (recordsRoot(set) !== built.root) return "set-changed";
 
     const purchase: Purchase = {
@@ -508,8 +520,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       buyer: row.buyer,
       amount: row.amount,
       deadline: row.deadline,
+      erasureMark: row.erasureMark,
     };
-    const args = [purchase, built.cid, built.root, built.count] as const;
+    const args = [purchase, built.cid, built.root, built.count, erasureCount] as const;
     try {
       await publicClient.simulateContract({
         address,
@@ -530,7 +543,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         markFailed(row, decoded.message);
         return "done";
       }
-      // A revocation landed after our check (revocations do not go through `exclusive`).
+      // The set changed in a way `erasuresSeen` cannot cover (a contribution joined outside this node).
       if (decoded?.name === "RecordCountMismatch") return "set-changed";
       throw decoded ?? error;
     }
@@ -623,11 +636,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       const row = store.purchase(purchaseId);
       if (row === undefined) return undefined;
       const view: DeliveryStatusView = { purchaseId: purchaseId.toString(), status: row.status };
-      if (row.manifestCid !== undefined) view.deliveryCid = row.manifestCid;
-      if (row.recordsRoot !== undefined) view.recordsRoot = row.recordsRoot;
-      if (row.recordCount !== undefined) view.recordCount = row.recordCount;
-      if (row.status === "delivered" && row.fulfillTx !== undefined) {
-        view.transactionHash = row.fulfillTx;
+      // The manifest is shown only once `fulfill` is mined: before that the payment is not final,
+      // and a buyer holding the keys could still try to make the delivery fail.
+      if (row.status === "delivered") {
+        if (row.manifestCid !== undefined) view.deliveryCid = row.manifestCid;
+        if (row.recordsRoot !== undefined) view.recordsRoot = row.recordsRoot;
+        if (row.recordCount !== undefined) view.recordCount = row.recordCount;
+        if (row.fulfillTx !== undefined) view.transactionHash = row.fulfillTx;
       }
       if (row.error !== undefined && row.status !== "delivered") view.error = row.error;
       return view;

@@ -18,6 +18,8 @@ export interface PurchaseRow {
   buyer: Address;
   amount: bigint;
   deadline: number;
+  /** The pool's erasure count at purchase (part of the `Purchase` struct `fulfill` takes). */
+  erasureMark: number;
   buyerKey: Hex;
   /** Block of its `PurchaseCreated`. */
   createdBlock: bigint;
@@ -54,6 +56,7 @@ CREATE TABLE IF NOT EXISTS delivery_purchases (
   buyer TEXT NOT NULL,
   amount TEXT NOT NULL,
   deadline INTEGER NOT NULL,
+  erasure_mark INTEGER NOT NULL,
   buyer_key TEXT NOT NULL,
   created_block TEXT NOT NULL,
   status TEXT NOT NULL,
@@ -91,6 +94,7 @@ function toPurchaseRow(row: Row): PurchaseRow {
     buyer: row.buyer as Address,
     amount: BigInt(row.amount as string),
     deadline: Number(row.deadline),
+    erasureMark: Number(row.erasure_mark),
     buyerKey: row.buyer_key as Hex,
     createdBlock: BigInt(row.created_block as string),
     status: row.status as DeliveryStatus,
@@ -152,8 +156,8 @@ export class DeliveryStore {
   ): number {
     const insert = this.#db.prepare(
       `INSERT OR IGNORE INTO delivery_purchases
-       (purchase_id, pool_id, buyer, amount, deadline, buyer_key, created_block, status, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
+       (purchase_id, pool_id, buyer, amount, deadline, erasure_mark, buyer_key, created_block, status, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
     );
     const setCursor = this.#db.prepare(
       "INSERT INTO delivery_cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block",
@@ -167,6 +171,7 @@ export class DeliveryStore {
           p.buyer,
           p.amount.toString(),
           p.deadline,
+          p.erasureMark,
           p.buyerKey,
           p.createdBlock.toString(),
           Date.now(),

@@ -35,6 +35,7 @@ export function useMyPurchases(buyer: Address | undefined) {
           buyer: args.buyer!,
           amount: args.amount!,
           deadline: args.deadline!,
+          erasureMark: args.erasureMark!,
           paymentToken: args.paymentToken!,
           buyerKey: args.buyerKey!,
           transactionHash: event.transactionHash,

@@ -40,11 +40,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
               <ErasuresOwed key={pool.id} pool={pool} />
             ))}
           {purchases?.map((purchase) => (
-            <PurchaseRow
-              key={purchase.id.toString()}
-              purchase={purchase}
-              pool={pools.data?.find((pool) => pool.id === purchase.poolId)}
-            />
+            <PurchaseRow key={purchase.id.toString()} purchase={purchase} />
           ))}
         </section>
       )}

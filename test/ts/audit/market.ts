@@ -11,6 +11,10 @@ import { purchaseFromEvent, type Purchase } from "../../../lib/contracts/client.
 import { recordsRoot, type DeliveredRecord } from "../../../lib/contracts/recordsMerkle.js";
 import { computeCid } from "../../../lib/storage/cid.js";
 import { MANIFEST_FORMAT } from "../../../lib/audit/manifest.js";
+import { databankLibraries } from "../../../scripts/stack/deploy.js";
+import { base32 } from "multiformats/bases/base32";
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 export const PLATFORM_FEE_BPS = 250;
 export const DELIVERY_WINDOW = 3_600;
@@ -55,10 +59,13 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
     PLATFORM_FEE_BPS,
     renderer.address,
   ] as const;
+  const libraries = await databankLibraries(viem);
   const databank =
     options.skew === undefined
-      ? await viem.deployContract("Databank", [...constructorArgs])
-      : await viem.deployContract("SkewedPayoutDatabank", [...constructorArgs, options.skew]);
+      ? await viem.deployContract("Databank", [...constructorArgs], { libraries })
+      : await viem.deployContract("SkewedPayoutDatabank", [...constructorArgs, options.skew], {
+          libraries,
+        });
   const stablecoin = await viem.deployContract("TestStablecoin");
   for (const buyer of buyers) {
     await stablecoin.write.mint([buyer.account.address, 10n ** 24n]);
@@ -166,7 +173,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
 
     /** A contributor submits data and the custodian accepts it; returns the contribution id. */
     async contribute(poolId: number, contributor: Wallet): Promise<bigint> {
-      const dataCid = `bafkreiauditdata${cidCounter++}`;
+      const dataCid = `bafkreiauditdata${base32.baseEncode(utf8(String(cidCounter++)))}`;
       await mined(
         await contract.write.submitContribution([poolId, dataCid, 0], {
           account: contributor.account,
@@ -237,6 +244,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
         listed = [...listed.slice(1), contributions.get(cheat.contributionId)!];
       }
       const activeCount = market.activeRecords(sale.poolId).length;
+      const { erasureCount } = await contract.read.getPool([sale.poolId]);
       const records: DeliveredRecord[] = listed.map((c) => ({
         tokenId: c.id,
         dataCommitment: keccak256(toHex(c.dataCid)),
@@ -275,10 +283,12 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               buyer: sale.buyer,
               amount: sale.amount,
               deadline: sale.deadline,
+              erasureMark: sale.erasureMark,
             },
             cid,
             committedRoot,
             activeCount,
+            erasureCount,
           ],
           { account: custodian!.account },
         ),
@@ -297,6 +307,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               buyer: sale.buyer,
               amount: sale.amount,
               deadline: sale.deadline,
+              erasureMark: sale.erasureMark,
             },
           ],
           { account: caller.account },

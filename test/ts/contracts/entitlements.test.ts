@@ -12,6 +12,7 @@ import {
   loadDeployment,
   purchase,
   type Deployment,
+  testCid,
 } from "./fixtures.js";
 import { ReferenceModel } from "./referenceModel.js";
 
@@ -82,7 +83,7 @@ describe("entitlements against the reference model", function () {
           d,
           contributors[k],
           poolId,
-          `bafyRecord-${k}-${joins++}`,
+          testCid(`bafyRecord-${k}-${joins++}`),
         );
         model.join(id, poolId, contributors[k].address);
         current.set(k, id);

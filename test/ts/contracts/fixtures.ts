@@ -1,3 +1,4 @@
+import { base32 } from "multiformats/bases/base32";
 import { network } from "hardhat";
 import { consentTypes, dataCommitment } from "../../../lib/contracts/client.js";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -36,6 +37,14 @@ export interface PoolParams {
   termsCid: string;
 }
 
+/**
+ * A canonical CID string (lowercase base32, as the contract requires) standing for `label`: the
+ * label's bytes in base32 after the "bafy" prefix, so distinct labels never collide.
+ */
+export function testCid(label: string): string {
+  return `bafy${base32.baseEncode(new TextEncoder().encode(label))}`;
+}
+
 /** A purchase as the contract takes it back. */
 export interface Purchase {
   id: bigint;
@@ -43,6 +52,7 @@ export interface Purchase {
   buyer: string;
   amount: bigint;
   deadline: bigint;
+  erasureMark: bigint;
 }
 
 export interface ConsentRequest {
@@ -70,12 +80,12 @@ export async function deployFixture() {
   const contributors = signers.slice(8, 20);
 
   const renderer = await ethers.deployContract("ConsentReceiptRenderer");
-  const databank = (await ethers.deployContract("Databank", [
-    owner.address,
-    treasury.address,
-    PLATFORM_FEE_BPS,
-    await renderer.getAddress(),
-  ])) as unknown as Databank;
+  const poolRegistry = await ethers.deployContract("PoolRegistry");
+  const databank = (await ethers.deployContract(
+    "Databank",
+    [owner.address, treasury.address, PLATFORM_FEE_BPS, await renderer.getAddress()],
+    { libraries: { PoolRegistry: await poolRegistry.getAddress() } },
+  )) as unknown as Databank;
   const stablecoin = (await ethers.deployContract("TestStablecoin")) as unknown as TestStablecoin;
   const feeToken = (await ethers.deployContract(
     "FeeOnTransferToken",
@@ -218,6 +228,7 @@ export function purchaseFromEvent(d: Deployment, logs: readonly unknown[]): Purc
     buyer: args.buyer as string,
     amount: args.amount as bigint,
     deadline: args.deadline as bigint,
+    erasureMark: BigInt(args.erasureMark),
   };
 }
 
@@ -250,7 +261,7 @@ export async function purchase(
   return purchaseFromEvent(d, receipt!.logs);
 }
 
-/** The custodian delivers every active record of the purchase's pool. */
+/** The custodian delivers every active record of the purchase's pool, as they are now. */
 export async function fulfilTx(
   d: Deployment,
   sale: Purchase,
@@ -259,7 +270,13 @@ export async function fulfilTx(
   const pool = await d.databank.getPool(sale.poolId);
   return d.databank
     .connect(d.custodian)
-    .fulfill(sale, deliveryCid, ethers.id(`records of ${sale.id}`), pool.activeCount);
+    .fulfill(
+      sale,
+      deliveryCid,
+      ethers.id(`records of ${sale.id}`),
+      pool.activeCount,
+      pool.erasureCount,
+    );
 }
 
 export async function fulfil(

@@ -19,6 +19,7 @@ import {
   purchaseTx,
   signConsent,
   type Deployment,
+  testCid,
 } from "./fixtures.js";
 
 const { time } = networkHelpers;
@@ -39,7 +40,9 @@ async function poolWith(
   const poolId = await createPool(d, overrides);
   const ids: bigint[] = [];
   for (let i = 0; i < count; i++)
-    ids.push(await contributeRelayed(d, d.contributors[i], poolId, `bafyData-${poolId}-${i}`));
+    ids.push(
+      await contributeRelayed(d, d.contributors[i], poolId, testCid(`bafyData-${poolId}-${i}`)),
+    );
   return { poolId, ids };
 }
 
@@ -327,12 +330,19 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d);
       const contributor = d.contributors[0];
-      const request = await consentRequest(contributor, poolId, "bafyData");
+      const request = await consentRequest(contributor, poolId, testCid("bafyData"));
       const signature = await signConsent(d, contributor, request);
       const relayed = d.databank.connect(d.custodian).contributeWithSignature(request, signature);
       await expect(relayed)
         .to.emit(d.databank, "ContributionSubmitted")
-        .withArgs(1n, poolId, contributor.address, commitment("bafyData"), "bafyData", 0n);
+        .withArgs(
+          1n,
+          poolId,
+          contributor.address,
+          commitment(testCid("bafyData")),
+          testCid("bafyData"),
+          0n,
+        );
       await expect(relayed)
         .to.emit(d.databank, "ConsentGranted")
         .withArgs(1n, poolId, contributor.address, 0n, 0n);
@@ -345,14 +355,14 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d);
       const contributor = d.contributors[0];
-      const request = await consentRequest(contributor, poolId, "bafyData");
+      const request = await consentRequest(contributor, poolId, testCid("bafyData"));
       const signature = await signConsent(d, contributor, request);
       await d.databank.connect(d.custodian).contributeWithSignature(request, signature);
       await expect(d.databank.connect(d.custodian).contributeWithSignature(request, signature))
         .to.be.revertedWithCustomError(d.databank, "InvalidSignature")
         .withArgs(contributor.address);
       // Even for other data, the spent nonce makes the signature worthless.
-      const other = { ...request, dataCid: "bafyOther" };
+      const other = { ...request, dataCid: testCid("bafyOther") };
       await expect(d.databank.connect(d.custodian).contributeWithSignature(other, signature))
         .to.be.revertedWithCustomError(d.databank, "InvalidSignature")
         .withArgs(contributor.address);
@@ -362,7 +372,7 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d);
       const contributor = d.contributors[0];
-      const request = await consentRequest(contributor, poolId, "bafyData");
+      const request = await consentRequest(contributor, poolId, testCid("bafyData"));
       const signature = await signConsent(d, contributor, request, { chainId: d.chainId + 1n });
       await expect(d.databank.connect(d.custodian).contributeWithSignature(request, signature))
         .to.be.revertedWithCustomError(d.databank, "InvalidSignature")
@@ -373,7 +383,7 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d);
       const contributor = d.contributors[0];
-      const request = await consentRequest(contributor, poolId, "bafyData");
+      const request = await consentRequest(contributor, poolId, testCid("bafyData"));
       const signature = await signConsent(d, contributor, request);
       await time.increaseTo(BigInt(request.deadline) + 1n);
       await expect(d.databank.connect(d.custodian).contributeWithSignature(request, signature))
@@ -385,7 +395,7 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d);
       const contributor = d.contributors[0];
-      const request = await consentRequest(contributor, poolId, "bafyData");
+      const request = await consentRequest(contributor, poolId, testCid("bafyData"));
       const signature = await signConsent(d, contributor, request);
       await expect(d.databank.connect(d.buyers[0]).contributeWithSignature(request, signature))
         .to.be.revertedWithCustomError(d.databank, "NotCustodian")
@@ -471,7 +481,15 @@ describe("Databank flows", function () {
       );
 
       await expect(
-        d.databank.connect(d.custodian).fulfill(sale, "bafyDelivery", ethers.ZeroHash, 3),
+        d.databank
+          .connect(d.custodian)
+          .fulfill(
+            sale,
+            "bafyDelivery",
+            ethers.ZeroHash,
+            3,
+            (await d.databank.getPool(poolId)).erasureCount,
+          ),
       )
         .to.be.revertedWithCustomError(d.databank, "RecordCountMismatch")
         .withArgs(3n, 2n);
@@ -531,7 +549,7 @@ describe("Databank flows", function () {
       await expect(purchaseTx(d, d.buyers[0], poolId))
         .to.be.revertedWithCustomError(d.databank, "BelowThreshold")
         .withArgs(poolId, 2n, 3n);
-      await contributeRelayed(d, d.contributors[2], poolId, "bafyThird");
+      await contributeRelayed(d, d.contributors[2], poolId, testCid("bafyThird"));
       await expect(purchaseTx(d, d.buyers[0], poolId)).to.changeEtherBalances(
         ethers,
         [d.buyers[0]],
@@ -542,7 +560,7 @@ describe("Databank flows", function () {
     it("refuses contributions beyond the cap", async function () {
       const d = await loadDeployment();
       const { poolId } = await poolWith(d, 2, { maxContributors: 2 });
-      await expect(contributeRelayed(d, d.contributors[5], poolId, "bafyTooMany"))
+      await expect(contributeRelayed(d, d.contributors[5], poolId, testCid("bafyTooMany")))
         .to.be.revertedWithCustomError(d.databank, "PoolFull")
         .withArgs(poolId, 2n);
     });
@@ -572,7 +590,7 @@ describe("Databank flows", function () {
         Purposes: "analytics, research, model training",
         Terms: `ipfs://${termsCid}`,
         "Terms digest": ethers.keccak256(ethers.toUtf8Bytes(termsCid)),
-        "Data commitment": commitment(`bafyData-${poolId}-0`),
+        "Data commitment": commitment(testCid(`bafyData-${poolId}-0`)),
         Granted: Number(consent.grantedAt),
         Expires: "never",
       });
@@ -634,13 +652,20 @@ describe("Databank flows", function () {
       const [alice, bob, carol] = d.contributors;
       const custodian = d.databank.connect(d.custodian);
 
-      await expect(d.databank.connect(alice).submitContribution(poolId, "bafyAlice", 0))
+      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0))
         .to.emit(d.databank, "ContributionSubmitted")
-        .withArgs(1n, poolId, alice.address, commitment("bafyAlice"), "bafyAlice", 0n);
+        .withArgs(
+          1n,
+          poolId,
+          alice.address,
+          commitment(testCid("bafyAlice")),
+          testCid("bafyAlice"),
+          0n,
+        );
       expect(await d.databank.pendingContributor(1n)).to.equal(alice.address);
-      await expect(d.databank.connect(alice).submitContribution(poolId, "bafyAlice", 0))
+      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0))
         .to.be.revertedWithCustomError(d.databank, "DuplicateCommitment")
-        .withArgs(poolId, commitment("bafyAlice"));
+        .withArgs(poolId, commitment(testCid("bafyAlice")));
       await expect(d.databank.connect(alice).acceptContribution(1n))
         .to.be.revertedWithCustomError(d.databank, "NotCustodian")
         .withArgs(poolId, alice.address);
@@ -649,7 +674,7 @@ describe("Databank flows", function () {
       expect(await d.databank.pendingContributor(1n)).to.equal(ZERO);
       expect((await d.databank.getPool(poolId)).activeCount).to.equal(1n);
 
-      await d.databank.connect(bob).submitContribution(poolId, "bafyBob", 0);
+      await d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0);
       await expect(custodian.rejectContribution(2n, 1))
         .to.emit(d.databank, "ContributionRejected")
         .withArgs(2n, poolId, bob.address, 1n);
@@ -657,12 +682,11 @@ describe("Databank flows", function () {
         .to.be.revertedWithCustomError(d.databank, "InvalidContributionState")
         .withArgs(2n, 0n);
       // The rejected data may be submitted again.
-      await expect(d.databank.connect(bob).submitContribution(poolId, "bafyBob", 0)).to.emit(
-        d.databank,
-        "ContributionSubmitted",
-      );
+      await expect(
+        d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0),
+      ).to.emit(d.databank, "ContributionSubmitted");
 
-      await d.databank.connect(carol).submitContribution(poolId, "bafyCarol", 0);
+      await d.databank.connect(carol).submitContribution(poolId, testCid("bafyCarol"), 0);
       await expect(d.databank.connect(bob).revokeConsent(4n))
         .to.be.revertedWithCustomError(d.databank, "NotContributor")
         .withArgs(4n, bob.address);
@@ -677,7 +701,13 @@ describe("Databank flows", function () {
       const d = await loadDeployment();
       const poolId = await createPool(d, { price: 1_000n, contributorShareBps: 10_000 });
       const expiresAt = BigInt(await time.latest()) + 7_200n;
-      const id = await contributeRelayed(d, d.contributors[0], poolId, "bafyExpiring", expiresAt);
+      const id = await contributeRelayed(
+        d,
+        d.contributors[0],
+        poolId,
+        testCid("bafyExpiring"),
+        expiresAt,
+      );
       await fulfil(d, await purchase(d, d.buyers[0], poolId)); // 975 to the only record
       await expect(d.databank.retireExpired(id))
         .to.be.revertedWithCustomError(d.databank, "ConsentNotExpired")
@@ -695,10 +725,10 @@ describe("Databank flows", function () {
       await expect(d.databank.connect(d.buyers[0]).fundBounty(poolId, 700n, { value: 700n }))
         .to.emit(d.databank, "BountyFunded")
         .withArgs(poolId, d.buyers[0].address, 700n);
-      await contributeRelayed(d, d.contributors[0], poolId, "bafyB0");
-      await contributeRelayed(d, d.contributors[1], poolId, "bafyB1");
+      await contributeRelayed(d, d.contributors[0], poolId, testCid("bafyB0"));
+      await contributeRelayed(d, d.contributors[1], poolId, testCid("bafyB1"));
       expect(await d.databank.creditOf(d.contributors[0].address, ZERO)).to.equal(300n);
-      await expect(contributeRelayed(d, d.contributors[2], poolId, "bafyB2"))
+      await expect(contributeRelayed(d, d.contributors[2], poolId, testCid("bafyB2")))
         .to.be.revertedWithCustomError(d.databank, "InsufficientBountyBudget")
         .withArgs(poolId, 100n, 300n);
       await expect(d.databank.connect(d.buyers[0]).withdrawBounty(poolId, 100n))
@@ -749,7 +779,7 @@ describe("Databank flows", function () {
         .to.emit(d.databank, "PlatformFeeChanged")
         .withArgs(250n, 1_000n);
       const newPool = await createPool(d, { price: 10_000n, contributorShareBps: 0 });
-      await contributeRelayed(d, d.contributors[1], newPool, "bafyNew");
+      await contributeRelayed(d, d.contributors[1], newPool, testCid("bafyNew"));
       expect((await d.databank.getPool(oldPool)).platformFeeBps).to.equal(250n);
       expect((await d.databank.getPool(newPool)).platformFeeBps).to.equal(1_000n);
 

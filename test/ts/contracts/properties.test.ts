@@ -16,6 +16,7 @@ import {
   purchase,
   type Deployment,
   type Purchase,
+  testCid,
 } from "./fixtures.js";
 import { ReferenceModel } from "./referenceModel.js";
 
@@ -191,7 +192,7 @@ async function run(actions: Action[]): Promise<void> {
         const expected = model.canJoin(poolId);
         let id = 0n;
         const ok = await succeeds(async () => {
-          id = await contributeRelayed(d, who, poolId, `bafyProp-${cids++}`);
+          id = await contributeRelayed(d, who, poolId, testCid(`bafyProp-${cids++}`));
         });
         expect(ok, `contribute to pool ${poolId}`).to.equal(expected);
         count(`${action.kind}:${ok}`);

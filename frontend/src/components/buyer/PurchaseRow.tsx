@@ -1,6 +1,5 @@
 /** One purchase: amount, status, delivery, refund when overdue, download when delivered. */
 import { lazy, Suspense, useState } from "react";
-import type { PoolView } from "../../hooks/useChainData";
 import { useChainTime } from "../../hooks/useChainData";
 import type { PurchaseView } from "../../hooks/useMyPurchases";
 import { useTransaction } from "../../hooks/useTransaction";
@@ -12,13 +11,14 @@ import { DeliveryStatus } from "./DeliveryStatus";
 
 const DeliveryDownload = lazy(() => import("./DeliveryDownload"));
 
-export function PurchaseRow({ purchase, pool }: { purchase: PurchaseView; pool?: PoolView }) {
+export function PurchaseRow({ purchase }: { purchase: PurchaseView }) {
   const transaction = useTransaction();
   const { data: now } = useChainTime();
   const [showDownload, setShowDownload] = useState(false);
+  // Refunds open only after the deadline: the custodian can deliver the set it took whatever
+  // revocations follow, so nobody can race a delivery with a refund.
   const overdue = now !== undefined && now > purchase.deadline;
-  const belowThreshold = pool !== undefined && pool.activeCount < pool.minContributors;
-  const refundable = purchase.outcome === "pending" && (overdue || belowThreshold);
+  const refundable = purchase.outcome === "pending" && overdue;
   const refund = () =>
     transaction.run(`Refund purchase ${purchase.id}`, ({ writeDatabank }) =>
       writeDatabank("refund", [
@@ -28,6 +28,7 @@ export function PurchaseRow({ purchase, pool }: { purchase: PurchaseView; pool?:
           buyer: purchase.buyer,
           amount: purchase.amount,
           deadline: purchase.deadline,
+          erasureMark: purchase.erasureMark,
         },
       ]),
     );
@@ -85,9 +86,7 @@ export function PurchaseRow({ purchase, pool }: { purchase: PurchaseView; pool?:
       </div>
       {refundable && (
         <p className="muted">
-          {overdue
-            ? "The custodian missed the delivery deadline: you can take your payment back in full."
-            : "The pool fell below its minimum of contributors: you can take your payment back in full."}
+          The custodian missed the delivery deadline: you can take your payment back in full.
         </p>
       )}
       {showDownload && (

@@ -205,6 +205,7 @@ describe("lib/contracts/client", function () {
         buyer: getAddress(setup.buyer.account.address),
         amount: PRICE,
         deadline: Number(block.timestamp) + 86_400,
+        erasureMark: 0,
       });
       expect(purchaseFromEvent(receipt.logs)).to.deep.equal(purchase);
       expect(await setup.reader.contract.read.purchaseStatus([purchase.id])).to.equal(1);
@@ -217,6 +218,7 @@ describe("lib/contracts/client", function () {
           "bafkreidelivery",
           root,
           records.length,
+          purchase.erasureMark,
         ]),
       });
       expect(fulfilled.status).to.equal("success");
@@ -235,7 +237,7 @@ describe("lib/contracts/client", function () {
       // The same struct cannot be settled twice; the error says so.
       const again = decodeDatabankError(
         await failureOf(() =>
-          setup.asCustodian.contract.simulate.fulfill([purchase, "bafkreidelivery", root, 1]),
+          setup.asCustodian.contract.simulate.fulfill([purchase, "bafkreidelivery", root, 1, 0]),
         ),
       );
       expect(again?.name).to.equal("PurchaseSettled");
@@ -318,10 +320,18 @@ describe("lib/contracts/client", function () {
       const notCustodian = decodeDatabankError(
         await failureOf(() =>
           setup.asStranger.contract.simulate.fulfill([
-            { id: 1n, poolId: setup.poolId, buyer: zeroAddress, amount: 0n, deadline: 0 },
+            {
+              id: 1n,
+              poolId: setup.poolId,
+              buyer: zeroAddress,
+              amount: 0n,
+              deadline: 0,
+              erasureMark: 0,
+            },
             "bafkreidelivery",
             `0x${"00".repeat(32)}`,
             1,
+            0,
           ]),
         ),
       );
