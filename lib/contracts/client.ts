@@ -415,7 +415,7 @@ const MESSAGES: MessageTable = {
     `Only the holder of contribution ${n(id)} can do this, not ${caller}.`,
   DuplicateCommitment: (poolId) => `You already contributed these data to pool ${n(poolId)}.`,
   NonCanonicalCid: (cid) =>
-    `"${cid}" is not a canonical CID: use CIDv1 in lowercase base32 ("bafy…"), as CID.toString() writes it.`,
+    `The CID "${cid}" is not spelled canonically: use CIDv1 in lowercase base32 ("bafy…"), as CID.toString() writes it.`,
   InvalidExpiry: (expiresAt) => `The consent expiry (${time(expiresAt)}) is not in the future.`,
   ConsentNotExpired: (id, expiresAt) =>
     expiresAt === 0

@@ -145,14 +145,15 @@ export class ReferenceModel {
     this.credit(pool.curator, amount);
   }
 
+  /** Any existing pool takes contributions: an empty bounty budget never closes it. */
   canJoin(poolId: bigint): boolean {
-    const pool = this.pools.get(poolId);
-    return pool !== undefined && pool.bountyBudget >= pool.bountyPerContribution;
+    return this.pools.has(poolId);
   }
 
+  /** Joins, with the bounty while the budget lasts. */
   join(id: bigint, poolId: bigint, holder: string): void {
     const pool = this.pools.get(poolId)!;
-    if (pool.bountyPerContribution !== 0n) {
+    if (pool.bountyPerContribution !== 0n && pool.bountyBudget >= pool.bountyPerContribution) {
       pool.bountyBudget -= pool.bountyPerContribution;
       this.credit(holder, pool.bountyPerContribution);
     }
@@ -214,8 +215,7 @@ export class ReferenceModel {
   canRefund(id: bigint, timestamp: bigint): boolean {
     const p = this.purchases.get(id);
     if (p === undefined || p.status !== "pending") return false;
-    const pool = this.pools.get(p.poolId)!;
-    return timestamp > p.deadline || BigInt(pool.active.size) < pool.minContributors;
+    return timestamp > p.deadline;
   }
 
   refund(id: bigint): bigint {
