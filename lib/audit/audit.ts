@@ -1,10 +1,12 @@
 /**
  * `runAudit`: reads a Databank's events, replays them, reads the few facts the invariants compare
- * against at the audited block (token balances, `erasuresOwed`, block times), fetches the delivery
- * manifests through a caller-supplied content source, and returns the report.
+ * against at the audited block (token balances, symbols and decimals, `erasuresOwed`, block
+ * times), fetches the delivery manifests through a caller-supplied content source, and returns the
+ * report, with what it could not verify.
  */
 import { erc20Abi, getAddress, zeroAddress, type Address, type PublicClient } from "viem";
 import { databankAbi } from "../contracts/abis.js";
+import { auditCaveats } from "./caveats.js";
 import {
   checkBalance,
   checkCredits,
@@ -30,6 +32,7 @@ import {
 } from "./ledger.js";
 import { fetchDatabankLogs, type LogProgress } from "./logs.js";
 import { contributionsByPool, manifestProblems, parseManifest } from "./manifest.js";
+import { readTokenUnits } from "./money.js";
 import type {
   AccountRow,
   AuditReport,
@@ -78,7 +81,10 @@ export interface RunAuditParameters {
   attempts?: number;
   /** First retry delay, doubled each time. Default 250 ms. */
   backoffMs?: number;
-  /** Fetches delivery manifests; without it the manifest check is SKIPPED. */
+  /**
+   * Fetches delivery manifests; without it the manifest check is SKIPPED. With it, a fulfilled
+   * purchase whose manifest it cannot fetch fails the check.
+   */
   fetchContent?: FetchContent;
   /** Manifests fetched at once. Default 8. */
   manifestConcurrency?: number;
@@ -165,7 +171,8 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
             args: [databank],
             blockNumber: block,
           });
-    balances.push(expectedHoldings(ledger, token, balance));
+    const units = await readTokenUnits(client, token, chainId, block);
+    balances.push(expectedHoldings(ledger, token, balance, units));
   }
 
   if (parameters.crossCheckViews ?? true) {
@@ -229,6 +236,9 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
     ...rows(ledger, scope, link),
     erasures,
     balances,
+    unverifiable: auditCaveats(
+      [...ledger.pools.values()].filter((pool) => scope.poolIds.has(pool.id)),
+    ),
     passed: checks.every((check) => check.status !== "FAIL"),
   };
 }

@@ -6,22 +6,23 @@
 import type { Address } from "viem";
 import {
   earnedDividends,
-  tokenLabel,
   unsettledDividends,
   type CheckId,
   type Finding,
   type Ledger,
   type PurchaseLedger,
 } from "./ledger.js";
+import { formatTokenAmount, type TokenUnits } from "./money.js";
 import type { BalanceRow, CheckResult, ErasureRow } from "./report.js";
 
 /** The invariants in words, as printed. */
 export const CHECK_TITLES: Record<CheckId, string> = {
   balance:
-    "contract balance = escrow + unclaimed credits + unsettled dividends + carry + bounty budgets",
+    "contract balance ≥ escrow + unclaimed credits + unsettled dividends + carry + bounty budgets (a surplus is reported)",
   credits: "credits to contributions = contributors' share of fulfilled purchases",
   "record-counts": "delivered record count = active contributions at fulfilment",
-  manifests: "deliveries list exactly the active contributions (no revoked record)",
+  manifests:
+    "every delivery's manifest can be fetched and lists exactly the active contributions (no revoked record)",
   erasures: "no buyer with an overdue erasure attestation",
 };
 
@@ -50,15 +51,17 @@ function verdict(
   failures: string[],
   passMessage: string,
   details: string[] = [],
+  notes: string[] = [],
 ): CheckResult {
   return failures.length === 0
-    ? { id, title: CHECK_TITLES[id], status: "PASS", message: passMessage, details }
+    ? { id, title: CHECK_TITLES[id], status: "PASS", message: passMessage, details, notes }
     : {
         id,
         title: CHECK_TITLES[id],
         status: "FAIL",
         message: summarise(failures),
         details: failures,
+        notes,
       };
 }
 
@@ -75,9 +78,14 @@ function findingsOf(
 
 /**
  * The accounting identity of `token` from events: what the contract must hold. Everything comes
- * from the replay; only `balance` is read from the chain.
+ * from the replay; only `balance` and the token's `units` are read from the chain.
  */
-export function expectedHoldings(ledger: Ledger, token: Address, balance: bigint): BalanceRow {
+export function expectedHoldings(
+  ledger: Ledger,
+  token: Address,
+  balance: bigint,
+  units: TokenUnits,
+): BalanceRow {
   let escrow = 0n;
   for (const sale of ledger.purchases.values()) {
     if (sale.paymentToken === token && sale.status === "pending") escrow += sale.amount;
@@ -99,10 +107,32 @@ export function expectedHoldings(ledger: Ledger, token: Address, balance: bigint
     bountyBudgets += pool.bountyBudget;
   }
   const expected = escrow + credits + dividends + carry + bountyBudgets;
-  return { token, balance, escrow, credits, dividends, carry, bountyBudgets, expected };
+  return {
+    token,
+    symbol: units.symbol,
+    decimals: units.decimals,
+    balance,
+    escrow,
+    credits,
+    dividends,
+    carry,
+    bountyBudgets,
+    expected,
+    surplus: balance > expected ? balance - expected : 0n,
+  };
 }
 
-/** (1) Per token, the contract's balance equals what the events say it must hold. */
+/** "ETH", or "TUSD (0x…)" for an ERC-20: a symbol alone can be claimed by any token. */
+function balanceLabel(row: BalanceRow): string {
+  return /^0x0{40}$/i.test(row.token) ? row.symbol : `${row.symbol} (${row.token})`;
+}
+
+/**
+ * (1) Per token, the contract holds at least what the events say it must. A deficit fails: someone
+ * owed cannot be paid. A surplus passes with a note: anyone can add funds no event records (ETH
+ * force-sent by `selfdestruct`, which runs no code of the receiver; a plain ERC-20 `transfer`), and
+ * failing on it would let one wei fail every audit forever. Databank has no function to sweep it.
+ */
 export function checkBalance(
   ledger: Ledger,
   balances: BalanceRow[],
@@ -111,23 +141,39 @@ export function checkBalance(
 ): CheckResult {
   const failures = findingsOf(ledger, "balance", scope, format);
   const details: string[] = [];
+  const notes: string[] = [];
+  const held: string[] = [];
+  // A contract that pays out less than its events say also leaves a surplus; say so when the
+  // credits check has caught such a payout, so the note does not blame a donor alone.
+  const shortPaid = ledger.findings.some(
+    (finding) => finding.check === "credits" && inScope(finding, scope),
+  );
   for (const row of balances) {
-    const identity = `escrow ${row.escrow} + credits ${row.credits} + dividends ${row.dividends} + carry ${row.carry} + bounty budgets ${row.bountyBudgets} = ${row.expected}`;
-    if (row.balance !== row.expected) {
-      const gap = row.balance - row.expected;
+    const amount = (value: bigint) => formatTokenAmount(value, row);
+    const label = balanceLabel(row);
+    const identity = `escrow ${amount(row.escrow)} + credits ${amount(row.credits)} + dividends ${amount(row.dividends)} + carry ${amount(row.carry)} + bounty budgets ${amount(row.bountyBudgets)} = ${amount(row.expected)}`;
+    if (row.balance < row.expected) {
       failures.unshift(
-        `${tokenLabel(row.token)}: the contract holds ${row.balance}, the events account for ${row.expected} (${identity}); ${gap > 0n ? `${gap} more` : `${-gap} less`} than owed`,
+        `${label}: the contract holds ${amount(row.balance)}, the events account for ${amount(row.expected)} (${identity}); a deficit of ${amount(row.expected - row.balance)}: not everyone owed can be paid`,
       );
-    } else {
-      details.push(`${tokenLabel(row.token)}: ${row.balance} = ${identity}`);
+      continue;
+    }
+    details.push(`${label}: ${amount(row.balance)} held ≥ ${identity}`);
+    held.push(
+      /^0x0{40}$/i.test(row.token) ? amount(row.balance) : `${amount(row.balance)} (${row.token})`,
+    );
+    if (row.surplus > 0n) {
+      notes.push(
+        `${label}: surplus of ${amount(row.surplus)} not accounted for by any event (the contract holds ${amount(row.balance)}, the events account for ${amount(row.expected)}): donated or force-sent funds (selfdestruct, a plain token transfer)${shortPaid ? ", or a payout below what the events say (see the credits check)" : ""}; nobody can withdraw it`,
+      );
     }
   }
   const pass =
     balances.length === 0
       ? "no payments yet"
-      : balances.map((row) => `${tokenLabel(row.token)} ${row.balance}`).join(", ") +
-        " held, all accounted for";
-  return verdict("balance", failures, pass, details);
+      : `${held.join(", ")} held, all owed covered` +
+        (notes.length > 0 ? `, plus a surplus no event accounts for (see the notes)` : "");
+  return verdict("balance", failures, pass, details, notes);
 }
 
 /** (2) Per pool, what the contributions earned (replayed accumulator) plus the carry equals the contributors' share of every sale. */
@@ -184,9 +230,11 @@ export type ManifestOutcome =
   | { purchase: PurchaseLedger; kind: "unavailable"; reason: string };
 
 /**
- * (4) Every fetched manifest matches its event and lists exactly the active contributions. SKIPPED
- * (never PASS) when there is no content source or no manifest could be fetched; when some could
- * not, the others are still judged and the check is SKIPPED only if those pass.
+ * (4) Every fulfilled purchase's manifest can be fetched, matches its event and lists exactly the
+ * active contributions. A manifest that cannot be fetched FAILS, naming the purchase and CID: the
+ * custodian was paid at fulfilment for a delivery nobody can now inspect (withheld, or never
+ * uploaded), and treating that as "not checked" would let a custodian pass by hiding its
+ * manifests. SKIPPED (never PASS) only when there is no content source at all (`--no-manifests`).
  */
 export function checkManifests(
   ledger: Ledger,
@@ -205,51 +253,29 @@ export function checkManifests(
       message:
         findings.length > 0 ? findings[0]! : "no content source to fetch delivery manifests from",
       details: findings,
+      notes: [],
     };
   }
   const failures = [...findings];
-  const unavailable: string[] = [];
   let verified = 0;
   for (const outcome of outcomes) {
     const where = `purchase #${outcome.purchase.id} (pool ${outcome.purchase.poolId}, manifest ${outcome.purchase.fulfilment?.deliveryCid})`;
     if (outcome.kind === "unavailable") {
-      unavailable.push(`${where}: ${outcome.reason}`);
+      failures.push(
+        `${where}: the manifest of this paid delivery cannot be fetched (${outcome.reason}): the custodian withheld it or never delivered`,
+      );
       continue;
     }
     verified += 1;
     for (const problem of outcome.problems) failures.push(`${where}: ${problem}`);
   }
-  if (failures.length > 0) {
-    return {
-      id,
-      title,
-      status: "FAIL",
-      message: summarise(failures),
-      details: [...failures, ...unavailable],
-    };
-  }
-  if (unavailable.length > 0) {
-    return {
-      id,
-      title,
-      status: "SKIPPED",
-      message:
-        verified === 0
-          ? `no manifest could be fetched (${unavailable.length}): ${unavailable[0]}`
-          : `${verified} of ${outcomes.length} manifests verified; ${unavailable.length} could not be fetched: ${unavailable[0]}`,
-      details: unavailable,
-    };
-  }
-  return {
+  return verdict(
     id,
-    title,
-    status: "PASS",
-    message:
-      outcomes.length === 0
-        ? "no deliveries"
-        : `${verified} manifests: roots, counts and records match the events, no revoked record`,
-    details: [],
-  };
+    failures,
+    outcomes.length === 0
+      ? "no deliveries"
+      : `${verified} manifests: roots, counts and records match the events, no revoked record`,
+  );
 }
 
 /** (5) No buyer owes an erasure requested longer ago than the grace period; the replay agrees with `erasuresOwed`. */

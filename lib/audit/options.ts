@@ -68,7 +68,8 @@ Exit status: 0 every check passed (or was skipped), 1 a check failed, 2 bad usag
   --to-block <n>           audited block (default latest)
   --block-range <n>        blocks per eth_getLogs request (default ${DEFAULT_BLOCK_RANGE}; halved on "too many results")
   --node-url <url>         data bank node serving delivery manifests (default ${DEFAULT_NODE_URL})
-  --no-manifests           do not fetch manifests (the manifest check is SKIPPED)
+  --no-manifests           do not fetch manifests (the manifest check is SKIPPED; otherwise
+                           a delivery whose manifest cannot be fetched fails it)
   --explorer-url <url>     transaction links: a base URL (+ /tx/<hash>) or a template with {hash}
                            (default: the chain's explorer; http://127.0.0.1:5173/#/tx/<hash> on 31337)
   --erasure-grace <secs>   time a buyer has to attest an erasure (default ${DEFAULT_ERASURE_GRACE_SECONDS}, 7 days)

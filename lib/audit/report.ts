@@ -3,6 +3,7 @@
  * reads the chain.
  */
 import type { Address, Hex } from "viem";
+import type { Caveat } from "./caveats.js";
 import type { CheckId, ContributionStatus } from "./ledger.js";
 
 /** Outcome of one invariant. SKIPPED never counts as a pass: it says what could not be checked. */
@@ -20,6 +21,11 @@ export interface CheckResult {
   message: string;
   /** Every discrepancy (or, on a pass, the figures checked), one per line. */
   details: string[];
+  /**
+   * What an auditor should know even on a PASS (e.g. a surplus no event accounts for), one per
+   * line; always shown, unlike the details of a pass.
+   */
+  notes: string[];
 }
 
 /** A transaction and its explorer link. */
@@ -138,6 +144,10 @@ export interface ErasureRow {
 export interface BalanceRow {
   /** The token (zero address: native coin). */
   token: Address;
+  /** Its symbol (ERC-20 `symbol()`, or the chain's native coin). */
+  symbol: string;
+  /** Its decimals (ERC-20 `decimals()`, or the native coin's). */
+  decimals: number;
   /** What the contract holds (getBalance or balanceOf). */
   balance: bigint;
   /** Pending purchases. */
@@ -152,6 +162,11 @@ export interface BalanceRow {
   bountyBudgets: bigint;
   /** escrow + credits + dividends + carry + bounty budgets. */
   expected: bigint;
+  /**
+   * What the contract holds beyond `expected` (0 when it holds no more): funds no event accounts
+   * for, such as coin force-sent by `selfdestruct` or a plain ERC-20 transfer. Not a failure.
+   */
+  surplus: bigint;
 }
 
 /** Everything the audit found. */
@@ -182,6 +197,8 @@ export interface AuditReport {
   erasures: ErasureRow[];
   /** Per token: the accounting identity. */
   balances: BalanceRow[];
+  /** What the audit could not verify: for every pool in scope, then per pool (see ./caveats.ts). */
+  unverifiable: Caveat[];
   /** True when no check failed. */
   passed: boolean;
 }
@@ -201,7 +218,10 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** Columns of the CSV report: one ledger line per check, purchase, contribution, account, erasure. */
+/**
+ * Columns of the CSV report: one ledger line per check, check note, balance, purchase,
+ * contribution, account, erasure and unverifiable point.
+ */
 export const CSV_COLUMNS = [
   "record",
   "id",
@@ -226,18 +246,29 @@ export const CSV_COLUMNS = [
 
 type CsvLine = Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>;
 
-/** CSV of the report (RFC 4180 quoting), one line per check, purchase, contribution, account and erasure. */
+/**
+ * CSV of the report (RFC 4180 quoting), one line per check and its notes, balance, purchase,
+ * contribution, account, erasure, and thing the audit could not verify ("unverifiable").
+ */
 export function reportToCsv(report: AuditReport): string {
   const lines: CsvLine[] = [];
   for (const check of report.checks) {
     lines.push({ record: "check", id: check.id, status: check.status, detail: check.message });
+    for (const note of check.notes ?? []) {
+      lines.push({ record: "note", id: check.id, status: check.status, detail: note });
+    }
   }
   for (const row of report.balances) {
     lines.push({
       record: "balance",
       token: row.token,
       amount: row.balance,
-      status: row.balance === row.expected ? "balanced" : "unbalanced",
+      status:
+        row.balance === row.expected
+          ? "balanced"
+          : row.balance > row.expected
+            ? "surplus"
+            : "deficit",
       detail: `escrow ${row.escrow} + credits ${row.credits} + dividends ${row.dividends} + carry ${row.carry} + bounty budgets ${row.bountyBudgets} = ${row.expected}`,
     });
   }
@@ -297,6 +328,14 @@ export function reportToCsv(report: AuditReport): string {
       status: row.overdue ? "overdue" : row.owed > 0 ? "owed" : "attested",
       amount: row.owed,
       detail: `requested ${row.requested}, attested up to ${row.attestedUpTo}, on-chain erasuresOwed ${row.owedOnChain}`,
+    });
+  }
+  for (const caveat of report.unverifiable ?? []) {
+    lines.push({
+      record: "unverifiable",
+      id: caveat.kind,
+      pool: caveat.poolId,
+      detail: caveat.message,
     });
   }
   const text = [CSV_COLUMNS.join(",")];
@@ -474,7 +513,12 @@ export function reportToText(report: AuditReport): string {
     if (check.status !== "PASS" && check.details.length > shown.length) {
       out.push(`          … and ${check.details.length - shown.length} more (see --json)`);
     }
+    for (const note of check.notes ?? []) out.push(`          note: ${note}`);
   });
+  if ((report.unverifiable ?? []).length > 0) {
+    out.push("", "What this audit cannot verify");
+    for (const caveat of report.unverifiable) out.push(`- ${caveat.message}`);
+  }
   out.push("", report.passed ? "AUDIT PASSED" : "AUDIT FAILED");
   return `${out.join("\n")}\n`;
 }

@@ -1,13 +1,18 @@
-/** The facts of a pool anyone can read: price, contributors, purposes, state. */
+/**
+ * The facts of a pool anyone can read: price, contributors, purposes, state, and a warning badge
+ * for what the chain cannot check (see logic/poolWarnings).
+ */
 import type { ReactNode } from "react";
 import type { PoolView } from "../hooks/useChainData";
 import { formatDuration } from "../logic/format";
+import { poolWarnings } from "../logic/poolWarnings";
 import { purposesSentence } from "../logic/purposes";
 import { formatBps } from "../logic/split";
 import { Amount } from "./Amount";
 
 export function PoolSummary({ pool, children }: { pool: PoolView; children?: ReactNode }) {
   const belowThreshold = pool.activeCount < pool.minContributors;
+  const warnings = poolWarnings(pool);
   return (
     <article className="card" aria-labelledby={`pool-${pool.id}-title`}>
       <h3 id={`pool-${pool.id}-title`}>
@@ -18,7 +23,21 @@ export function PoolSummary({ pool, children }: { pool: PoolView; children?: Rea
           </span>
         )}
         {!pool.paused && !belowThreshold && <span className="badge ok">on sale</span>}
+        {warnings.map((warning) => (
+          <span
+            key={warning.kind}
+            className="badge warning"
+            aria-describedby={`pool-${pool.id}-${warning.kind}`}
+          >
+            ⚠ {warning.label}
+          </span>
+        ))}
       </h3>
+      {warnings.map((warning) => (
+        <p key={warning.kind} id={`pool-${pool.id}-${warning.kind}`} className="pool-warning">
+          {warning.explanation}
+        </p>
+      ))}
       <dl className="facts">
         <dt>Price per sale</dt>
         <dd>

@@ -1,10 +1,12 @@
 /**
  * Auditor: lib/audit's replay of every payout from the contract's events, for a pool or an
- * address: invariant verdicts, purchases with their split, claims, revocations and erasures,
- * transaction links, and a revenue/payout chart (lazy-loaded SVG).
+ * address: invariant verdicts, what the audit cannot verify (pools whose custodian is the curator),
+ * purchases with their split, claims, revocations and erasures, transaction links, and a
+ * revenue/payout chart (lazy-loaded SVG).
  */
 import { lazy, Suspense, useState, type FormEvent } from "react";
 import { isAddress, type Address } from "viem";
+import { AuditCaveats } from "../components/auditor/AuditCaveats";
 import { AuditChecks } from "../components/auditor/AuditChecks";
 import { AccountTable, ContributionTable, PurchaseTable } from "../components/auditor/AuditTables";
 import { useAudit } from "../hooks/useAudit";
@@ -100,6 +102,7 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
             {audit.data.block.toString()} ({audit.data.eventCount} events replayed).
           </p>
           <AuditChecks checks={audit.data.checks} />
+          <AuditCaveats caveats={audit.data.unverifiable} />
           <ChartOfReport report={audit.data} />
           <PurchaseTable report={audit.data} />
           <AccountTable report={audit.data} />

@@ -4,6 +4,9 @@ import { network } from "hardhat";
 import { getAddress, zeroAddress } from "viem";
 import type { Purchase } from "../../../lib/contracts/client.js";
 import {
+  reportToCsv,
+  reportToJson,
+  reportToText,
   runAudit,
   type AuditReport,
   type CheckId,
@@ -411,7 +414,7 @@ describe("audit: tampered histories fail with a precise message", function () {
   });
 
   for (const skew of [1, -1] as const) {
-    it(`a contract crediting each contribution ${skew > 0 ? "one wei too much" : "one wei too little"} per sale (SkewedPayoutDatabank) fails the credit and balance checks`, async function () {
+    it(`a contract crediting each contribution ${skew > 0 ? "one wei too much" : "one wei too little"} per sale (SkewedPayoutDatabank) fails the credit check${skew > 0 ? " and the balance check (deficit)" : ", the balance check notes the surplus"}`, async function () {
       const { market, ids } = await honestStart({ skew });
       // 1,000,000 wei: 25,000 platform, 682,500 to 3 contributions = 227,500 each.
       const owed = 227_500n;
@@ -433,12 +436,21 @@ describe("audit: tampered histories fail with a precise message", function () {
         ),
       );
       const balance = check(report, "balance");
-      expect(balance.status).to.equal("FAIL");
-      expect(balance.details[0]).to.match(
-        new RegExp(
-          `^ETH: the contract holds \\d+, the events account for \\d+ .*; 1 ${skew > 0 ? "less" : "more"} than owed$`,
-        ),
-      );
+      if (skew > 0) {
+        // Paid one wei too much: the contract is short of what it owes someone.
+        expect(balance.status).to.equal("FAIL");
+        expect(balance.details[0]).to.match(
+          /^ETH: the contract holds [\d.]+ ETH, the events account for [\d.]+ ETH .*; a deficit of 0\.000000000000000001 ETH: not everyone owed can be paid$/,
+        );
+      } else {
+        // Paid one wei too little: a surplus, reported but not a balance failure; the credits
+        // check above is what fails, and the note points at it.
+        expect(balance.status).to.equal("PASS");
+        expect(balance.notes).to.have.lengthOf(1);
+        expect(balance.notes[0]).to.match(
+          /^ETH: surplus of 0\.000000000000000001 ETH not accounted for by any event .*, or a payout below what the events say \(see the credits check\); nobody can withdraw it$/,
+        );
+      }
       expect(report.passed).to.equal(false);
     });
   }
@@ -473,7 +485,7 @@ describe("audit: tampered histories fail with a precise message", function () {
     expect(check(await audit(market), "erasures").status).to.equal("PASS");
   });
 
-  it("the manifest check is SKIPPED, never PASS, without a content source or when no manifest can be fetched", async function () {
+  it("the manifest check is SKIPPED, never PASS, without a content source (--no-manifests)", async function () {
     const { market } = await honestStart();
     const noSource = await audit(market, { fetchContent: undefined });
     expect(check(noSource, "manifests")).to.include({
@@ -481,14 +493,34 @@ describe("audit: tampered histories fail with a precise message", function () {
       message: "no content source to fetch delivery manifests from",
     });
     expect(noSource.passed).to.equal(true);
+  });
+
+  it("a fulfilled purchase whose manifest cannot be fetched fails the manifest check, naming the purchase and CID (custodian withheld it or never delivered)", async function () {
+    const { market, pool } = await honestStart();
+    const sale = await market.purchase(pool, market.buyers[1]!);
+    const cid = await market.fulfil(sale);
+    // The custodian was paid at fulfilment, then the manifest is nowhere to be found.
+    market.ipfs.delete(cid);
+    const withheld = await audit(market);
+    const manifests = check(withheld, "manifests");
+    expect(manifests.status).to.equal("FAIL");
+    expect(manifests.details).to.have.lengthOf(1);
+    expect(manifests.message).to.equal(
+      `purchase #${sale.id} (pool ${pool}, manifest ${cid}): the manifest of this paid delivery cannot be fetched (no content for ${cid}): the custodian withheld it or never delivered`,
+    );
+    expect(withheld.passed).to.equal(false);
+    // Every other invariant still holds: only the manifest is missing.
+    expect(statuses(withheld)).to.deep.equal({ ...ALL_PASS, manifests: "FAIL" });
+
+    // A content source that answers nothing fails every delivery, each named.
     const unreachable = await audit(market, {
       fetchContent: async () => {
         throw new Error("connect ECONNREFUSED 127.0.0.1:8787");
       },
     });
-    expect(check(unreachable, "manifests").status).to.equal("SKIPPED");
+    expect(check(unreachable, "manifests").status).to.equal("FAIL");
     expect(check(unreachable, "manifests").message).to.match(
-      /^no manifest could be fetched \(1\): purchase #1 .*: connect ECONNREFUSED/,
+      /^2 discrepancies; first: purchase #1 \(pool \d+, manifest \S+\): the manifest of this paid delivery cannot be fetched \(connect ECONNREFUSED 127\.0\.0\.1:8787\): the custodian withheld it or never delivered$/,
     );
   });
 
@@ -504,5 +536,119 @@ describe("audit: tampered histories fail with a precise message", function () {
     expect(oneAccount.contributions.map((row) => row.contributor)).to.deep.equal([account]);
     expect(oneAccount.accounts.map((row) => row.account)).to.deep.equal([account]);
     expect(oneAccount.passed).to.equal(true);
+  });
+});
+
+describe("audit: funds no event accounts for", function () {
+  this.timeout(300_000);
+
+  /** An ETH pool and a TUSD pool with one delivered sale each: 1,000,000 wei and 2 TUSD held. */
+  async function twoTokenMarket() {
+    const market = await deployMarket(viem);
+    const ethPool = await market.createPool({ price: 1_000_000n });
+    const usdPool = await market.createPool({ token: "stablecoin", price: 2_000_000n });
+    await market.contribute(ethPool, market.contributors[0]!);
+    await market.contribute(usdPool, market.contributors[1]!);
+    await market.fulfil(await market.purchase(ethPool, market.buyers[0]!));
+    await market.fulfil(await market.purchase(usdPool, market.buyers[0]!));
+    return market;
+  }
+
+  it("ETH force-sent by selfdestruct (ForceSend) and a plain ERC-20 transfer to the Databank pass the audit, each reported as a surplus in token units", async function () {
+    const market = await twoTokenMarket();
+    const ethBefore = await market.publicClient.getBalance({ address: market.address });
+    // Databank has no receive(): a selfdestruct in the creating transaction still credits it.
+    await viem.deployContract("ForceSend", [market.address], { value: 1n });
+    expect(await market.publicClient.getBalance({ address: market.address })).to.equal(
+      ethBefore + 1n,
+    );
+    await market.stablecoin.write.transfer([market.address, 1_500_000n], {
+      account: market.buyers[1]!.account,
+    });
+
+    const report = await audit(market);
+    expect(statuses(report)).to.deep.equal(ALL_PASS);
+    expect(report.passed).to.equal(true);
+    const stablecoin = getAddress(market.stablecoin.address);
+    const balance = check(report, "balance");
+    expect(balance.message).to.equal(
+      `0.000000000001000001 ETH, 3.5 TUSD (${stablecoin}) held, all owed covered, plus a surplus no event accounts for (see the notes)`,
+    );
+    expect(balance.notes).to.deep.equal([
+      "ETH: surplus of 0.000000000000000001 ETH not accounted for by any event (the contract holds 0.000000000001000001 ETH, the events account for 0.000000000001 ETH): donated or force-sent funds (selfdestruct, a plain token transfer); nobody can withdraw it",
+      `TUSD (${stablecoin}): surplus of 1.5 TUSD not accounted for by any event (the contract holds 3.5 TUSD, the events account for 2 TUSD): donated or force-sent funds (selfdestruct, a plain token transfer); nobody can withdraw it`,
+    ]);
+    expect(
+      report.balances.map(({ symbol, decimals, surplus }) => ({ symbol, decimals, surplus })),
+    ).to.deep.equal([
+      { symbol: "ETH", decimals: 18, surplus: 1n },
+      { symbol: "TUSD", decimals: 6, surplus: 1_500_000n },
+    ]);
+    // Shown on a PASS too, in every format.
+    expect(reportToText(report)).to.include(
+      "          note: ETH: surplus of 0.000000000000000001 ETH not accounted for by any event",
+    );
+    expect(reportToCsv(report)).to.match(/^note,balance,,,,PASS,.*surplus of 1\.5 TUSD/m);
+    expect(JSON.parse(reportToJson(report)).balances[1].surplus).to.equal("1500000");
+  });
+
+  it("a deficit still fails: the contract holding one wei less than the events owe (balance lowered with hardhat_setBalance)", async function () {
+    const market = await twoTokenMarket();
+    const held = await market.publicClient.getBalance({ address: market.address });
+    await networkHelpers.setBalance(market.address, held - 1n);
+    const report = await audit(market);
+    const balance = check(report, "balance");
+    expect(balance.status).to.equal("FAIL");
+    expect(balance.message).to.match(
+      /^ETH: the contract holds 0\.000000000000999999 ETH, the events account for 0\.000000000001 ETH \(escrow 0 ETH \+ credits [\d.]+ ETH \+ dividends [\d.]+ ETH \+ carry 0 ETH \+ bounty budgets 0 ETH = 0\.000000000001 ETH\); a deficit of 0\.000000000000000001 ETH: not everyone owed can be paid$/,
+    );
+    expect(balance.notes).to.deep.equal([]);
+    expect(report.passed).to.equal(false);
+  });
+});
+
+describe("audit: what it cannot verify", function () {
+  this.timeout(300_000);
+
+  it("flags a pool whose custodian is its curator (from PoolCreated) and says that manifests prove what was listed, not that the buyer could decrypt", async function () {
+    const market = await deployMarket(viem);
+    const separate = await market.createPool();
+    // The custodian account creates the pool: it delivers and is paid the curator share.
+    const selfDealing = await market.createPool({ curator: market.custodian });
+    await market.contribute(selfDealing, market.contributors[0]!);
+    await market.fulfil(await market.purchase(selfDealing, market.buyers[0]!));
+    const custodian = getAddress(market.custodian.account.address);
+
+    const report = await audit(market);
+    // Nothing on the chain is wrong: these are limits of the audit, not failures.
+    expect(statuses(report)).to.deep.equal(ALL_PASS);
+    expect(report.unverifiable).to.deep.equal([
+      {
+        kind: "decryption",
+        message:
+          "manifests prove which records the custodian listed and committed on-chain, not that the buyer could decrypt them: the contract has no dispute step, so a delivery the buyer cannot decrypt is paid like any other; only the buyer can check decryption",
+      },
+      {
+        kind: "custodian-is-curator",
+        poolId: selfDealing,
+        message: `pool ${selfDealing}: custodian is the curator (${custodian}): the account that delivers is also the one paid the curator share, and the contract has no dispute step: a delivery the buyer cannot decrypt cannot be detected from the chain; only the buyer can check decryption`,
+      },
+    ]);
+    const text = reportToText(report);
+    expect(text).to.match(
+      /\nWhat this audit cannot verify\n- manifests prove which records .*\n- pool \d+: custodian is the curator /,
+    );
+    expect(text.trimEnd().split("\n").at(-1)).to.equal("AUDIT PASSED");
+    expect(reportToCsv(report)).to.match(
+      new RegExp(
+        `^unverifiable,custodian-is-curator,${selfDealing},.*custodian is the curator`,
+        "m",
+      ),
+    );
+    expect(JSON.parse(reportToJson(report)).unverifiable).to.have.lengthOf(2);
+
+    // Scoped to the pool with its own custodian: only the caveat every audit carries.
+    const scoped = await audit(market, { poolId: separate });
+    expect(scoped.unverifiable.map((caveat) => caveat.kind)).to.deep.equal(["decryption"]);
   });
 });

@@ -159,8 +159,9 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
     expect(result.status, result.stdout + result.stderr).to.equal(0);
     expect(result.stdout).to.match(/^Purchases$/m);
     expect(result.stdout).to.match(
-      /^PASS {4}\(4\) deliveries list exactly the active contributions/m,
+      /^PASS {4}\(4\) every delivery's manifest can be fetched and lists exactly the active contributions/m,
     );
+    expect(result.stdout).to.match(/^What this audit cannot verify$/m);
     expect(result.stdout.trimEnd().split("\n").at(-1)).to.equal("AUDIT PASSED");
   });
 
@@ -175,6 +176,33 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
     expect(csv.some((line) => line.startsWith("purchase,1,"))).to.equal(true);
   });
 
+  it("exits 1 naming the purchase and CID when the node cannot serve a fulfilled purchase's manifest", async function () {
+    // A node that has none of the manifests (404 for every CID): withheld, or never delivered.
+    const empty = createHttpServer((_request, response) => response.writeHead(404).end());
+    await new Promise<void>((resolve) => empty.listen(0, "127.0.0.1", resolve));
+    try {
+      const emptyUrl = `http://127.0.0.1:${(empty.address() as AddressInfo).port}`;
+      const flags = ["--rpc-url", node.url, "--databank", market.address, "--node-url", emptyUrl];
+      const result = await runCli([...flags, "--json"]);
+      expect(result.status, result.stderr).to.equal(1);
+      const report = JSON.parse(result.stdout);
+      const manifests = report.checks.find((check: { id: string }) => check.id === "manifests");
+      expect(manifests.status).to.equal("FAIL");
+      const cid = report.purchases[0].deliveryCid;
+      expect(manifests.message).to.match(
+        new RegExp(
+          `^purchase #1 \\(pool ${pool}, manifest ${cid}\\): the manifest of this paid delivery cannot be fetched \\(.+\\): the custodian withheld it or never delivered$`,
+        ),
+      );
+      const text = await runCli(flags);
+      expect(text.status).to.equal(1);
+      expect(text.stdout).to.match(/^FAIL {4}\(4\) every delivery's manifest can be fetched/m);
+      expect(text.stdout.trimEnd().split("\n").at(-1)).to.equal("AUDIT FAILED");
+    } finally {
+      await new Promise((resolve) => empty.close(resolve));
+    }
+  });
+
   it("exits 1 with the failing check when the custodian under-delivers", async function () {
     const sale = await market.purchase(pool, market.buyers[1]!);
     await market.fulfil(sale, { kind: "drop-record" });
@@ -187,7 +215,7 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
     expect(manifests.details.join("\n")).to.include("manifest misses #1, active at this delivery");
     const text = await runCli(common);
     expect(text.status).to.equal(1);
-    expect(text.stdout).to.match(/^FAIL {4}\(4\) deliveries list exactly/m);
+    expect(text.stdout).to.match(/^FAIL {4}\(4\) every delivery's manifest can be fetched/m);
     expect(text.stdout.trimEnd().split("\n").at(-1)).to.equal("AUDIT FAILED");
   });
 

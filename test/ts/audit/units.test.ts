@@ -11,16 +11,23 @@ import {
 } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import {
+  DECRYPTION_CAVEAT,
+  ETH_UNITS,
   LogFetchError,
   UsageError,
+  auditCaveats,
   buildLedger,
   checkBalance,
   checkCredits,
   checkRecordCounts,
+  custodianIsCurator,
   expectedHoldings,
   fetchDatabankLogs,
+  formatTokenAmount,
   isTooManyResultsError,
+  nativeUnits,
   parseAuditArgs,
+  readTokenUnits,
   reportToCsv,
   textTable,
   txUrlBuilder,
@@ -365,13 +372,85 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
       "pool 1: contributions earned 341250 + carry 0, contributors' share of sales 682500",
       "purchase #1 (pool 1): 341250 per contribution and 0 carried, expected 682500 to each of 1 and 0 carried",
     ]);
-    const balance = checkBalance(ledger, [expectedHoldings(ledger, ZERO, 707_499n)], scope, format);
-    expect(balance.status).to.equal("FAIL");
-    expect(balance.details).to.include(
-      `${CURATOR} withdrew 292501 of ETH, the events credit it 292500`,
+    const balance = checkBalance(
+      ledger,
+      [expectedHoldings(ledger, ZERO, 707_499n, ETH_UNITS)],
+      scope,
+      format,
     );
-    expect(balance.details[0]).to.equal(
-      "ETH: the contract holds 707499, the events account for 366250 (escrow 0 + credits 25000 + dividends 341250 + carry 0 + bounty budgets 0 = 366250); 341249 more than owed",
+    expect(balance.status).to.equal("FAIL");
+    expect(balance.details).to.deep.equal([
+      `${CURATOR} withdrew 292501 of ETH, the events credit it 292500`,
+    ]);
+    // More held than the events account for is not itself a failure; the note says where to look.
+    expect(balance.notes).to.deep.equal([
+      "ETH: surplus of 0.000000000000341249 ETH not accounted for by any event (the contract holds 0.000000000000707499 ETH, the events account for 0.00000000000036625 ETH): donated or force-sent funds (selfdestruct, a plain token transfer), or a payout below what the events say (see the credits check); nobody can withdraw it",
+    ]);
+    const short = checkBalance(
+      ledger,
+      [expectedHoldings(ledger, ZERO, 366_249n, ETH_UNITS)],
+      scope,
+      format,
+    );
+    expect(short.details[0]).to.equal(
+      "ETH: the contract holds 0.000000000000366249 ETH, the events account for 0.00000000000036625 ETH (escrow 0 ETH + credits 0.000000000000025 ETH + dividends 0.00000000000034125 ETH + carry 0 ETH + bounty budgets 0 ETH = 0.00000000000036625 ETH); a deficit of 0.000000000000000001 ETH: not everyone owed can be paid",
+    );
+  });
+});
+
+describe("audit: money in token units, and what the audit cannot verify", function () {
+  const TOKEN: Address = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+
+  it("shows exact amounts in token units with the symbol, never rounded", function () {
+    expect(formatTokenAmount(1n, ETH_UNITS)).to.equal("0.000000000000000001 ETH");
+    expect(formatTokenAmount(1_500_000n, { symbol: "TUSD", decimals: 6 })).to.equal("1.5 TUSD");
+    expect(formatTokenAmount(10n ** 18n + 1n, ETH_UNITS)).to.equal("1.000000000000000001 ETH");
+    expect(formatTokenAmount(0n, ETH_UNITS)).to.equal("0 ETH");
+    expect(nativeUnits(31337)).to.deep.equal(ETH_UNITS);
+    expect(nativeUnits(987_654_321)).to.deep.equal(ETH_UNITS);
+  });
+
+  it("reads symbol and decimals with ERC-20 calls, and says 'base units' rather than guess a scale", async function () {
+    const client = (answers: { symbol?: string; decimals?: number }) => ({
+      readContract: (async ({ functionName }: { functionName: "symbol" | "decimals" }) => {
+        const value = answers[functionName];
+        if (value === undefined) throw new Error("execution reverted");
+        return value;
+      }) as never,
+    });
+    const zero: Address = "0x0000000000000000000000000000000000000000";
+    expect(await readTokenUnits(client({}), zero, 31337)).to.deep.equal(ETH_UNITS);
+    expect(await readTokenUnits(client({ symbol: "TUSD", decimals: 6 }), TOKEN, 1)).to.deep.equal({
+      symbol: "TUSD",
+      decimals: 6,
+    });
+    expect(await readTokenUnits(client({ decimals: 6 }), TOKEN, 1)).to.deep.equal({
+      symbol: TOKEN,
+      decimals: 6,
+    });
+    const noDecimals = await readTokenUnits(client({ symbol: "X" }), TOKEN, 1);
+    expect(formatTokenAmount(5n, noDecimals)).to.equal("5 base units of X");
+  });
+
+  it("flags pools whose custodian is the curator (any letter case), after the caveat every audit carries", function () {
+    const A: Address = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+    const B: Address = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+    expect(custodianIsCurator({ curator: A, custodian: A.toLowerCase() as Address })).to.equal(
+      true,
+    );
+    expect(custodianIsCurator({ curator: A, custodian: B })).to.equal(false);
+    const caveats = auditCaveats([
+      { id: 3, curator: B, custodian: B },
+      { id: 1, curator: A, custodian: B },
+      { id: 2, curator: A, custodian: A },
+    ]);
+    expect(caveats[0]).to.equal(DECRYPTION_CAVEAT);
+    expect(caveats.slice(1).map((caveat) => [caveat.kind, caveat.poolId])).to.deep.equal([
+      ["custodian-is-curator", 2],
+      ["custodian-is-curator", 3],
+    ]);
+    expect(caveats[1]!.message).to.match(
+      /^pool 2: custodian is the curator \(0x3C44.*\): .*cannot be detected from the chain; only the buyer can check decryption$/,
     );
   });
 });

@@ -26,6 +26,7 @@ import {
 import { permitTypedData } from "../../../frontend/src/logic/permit.js";
 import { DEFAULT_POOL_FORM, poolParamsFromForm } from "../../../frontend/src/logic/poolForm.js";
 import { poolSalesSummary } from "../../../frontend/src/logic/poolStats.js";
+import { poolWarnings } from "../../../frontend/src/logic/poolWarnings.js";
 import { purposesSentence } from "../../../frontend/src/logic/purposes.js";
 import { hrefOf, parseRoute } from "../../../frontend/src/logic/route.js";
 import {
@@ -408,6 +409,28 @@ describe("dApp logic", () => {
         perContributionTotal: 6n,
         buyers: 1,
       });
+    });
+  });
+
+  describe("pool warnings", () => {
+    const curator = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as const;
+    const custodian = "0x90F79bf6EB2c4f870365E785982E1f101E93b906" as const;
+
+    it("flags a pool whose custodian is its curator, with the audit's explanation", () => {
+      const warnings = poolWarnings({
+        curator,
+        custodian: curator.toLowerCase() as typeof curator,
+      });
+      expect(warnings.map((warning) => [warning.kind, warning.label])).to.deep.equal([
+        ["custodian-is-curator", "custodian is the curator"],
+      ]);
+      expect(warnings[0]!.explanation).to.equal(
+        "The custodian that delivers this pool's data is its curator: the account that delivers is also the one paid the curator share, and the contract has no dispute step: a delivery the buyer cannot decrypt cannot be detected from the chain; only the buyer can check decryption.",
+      );
+    });
+
+    it("has no warning for a pool with its own custodian", () => {
+      expect(poolWarnings({ curator, custodian })).to.deep.equal([]);
     });
   });
 

@@ -1,4 +1,7 @@
-/** The invariant verdicts of an audit: PASS, FAIL (with every discrepancy) or SKIPPED (why). */
+/**
+ * The invariant verdicts of an audit: PASS, FAIL (with every discrepancy) or SKIPPED (why), and
+ * the notes a PASS can carry (a surplus no event accounts for).
+ */
 import type { CheckResult } from "../../../../lib/audit/report.js";
 
 export function AuditChecks({ checks }: { checks: CheckResult[] }) {
@@ -18,6 +21,15 @@ export function AuditChecks({ checks }: { checks: CheckResult[] }) {
               <ul>
                 {check.details.map((detail) => (
                   <li key={detail}>{detail}</li>
+                ))}
+              </ul>
+            )}
+            {check.notes.length > 0 && (
+              <ul aria-label={`Notes on ${check.id}`}>
+                {check.notes.map((note) => (
+                  <li key={note}>
+                    <span className="badge warning">note</span> {note}
+                  </li>
                 ))}
               </ul>
             )}
