@@ -87,7 +87,11 @@ export interface AppDeps {
   logger: Logger;
   config: Pick<
     NodeServerConfig,
-    "maxUploadBytes" | "corsOrigins" | "relayRateLimitPerMinute" | "clientRateLimitPerMinute"
+    | "maxUploadBytes"
+    | "corsOrigins"
+    | "relayRateLimitPerMinute"
+    | "clientRateLimitPerMinute"
+    | "relayGasLimit"
   >;
   /** Clock of the rate limiter and deadline check (unix ms); tests move it. */
   now?: () => number;
@@ -390,6 +394,7 @@ export function createApp(deps: AppDeps): Hono {
       request,
       signature,
       fingerprint: outcome.fingerprint,
+      gasLimit: BigInt(config.relayGasLimit),
     });
     const body: RelayResponse = {
       contributionId: sent.contributionId.toString(),

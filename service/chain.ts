@@ -1,16 +1,21 @@
 /**
  * Types of the node's chain access: the Databank client with the custodian's wallet, and helpers
- * to send one custodian transaction (simulate, send, wait) with revert decoding.
+ * to send one custodian transaction (simulate, check its gas against its ceiling, send with that
+ * ceiling as gas limit, wait) with revert decoding.
  */
-import type {
-  Account,
-  Address,
-  Chain,
-  Hash,
-  PublicClient,
-  TransactionReceipt,
-  Transport,
-  WalletClient,
+import {
+  BaseError,
+  HttpRequestError,
+  TimeoutError,
+  WebSocketRequestError,
+  type Account,
+  type Address,
+  type Chain,
+  type Hash,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
 } from "viem";
 import { decodeDatabankError, type DatabankClient } from "../lib/contracts/index.js";
 import { ServiceError } from "./errors.js";
@@ -71,5 +76,75 @@ export function revertToServiceError(error: unknown): ServiceError | undefined {
     decoded.message,
     { revert: decoded.name },
     { cause: error },
+  );
+}
+
+/** Parameters of {@link gasWithinCeiling}. */
+export interface GasCeilingCheck {
+  /** The most gas the transaction may use; it is sent with exactly this gas limit. */
+  limit: bigint;
+  /** The transaction's gas estimate (`eth_estimateGas`, as the custodian's account). */
+  estimate: () => Promise<bigint>;
+  /**
+   * The transaction simulated with `limit` as its gas (`eth_call`), used only when the estimate
+   * fails without a contract revert (e.g. it hit the RPC's own cap): it tells whether it fits.
+   */
+  simulateAtLimit: () => Promise<unknown>;
+  /** The plain-words refusal; `needed` is undefined when the RPC could not estimate it. */
+  message: (needed: string | undefined, limit: string) => string;
+}
+
+/**
+ * Checks, before anything is sent, that a custodian transaction fits its gas ceiling, and returns
+ * the gas limit to send it with (the ceiling itself, so a contract that behaves differently at
+ * sending time than when estimated still cannot cost more).
+ *
+ * @throws ServiceError 422 GAS_LIMIT_EXCEEDED (`gasNeeded`, `gasLimit`) when it needs more; the
+ *   estimate's own revert or RPC failure as is (the caller maps reverts with
+ *   {@link revertToServiceError}).
+ */
+export async function gasWithinCeiling(check: GasCeilingCheck): Promise<bigint> {
+  const { limit } = check;
+  let needed: bigint | undefined;
+  try {
+    needed = await check.estimate();
+  } catch (error) {
+    if (decodeDatabankError(error) !== undefined || isTransportError(error)) throw error;
+    // Not a revert and not an outage: most likely the estimate needed more than the RPC allows.
+    try {
+      await check.simulateAtLimit();
+    } catch (atLimit) {
+      if (isTransportError(atLimit)) throw atLimit;
+      throw gasLimitExceeded(check, undefined);
+    }
+    throw error;
+  }
+  if (needed > limit) throw gasLimitExceeded(check, needed);
+  return limit;
+}
+
+function gasLimitExceeded(check: GasCeilingCheck, needed: bigint | undefined): ServiceError {
+  const format = (gas: bigint) => gas.toLocaleString("en-US");
+  return new ServiceError(
+    422,
+    "GAS_LIMIT_EXCEEDED",
+    check.message(needed === undefined ? undefined : format(needed), format(check.limit)),
+    {
+      ...(needed === undefined ? {} : { gasNeeded: Number(needed) }),
+      gasLimit: Number(check.limit),
+    },
+  );
+}
+
+/** Whether `error` is the RPC being unreachable (to be retried), not an answer about the call. */
+function isTransportError(error: unknown): boolean {
+  return (
+    error instanceof BaseError &&
+    error.walk(
+      (e) =>
+        e instanceof HttpRequestError ||
+        e instanceof TimeoutError ||
+        e instanceof WebSocketRequestError,
+    ) !== null
   );
 }

@@ -155,6 +155,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       exclusive: queue.exclusive,
       logger,
       pollIntervalMs: config.node.pollIntervalMs,
+      gasLimit: BigInt(config.node.acceptanceGasLimit),
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
     });
     cleanups.push(() => acceptance.stop());
@@ -169,6 +170,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       exclusive: queue.exclusive,
       pollIntervalMs: config.node.pollIntervalMs,
       batchSize: config.node.deliveryBatchSize,
+      gasLimit: BigInt(config.node.deliveryGasLimit),
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
       log: (event, fields) => logger.info(event, logFields(fields)),
       checkpoint: hooks.deliveryCheckpoint,

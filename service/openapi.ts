@@ -124,7 +124,9 @@ export const ROUTES: readonly RouteSpec[] = [
       404: error("unknown pool, or the envelope was not uploaded"),
       409: error("pool not custodied here, SIGNATURE_ALREADY_USED, or the contract refused"),
       413: error("request body too large"),
-      422: error("rejected data (REJECTED) or a contract refusal of the request"),
+      422: error(
+        "rejected data (REJECTED), a contract refusal of the request, or a transaction over the relay's gas ceiling (GAS_LIMIT_EXCEEDED: a contract wallet's costly signature check)",
+      ),
       429: {
         ...error("too many relays for this contributor"),
         headers: { "Retry-After": "seconds" },

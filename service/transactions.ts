@@ -1,7 +1,8 @@
 /**
  * The custodian sends every transaction (relays, accepts, rejects, deliveries) from one EVM
  * account. Two transactions prepared concurrently would read the same pending nonce and one would
- * replace or block the other, so every send goes through one FIFO queue.
+ * replace or block the other, so every send goes through one FIFO queue. Each send also has a gas
+ * ceiling (`gasWithinCeiling` in ./chain.ts), so nobody can make the custodian pay without bound.
  */
 
 /** Runs tasks one at a time, in the order they were queued. */

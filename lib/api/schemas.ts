@@ -140,6 +140,16 @@ export const errorResponseSchema = z.object({
         .describe("why the custodian rejects the data (REJECTED)"),
       fieldErrors: z.array(fieldErrorSchema).optional(),
       revert: z.string().optional().describe("the contract's custom error (CONTRACT_REVERTED)"),
+      gasNeeded: z
+        .number()
+        .int()
+        .optional()
+        .describe("gas the transaction would need (GAS_LIMIT_EXCEEDED)"),
+      gasLimit: z
+        .number()
+        .int()
+        .optional()
+        .describe("the node's gas ceiling for such transactions (GAS_LIMIT_EXCEEDED)"),
     })
     .loose(),
 });

@@ -18,6 +18,7 @@ export const SNAPSHOT_OPERATIONS = [
   "contributeRelayed",
   "submitContribution",
   "acceptContribution",
+  "rejectContribution",
   "purchase",
   "fulfill",
   "purchase+fulfill",
@@ -90,6 +91,17 @@ export async function measureDatabankAt(viem: Viem, count: number): Promise<Reco
   const directId = await databank.read.contributionCount();
   gas.acceptContribution = await gasOf(
     await databank.write.acceptContribution([directId], { account: custodian.account }),
+  );
+  // Garbage submitted directly on-chain costs its sender submitContribution; rejecting it costs the
+  // custodian this, which must not grow.
+  await gasOf(
+    await databank.write.submitContribution([poolId, benchCid("garbage"), 0], {
+      account: directContributor.account,
+    }),
+  );
+  const garbageId = await databank.read.contributionCount();
+  gas.rejectContribution = await gasOf(
+    await databank.write.rejectContribution([garbageId, 1], { account: custodian.account }),
   );
 
   const buy = async (): Promise<{ gas: number; purchase: PurchaseArgs }> => {

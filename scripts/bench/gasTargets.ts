@@ -12,6 +12,9 @@ export const GAS_TARGETS: Record<string, number> = {
   "purchase+fulfill": 130_000,
   "claim (1 contribution)": 60_000,
   contributeRelayed: 200_000,
+  // What garbage submitted directly on-chain costs the custodian to reject (its sender pays
+  // submitContribution, about 127k).
+  rejectContribution: 40_000,
 };
 
 /** Lines describing every figure that rose more than the tolerance above the snapshot. */

@@ -18,6 +18,7 @@ import {
 import {
   confirm,
   custodianAddress,
+  gasWithinCeiling,
   revertToServiceError,
   type CustodianDatabank,
 } from "../chain.js";
@@ -51,6 +52,12 @@ export interface AcceptanceWorkerParams {
   exclusive: TransactionQueue["exclusive"];
   logger: Logger;
   pollIntervalMs: number;
+  /**
+   * Gas ceiling of `acceptContribution` and `rejectContribution` (DATABANK_ACCEPTANCE_GAS_LIMIT):
+   * a transaction estimated above it is not sent (the submission is retried later, with the
+   * reason as its message), and each is sent with this gas limit.
+   */
+  gasLimit: bigint;
   /** First block scanned when the database has no cursor yet; default 0. */
   fromBlock?: bigint;
 }
@@ -166,6 +173,12 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
     await exclusive(() => settle(record, outcome));
   }
 
+  /** The refusal of an accept or reject estimated above the ceiling (nothing is sent). */
+  function tooCostly(doing: string) {
+    return (needed: string | undefined, limit: string) =>
+      `${doing} this contribution would cost ${needed === undefined ? "more than" : `${needed} gas, over`} the node's limit of ${limit} gas (DATABANK_ACCEPTANCE_GAS_LIMIT); nothing was sent, it will be retried`;
+  }
+
   /** Sends the accept or reject; runs in the transaction queue. */
   async function settle(record: ContributionRecord, outcome: CheckOutcome): Promise<void> {
     if (!(await stillPending(record))) return;
@@ -180,9 +193,16 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
       } else {
         try {
           await databank.contract.simulate.acceptContribution([id]);
+          const gas = await gasWithinCeiling({
+            limit: params.gasLimit,
+            estimate: () => databank.contract.estimateGas.acceptContribution([id]),
+            simulateAtLimit: () =>
+              databank.contract.simulate.acceptContribution([id], { gas: params.gasLimit }),
+            message: tooCostly("accepting"),
+          });
           const { hash } = await confirm(
             databank,
-            await databank.contract.write.acceptContribution([id]),
+            await databank.contract.write.acceptContribution([id], { gas }),
           );
           records.setOutcome(record, { status: "active", transactionHash: hash });
           logger.info("acceptance: accepted", { contributionId: id, transactionHash: hash });
@@ -196,10 +216,18 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
       }
     }
     const reason: RejectionReason = outcome.reason;
-    await databank.contract.simulate.rejectContribution([id, rejectionReasonCode(reason)]);
+    const args = [id, rejectionReasonCode(reason)] as const;
+    await databank.contract.simulate.rejectContribution(args);
+    const gas = await gasWithinCeiling({
+      limit: params.gasLimit,
+      estimate: () => databank.contract.estimateGas.rejectContribution(args),
+      simulateAtLimit: () =>
+        databank.contract.simulate.rejectContribution(args, { gas: params.gasLimit }),
+      message: tooCostly("rejecting"),
+    });
     const { hash } = await confirm(
       databank,
-      await databank.contract.write.rejectContribution([id, rejectionReasonCode(reason)]),
+      await databank.contract.write.rejectContribution(args, { gas }),
     );
     records.setOutcome(record, {
       status: "rejected",

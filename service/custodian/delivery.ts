@@ -13,6 +13,7 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { CONFIG_DEFAULTS } from "../../lib/config/index.js";
 import { databankAbi } from "../../lib/contracts/abis.js";
 import {
   decodeDatabankError,
@@ -31,6 +32,7 @@ import {
   type ActiveSetTracker,
 } from "./activeSet.js";
 import type { DeliveryStatusView } from "../app.js";
+import { gasWithinCeiling } from "../chain.js";
 import { DeliveryStore, type PurchaseRow, type StoredWrappedKey } from "./deliveryStore.js";
 
 export type { DeliveryStatus } from "./deliveryStore.js";
@@ -69,6 +71,12 @@ export interface DeliveryWorkerDeps {
   pollIntervalMs?: number;
   /** Keys wrapped and persisted per batch; default 250. */
   batchSize?: number;
+  /**
+   * Gas ceiling of `fulfill` and `retireExpired` (DATABANK_DELIVERY_GAS_LIMIT): one estimated above
+   * it is not sent (the purchase records the error and is retried), and each is sent with this gas
+   * limit. Default `CONFIG_DEFAULTS.deliveryGasLimit`.
+   */
+  gasLimit?: bigint;
   /** Keys wrapped at once inside a batch; default 8. */
   wrapConcurrency?: number;
   /** First block to read events from (the Databank's deployment block); default 0. */
@@ -132,6 +140,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const custodian = deps.custodianAddress.toLowerCase();
   const exclusive = deps.exclusive ?? createMutex();
   const batchSize = Math.max(1, deps.batchSize ?? 250);
+  const gasLimit = deps.gasLimit ?? BigInt(CONFIG_DEFAULTS.deliveryGasLimit);
+  /** The refusal of a delivery transaction estimated above the ceiling (nothing is sent). */
+  const tooCostly = (what: string) => (needed: string | undefined, limit: string) =>
+    `${what} would cost ${needed === undefined ? "more than" : `${needed} gas, over`} the node's limit of ${limit} gas (DATABANK_DELIVERY_GAS_LIMIT); nothing was sent`;
   const wrapConcurrency = Math.max(1, deps.wrapConcurrency ?? 8);
   const pollIntervalMs = deps.pollIntervalMs ?? 1_000;
   const fromBlock = deps.fromBlock ?? 0n;
@@ -390,15 +402,23 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     await exclusive(async () => {
       for (const { tokenId } of expired) {
         try {
-          const { request } = await publicClient.simulateContract({
+          const call = {
             address,
             abi: databankAbi,
             functionName: "retireExpired",
             args: [tokenId],
             account: walletClient.account,
+          } as const;
+          const { request } = await publicClient.simulateContract(call);
+          const gas = await gasWithinCeiling({
+            limit: gasLimit,
+            estimate: () => publicClient.estimateContractGas(call),
+            simulateAtLimit: () => publicClient.simulateContract({ ...call, gas: gasLimit }),
+            message: tooCostly(`retiring expired consent ${tokenId}`),
           });
           const hash = await walletClient.writeContract({
             ...request,
+            gas,
             chain: walletClient.chain ?? null,
           });
           await publicClient.waitForTransactionReceipt({ hash });
@@ -523,14 +543,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       erasureMark: row.erasureMark,
     };
     const args = [purchase, built.cid, built.root, built.count, erasureCount] as const;
+    const call = {
+      address,
+      abi: databankAbi,
+      functionName: "fulfill",
+      args,
+      account: walletClient.account,
+    } as const;
     try {
-      await publicClient.simulateContract({
-        address,
-        abi: databankAbi,
-        functionName: "fulfill",
-        args,
-        account: walletClient.account,
-      });
+      await publicClient.simulateContract(call);
     } catch (error) {
       const decoded = decodeDatabankError(error);
       if (decoded?.name === "PurchaseSettled") {
@@ -547,6 +568,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       if (decoded?.name === "RecordCountMismatch") return "set-changed";
       throw decoded ?? error;
     }
+
+    const gas = await gasWithinCeiling({
+      limit: gasLimit,
+      estimate: () => publicClient.estimateContractGas(call),
+      simulateAtLimit: () => publicClient.simulateContract({ ...call, gas: gasLimit }),
+      message: tooCostly(`fulfilling purchase ${id}`),
+    });
 
     // Reserve the nonce before sending: if we die before recording the hash, the resend reuses
     // it, so at most one of the two transactions can ever be mined.
@@ -566,6 +594,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       account: walletClient.account,
       chain: walletClient.chain ?? null,
       nonce,
+      gas,
     });
     store.update(id, { fulfillTx: hash });
     log("delivery.fulfill-sent", { purchaseId: id.toString(), transactionHash: hash });

@@ -11,7 +11,12 @@ import {
   type Hex,
 } from "viem";
 import { consentRequestArgs, type ConsentRequest } from "../../lib/contracts/index.js";
-import { confirm, revertToServiceError, type CustodianDatabank } from "../chain.js";
+import {
+  confirm,
+  gasWithinCeiling,
+  revertToServiceError,
+  type CustodianDatabank,
+} from "../chain.js";
 import { ServiceError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TransactionQueue } from "../transactions.js";
@@ -76,14 +81,23 @@ export interface SendRelayedConsentParams {
   signature: Hex;
   /** The checked record's fingerprint, reserved before sending. */
   fingerprint: string;
+  /**
+   * Gas ceiling of the relay (DATABANK_RELAY_GAS_LIMIT): a consent whose transaction would need
+   * more (a contract wallet with a costly signature check) is refused, and every relay is sent
+   * with this gas limit.
+   */
+  gasLimit: bigint;
 }
 
 /**
- * Reserves the fingerprint, simulates, sends `contributeWithSignature` and records the new
- * contribution as active. Runs in the transaction queue.
+ * Reserves the fingerprint, simulates, estimates the gas against the relay's ceiling, sends
+ * `contributeWithSignature` with the ceiling as gas limit and records the new contribution as
+ * active. Runs in the transaction queue.
  *
  * @throws ServiceError 422 REJECTED/Duplicate when an equivalent record got in first, 409/422
- *   CONTRACT_REVERTED with the contract's message when the simulation reverts (nothing is sent).
+ *   CONTRACT_REVERTED with the contract's message when the simulation reverts, 422
+ *   GAS_LIMIT_EXCEEDED when the transaction would need more gas than the ceiling (the
+ *   contributor's wallet's signature check is too costly); in all three nothing is sent.
  */
 export async function sendRelayedConsent(
   params: SendRelayedConsentParams,
@@ -101,9 +115,20 @@ export async function sendRelayedConsent(
     try {
       const args = [consentRequestArgs(request), params.signature] as const;
       await databank.contract.simulate.contributeWithSignature(args);
+      // A contract wallet's signature check runs on the custodian's gas: refuse one that would
+      // cost more than the ceiling, and send with the ceiling as limit in case it behaves
+      // differently when really sent.
+      const gas = await gasWithinCeiling({
+        limit: params.gasLimit,
+        estimate: () => databank.contract.estimateGas.contributeWithSignature(args),
+        simulateAtLimit: () =>
+          databank.contract.simulate.contributeWithSignature(args, { gas: params.gasLimit }),
+        message: (needed, limit) =>
+          `this wallet's signature check makes relaying this consent cost ${needed === undefined ? `more than the relay's limit of ${limit} gas` : `${needed} gas, more than the relay's limit of ${limit}`}; submit it on-chain yourself with submitContribution`,
+      });
       ({ hash, receipt } = await confirm(
         databank,
-        await databank.contract.write.contributeWithSignature(args),
+        await databank.contract.write.contributeWithSignature(args, { gas }),
       ));
     } catch (error) {
       records.releaseFingerprint(request.poolId, fingerprint);

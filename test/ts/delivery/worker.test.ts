@@ -156,6 +156,32 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
     expect(await fixture.fulfilledEvents(bad.purchase.id)).to.deep.equal([]);
   });
 
+  it("sends no fulfil estimated above its gas ceiling, and sends each with the ceiling as gas limit", async () => {
+    const fixture = await createChainFixture(store);
+    await withContributions(fixture, 2);
+    const { purchase } = await fixture.buy();
+    const db = openDb();
+
+    // fulfill needs about 64k gas (more before refunds): a 40k ceiling refuses it.
+    await fixture.worker(db, { gasLimit: 40_000n }).deliverPending();
+    const refused = await fixture.worker(db).status(purchase.id);
+    expect(refused?.status).to.not.equal("delivered");
+    expect(refused?.error).to.match(
+      new RegExp(
+        `^fulfilling purchase ${purchase.id} would cost [\\d,]+ gas, over the node's limit of 40,000 gas \\(DATABANK_DELIVERY_GAS_LIMIT\\); nothing was sent$`,
+      ),
+    );
+    expect(await fixture.fulfilTransactions()).to.deep.equal([]);
+
+    // The default ceiling (200k) lets it through, sent with exactly that gas limit.
+    const worker = fixture.worker(db);
+    await worker.deliverPending();
+    const delivered = await worker.status(purchase.id);
+    expect(delivered?.status).to.equal("delivered");
+    const sent = await fixture.publicClient.getTransaction({ hash: delivered!.transactionHash! });
+    expect(sent.gas).to.equal(200_000n);
+  });
+
   it("ignores purchases of pools another custodian holds", async () => {
     const fixture = await createChainFixture(store);
     const otherCustodian = fixture.clientOf(3);

@@ -2,7 +2,10 @@ import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BaseError, HttpRequestError } from "viem";
+import { gasWithinCeiling, type GasCeilingCheck } from "../../../service/chain.js";
 import { openDatabase } from "../../../service/db.js";
+import { ServiceError } from "../../../service/errors.js";
 import { SlidingWindowRateLimiter } from "../../../service/rateLimit.js";
 import { createTransactionQueue } from "../../../service/transactions.js";
 
@@ -55,5 +58,85 @@ describe("service: transaction queue, database, rate limiter", function () {
     now += 30_001; // the first event left the window
     expect(limiter.take("a").allowed).to.equal(true);
     expect(limiter.take("a").allowed).to.equal(false);
+  });
+
+  describe("gasWithinCeiling", function () {
+    const message = (needed: string | undefined, limit: string) => `needs ${needed} of ${limit}`;
+    const check = (overrides: Partial<GasCeilingCheck>): GasCeilingCheck => ({
+      limit: 300_000n,
+      estimate: async () => 200_000n,
+      simulateAtLimit: async () => undefined,
+      message,
+      ...overrides,
+    });
+    async function refusal(promise: Promise<unknown>): Promise<unknown> {
+      try {
+        await promise;
+      } catch (error) {
+        return error;
+      }
+      throw new Error("expected a refusal");
+    }
+
+    it("returns the ceiling as gas limit when the estimate is within it", async function () {
+      expect(await gasWithinCeiling(check({ estimate: async () => 300_000n }))).to.equal(300_000n);
+    });
+
+    it("refuses an estimate above the ceiling with 422 GAS_LIMIT_EXCEEDED, the figures formatted", async function () {
+      const error = await refusal(gasWithinCeiling(check({ estimate: async () => 13_400_000n })));
+      expect(error).to.be.instanceOf(ServiceError);
+      expect(error).to.include({
+        status: 422,
+        code: "GAS_LIMIT_EXCEEDED",
+        message: "needs 13,400,000 of 300,000",
+      });
+      expect((error as ServiceError).details).to.deep.equal({
+        gasNeeded: 13_400_000,
+        gasLimit: 300_000,
+      });
+    });
+
+    it("when the RPC cannot estimate, refuses if a simulation at the ceiling fails too", async function () {
+      const cannot = async () => {
+        throw new BaseError("gas required exceeds allowance (30000000)");
+      };
+      const error = await refusal(
+        gasWithinCeiling(
+          check({
+            estimate: cannot,
+            simulateAtLimit: async () => {
+              throw new BaseError("out of gas");
+            },
+          }),
+        ),
+      );
+      expect(error).to.include({
+        code: "GAS_LIMIT_EXCEEDED",
+        message: "needs undefined of 300,000",
+      });
+      expect((error as ServiceError).details).to.deep.equal({ gasLimit: 300_000 });
+      // It fits at the ceiling: the estimate's failure was something else, and is passed on.
+      const other = await refusal(gasWithinCeiling(check({ estimate: cannot })));
+      expect(other).to.be.instanceOf(BaseError).and.not.instanceOf(ServiceError);
+    });
+
+    it("passes an unreachable RPC on as is, never as a refusal", async function () {
+      const down = new HttpRequestError({ url: "http://127.0.0.1:1", details: "ECONNREFUSED" });
+      let simulated = false;
+      const error = await refusal(
+        gasWithinCeiling(
+          check({
+            estimate: async () => {
+              throw down;
+            },
+            simulateAtLimit: async () => {
+              simulated = true;
+            },
+          }),
+        ),
+      );
+      expect(error).to.equal(down);
+      expect(simulated).to.equal(false);
+    });
   });
 });

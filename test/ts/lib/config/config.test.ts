@@ -84,6 +84,37 @@ describe("lib/config", () => {
     ).to.equal("DATABANK_CUSTODIAN_FINGERPRINT_KEY");
   });
 
+  it("reads the gas ceilings of the custodian's transactions; a bad one names its variable", () => {
+    const defaults = loadConfig({ env: {}, cwd }).node;
+    expect(defaults.relayGasLimit).to.equal(300_000);
+    expect(defaults.acceptanceGasLimit).to.equal(150_000);
+    expect(defaults.deliveryGasLimit).to.equal(200_000);
+    const custom = loadConfig({
+      env: {
+        DATABANK_RELAY_GAS_LIMIT: "250000",
+        DATABANK_ACCEPTANCE_GAS_LIMIT: "120000",
+        DATABANK_DELIVERY_GAS_LIMIT: "180000",
+      },
+      cwd,
+    }).node;
+    expect(custom.relayGasLimit).to.equal(250_000);
+    expect(custom.acceptanceGasLimit).to.equal(120_000);
+    expect(custom.deliveryGasLimit).to.equal(180_000);
+    for (const [variable, value] of [
+      ["DATABANK_RELAY_GAS_LIMIT", "lots"],
+      ["DATABANK_RELAY_GAS_LIMIT", "20000"],
+      ["DATABANK_ACCEPTANCE_GAS_LIMIT", "-1"],
+      ["DATABANK_DELIVERY_GAS_LIMIT", "1e12"],
+    ] as const) {
+      const error = configError(() => loadConfig({ env: { [variable]: value }, cwd }));
+      expect(error.variable).to.equal(variable);
+      expect(error.message).to.equal(
+        `${variable}: must be an integer from 21000 to 100000000, got "${value}"`,
+      );
+      expect(error.message).to.not.include("\n");
+    }
+  });
+
   it("reads a JSON file named by DATABANK_CONFIG; environment variables win", () => {
     writeFileSync(
       join(cwd, "databank.json"),
