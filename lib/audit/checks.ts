@@ -104,7 +104,7 @@ export function expectedHoldings(
   for (const pool of ledger.pools.values()) {
     if (pool.paymentToken !== token) continue;
     carry += pool.carry;
-    bountyBudgets += pool.bountyBudget;
+    bountyBudgets += pool.bountyBudget + pool.bountyReserved;
   }
   const expected = escrow + credits + dividends + carry + bountyBudgets;
   return {

@@ -65,8 +65,10 @@ export interface PoolLedger {
   rewardPerContribution: bigint;
   /** Remainder of the last sale, kept for the next one. */
   carry: bigint;
-  /** Bounty budget left. */
+  /** Bounty budget left, net of reservations. */
   bountyBudget: bigint;
+  /** Bounties set aside for pending submissions (still held by the contract). */
+  bountyReserved: bigint;
   /** Contribution ids active now. */
   active: Set<bigint>;
   /** Erasure requests made so far. */
@@ -100,6 +102,8 @@ export interface ContributionLedger {
   expired: boolean;
   /** Bounty credited at acceptance. */
   bounty: bigint;
+  /** Bounty set aside while it is pending (`BountyReserved`), 0 when none. */
+  reservedBounty: bigint;
   /** The pool's accumulator when it became active: it earns from there. */
   grantCheckpoint: bigint;
   /** The accumulator at its last settlement. */
@@ -140,6 +144,10 @@ export interface Fulfilment {
   recordCount: number;
   /** Active contributions at fulfilment, replayed from the events. */
   activeCount: number;
+  /** The pool's erasure count when the delivered set was taken (`erasuresSeen`). */
+  erasuresSeen: number;
+  /** Contributions whose consent ended after the set was taken: delivered, but paid nothing. */
+  endedInFlight: bigint[];
   /** Merkle root over the delivered records. */
   recordsRoot: Hex;
   /** CID of the delivery manifest. */
@@ -164,6 +172,8 @@ export interface PurchaseLedger {
   amount: bigint;
   /** Delivery deadline (unix seconds). */
   deadline: number;
+  /** The pool's erasure count at purchase: the earliest moment its delivered set may be taken. */
+  erasureMark: number;
   /** Where it is. */
   status: "pending" | "fulfilled" | "refunded";
   /** The `PurchaseCreated` event. */
@@ -384,6 +394,7 @@ class Replay {
           rewardPerContribution: 0n,
           carry: 0n,
           bountyBudget: 0n,
+          bountyReserved: 0n,
           active: new Set(),
           erasureCount: 0,
           erasureRequests: [],
@@ -419,6 +430,38 @@ class Replay {
         ) {
           credit.entry.bounties -= credit.amount;
           credit.entry.saleCredits += credit.amount;
+        }
+        return;
+      }
+      case "BountyReserved": {
+        const { contributionId, poolId, amount, reserved } = event.args;
+        const pool = this.pool(poolId, event);
+        const contribution = this.contribution(contributionId, event);
+        if (!pool || !contribution) return;
+        if (reserved) {
+          if (amount !== pool.bountyPerContribution || pool.bountyBudget < amount) {
+            this.find(
+              "balance",
+              `contribution #${contributionId}: bounty ${amount} reserved, the pool pays ${pool.bountyPerContribution} from a budget of ${pool.bountyBudget}`,
+              event,
+              poolId,
+            );
+          }
+          pool.bountyBudget -= amount;
+          pool.bountyReserved += amount;
+          contribution.reservedBounty = amount;
+        } else {
+          if (amount !== contribution.reservedBounty) {
+            this.find(
+              "balance",
+              `contribution #${contributionId}: ${amount} of bounty returned, ${contribution.reservedBounty} was reserved`,
+              event,
+              poolId,
+            );
+          }
+          pool.bountyBudget += amount;
+          pool.bountyReserved -= amount;
+          contribution.reservedBounty = 0n;
         }
         return;
       }
@@ -461,6 +504,7 @@ class Replay {
           status: "pending",
           expired: false,
           bounty: 0n,
+          reservedBounty: 0n,
           grantCheckpoint: 0n,
           checkpoint: 0n,
           settled: 0n,
@@ -519,7 +563,8 @@ class Replay {
         return;
       }
       case "PurchaseCreated": {
-        const { purchaseId, poolId, buyer, paymentToken, amount, deadline } = event.args;
+        const { purchaseId, poolId, buyer, paymentToken, amount, deadline, erasureMark } =
+          event.args;
         const pool = this.pool(poolId, event);
         if (pool && checksum(paymentToken) !== pool.paymentToken) {
           this.find(
@@ -536,6 +581,7 @@ class Replay {
           paymentToken: checksum(paymentToken),
           amount,
           deadline,
+          erasureMark,
           status: "pending",
           created: txRef(event),
         });
@@ -614,23 +660,28 @@ class Replay {
         poolId,
       );
     }
-    if (bounty !== pool.bountyPerContribution) {
+    // The bounty reserved at submission, or else one from the budget while it lasts.
+    const reserved = contribution.reservedBounty;
+    const due =
+      reserved !== 0n
+        ? reserved
+        : pool.bountyPerContribution !== 0n && pool.bountyBudget >= pool.bountyPerContribution
+          ? pool.bountyPerContribution
+          : 0n;
+    if (bounty !== due) {
       this.find(
         "credits",
-        `contribution #${contributionId} got a bounty of ${bounty}, the pool pays ${pool.bountyPerContribution}`,
+        `contribution #${contributionId} got a bounty of ${bounty}, it was owed ${due}`,
         event,
         poolId,
       );
     }
-    if (pool.bountyBudget < bounty) {
-      this.find(
-        "balance",
-        `pool ${poolId}: bounty ${bounty} paid from a budget of ${pool.bountyBudget}`,
-        event,
-        poolId,
-      );
+    if (reserved !== 0n) {
+      pool.bountyReserved -= reserved;
+      contribution.reservedBounty = 0n;
+    } else {
+      pool.bountyBudget -= bounty;
     }
-    pool.bountyBudget -= bounty;
     pool.active.add(contributionId);
     contribution.status = "active";
     contribution.bounty = bounty;
@@ -744,7 +795,21 @@ class Replay {
     }
     const activeCount = pool.active.size;
     const previousCarry = pool.carry;
-    this.checkSplit(event, sale, pool, activeCount, previousCarry);
+    const { erasuresSeen } = args;
+    if (erasuresSeen < sale.erasureMark || erasuresSeen > pool.erasureCount) {
+      this.find(
+        "record-counts",
+        `purchase #${sale.id} (pool ${pool.id}): delivered set taken at erasure count ${erasuresSeen}, outside the purchase's ${sale.erasureMark} to the pool's ${pool.erasureCount}`,
+        event,
+        pool.id,
+      );
+    }
+    // Consents that ended after the set was taken were delivered too (and are owed erasure).
+    const endedInFlight = pool.erasureRequests
+      .slice(Math.min(erasuresSeen, pool.erasureCount))
+      .map((request) => request.contributionId);
+    const delivered = activeCount + endedInFlight.length;
+    this.checkSplit(event, sale, pool, { activeCount, delivered, previousCarry });
 
     sale.status = "fulfilled";
     sale.fulfilment = {
@@ -756,6 +821,8 @@ class Replay {
       previousCarry,
       recordCount: args.recordCount,
       activeCount,
+      erasuresSeen,
+      endedInFlight,
       recordsRoot: args.recordsRoot,
       deliveryCid: args.deliveryCid,
       seq,
@@ -774,32 +841,38 @@ class Replay {
       treasury.saleCredits += args.platformAmount;
       treasury.credit += args.platformAmount;
     }
-    // The buyer owes erasure of every contribution revoked from its first delivery on.
+    // The buyer owes erasure of every contribution that ended after its first delivered set was taken.
     const key = buyerErasureKey(pool.id, sale.buyer);
     if (!this.ledger.buyerErasures.has(key)) {
       this.ledger.buyerErasures.set(key, {
         poolId: pool.id,
         buyer: sale.buyer,
-        owedFrom: pool.erasureCount,
+        owedFrom: erasuresSeen,
         attestedUpTo: 0,
       });
     }
   }
 
-  /** Recomputes the sale's split with the pool's rates and the replayed active count. */
+  /** Recomputes the sale's split with the pool's rates and the replayed counts. */
   private checkSplit(
     event: Extract<DatabankEventLog, { eventName: "PurchaseFulfilled" }>,
     sale: PurchaseLedger,
     pool: PoolLedger,
-    activeCount: number,
-    previousCarry: bigint,
+    counts: {
+      /** Contributions active at fulfilment: the contributors' share is spread over them. */
+      activeCount: number;
+      /** Contributions in the delivered set: active when it was taken. */
+      delivered: number;
+      previousCarry: bigint;
+    },
   ): void {
+    const { activeCount, delivered, previousCarry } = counts;
     const args = event.args;
     const where = `purchase #${sale.id} (pool ${pool.id})`;
-    if (args.recordCount !== activeCount) {
+    if (args.recordCount !== delivered) {
       this.find(
         "record-counts",
-        `${where}: ${args.recordCount} records delivered, ${activeCount} contributions were active`,
+        `${where}: ${args.recordCount} records delivered, ${delivered} contributions were active when the set was taken`,
         event,
         pool.id,
       );

@@ -178,6 +178,11 @@ export function manifestProblems(
     );
   }
 
+  // The delivered set: active at the fulfilment, plus those whose consent ended while it was in
+  // flight (after the set was taken), which were delivered and are owed erasure.
+  const inFlight = new Set(fulfilment.endedInFlight);
+  const inSet = (contribution: ContributionLedger): boolean =>
+    wasActiveAt(contribution, fulfilment.seq) || inFlight.has(contribution.id);
   const listed = new Set<bigint>();
   for (const record of manifest.records) {
     listed.add(record.tokenId);
@@ -188,7 +193,9 @@ export function manifestProblems(
       );
       continue;
     }
-    if (
+    if (inSet(contribution)) {
+      // listed, as it should be
+    } else if (
       contribution.revokedSeq !== undefined &&
       contribution.revokedSeq < fulfilment.seq &&
       contribution.status === "revoked"
@@ -196,7 +203,7 @@ export function manifestProblems(
       problems.push(
         `manifest lists #${record.tokenId}, revoked before this delivery (tx ${contribution.revoked?.transactionHash})`,
       );
-    } else if (!wasActiveAt(contribution, fulfilment.seq)) {
+    } else {
       problems.push(`manifest lists #${record.tokenId}, not active at this delivery`);
     }
     if (
@@ -210,7 +217,7 @@ export function manifestProblems(
     purchase.poolId,
   );
   for (const contribution of poolContributions ?? []) {
-    if (wasActiveAt(contribution, fulfilment.seq) && !listed.has(contribution.id)) {
+    if (inSet(contribution) && !listed.has(contribution.id)) {
       problems.push(`manifest misses #${contribution.id}, active at this delivery`);
     }
   }

@@ -254,7 +254,7 @@ describe("audit: honest histories", function () {
             if (pool === undefined) break;
             const who = market.contributors[action.who]!;
             await market.contract.write.submitContribution(
-              [pool, `bafkreiabandoned${abandoned++}`, 0],
+              [pool, `bafkreiabandoned${"abcdefghijklmnopqrstuvwxyz"[abandoned++ % 26]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(abandoned / 26) % 26]}`, 0],
               {
                 account: who.account,
               },
