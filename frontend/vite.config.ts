@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
+import { defaultNodeUrl, defaultRpcUrl } from "../lib/config/local.js";
 
 const frontendDir = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(frontendDir, "..");
@@ -81,7 +82,8 @@ function firstPageSizeReport(): Plugin {
 
 /**
  * `npm run dapp:dev` serves /config.json for the local chain of `npm start`: frontend/config.json
- * when present, else chain 31337 on 127.0.0.1:8545 with the Ignition-deployed Databank.
+ * when present, else chain 31337 at 127.0.0.1:$DATABANK_CHAIN_PORT (8545) with the Ignition-deployed
+ * Databank and the node at 127.0.0.1:$DATABANK_NODE_PORT (8787), as every CLI derives them.
  */
 function devRuntimeConfig(): Plugin {
   return {
@@ -98,13 +100,13 @@ function devRuntimeConfig(): Plugin {
           ? readFileSync(custom, "utf8")
           : JSON.stringify({
               chainId: 31337,
-              rpcUrl: "http://127.0.0.1:8545",
+              rpcUrl: defaultRpcUrl(process.env),
               databank: existsSync(deployed)
                 ? (JSON.parse(readFileSync(deployed, "utf8")) as Record<string, string>)[
                     "Databank#Databank"
                   ]
                 : "0x0000000000000000000000000000000000000000",
-              nodeUrl: "http://127.0.0.1:8787",
+              nodeUrl: defaultNodeUrl(process.env),
               devAccounts: true,
             });
         response.setHeader("content-type", "application/json");

@@ -74,14 +74,22 @@ export function walletFromEnv(variable: string): PrivateKeyAccount {
   return privateKeyToAccount(key);
 }
 
-/** Runs a CLI's main: one line on stderr and exit 2 for usage/config errors, 1 for failures. */
+/**
+ * Runs a CLI's main: one line on stderr and exit 2 for usage/config errors, 1 for failures. The
+ * configuration is checked first, so that a bad port or URL is reported before anything runs.
+ */
 export function runCli(name: string, main: () => Promise<number | void>): void {
-  main().then(
-    (code) => process.exit(code ?? 0),
-    (error: unknown) => {
-      const usage = error instanceof UsageError || error instanceof ConfigError;
-      console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(usage ? 2 : 1);
-    },
-  );
+  Promise.resolve()
+    .then(() => {
+      loadConfig();
+      return main();
+    })
+    .then(
+      (code) => process.exit(code ?? 0),
+      (error: unknown) => {
+        const usage = error instanceof UsageError || error instanceof ConfigError;
+        console.error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(usage ? 2 : 1);
+      },
+    );
 }

@@ -9,7 +9,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { generateKeyPair, toHex32 } from "../lib/crypto/index.js";
-import { loadConfig } from "../lib/config/index.js";
+import { chainPort, ConfigError, dappPort, loadConfig, nodePort } from "../lib/config/index.js";
 import { createConsoleLogger } from "../service/log.js";
 import { startDatabankNode } from "../service/node.js";
 import { LOCAL_ROLES, localAccount, localPrivateKey } from "./stack/accounts.js";
@@ -18,7 +18,6 @@ import { startLocalChain } from "./stack/localChain.js";
 import { startLocalDapp } from "./stack/dapp.js";
 
 const HOST = "127.0.0.1";
-const CHAIN_PORT = Number(process.env.DATABANK_CHAIN_PORT ?? 8545);
 const DATA_DIR = join(process.cwd(), ".databank", "local");
 
 /** What to stop on exit, in start order (stopped in reverse). */
@@ -32,8 +31,14 @@ async function stopAll(code: number): Promise<never> {
 async function main(): Promise<void> {
   process.once("SIGINT", () => void stopAll(0));
   process.once("SIGTERM", () => void stopAll(0));
-  console.log(`start: local chain on ${HOST}:${CHAIN_PORT}…`);
-  const chain = await startLocalChain({ host: HOST, port: CHAIN_PORT });
+  // The same rule as every CLI's default URLs (lib/config/local.ts), checked before starting anything.
+  const ports = {
+    chain: chainPort(process.env),
+    node: nodePort(process.env), // read again by loadConfig below
+    dapp: dappPort(process.env),
+  };
+  console.log(`start: local chain on ${HOST}:${ports.chain}…`);
+  const chain = await startLocalChain({ host: HOST, port: ports.chain });
   stops.push(chain.stop);
   chain.process.once("exit", () => {
     console.error("start: the local chain stopped; stopping everything");
@@ -64,7 +69,7 @@ async function main(): Promise<void> {
 
   const dapp = await startLocalDapp({
     host: HOST,
-    port: Number(process.env.DATABANK_DAPP_PORT ?? 5173),
+    port: ports.dapp,
     runtimeConfig: {
       chainId: 31337,
       rpcUrl: chain.rpcUrl,
@@ -102,6 +107,10 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof ConfigError) {
+    await stopAll(2);
+    return;
+  }
   console.error(
     "start: is another npm start running? Ports can be moved with DATABANK_CHAIN_PORT, DATABANK_NODE_PORT and DATABANK_DAPP_PORT.",
   );

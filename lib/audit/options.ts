@@ -3,15 +3,37 @@
  * file or network access), so that it can move to the shared lib/config loader later.
  */
 import { getAddress, isAddress, type Address } from "viem";
+import { ConfigError } from "../config/errors.js";
+import { defaultNodeUrl, defaultRpcUrl, LOCAL_DEFAULTS } from "../config/local.js";
 import { DEFAULT_ERASURE_GRACE_SECONDS } from "./audit.js";
 import { AuditError } from "./errors.js";
 import { DEFAULT_BLOCK_RANGE } from "./logs.js";
 
-/** Default JSON-RPC URL when neither `--rpc-url` nor `DATABANK_RPC_URL` is set. */
-export const DEFAULT_RPC_URL = "http://127.0.0.1:8545";
+/**
+ * The JSON-RPC URL when neither `--rpc-url` nor `DATABANK_RPC_URL` is set:
+ * `http://127.0.0.1:${DATABANK_CHAIN_PORT}` (lib/config's rule; port 8545 by default).
+ */
+function defaultAuditRpcUrl(env: Readonly<Record<string, string | undefined>>): string {
+  return configDefault(() => defaultRpcUrl(env));
+}
 
-/** Default data bank node URL (manifests are fetched from its `GET /v1/content/{cid}`). */
-export const DEFAULT_NODE_URL = "http://127.0.0.1:8787";
+/**
+ * The data bank node URL (manifests come from its `GET /v1/content/{cid}`) when neither
+ * `--node-url` nor `DATABANK_NODE_URL` is set: `http://127.0.0.1:${DATABANK_NODE_PORT}` (lib/config's
+ * rule; port 8787 by default).
+ */
+function defaultAuditNodeUrl(env: Readonly<Record<string, string | undefined>>): string {
+  return configDefault(() => defaultNodeUrl(env));
+}
+
+function configDefault(derive: () => string): string {
+  try {
+    return derive();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 /** Bad command-line usage: the message says what to fix. The CLI exits with status 2. */
 export class UsageError extends AuditError {
@@ -61,13 +83,15 @@ Exit status: 0 every check passed (or was skipped), 1 a check failed, 2 bad usag
 
   --pool <id>              audit one pool (default: every pool)
   --address <0x…>          audit the pools and payouts of one account
-  --rpc-url <url>          JSON-RPC URL (env DATABANK_RPC_URL, default ${DEFAULT_RPC_URL})
+  --rpc-url <url>          JSON-RPC URL (env DATABANK_RPC_URL, default
+                           http://127.0.0.1:$DATABANK_CHAIN_PORT, port ${LOCAL_DEFAULTS.chainPort} if unset)
   --databank <0x…>         Databank address (env DATABANK_ADDRESS, default from
                            ignition/deployments/chain-<chainId>/deployed_addresses.json)
   --from-block <n>         first block read (default 0; use the deployment block)
   --to-block <n>           audited block (default latest)
   --block-range <n>        blocks per eth_getLogs request (default ${DEFAULT_BLOCK_RANGE}; halved on "too many results")
-  --node-url <url>         data bank node serving delivery manifests (default ${DEFAULT_NODE_URL})
+  --node-url <url>         data bank node serving delivery manifests (env DATABANK_NODE_URL, default
+                           http://127.0.0.1:$DATABANK_NODE_PORT, port ${LOCAL_DEFAULTS.nodePort} if unset)
   --no-manifests           do not fetch manifests (the manifest check is SKIPPED; otherwise
                            a delivery whose manifest cannot be fetched fails it)
   --explorer-url <url>     transaction links: a base URL (+ /tx/<hash>) or a template with {hash}
@@ -164,7 +188,7 @@ export function parseAuditArgs(
     ? undefined
     : url(
         "--node-url",
-        values.get("--node-url") ?? (env.DATABANK_NODE_URL?.trim() || DEFAULT_NODE_URL),
+        values.get("--node-url") ?? (env.DATABANK_NODE_URL?.trim() || defaultAuditNodeUrl(env)),
       );
   const fromBlock = nonNegativeInteger(
     "--from-block",
@@ -189,7 +213,7 @@ export function parseAuditArgs(
     address: values.has("--address") ? address("--address", values.get("--address")!) : undefined,
     rpcUrl: url(
       values.has("--rpc-url") ? "--rpc-url" : "DATABANK_RPC_URL",
-      values.get("--rpc-url") ?? (env.DATABANK_RPC_URL?.trim() || DEFAULT_RPC_URL),
+      values.get("--rpc-url") ?? (env.DATABANK_RPC_URL?.trim() || defaultAuditRpcUrl(env)),
     ),
     databank: values.has("--databank")
       ? address("--databank", values.get("--databank")!)

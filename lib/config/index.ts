@@ -13,6 +13,11 @@ import { inspect } from "node:util";
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { fromHex32, publicKeyFromPrivate } from "../crypto/keys.js";
+import { ConfigError } from "./errors.js";
+import { defaultNodeUrl, defaultRpcUrl, LOCAL_DEFAULTS, nodePort } from "./local.js";
+
+export { ConfigError } from "./errors.js";
+export * from "./local.js";
 
 /** Where and how content is stored. */
 export type StorageConfig =
@@ -71,17 +76,6 @@ export interface DatabankConfig {
   custodian: CustodianSecrets | undefined;
 }
 
-/** A configuration value is missing or malformed; `variable` names what to fix. */
-export class ConfigError extends Error {
-  readonly variable: string;
-
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = "ConfigError";
-    this.variable = variable;
-  }
-}
-
 const REDACTED = "[redacted]";
 
 /**
@@ -138,13 +132,16 @@ export interface LoadConfigOptions {
   requireCustodian?: boolean;
 }
 
-/** Defaults, also quoted by docs/data-bank-node.md. */
+/**
+ * Defaults, also quoted by docs/data-bank-node.md. The JSON-RPC and node URLs are derived from
+ * DATABANK_CHAIN_PORT and DATABANK_NODE_PORT (./local.ts); `rpcUrl` is the one with no port set.
+ */
 export const CONFIG_DEFAULTS = {
-  rpcUrl: "http://127.0.0.1:8545",
+  rpcUrl: defaultRpcUrl({}),
   dataDir: ".databank",
   heliaListen: ["/ip4/127.0.0.1/tcp/0"],
-  host: "127.0.0.1",
-  port: 8787,
+  host: LOCAL_DEFAULTS.host,
+  port: LOCAL_DEFAULTS.nodePort,
   maxUploadBytes: 64 * 1024 * 1024,
   corsOrigins: ["*"],
   relayRateLimitPerMinute: 10,
@@ -216,17 +213,12 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
     );
   }
 
-  const host = read("DATABANK_NODE_HOST") ?? CONFIG_DEFAULTS.host;
-  const port = integer(
-    "DATABANK_NODE_PORT",
-    read("DATABANK_NODE_PORT"),
-    CONFIG_DEFAULTS.port,
-    0,
-    65_535,
-  );
+  // The ports are checked even when a URL is given, so a typo never goes unnoticed.
+  const rpcUrl = defaultRpcUrl(env);
+  const nodeUrl = defaultNodeUrl(env);
   return {
-    rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? CONFIG_DEFAULTS.rpcUrl),
-    nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? `http://${host}:${port}`),
+    rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? rpcUrl),
+    nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? nodeUrl),
     databankAddress: address === undefined ? undefined : getAddress(address),
     startBlock: BigInt(
       integer("DATABANK_START_BLOCK", read("DATABANK_START_BLOCK"), 0, 0, Number.MAX_SAFE_INTEGER),
@@ -235,13 +227,7 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
     storage,
     node: {
       host: read("DATABANK_NODE_HOST") ?? CONFIG_DEFAULTS.host,
-      port: integer(
-        "DATABANK_NODE_PORT",
-        read("DATABANK_NODE_PORT"),
-        CONFIG_DEFAULTS.port,
-        0,
-        65_535,
-      ),
+      port: nodePort(env),
       maxUploadBytes: integer(
         "DATABANK_MAX_UPLOAD_BYTES",
         read("DATABANK_MAX_UPLOAD_BYTES"),

@@ -1,12 +1,12 @@
 /**
- * End-to-end test of the dApp in Debian's chromium against the whole local stack: a Hardhat node,
+ * End-to-end test of the dApp in Chromium (the one bundled in @sparticuz/chromium, or
+ * DATABANK_CHROMIUM_PATH's; see ./browser.ts) against the whole local stack: a Hardhat node,
  * the contracts deployed through Ignition, the data bank node (its own process: relays consents,
  * checks records, delivers purchases) and the built dApp served by startDappServer. The dev wallet
  * (wagmi's mock connector over the node's unlocked accounts) signs, so no extension is needed.
  * Screenshots go to test-output/screenshots (and FAILED-*.png on a failure).
  */
 import { expect } from "chai";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { after, afterEach, before, describe, it } from "mocha";
 import type { Page, Request } from "playwright-core";
@@ -16,13 +16,7 @@ import { databankAbi } from "../../../lib/contracts/abis.js";
 import { startDappServer, type DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import {
-  CHROMIUM_PATH,
-  launchBrowser,
-  SCREENSHOT_DIR,
-  unlockedAccounts,
-  unlockedWallet,
-} from "./stack.js";
+import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts, unlockedWallet } from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
 
@@ -57,12 +51,9 @@ describe("dApp end to end (chromium, full local stack)", function () {
   const startedAt = Date.now();
 
   before(async function () {
-    // A missing browser is a failure, not a skip: a skipped suite must never count as passing.
-    if (!existsSync(CHROMIUM_PATH)) {
-      throw new Error(
-        `no chromium at ${CHROMIUM_PATH}: install it with apt-get install -y chromium`,
-      );
-    }
+    // First, so that a browser which cannot start fails the suite at once, saying what to do (a
+    // failure, never a skip: a skipped suite must never count as passing).
+    browser = await launchBrowser();
     await buildDapp();
     stack = await startE2EStack();
     accounts = await unlockedAccounts(stack.chain.rpcUrl);
@@ -82,7 +73,6 @@ describe("dApp end to end (chromium, full local stack)", function () {
         devAccounts: true,
       },
     });
-    browser = await launchBrowser();
     page = await browser.context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
   });

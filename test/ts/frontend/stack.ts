@@ -1,6 +1,6 @@
 /**
- * Browser side of the dApp's end-to-end tests: Debian's chromium through playwright-core with a
- * fresh profile, and wallet clients over the local node's unlocked accounts. The chain, the
+ * Browser side of the dApp's end-to-end tests: Chromium (see ./browser.ts) through playwright-core
+ * with a fresh profile, and wallet clients over the local node's unlocked accounts. The chain, the
  * contracts and the data bank node come from the project's e2e stack (test/ts/e2e/stack.ts).
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createWalletClient, http, type Address, type WalletClient } from "viem";
 import { hardhat } from "viem/chains";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { launchChromiumContext } from "./browser.js";
 
-export const CHROMIUM_PATH = "/usr/bin/chromium";
 export const SCREENSHOT_DIR = "test-output/screenshots";
 
 /** A wallet client sending from one of the local node's unlocked accounts. */
@@ -24,28 +24,26 @@ export function unlockedAccounts(rpcUrl: string): Promise<Address[]> {
   return createWalletClient({ chain: hardhat, transport: http(rpcUrl) }).getAddresses();
 }
 
-/** Chromium (Debian's) with a fresh profile. */
+/**
+ * Chromium with a fresh profile.
+ *
+ * @throws Error saying what to do when no browser starts.
+ */
 export async function launchBrowser(): Promise<{
   context: BrowserContext;
   close(): Promise<void>;
 }> {
   const userDataDir = await mkdtemp(join(tmpdir(), "databank-e2e-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-    viewport: { width: 1100, height: 900 },
-    acceptDownloads: true,
-  });
+  let context: BrowserContext;
+  try {
+    context = await launchChromiumContext(userDataDir, {
+      viewport: { width: 1100, height: 900 },
+      acceptDownloads: true,
+    });
+  } catch (error) {
+    await rm(userDataDir, { recursive: true, force: true });
+    throw error;
+  }
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   return {
     context,
