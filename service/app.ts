@@ -26,6 +26,7 @@ import {
   type RelayResponse,
   type UploadResponse,
 } from "../lib/api/schemas.js";
+import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
 import { parseCid, type ContentStore } from "../lib/storage/index.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
@@ -247,6 +248,7 @@ export function createApp(deps: AppDeps): Hono {
       activeCount: pool.activeCount,
       bountyPerContribution: pool.bountyPerContribution.toString(),
       bountyBudget: pool.bountyBudget.toString(),
+      bountiesLeft: toNumberOrNull(bountiesLeft(pool)),
       deliveryWindow: pool.deliveryWindow,
       purposes: pool.purposes,
       paused: pool.paused,
@@ -474,4 +476,9 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, where: string)
     `invalid ${where}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
     { issues },
   );
+}
+
+/** A count as JSON: a number, or null when there is none. */
+function toNumberOrNull(count: bigint | undefined): number | null {
+  return count === undefined ? null : Number(count);
 }

@@ -183,7 +183,16 @@ export const poolResponseSchema = z.object({
   maxContributors: z.number().int(),
   activeCount: z.number().int(),
   bountyPerContribution: decimalString("bounty per accepted contribution"),
-  bountyBudget: decimalString("bounty budget left"),
+  bountyBudget: decimalString(
+    "bounty budget left, net of bounties reserved for pending submissions",
+  ),
+  bountiesLeft: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "how many more bounties the budget can pay, or null when the pool pays none (a contribution joins either way)",
+    ),
   deliveryWindow: z.number().int().describe("seconds"),
   purposes: z.number().int().describe("purposes bitmask"),
   paused: z.boolean(),

@@ -239,6 +239,23 @@ export function purchaseFromEvent(
   return purchases[0]!;
 }
 
+// ---------------------------------------------------------------- bounties
+
+/**
+ * How many more bounties a pool's budget can pay (`bountyBudget / bountyPerContribution`), or
+ * undefined when the pool pays none. Budget reserved for pending submissions is already deducted
+ * on-chain. A contribution joins whether or not one is left.
+ */
+export function bountiesLeft(pool: {
+  /** `Pool.bountyBudget`: what bounties can still be paid from. */
+  bountyBudget: bigint;
+  /** `Pool.bountyPerContribution`. */
+  bountyPerContribution: bigint;
+}): bigint | undefined {
+  if (pool.bountyPerContribution === 0n) return undefined;
+  return pool.bountyBudget / pool.bountyPerContribution;
+}
+
 // ---------------------------------------------------------------- relayed consent
 
 /** The data commitment of an encrypted data envelope: keccak256 of its CID's UTF-8 bytes. */

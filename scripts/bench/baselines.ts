@@ -10,6 +10,7 @@
  *
  * Run on its own with `npx hardhat run scripts/bench/baselines.ts` to print a table.
  */
+import { printTable } from "./table.js";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -702,16 +703,6 @@ function limitLegend(limits: GasLimits): string[] {
     `${MARK.uncappedOnly} fits, but needs a deployment that does not; measured like every ` +
       "marked figure on an uncapped copy of the network (same hardfork and EVM, limits lifted)",
   ];
-}
-
-function printTable(title: string, header: readonly string[], rows: readonly string[][]): void {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => row[column].length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ");
-  console.log(`\n${title}\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("-|-")}`);
-  for (const row of rows) console.log(line(row));
 }
 
 /** Runs `measure` for each N in order (one connection, so transactions must not interleave). */

@@ -2,6 +2,7 @@
  * Gas of every Databank operation, measured from real receipts on Hardhat's simulated network
  * with N contributions really joined (relayed, gasless consents signed by N distinct wallets).
  */
+import { writeFile } from "node:fs/promises";
 import { base32 } from "multiformats/bases/base32";
 import { keccak256, parseEther, parseEventLogs, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -9,6 +10,8 @@ import { consentTypedData } from "../../lib/contracts/client.js";
 import type { Viem } from "./baselines.js";
 import { deployDatabankWithViem } from "../stack/deploy.js";
 import { testPoolParams } from "../stack/deploy.js";
+import { CONTRIBUTOR_COUNTS, GAS_SNAPSHOT_PATH, GAS_TARGETS } from "./gasTargets.js";
+import { printTable } from "./table.js";
 
 /** Operation -> contributor count -> gas used. */
 export type GasSnapshot = Record<string, Record<string, number>>;
@@ -176,5 +179,25 @@ export async function measureDatabankGas(viem: Viem, counts: readonly number[]):
     const gas = await measureDatabankAt(viem, count);
     for (const operation of SNAPSHOT_OPERATIONS) snapshot[operation][String(count)] = gas[operation];
   }
+  return snapshot;
+}
+
+/**
+ * Measures every operation at each contributor count, prints the table beside the targets and
+ * rewrites the committed snapshot (so every gas change lands as a deliberate diff).
+ */
+export async function writeGasSnapshot(viem: Viem): Promise<GasSnapshot> {
+  const snapshot = await measureDatabankGas(viem, CONTRIBUTOR_COUNTS);
+  printTable(
+    "Databank gas per operation by active contributions N (from receipts; purchase/fulfil are a repeat sale, ETH pool)",
+    ["operation", ...CONTRIBUTOR_COUNTS.map((count) => `N = ${count}`), "target"],
+    SNAPSHOT_OPERATIONS.map((operation) => [
+      operation,
+      ...CONTRIBUTOR_COUNTS.map((count) => snapshot[operation]![String(count)]!.toLocaleString("en-US")),
+      GAS_TARGETS[operation] ? `<= ${GAS_TARGETS[operation].toLocaleString("en-US")}` : "",
+    ]),
+  );
+  await writeFile(GAS_SNAPSHOT_PATH, `${JSON.stringify(snapshot, null, 2)}\n`);
+  console.log(`\nwrote ${GAS_SNAPSHOT_PATH}`);
   return snapshot;
 }

@@ -5,40 +5,21 @@
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
-import { writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { benchAudit } from "./audit.js";
 import { benchBundle } from "./bundle.js";
 import { printBaselines } from "./baselines.js";
-import { measureDatabankGas, SNAPSHOT_OPERATIONS } from "./databankGas.js";
+import { writeGasSnapshot } from "./databankGas.js";
 import { benchDelivery } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
-import { CONTRIBUTOR_COUNTS, GAS_SNAPSHOT_PATH, GAS_TARGETS } from "./gasTargets.js";
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ");
-  console.log(`\n${title}\n${line(header)}\n${widths.map((width) => "-".repeat(width)).join("-|-")}`);
-  for (const row of rows) console.log(line(row));
-}
+import { printTable } from "./table.js";
 
 // First, while the heap is small: the later benchmarks leave gigabytes of chain state behind, and
 // the 50 MiB envelope figures halve in such a process.
 const envelope = await benchEnvelope();
 
 const { viem } = await network.create();
-const snapshot = await measureDatabankGas(viem, CONTRIBUTOR_COUNTS);
-printTable(
-  "Databank gas per operation by active contributions N (from receipts; purchase/fulfil are a repeat sale, ETH pool)",
-  ["operation", ...CONTRIBUTOR_COUNTS.map((count) => `N = ${count}`), "target"],
-  SNAPSHOT_OPERATIONS.map((operation) => [
-    operation,
-    ...CONTRIBUTOR_COUNTS.map((count) => snapshot[operation][String(count)].toLocaleString("en-US")),
-    GAS_TARGETS[operation] ? `<= ${GAS_TARGETS[operation].toLocaleString("en-US")}` : "",
-  ]),
-);
-await writeFile(GAS_SNAPSHOT_PATH, `${JSON.stringify(snapshot, null, 2)}\n`);
-console.log(`\nwrote ${GAS_SNAPSHOT_PATH}`);
+await writeGasSnapshot(viem);
 
 await printBaselines();
 

@@ -10,6 +10,8 @@ import { ExportButton } from "../components/contributor/ExportButton";
 import { Amount } from "../components/Amount";
 import { PoolSummary } from "../components/PoolSummary";
 import { usePools } from "../hooks/useChainData";
+import { bountiesLeft } from "../../../lib/contracts/client.js";
+import type { PoolView } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { useMyContributions } from "../hooks/useMyContributions";
 import { usePoolSales } from "../hooks/usePoolSales";
@@ -70,14 +72,7 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
                     "…"
                   )}
                   {sales ? ` (${sales.sales} sale${sales.sales === 1 ? "" : "s"})` : ""}
-                  {pool.bountyPerContribution > 0n && (
-                    <>
-                      {" "}
-                      plus a bounty of{" "}
-                      <Amount value={pool.bountyPerContribution} token={pool.paymentToken} /> when
-                      you join
-                    </>
-                  )}
+                  {pool.bountyPerContribution > 0n && <BountyOffer pool={pool} />}
                 </p>
                 <a href={hrefOf("contributor", { pool: pool.id })}>
                   Read the terms and contribute to pool {pool.id}
@@ -87,6 +82,21 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
           })}
         </section>
       )}
+    </>
+  );
+}
+
+/** The bounty a new contribution gets, said before anyone fills the form: it may have run out. */
+function BountyOffer({ pool }: { pool: PoolView }) {
+  const left = bountiesLeft(pool) ?? 0n;
+  if (left === 0n) {
+    return <> (its bounty budget is used up: you can still join, without a bounty)</>;
+  }
+  return (
+    <>
+      {" "}
+      plus a bounty of <Amount value={pool.bountyPerContribution} token={pool.paymentToken} /> when
+      you join ({left.toString()} bount{left === 1n ? "y" : "ies"} left)
     </>
   );
 }

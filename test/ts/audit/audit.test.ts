@@ -254,7 +254,11 @@ describe("audit: honest histories", function () {
             if (pool === undefined) break;
             const who = market.contributors[action.who]!;
             await market.contract.write.submitContribution(
-              [pool, `bafkreiabandoned${"abcdefghijklmnopqrstuvwxyz"[abandoned++ % 26]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(abandoned / 26) % 26]}`, 0],
+              [
+                pool,
+                `bafkreiabandoned${"abcdefghijklmnopqrstuvwxyz"[abandoned++ % 26]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(abandoned / 26) % 26]}`,
+                0,
+              ],
               {
                 account: who.account,
               },

@@ -366,7 +366,8 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
     const format = (finding: { message: string }) => finding.message;
     expect(checkRecordCounts(ledger, scope, format)).to.include({
       status: "FAIL",
-      message: "purchase #1 (pool 1): 2 records delivered, 1 contributions were active",
+      message:
+        "purchase #1 (pool 1): 2 records delivered, 1 contributions were active when the set was taken",
     });
     expect(checkCredits(ledger, scope, format).details).to.deep.equal([
       "pool 1: contributions earned 341250 + carry 0, contributors' share of sales 682500",

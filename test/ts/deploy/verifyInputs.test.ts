@@ -20,6 +20,8 @@ const require = createRequire(import.meta.url);
 interface Artifact {
   deployedBytecode: Hex;
   immutableReferences: Record<string, { start: number; length: number }[]>;
+  /** Where each linked library's address goes (placeholders `__$…$__` in the bytecode). */
+  deployedLinkReferences: Record<string, Record<string, { start: number; length: number }[]>>;
   inputSourceName: string;
   buildInfoId: string;
 }
@@ -50,13 +52,28 @@ async function ipfsAddMultihash(content: Uint8Array): Promise<Uint8Array> {
   return cid.multihash.bytes;
 }
 
-/** Zeroes the immutable slots (set by the constructor, so different per deployment). */
-function withoutImmutables(code: Uint8Array, artifact: Artifact): Hex {
+/** The slots a deployment fills in: immutables (set by the constructor) and linked libraries. */
+function deploymentSlots(artifact: Artifact): { start: number; length: number }[] {
+  return [
+    ...Object.values(artifact.immutableReferences).flat(),
+    ...Object.values(artifact.deployedLinkReferences)
+      .flatMap((libraries) => Object.values(libraries))
+      .flat(),
+  ];
+}
+
+/** Zeroes the slots that differ per deployment. */
+function withoutDeploymentSlots(code: Uint8Array, artifact: Artifact): Hex {
   const copy = new Uint8Array(code);
-  for (const references of Object.values(artifact.immutableReferences)) {
-    for (const { start, length } of references) copy.fill(0, start, start + length);
-  }
+  for (const { start, length } of deploymentSlots(artifact)) copy.fill(0, start, start + length);
   return bytesToHex(copy);
+}
+
+/** The artifact's runtime code with its library placeholders as zero bytes. */
+function unlinkedCode(artifact: Artifact): Uint8Array {
+  return hexToBytes(
+    artifact.deployedBytecode.replace(/__\$[0-9a-f]{34}\$__/g, "0".repeat(40)) as Hex,
+  );
 }
 
 describe("contract verification inputs (offline)", function () {
@@ -71,13 +88,21 @@ describe("contract verification inputs (offline)", function () {
     ) as { solcLongVersion: string; input: { settings: { outputSelection: unknown } } };
 
     const { ignition, viem } = await network.create();
-    const { databank } = await ignition.deploy(DatabankModule);
+    const { databank, poolRegistry } = await ignition.deploy(DatabankModule);
     const publicClient = await viem.getPublicClient();
     const deployed = hexToBytes((await publicClient.getCode({ address: databank.address }))!);
 
-    expect(withoutImmutables(deployed, artifact)).to.equal(
-      withoutImmutables(hexToBytes(artifact.deployedBytecode), artifact),
+    expect(withoutDeploymentSlots(deployed, artifact)).to.equal(
+      withoutDeploymentSlots(unlinkedCode(artifact), artifact),
     );
+    // Every link slot holds the PoolRegistry that Ignition deployed.
+    const links = Object.values(artifact.deployedLinkReferences).flatMap((l) => Object.values(l));
+    expect(links.flat()).to.not.be.empty;
+    for (const { start, length } of links.flat()) {
+      expect(bytesToHex(deployed.subarray(start, start + length))).to.equal(
+        poolRegistry.address.toLowerCase(),
+      );
+    }
 
     const solc = require("solc") as { compile(input: string): string; version(): string };
     expect(buildInfo.solcLongVersion).to.equal(solc.version().replace(".Emscripten.clang", ""));

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { zeroAddress } from "viem";
 import { erc20Abi } from "viem";
 import type { PoolView } from "../../hooks/useChainData";
+import { bountiesLeft } from "../../../../lib/contracts/client.js";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { useTransaction } from "../../hooks/useTransaction";
 import { usePoolContributors } from "../../hooks/usePoolContributors";
@@ -87,6 +88,8 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
         <dt>Bounty</dt>
         <dd>
           {show(pool.bountyPerContribution)} per contribution, budget {show(pool.bountyBudget)}
+          {pool.bountyPerContribution > 0n &&
+            ` (${bountiesLeft(pool)?.toString() ?? 0} more bounties; contributions join after that without one)`}
         </dd>
       </dl>
       <div className="actions">
