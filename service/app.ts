@@ -28,7 +28,7 @@ import {
 } from "../lib/api/schemas.js";
 import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
-import { parseCid, type ContentStore } from "../lib/storage/index.js";
+import { parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
 import type { ContributionChecker, Rejection } from "./custodian/checks.js";
 import type { PoolDirectory } from "./custodian/pools.js";
@@ -307,7 +307,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/v1/content/:cid", async (c) => {
     const cid = c.req.param("cid");
     try {
-      parseCid(cid);
+      parseCanonicalCid(cid);
     } catch (error) {
       throw new ServiceError(400, "INVALID_CID", (error as Error).message);
     }
@@ -340,9 +340,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.post("/v1/contributions/check", jsonLimit, async (c) => {
     limitClient(c);
-    const { poolId, dataCid } = await jsonBody(c, checkRequestSchema);
+    const { poolId, dataCid, contributor } = await jsonBody(c, checkRequestSchema);
     await custodiedPool(poolId);
-    const outcome = await checker.check(poolId, dataCid);
+    const outcome = await checker.check({ poolId, dataCid, contributor });
     if (!outcome.ok) throw rejected(outcome);
     return c.json({ ok: true as const });
   });
@@ -386,7 +386,13 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
 
-    const outcome = await checker.check(request.poolId, request.dataCid);
+    // The envelope must be bound to the signer and this pool (else 422 NotBound): refused here,
+    // before any gas is spent or any fingerprint reserved, so a copy cannot squat the record.
+    const outcome = await checker.check({
+      poolId: request.poolId,
+      dataCid: request.dataCid,
+      contributor: request.contributor,
+    });
     if (!outcome.ok) throw rejected(outcome);
     const sent = await sendRelayedConsent({
       databank,

@@ -140,6 +140,8 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     // uploaded to this node (so a relay request cannot make the node wait on the network).
     const checker = (localOnly: boolean) =>
       createContributionChecker({
+        chainId,
+        databank: databank.address,
         store,
         pools,
         records,

@@ -4,7 +4,7 @@
  * and verifies downloaded content against its CID before returning it.
  */
 import type { Hex } from "viem";
-import { assertBytesMatchCid, parseCid } from "../storage/cid.js";
+import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
 import type {
   CheckRequestBody,
   ContributionResponse,
@@ -24,7 +24,7 @@ export class NodeApiError extends Error {
   readonly status: number;
   /** The node's error code (e.g. "INVALID_SIGNATURE", "REJECTED"), or "NETWORK"/"BAD_RESPONSE". */
   readonly code: string;
-  /** For REJECTED: why (Undecryptable, SchemaMismatch, Duplicate, Expired, Other). */
+  /** For REJECTED: why (Undecryptable, SchemaMismatch, Duplicate, Expired, Other, NotBound). */
   readonly reason: string | undefined;
   /** For a SchemaMismatch rejection: each offending field. */
   readonly fieldErrors: FieldErrorResponse[] | undefined;
@@ -161,7 +161,7 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
     async getContent(cid: string): Promise<Uint8Array> {
       let parsed;
       try {
-        parsed = parseCid(cid);
+        parsed = parseCanonicalCid(cid);
       } catch (error) {
         throw new NodeApiError(400, "INVALID_CID", (error as Error).message, { cause: error });
       }
@@ -177,8 +177,11 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
       return bytes;
     },
     // `satisfies` ties the bodies sent here to the schemas the node validates (compile time).
-    /** `POST /v1/contributions/check`: resolves when the data pass; throws REJECTED (422) otherwise. */
-    checkContribution: (body: { poolId: number | bigint; dataCid: string }) =>
+    /**
+     * `POST /v1/contributions/check`: resolves when the data pass for `contributor` (the envelope
+     * must be sealed for it and the pool); throws REJECTED (422) otherwise.
+     */
+    checkContribution: (body: { poolId: number | bigint; dataCid: string; contributor: string }) =>
       postJson<{ ok: true }>(
         "/v1/contributions/check",
         body satisfies Record<keyof CheckRequestBody, unknown>,

@@ -9,7 +9,7 @@
 import { getAddress, isAddress } from "viem";
 import type { Hex } from "viem";
 import { z } from "zod";
-import { parseCid } from "../storage/cid.js";
+import { parseCanonicalCid } from "../storage/cid.js";
 
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
 
@@ -50,19 +50,32 @@ export const addressInput = z
   .transform((value) => getAddress(value))
   .describe("EVM address");
 
-/** A Databank content CID (CIDv1, raw or dag-pb, sha2-256; what POST /v1/content returns). */
+/**
+ * A Databank content CID in its one accepted spelling (CIDv1, lowercase base32, no spaces; raw or
+ * dag-pb, sha2-256; what POST /v1/content returns). The issue's message is the parser's, which
+ * names the canonical spelling of a CID written another way.
+ */
 export const cidInput = z
   .string()
   .max(256)
-  .refine((value) => {
+  .superRefine((value, context) => {
     try {
-      parseCid(value);
-      return true;
-    } catch {
-      return false;
+      parseCanonicalCid(value);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
     }
-  }, "must be a CIDv1 (raw or dag-pb, sha2-256) as returned by POST /v1/content")
-  .describe("content CID (CIDv1, base32)");
+  })
+  .describe("content CID (CIDv1, lowercase base32, as returned by POST /v1/content)");
+
+/** Every reason a custodian may reject a contribution with (`IDatabank.RejectionReason`, in order). */
+export const rejectionReasonSchema = z.enum([
+  "Undecryptable",
+  "SchemaMismatch",
+  "Duplicate",
+  "Expired",
+  "Other",
+  "NotBound",
+]);
 
 /** A 0x-prefixed hex signature (65 bytes for an EOA; ERC-1271 wallets may use other lengths). */
 export const signatureInput = z
@@ -76,9 +89,15 @@ export const signatureInput = z
 
 /** `POST /v1/contributions/check`. */
 export const checkRequestSchema = z
-  .object({ poolId: poolIdInput, dataCid: cidInput })
+  .object({
+    poolId: poolIdInput,
+    dataCid: cidInput,
+    contributor: addressInput.describe(
+      "who will submit the envelope: it must be sealed for this contributor and pool",
+    ),
+  })
   .strict()
-  .describe("a pool and an uploaded envelope to check without relaying");
+  .describe("a pool, a contributor and an uploaded envelope to check without relaying");
 
 /** The consent a contributor signed (`IDatabank.ConsentRequest`). */
 export const consentRequestSchema = z
@@ -134,8 +153,7 @@ export const errorResponseSchema = z.object({
       code: z.string().describe("stable machine-readable code, e.g. INVALID_REQUEST, REJECTED"),
       message: z.string().describe("what went wrong, in plain words"),
       issues: z.array(issueSchema).optional().describe("invalid fields (INVALID_REQUEST)"),
-      reason: z
-        .enum(["Undecryptable", "SchemaMismatch", "Duplicate", "Expired", "Other"])
+      reason: rejectionReasonSchema
         .optional()
         .describe("why the custodian rejects the data (REJECTED)"),
       fieldErrors: z.array(fieldErrorSchema).optional(),
@@ -227,7 +245,7 @@ export const contributionResponseSchema = z.object({
   poolId: z.number().int(),
   contributor: hexString("contributor"),
   status: z.enum(["pending", "active", "rejected", "revoked"]),
-  reason: z.enum(["Undecryptable", "SchemaMismatch", "Duplicate", "Expired", "Other"]).optional(),
+  reason: rejectionReasonSchema.optional(),
   message: z.string().optional(),
   fieldErrors: z.array(fieldErrorSchema).optional(),
 });

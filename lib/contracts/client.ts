@@ -129,6 +129,8 @@ export function createDatabankClient<TWallet extends AnyWalletClient | undefined
      * `write` with a wallet). With a wallet, `simulate` and `estimateGas` run as its account.
      */
     contract,
+    /** The chain id of the public client's chain (what contributors bind their envelopes to). */
+    chainId: (): Promise<number> => publicClient.getChainId(),
     /** The purchase created in `source` by this Databank (see {@link purchaseFromEvent}). */
     purchaseFromEvent: (source: LogsSource) => purchaseFromEvent(source, { address }),
     /** Every purchase created in `source` by this Databank. */

@@ -1,12 +1,14 @@
 /**
  * Contributing a record, the one way the dApp, the demo and `npm run import` all do it: the
  * record is sealed in the contributor's process (browser or CLI) to the pool custodian's key and
- * the contributor's own key, only ciphertext is uploaded, and the consent is an EIP-712 signature
- * the custodian relays (the contributor pays no gas).
+ * the contributor's own key, bound to the deployment, the pool and the contributor's address (so
+ * nobody else can submit it as theirs, nor copy it to another pool), only ciphertext is uploaded,
+ * and the consent is an EIP-712 signature the custodian relays (the contributor pays no gas).
  */
 import type { Address, Hex, TypedDataDefinition } from "viem";
 import type { ConsentRequest } from "../contracts/client.js";
 import { sealEnvelope } from "../crypto/index.js";
+import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
 
 /** What contributing needs from the data bank node's API client (lib/api). */
 export interface ContributionNodeApi {
@@ -22,6 +24,10 @@ export interface ContributionNodeApi {
 
 /** What contributing needs from the contract client (lib/contracts). */
 export interface ContributionDatabank {
+  /** The Databank contract: the envelope is bound to it. */
+  readonly address: Address;
+  /** The chain the Databank is on: the envelope is bound to it. */
+  chainId(): Promise<number>;
   consentTypedData(request: ConsentRequest): Promise<TypedDataDefinition>;
 }
 
@@ -85,13 +91,24 @@ export async function contribute(params: ContributeParams): Promise<Contribution
       { role: "custodian", publicKey: params.custodianPublicKey },
       { role: "contributor", publicKey: params.contributorPublicKey },
     ],
+    // The custodian accepts the envelope only from this signer, for this pool and deployment.
+    binding: {
+      chainId: await params.databank.chainId(),
+      databank: params.databank.address,
+      poolId: params.poolId,
+      contributor: params.signer.address,
+    },
   });
   if ("json" in payload) plaintext.fill(0);
   onProgress?.("sealed");
 
-  const { cid } = await params.api.uploadContent(envelope, {
+  const uploaded = await params.api.uploadContent(envelope, {
     onProgress: (sentBytes, totalBytes) => onProgress?.("uploading", { sentBytes, totalBytes }),
   });
+  // The consent commits to the CID string, so it must be the envelope's, in the one canonical
+  // spelling: the node is not trusted to answer either.
+  const cid = uploaded.cid;
+  await assertBytesMatchCid(parseCanonicalCid(cid), envelope, "the data bank node's upload answer");
   onProgress?.("uploaded");
 
   const request: ConsentRequest = {

@@ -2,7 +2,9 @@
  * HPKE (RFC 9180) base-mode wrapping of a 32-byte data key to one recipient.
  * Suite: DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM. The `info` string binds the
  * envelope format version and the recipient's role, so an entry cannot be relabelled (e.g. a buyer
- * entry passed off as the contributor's) without unwrapping failing.
+ * entry passed off as the contributor's) without unwrapping failing. In format v2 the associated
+ * data is the envelope's binding (chain, contract, pool, contributor), so an entry copied into an
+ * envelope bound elsewhere does not unwrap either.
  */
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { toExactArrayBuffer, utf8Encode } from "./bytes.js";
@@ -41,6 +43,7 @@ export function hpkeInfo(formatVersion: number, role: RecipientRole): Uint8Array
 /**
  * Wraps `dataKey` to `recipientPublicKey`.
  *
+ * @param aad - associated data: the envelope's binding bytes in v2, empty otherwise
  * @throws EnvelopeError INVALID_ARGUMENT when a key has the wrong length or the public key is not
  *   a usable X25519 key (e.g. a low-order point).
  */
@@ -48,6 +51,7 @@ export async function hpkeWrapDataKey(
   dataKey: Uint8Array,
   recipientPublicKey: Uint8Array,
   info: Uint8Array<ArrayBuffer>,
+  aad: Uint8Array<ArrayBuffer> = new Uint8Array(0),
 ): Promise<HpkeWrappedDataKey> {
   assertEnvelopeArgumentLength(dataKey, DATA_KEY_LENGTH, "data key");
   assertEnvelopeArgumentLength(recipientPublicKey, X25519_KEY_LENGTH, "recipient public key");
@@ -60,6 +64,7 @@ export async function hpkeWrapDataKey(
     const sealed = await suite.seal(
       { recipientPublicKey: publicKey, info },
       toExactArrayBuffer(dataKey),
+      aad,
     );
     return {
       enc: new Uint8Array(sealed.enc),
@@ -77,14 +82,16 @@ export async function hpkeWrapDataKey(
 /**
  * Unwraps a data key with the recipient's key pair.
  *
+ * @param aad - the associated data it was wrapped with: the binding bytes in v2, empty otherwise
  * @throws EnvelopeError DECRYPTION_FAILED when the entry was tampered with, relabelled (other
- *   role → other `info`) or wrapped to another key.
+ *   role → other `info`), moved to an envelope with another binding or wrapped to another key.
  */
 export async function hpkeUnwrapDataKey(
   wrapped: HpkeWrappedDataKey,
   recipientPrivateKey: Uint8Array,
   recipientPublicKey: Uint8Array,
   info: Uint8Array<ArrayBuffer>,
+  aad: Uint8Array<ArrayBuffer> = new Uint8Array(0),
 ): Promise<Uint8Array> {
   try {
     // Passing the key pair spares HPKE from re-deriving the public key through a JWK round trip.
@@ -95,13 +102,14 @@ export async function hpkeUnwrapDataKey(
     const opened = await suite.open(
       { recipientKey, enc: toExactArrayBuffer(wrapped.enc), info },
       toExactArrayBuffer(wrapped.ciphertext),
+      aad,
     );
     // Callers only pass 48-byte ciphertexts (header and WrappedKey decoding check), so 32 bytes.
     return new Uint8Array(opened);
   } catch (cause) {
     throw new EnvelopeError(
       "DECRYPTION_FAILED",
-      "wrapped data key failed authentication (tampered, relabelled or wrapped to another key)",
+      "wrapped data key failed authentication (tampered, relabelled, rebound or wrapped to another key)",
       { cause },
     );
   }

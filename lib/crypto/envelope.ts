@@ -1,28 +1,36 @@
 /**
  * The Databank crypto envelope: how a contributor's record is encrypted at rest and shared.
  *
- * Format v1 (all integers big-endian; full specification in docs/envelope-format.md):
+ * Format v2 (all integers big-endian; full specification in docs/envelope-format.md):
  *
  * ```text
  * offset      size        field
  * 0           4           magic "DBEV" (44 42 45 56)
- * 4           1           version = 0x01
+ * 4           1           version = 0x02
  * 5           1           flags = 0x00 (reserved; readers reject any other value)
  * 6           4           chunkSize: plaintext bytes per chunk, 1024 ≤ chunkSize ≤ 16 MiB
  * 10          8           plaintextLength (≤ 2^53 − 1)
  * 18          7           noncePrefix (random)
- * 25          1           contentTypeLength = c (≤ 255)
- * 26          c           contentType (UTF-8, e.g. "application/json")
- * 26+c        1           recipientCount = r (1..255)
- * 27+c        113·r       recipient entries, each:
+ * 25          52          binding: what the record is contributed to, and by whom
+ *                           8   chainId (uint64, 1..2^53 − 1)
+ *                           20  Databank contract address
+ *                           4   poolId (uint32)
+ *                           20  contributor address
+ * 77          1           contentTypeLength = c (≤ 255)
+ * 78          c           contentType (UTF-8, e.g. "application/json")
+ * 78+c        1           recipientCount = r (1..255)
+ * 79+c        113·r       recipient entries, each:
  *                           1   role: 0x01 custodian, 0x02 contributor, 0x03 buyer
  *                           32  recipient X25519 public key (distinct across entries)
  *                           32  HPKE enc
  *                           48  HPKE ciphertext of the 32-byte data key
- * H = 27+c+113·r           payload: n = max(1, ⌈plaintextLength / chunkSize⌉) chunks, each
+ * H = 79+c+113·r           payload: n = max(1, ⌈plaintextLength / chunkSize⌉) chunks, each
  *                         AES-256-GCM(chunk plaintext) ‖ 16-byte tag; every chunk but the last
  *                         holds exactly chunkSize plaintext bytes
  * ```
+ *
+ * Format v1 is the same without the binding (contentTypeLength at offset 25, H = 27+c+113·r). It is
+ * still opened, so records sealed before v2 stay readable; only v2 is written.
  *
  * Total length is exactly H + plaintextLength + 16·n; anything shorter is TRUNCATED, longer is
  * MALFORMED.
@@ -30,11 +38,16 @@
  * Cryptography:
  * - A fresh random 32-byte data key per envelope encrypts the payload.
  * - Data key wrapping: HPKE base mode (RFC 9180), DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
- *   AES-256-GCM, info = "databank/envelope/v1/data-key/<role>", empty aad.
+ *   AES-256-GCM, info = "databank/envelope/v<version>/data-key/<role>"; aad = the 52 binding
+ *   bytes in v2, empty in v1.
  * - Chunk i (0-based) nonce = noncePrefix ‖ uint32be(i) ‖ (0x01 if i = n − 1 else 0x00);
  *   associated data = SHA-256(header bytes [0, H)). The header digest covers magic, version,
- *   sizes, content type and every recipient entry, so changing any byte of the envelope makes
- *   opening fail.
+ *   sizes, the binding, content type and every recipient entry, so changing any byte of the
+ *   envelope makes opening fail.
+ *
+ * The binding is what lets a custodian refuse a copy: an envelope is public once its CID is, and
+ * without the binding anyone could submit it as theirs, or to another pool. Rebinding needs the
+ * data key, which only the recipients hold.
  *
  * Sharing with a buyer does not touch the envelope: the custodian unwraps the data key
  * ({@link unwrapDataKey}), wraps it to the buyer ({@link wrapDataKey}), and the buyer decrypts
@@ -63,6 +76,7 @@ import {
   type HpkeWrappedDataKey,
   type RecipientRole,
 } from "./dataKeyWrap.js";
+import { encodeBinding, type EnvelopeBinding } from "./envelopeBinding.js";
 import {
   decodeHeader,
   encodeHeader,
@@ -80,12 +94,20 @@ import { assertEnvelopeArgumentLength, EnvelopeError } from "./errors.js";
 import { publicKeyFromPrivate, X25519_KEY_LENGTH } from "./keys.js";
 
 export type { RecipientRole } from "./dataKeyWrap.js";
+export { ENVELOPE_BINDING_LENGTH, type EnvelopeBinding } from "./envelopeBinding.js";
 export {
   ENVELOPE_FORMAT_VERSION,
   MAX_CHUNK_SIZE,
   MIN_CHUNK_SIZE,
   RECIPIENT_ROLES,
+  UNBOUND_ENVELOPE_FORMAT_VERSION,
 } from "./envelopeHeader.js";
+
+/**
+ * Version of the {@link WrappedKey} JSON (a grant to a buyer). It has no binding of its own: the
+ * envelope it opens carries one, so it stays at 1 and keeps v1's HPKE `info` and empty aad.
+ */
+export const WRAPPED_KEY_FORMAT_VERSION = 1;
 
 /**
  * Chunk size used when the caller does not choose one. Per-call WebCrypto overhead dominates small
@@ -113,6 +135,12 @@ export interface SealEnvelopeParams {
    * contributor can always read and export its own data. At least one, public keys distinct.
    */
   recipients: EnvelopeRecipient[];
+  /**
+   * The deployment (chain id, Databank address), pool and contributor the record is for. Written
+   * into the authenticated header and the wrapped keys' associated data, so a custodian can refuse
+   * the envelope when anyone else submits it, or when it is submitted to another pool.
+   */
+  binding: EnvelopeBinding;
   /** Media type of the plaintext, at most 255 UTF-8 bytes; defaults to application/octet-stream. */
   contentType?: string;
   /**
@@ -124,8 +152,13 @@ export interface SealEnvelopeParams {
 
 /** What {@link parseEnvelopeHeader} reveals without any key. */
 export interface EnvelopeHeader {
-  /** Format version (1). */
+  /** Format version (2, or 1 for a record sealed before bindings existed). */
   version: number;
+  /**
+   * What the record was sealed for (v2); undefined for v1. Not yet authenticated when read from
+   * the header alone: only opening the envelope (or unwrapping its data key) proves it.
+   */
+  binding?: EnvelopeBinding;
   /** Media type of the plaintext. */
   contentType: string;
   /** Roles and public keys of the recipients, in envelope order. */
@@ -147,7 +180,7 @@ export interface EnvelopeHeader {
  * buyer). JSON-serialisable; byte fields are 0x-prefixed lowercase hex.
  */
 export interface WrappedKey {
-  /** Envelope format version whose HPKE `info` was used (1). */
+  /** {@link WRAPPED_KEY_FORMAT_VERSION}: the version in the HPKE `info` (1). */
   version: number;
   /** The role bound into the HPKE `info`. */
   role: RecipientRole;
@@ -162,14 +195,15 @@ export interface WrappedKey {
 /**
  * Encrypts a record under a fresh data key and wraps that key to every recipient.
  *
- * @returns the complete v1 envelope.
+ * @returns the complete v2 envelope.
  * @throws EnvelopeError INVALID_ARGUMENT for no/duplicate recipients, a bad role or key, an
- *   over-long content type or an out-of-range chunk size.
+ *   over-long content type, an out-of-range chunk size or an invalid binding.
  */
 export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Array> {
   const contentType = params.contentType ?? DEFAULT_CONTENT_TYPE;
   const chunkSize = params.chunkSize ?? DEFAULT_CHUNK_SIZE;
   validateSealParams(params.plaintext, params.recipients, contentType, chunkSize);
+  const bindingBytes = encodeBinding(params.binding);
 
   const dataKey = randomBytes(DATA_KEY_LENGTH);
   try {
@@ -177,7 +211,12 @@ export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Arr
       params.recipients.map(async ({ role, publicKey }): Promise<RecipientEntry> => ({
         role,
         publicKey: new Uint8Array(publicKey),
-        ...(await hpkeWrapDataKey(dataKey, publicKey, hpkeInfo(ENVELOPE_FORMAT_VERSION, role))),
+        ...(await hpkeWrapDataKey(
+          dataKey,
+          publicKey,
+          hpkeInfo(ENVELOPE_FORMAT_VERSION, role),
+          bindingBytes,
+        )),
       })),
     );
     const layout = payloadLayout(params.plaintext.length, chunkSize);
@@ -186,6 +225,7 @@ export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Arr
       chunkSize,
       plaintextLength: params.plaintext.length,
       noncePrefix,
+      binding: params.binding,
       contentType,
       recipients,
     });
@@ -254,10 +294,10 @@ export async function wrapDataKey(
   const wrapped = await hpkeWrapDataKey(
     dataKey,
     recipientPublicKey,
-    hpkeInfo(ENVELOPE_FORMAT_VERSION, role),
+    hpkeInfo(WRAPPED_KEY_FORMAT_VERSION, role),
   );
   return {
-    version: ENVELOPE_FORMAT_VERSION,
+    version: WRAPPED_KEY_FORMAT_VERSION,
     role,
     recipientPublicKey: bytesToHex(recipientPublicKey),
     enc: bytesToHex(wrapped.enc),
@@ -313,6 +353,7 @@ export function parseEnvelopeHeader(envelope: Uint8Array): EnvelopeHeader {
   const layout = layoutOf(header);
   return {
     version: header.version,
+    ...(header.binding === undefined ? {} : { binding: { ...header.binding } }),
     contentType: header.contentType,
     recipients: header.recipients.map(({ role, publicKey }) => ({
       role,
@@ -378,6 +419,8 @@ async function unwrapFromHeader(
     recipientPrivateKey,
     recipientPublicKey,
     hpkeInfo(header.version, entry.role),
+    // v1 entries were wrapped with empty associated data; v2 ones with the binding.
+    new Uint8Array(header.bindingBytes ?? []),
   );
 }
 
@@ -447,7 +490,7 @@ function decodeWrappedKey(wrapped: WrappedKey): HpkeWrappedDataKey & {
   if (typeof wrapped !== "object" || wrapped === null) {
     throw new EnvelopeError("MALFORMED", "wrapped key must be an object");
   }
-  if (wrapped.version !== ENVELOPE_FORMAT_VERSION) {
+  if (wrapped.version !== WRAPPED_KEY_FORMAT_VERSION) {
     throw new EnvelopeError(
       "UNSUPPORTED_VERSION",
       `wrapped key version ${String(wrapped.version)} is not supported`,

@@ -1,7 +1,7 @@
 /**
- * Binary encoding of the envelope header (format v1). The layout is specified in envelope.ts and
- * docs/envelope-format.md; this module only turns fields into bytes and back, validating every
- * field so that later stages never see an impossible value.
+ * Binary encoding of the envelope header (format v2, and v1 for reading). The layout is specified
+ * in envelope.ts and docs/envelope-format.md; this module only turns fields into bytes and back,
+ * validating every field so that later stages never see an impossible value.
  */
 import { equalBytes, utf8DecodeStrict, utf8Encode } from "./bytes.js";
 import {
@@ -10,16 +10,27 @@ import {
   type HpkeWrappedDataKey,
   type RecipientRole,
 } from "./dataKeyWrap.js";
+import {
+  decodeBinding,
+  encodeBinding,
+  ENVELOPE_BINDING_LENGTH,
+  type EnvelopeBinding,
+} from "./envelopeBinding.js";
 import { EnvelopeError } from "./errors.js";
 import { X25519_KEY_LENGTH } from "./keys.js";
 
 /** First four bytes of every envelope: ASCII "DBEV". */
 export const ENVELOPE_MAGIC: Uint8Array = Uint8Array.of(0x44, 0x42, 0x45, 0x56);
-/** The format version written by this implementation (and the only one it reads). */
-export const ENVELOPE_FORMAT_VERSION = 1;
-/** Smallest plaintext chunk size a v1 reader accepts. */
+/** The format version written by this implementation: v2, bound to a contributor and pool. */
+export const ENVELOPE_FORMAT_VERSION = 2;
+/**
+ * The unbound format of records sealed before v2. Still read, so that records accepted then can be
+ * delivered and exported; a custodian refuses it for new submissions (see lib/custodian).
+ */
+export const UNBOUND_ENVELOPE_FORMAT_VERSION = 1;
+/** Smallest plaintext chunk size a reader accepts. */
 export const MIN_CHUNK_SIZE = 1024;
-/** Largest plaintext chunk size a v1 reader accepts; bounds a reader's per-chunk memory. */
+/** Largest plaintext chunk size a reader accepts; bounds a reader's per-chunk memory. */
 export const MAX_CHUNK_SIZE = 16 * 1024 * 1024;
 /** Length of the random per-envelope nonce prefix. */
 export const NONCE_PREFIX_LENGTH = 7;
@@ -44,6 +55,11 @@ export interface RecipientEntry extends HpkeWrappedDataKey {
 
 /** Everything the header records, in decoded form. */
 export interface HeaderFields {
+  /**
+   * Who and where the record is contributed (v2). Undefined only for a v1 header, which has none;
+   * the encoder always writes v2 and requires it.
+   */
+  binding?: EnvelopeBinding;
   /** Plaintext bytes per chunk (the last chunk may be shorter). */
   chunkSize: number;
   /** Total plaintext bytes. */
@@ -62,15 +78,27 @@ export interface DecodedHeader extends HeaderFields {
   version: number;
   /** The exact header bytes (a view into the envelope); their digest authenticates the payload. */
   headerBytes: Uint8Array;
+  /** The binding's 52 wire bytes (v2): the associated data of every wrapped data key. */
+  bindingBytes?: Uint8Array;
 }
 
 const FIXED_PREFIX_LENGTH = 4 + 1 + 1 + 4 + 8 + NONCE_PREFIX_LENGTH + 1;
 
-/** Encodes validated header fields. Callers validate arguments first (see envelope.ts). */
+/**
+ * Encodes validated header fields as a v2 header. Callers validate arguments first (see
+ * envelope.ts).
+ *
+ * @throws EnvelopeError INVALID_ARGUMENT when the binding is missing or out of range.
+ */
 export function encodeHeader(fields: HeaderFields): Uint8Array {
+  if (fields.binding === undefined) {
+    throw new EnvelopeError("INVALID_ARGUMENT", "a v2 header needs a binding");
+  }
+  const binding = encodeBinding(fields.binding);
   const contentType = utf8Encode(fields.contentType);
   const length =
     FIXED_PREFIX_LENGTH +
+    binding.length +
     contentType.length +
     1 +
     fields.recipients.length * RECIPIENT_ENTRY_LENGTH;
@@ -89,6 +117,7 @@ export function encodeHeader(fields: HeaderFields): Uint8Array {
   view.setBigUint64(offset, BigInt(fields.plaintextLength));
   offset += 8;
   put(fields.noncePrefix);
+  put(binding);
   header[offset++] = contentType.length;
   put(contentType);
   header[offset++] = fields.recipients.length;
@@ -111,10 +140,10 @@ export function decodeHeader(envelope: Uint8Array): DecodedHeader {
   assertMagic(envelope);
   const reader = new HeaderReader(envelope, ENVELOPE_MAGIC.length);
   const version = reader.u8("version");
-  if (version !== ENVELOPE_FORMAT_VERSION) {
+  if (version !== ENVELOPE_FORMAT_VERSION && version !== UNBOUND_ENVELOPE_FORMAT_VERSION) {
     throw new EnvelopeError(
       "UNSUPPORTED_VERSION",
-      `envelope format version ${version} is not supported (this reader supports ${ENVELOPE_FORMAT_VERSION})`,
+      `envelope format version ${version} is not supported (this reader supports ${UNBOUND_ENVELOPE_FORMAT_VERSION} and ${ENVELOPE_FORMAT_VERSION})`,
     );
   }
   const flags = reader.u8("flags");
@@ -125,6 +154,11 @@ export function decodeHeader(envelope: Uint8Array): DecodedHeader {
   }
   const plaintextLength = reader.u64("plaintext length");
   const noncePrefix = reader.bytes(NONCE_PREFIX_LENGTH, "nonce prefix");
+  const bindingBytes =
+    version === ENVELOPE_FORMAT_VERSION
+      ? reader.bytes(ENVELOPE_BINDING_LENGTH, "binding")
+      : undefined;
+  const binding = bindingBytes === undefined ? undefined : decodeBinding(bindingBytes);
   const contentType = utf8DecodeStrict(
     reader.bytes(reader.u8("content type length"), "content type"),
   );
@@ -138,6 +172,7 @@ export function decodeHeader(envelope: Uint8Array): DecodedHeader {
     contentType,
     recipients,
     headerBytes: envelope.subarray(0, reader.offset),
+    ...(binding === undefined ? {} : { binding, bindingBytes }),
   };
 }
 

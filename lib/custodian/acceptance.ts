@@ -9,7 +9,14 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { AnySchemaObject, ErrorObject, ValidateFunction } from "ajv";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { EnvelopeError, openEnvelope, parseEnvelopeHeader } from "../crypto/index.js";
+import {
+  EnvelopeError,
+  openEnvelope,
+  parseEnvelopeHeader,
+  type EnvelopeBinding,
+  type EnvelopeHeader,
+} from "../crypto/index.js";
+import { bindingProblem } from "./binding.js";
 
 /** Rejection reasons, named and ordered as the Solidity enum `IDatabank.RejectionReason`. */
 export const REJECTION_REASONS = [
@@ -18,6 +25,8 @@ export const REJECTION_REASONS = [
   "Duplicate",
   "Expired",
   "Other",
+  /** The envelope is not bound to this submitter and pool (a copy, or an unbound v1 envelope). */
+  "NotBound",
 ] as const;
 
 /** A reason the custodian may reject a contribution with. */
@@ -46,6 +55,12 @@ export type AcceptanceResult =
 export interface CheckContributionParams {
   /** The submitted envelope (lib/crypto format). */
   envelope: Uint8Array;
+  /**
+   * What the envelope must be bound to: this deployment's chain id and Databank address, the pool
+   * submitted to and the submitter's address (the relayed consent's signer, or the sender of
+   * `submitContribution`). Anything else, or a v1 envelope, is rejected as NotBound.
+   */
+  submission: EnvelopeBinding;
   /** The pool custodian's X25519 private key. */
   custodianPrivateKey: Uint8Array;
   /** When given, the envelope must list this key as a "contributor" recipient. */
@@ -69,8 +84,13 @@ export function rejectionReasonCode(reason: RejectionReason): number {
 }
 
 /**
- * Runs, in order: decryption with the custodian key, the contributor-recipient check, JSON parsing
- * and schema validation, fingerprinting and the duplicate lookup. Returns the first failure.
+ * Runs, in order: the binding check (v2, bound to `submission`), decryption with the custodian key
+ * (which also authenticates the binding), the contributor-recipient check, JSON parsing and schema
+ * validation, fingerprinting and the duplicate lookup. Returns the first failure.
+ *
+ * The binding is checked before anything looks at the record's fingerprint, so a copy submitted by
+ * someone else never learns whether the record is in the pool, and the caller never reserves the
+ * fingerprint for it: the rightful contributor can still submit afterwards.
  *
  * @throws TypeError for a duplicate key shorter than 32 bytes; ajv's error for an invalid pool
  *   schema; whatever `isDuplicate` throws. These are the custodian's problems, not grounds to
@@ -82,8 +102,21 @@ export async function checkContribution(
   assertDuplicateKey(params.duplicateKey);
   const validate = compiledValidator(params.schema);
 
+  let header: EnvelopeHeader;
+  try {
+    header = parseEnvelopeHeader(params.envelope);
+  } catch (error) {
+    if (error instanceof EnvelopeError) {
+      return { ok: false, reason: "Undecryptable", message: error.message };
+    }
+    throw error;
+  }
+  const unbound = bindingProblem(header, params.submission);
+  if (unbound !== undefined) return { ok: false, reason: "NotBound", message: unbound };
+
   let plaintext: Uint8Array;
   try {
+    // Opening authenticates the header, binding included: a forged binding fails here.
     plaintext = await openEnvelope(params.envelope, params.custodianPrivateKey);
   } catch (error) {
     if (error instanceof EnvelopeError) {
@@ -95,7 +128,7 @@ export async function checkContribution(
   try {
     if (params.contributorPublicKey !== undefined) {
       const claimed = params.contributorPublicKey;
-      const listed = parseEnvelopeHeader(params.envelope).recipients.some(
+      const listed = header.recipients.some(
         (r) => r.role === "contributor" && sameBytes(r.publicKey, claimed),
       );
       if (!listed) {

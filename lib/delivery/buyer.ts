@@ -20,7 +20,7 @@ import { bytesToHex } from "../crypto/bytes.js";
 import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
 import { EnvelopeError } from "../crypto/errors.js";
 import { publicKeyFromPrivate } from "../crypto/keys.js";
-import { assertBytesMatchCid, parseCid } from "../storage/cid.js";
+import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
 import { DeliveryError } from "./errors.js";
 import {
   parseManifest,
@@ -103,7 +103,7 @@ export async function openDelivery(params: OpenDeliveryParameters): Promise<Deli
 
 async function assertManifestCid(bytes: Uint8Array, deliveryCid: string): Promise<void> {
   try {
-    await assertBytesMatchCid(parseCid(deliveryCid), bytes, "the content source");
+    await assertBytesMatchCid(parseCanonicalCid(deliveryCid), bytes, "the content source");
   } catch (cause) {
     throw new DeliveryError(
       "INTEGRITY",
@@ -174,7 +174,7 @@ async function fetchVerified(
   const { tokenId, dataCid } = record;
   let cid;
   try {
-    cid = parseCid(dataCid);
+    cid = parseCanonicalCid(dataCid);
   } catch (cause) {
     throw new DeliveryError("INVALID_MANIFEST", `record ${tokenId}: ${errorText(cause)}`, {
       tokenId,

@@ -1,7 +1,9 @@
 /**
  * Contributes the records of an export bundle to a pool of another deployment (or chain): a
  * contributor moving between data banks. Each record is sealed afresh to the new pool's custodian
- * and to the contributor, uploaded and consented to through the same path as any contribution.
+ * and to the contributor, uploaded and consented to through the same path as any contribution, so
+ * the new envelope is format v2 bound to the target deployment, the new pool and the signer (the
+ * exported envelope, bound to the old pool or unbound v1, would be refused as NotBound).
  */
 import {
   contribute,

@@ -12,6 +12,8 @@ import { importByteStream, importBytes } from "ipfs-unixfs-importer";
 import type { ImporterOptions } from "ipfs-unixfs-importer";
 import { fixedSize } from "ipfs-unixfs-importer/chunker";
 import { balanced } from "ipfs-unixfs-importer/layout";
+import { bases } from "multiformats/basics";
+import type { MultibaseDecoder } from "multiformats/bases/interface";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -70,23 +72,41 @@ export async function computeCid(content: Uint8Array | AsyncIterable<Uint8Array>
 }
 
 /**
- * Parses a CID string and checks that it can be a product of the convention. Anything else
- * (CIDv0, other codecs or hashes) is refused up front: its bytes could never re-hash to it, so
- * verify-on-read would otherwise report a misleading INTEGRITY failure.
+ * Decodes every multibase multiformats knows (base32upper "B…" included), so that a CID in another
+ * spelling is recognised and its canonical spelling can be suggested (it is still refused).
  */
-export function parseCid(text: string): CID {
+const anyMultibase: MultibaseDecoder<string> = Object.values(bases)
+  .map(({ decoder }) => decoder as { or(other: unknown): unknown } & MultibaseDecoder<string>)
+  .reduce((all, decoder) => all.or(decoder) as typeof decoder);
+
+/** The one accepted spelling, in words, for error messages. */
+const CANONICAL_SPELLING = "CIDv1 in lowercase base32, bafk…/bafy…, no spaces";
+
+/**
+ * Parses a CID string that must be in the one canonical spelling Databank accepts: CIDv1, lowercase
+ * base32 (exactly what `CID.toString()` of a v1 CID gives, and what `computeCid()` / `put()`
+ * return), no surrounding spaces, and a product of the convention (raw or dag-pb, sha2-256).
+ *
+ * Why only one spelling: the contracts commit to `keccak256(dataCid)` of the string, so the same
+ * content under another spelling (base58 `z…`, base36 `k…`, CIDv0 `Qm…`, uppercase `B…`, padded)
+ * would count as new data: a revoked record could be submitted again, or copied into another pool.
+ * Every boundary (the node's API, the acceptance worker, the clients, the storage backends) parses
+ * with this function so that no second spelling gets in anywhere.
+ *
+ * @throws InvalidCidError saying what is wrong and, when the input is a CID in another spelling,
+ *   its canonical spelling.
+ */
+export function parseCanonicalCid(text: string): CID {
+  if (typeof text !== "string") {
+    throw new InvalidCidError(`a CID must be a string (${CANONICAL_SPELLING})`);
+  }
   let cid: CID;
   try {
-    cid = CID.parse(text.trim());
+    cid = CID.parse(text.trim(), anyMultibase);
   } catch (err) {
     throw new InvalidCidError(
-      `"${abbreviate(text)}" is not a CID: pass the base32 CIDv1 string returned by put() (bafk…/bafy…)`,
+      `${JSON.stringify(abbreviate(text))} is not a CID: pass the CID returned by put() (${CANONICAL_SPELLING})`,
       { cause: err },
-    );
-  }
-  if (cid.version !== 1) {
-    throw new InvalidCidError(
-      `${abbreviate(text)} is a CIDv0: Databank only uses CIDv1; convert it with \`ipfs cid format -v 1 -b base32\` or re-add the content`,
     );
   }
   const isConventionCodec = cid.code === raw.code || cid.code === DAG_PB_CODE;
@@ -95,6 +115,14 @@ export function parseCid(text: string): CID {
   if (!isConventionCodec || !isSha256) {
     throw new InvalidCidError(
       `${abbreviate(text)} is not a raw/dag-pb sha2-256 CID: Databank content CIDs come from computeCid() / put()`,
+    );
+  }
+  // A v0 CID is dag-pb sha2-256 too, so it converts: say which spelling to use instead.
+  const canonical = cid.toV1().toString();
+  if (text !== canonical) {
+    throw new InvalidCidError(
+      `${JSON.stringify(abbreviate(text))} is not spelled the one way Databank accepts ` +
+        `(${CANONICAL_SPELLING}): write it as ${canonical}`,
     );
   }
   return cid;

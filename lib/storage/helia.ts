@@ -10,7 +10,7 @@ import type { UnixFS } from "@helia/unixfs";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 import { assertValidMaxBytes, collectBytes } from "./bytes.js";
-import { assertBytesMatchCid, parseCid, unixfsImporterOptions } from "./cid.js";
+import { assertBytesMatchCid, parseCanonicalCid, unixfsImporterOptions } from "./cid.js";
 import { createLoopbackHelia, openDiskStores } from "./helia-node.js";
 import type { DatabankHelia, DiskStores } from "./helia-node.js";
 import { DEFAULT_LISTEN_ADDRESSES, parseLoopbackMultiaddr } from "./loopback.js";
@@ -141,7 +141,7 @@ class HeliaStore implements HeliaContentStore {
 
   async get(cidText: string, options: GetOptions = {}): Promise<Uint8Array> {
     assertValidMaxBytes(options.maxBytes);
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     const signal = withTimeout(options.signal, this.#fetchTimeoutMs);
     const tooLarge = (size: bigint | number): never => {
       throw new ContentTooLargeError(
@@ -168,7 +168,7 @@ class HeliaStore implements HeliaContentStore {
   }
 
   async has(cidText: string): Promise<boolean> {
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     try {
       // offline: only look at local blocks; localSize counts the bytes of leaves held here.
       const stat = await this.#plainFs.stat(cid, { extended: true, offline: true });
@@ -182,7 +182,7 @@ class HeliaStore implements HeliaContentStore {
   }
 
   async pin(cidText: string): Promise<void> {
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     const signal = withTimeout(undefined, this.#fetchTimeoutMs);
     try {
       await this.#pinLocal(cid, signal);

@@ -30,7 +30,7 @@ export {
   MAX_LINKS_PER_NODE,
   assertBytesMatchCid,
   computeCid,
-  parseCid,
+  parseCanonicalCid,
   unixfsImporterOptions,
 } from "./cid.js";
 export { createHeliaStore, DEFAULT_FETCH_TIMEOUT_MS } from "./helia.js";

@@ -7,7 +7,7 @@ import { create } from "kubo-rpc-client";
 import type { KuboRPCClient } from "kubo-rpc-client";
 import type { CID } from "multiformats/cid";
 import { assertValidMaxBytes, collectBytes, forwardWithCopy, LockstepCopy } from "./bytes.js";
-import { assertBytesMatchCid, computeCid, KUBO_ADD_OPTIONS, parseCid } from "./cid.js";
+import { assertBytesMatchCid, computeCid, KUBO_ADD_OPTIONS, parseCanonicalCid } from "./cid.js";
 import {
   ContentNotFoundError,
   ContentTooLargeError,
@@ -141,7 +141,7 @@ class KuboStore implements KuboContentStore {
 
   async get(cidText: string, options: GetOptions = {}): Promise<Uint8Array> {
     assertValidMaxBytes(options.maxBytes);
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     const signal = this.#requestSignal(options.signal);
     let bytes: Uint8Array;
     try {
@@ -166,7 +166,7 @@ class KuboStore implements KuboContentStore {
   }
 
   async has(cidText: string): Promise<boolean> {
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     const signal = this.#requestSignal(undefined);
     try {
       // offline=true (Kubo's global --offline flag) answers from local blocks only.
@@ -185,7 +185,7 @@ class KuboStore implements KuboContentStore {
   }
 
   async pin(cidText: string): Promise<void> {
-    const cid = parseCid(cidText);
+    const cid = parseCanonicalCid(cidText);
     const signal = this.#requestSignal(undefined);
     try {
       await this.#client.pin.add(cid, { recursive: true, signal });

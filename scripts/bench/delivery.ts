@@ -111,6 +111,12 @@ async function measureAt(
               { role: "custodian", publicKey: custodianKeys.publicKey },
               { role: "contributor", publicKey: generateKeyPair().publicKey },
             ],
+            binding: {
+              chainId,
+              databank: address,
+              poolId,
+              contributor: privateKeyToAccount(keccak256(toHex(`bench delivery contributor ${index}`))).address,
+            },
           });
           return store.put(envelope);
         }),

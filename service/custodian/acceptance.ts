@@ -1,7 +1,7 @@
 /**
  * The acceptance worker: finds contributions submitted on-chain (`submitContribution`) to pools
- * this node custodies, checks them (decryption, schema, duplicate) and accepts or rejects them
- * on-chain.
+ * this node custodies, checks them (CID spelling, binding to the submitter, decryption, schema,
+ * duplicate) and accepts or rejects them on-chain.
  *
  * Durability: the scan cursor and the submissions found are committed together, so a restart
  * neither misses nor re-scans a block range; before sending, the worker re-reads the contribution
@@ -9,12 +9,13 @@
  * a crash) is only recorded, never sent twice. A record's fingerprint is reserved before its
  * acceptance is sent and released when the consent is revoked (`ConsentRevoked`).
  */
-import type { Address } from "viem";
+import { getAddress, type Address } from "viem";
 import {
   REJECTION_REASONS,
   rejectionReasonCode,
   type RejectionReason,
 } from "../../lib/custodian/index.js";
+import { parseCanonicalCid } from "../../lib/storage/index.js";
 import {
   confirm,
   custodianAddress,
@@ -150,15 +151,27 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
 
     let outcome: CheckOutcome;
     const now = (await databank.publicClient.getBlock({ blockTag: "latest" })).timestamp;
+    const cidProblem = nonCanonicalCid(record.dataCid);
     if (record.expiresAt !== 0 && BigInt(record.expiresAt) <= now) {
       outcome = {
         ok: false,
         reason: "Expired",
         message: "the consent expired before it was checked",
       };
+    } else if (cidProblem !== undefined) {
+      // The contract commits to keccak256 of the CID string, so another spelling of a record's
+      // CID is a second commitment to the same data: the way a revoked record would be submitted
+      // again, or a record copied to another pool. Such a submission is not bound to the record's
+      // one identity: NotBound (not Undecryptable, which says nothing about the submitter).
+      outcome = { ok: false, reason: "NotBound", message: cidProblem };
     } else {
       try {
-        outcome = await checker.check(record.poolId, record.dataCid);
+        outcome = await checker.check({
+          poolId: record.poolId,
+          dataCid: record.dataCid,
+          // The sender of `submitContribution`: the envelope must be sealed for it.
+          contributor: getAddress(record.contributor),
+        });
       } catch (error) {
         if (!(error instanceof ServiceError)) throw error;
         const retriable = error.status >= 500 || error.code === "CONTENT_NOT_FOUND";
@@ -275,6 +288,16 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
       await running;
     },
   };
+}
+
+/** Why `dataCid` is not in the canonical spelling (the parser's plain-words message), or undefined. */
+function nonCanonicalCid(dataCid: string): string | undefined {
+  try {
+    parseCanonicalCid(dataCid);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** The outcome of a contribution that is no longer pending, read from the chain. */

@@ -1,7 +1,9 @@
 /**
  * Runs the custodian's checks (lib/custodian `checkContribution`) on an envelope held in the
- * content store: shared by the relay route, the dry-run route and the acceptance worker.
+ * content store: shared by the relay route, the dry-run route and the acceptance worker. Every
+ * path names the submitter, so every path refuses an envelope sealed for someone else (NotBound).
  */
+import type { Address } from "viem";
 import {
   checkContribution,
   type AcceptanceResult,
@@ -9,7 +11,7 @@ import {
   type FieldError,
 } from "../../lib/custodian/index.js";
 import type { CustodianSecrets } from "../../lib/config/index.js";
-import { isStorageError, parseCid, type ContentStore } from "../../lib/storage/index.js";
+import { isStorageError, parseCanonicalCid, type ContentStore } from "../../lib/storage/index.js";
 import { ServiceError } from "../errors.js";
 import type { PoolDirectory } from "./pools.js";
 import type { AcceptanceRecords } from "./records.js";
@@ -31,15 +33,29 @@ export interface Acceptance {
 /** Outcome of {@link ContributionChecker.check}. */
 export type CheckOutcome = Acceptance | Rejection;
 
+/** One submission to check. */
+export interface SubmissionToCheck {
+  /** The pool submitted to. */
+  poolId: number;
+  /** The envelope's CID, in the canonical spelling (anything else is a 400 INVALID_CID). */
+  dataCid: string;
+  /**
+   * Who submits it: the relayed consent's signer, or the sender of `submitContribution`. The
+   * envelope must be bound to this address (and to this pool and deployment).
+   */
+  contributor: Address;
+}
+
 /** Checks envelopes for pools this node custodies. */
 export interface ContributionChecker {
   /**
    * Fetches the envelope and the pool's schema and runs the checks.
    *
-   * @throws ServiceError 404 CONTENT_NOT_FOUND when the envelope is not held by the node,
-   *   503 when it or the schema cannot be read, 413 when it is over the upload limit.
+   * @throws ServiceError 400 INVALID_CID for a CID not in the canonical spelling, 404
+   *   CONTENT_NOT_FOUND when the envelope is not held by the node, 503 when it or the schema
+   *   cannot be read, 413 when it is over the upload limit.
    */
-  check(poolId: number, dataCid: string): Promise<CheckOutcome>;
+  check(submission: SubmissionToCheck): Promise<CheckOutcome>;
 }
 
 /** How long reading an envelope may take. */
@@ -47,6 +63,10 @@ export const ENVELOPE_FETCH_TIMEOUT_MS = 10_000;
 
 /** Creates the checker. */
 export function createContributionChecker(params: {
+  /** The chain the node's Databank is on: envelopes must be bound to it. */
+  chainId: number;
+  /** The node's Databank contract: envelopes must be bound to it. */
+  databank: Address;
   store: ContentStore;
   pools: PoolDirectory;
   records: AcceptanceRecords;
@@ -57,7 +77,7 @@ export function createContributionChecker(params: {
 }): ContributionChecker {
   const { store, pools, records, secrets } = params;
   return {
-    async check(poolId, dataCid) {
+    async check({ poolId, dataCid, contributor }) {
       const schema = await pools.schema(poolId);
       const envelope = await readEnvelope(
         store,
@@ -69,6 +89,7 @@ export function createContributionChecker(params: {
       try {
         result = await checkContribution({
           envelope,
+          submission: { chainId: params.chainId, databank: params.databank, poolId, contributor },
           custodianPrivateKey: secrets.x25519PrivateKey,
           schema,
           duplicateKey: secrets.fingerprintKey,
@@ -105,7 +126,7 @@ async function readEnvelope(
   localOnly: boolean,
 ): Promise<Uint8Array> {
   try {
-    parseCid(dataCid);
+    parseCanonicalCid(dataCid);
     if (localOnly && !(await store.has(dataCid))) {
       throw new ServiceError(
         404,

@@ -55,7 +55,11 @@ export async function contributeRecord(args: ContributeArgs) {
         }),
       relayConsent: (body) => api.relayConsent(body),
     },
-    databank: { consentTypedData: (request) => databank.consentTypedData(request) as never },
+    databank: {
+      address: databank.address,
+      chainId: () => databank.chainId(),
+      consentTypedData: (request) => databank.consentTypedData(request) as never,
+    },
     signer: {
       address: account,
       signTypedData: (typedData) => walletClient.signTypedData({ account, ...typedData } as never),

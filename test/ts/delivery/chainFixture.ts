@@ -121,6 +121,12 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
         { role: "custodian", publicKey: (opts.sealTo ?? custodianKeys).publicKey },
         { role: "contributor", publicKey: generateKeyPair().publicKey },
       ],
+      binding: {
+        chainId: await publicClient.getChainId(),
+        databank: address,
+        poolId: opts.poolId ?? poolId,
+        contributor: contributor.address,
+      },
     });
     const dataCid = await store.put(envelope);
     const request = {

@@ -47,6 +47,8 @@ export interface OffChainDelivery {
 
 export const DATABANK = getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3");
 export const BUYER = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
+/** The contributor the off-chain records are bound to (no chain checks it here). */
+const CONTRIBUTOR = getAddress("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc");
 
 /** Seals `count` records to a custodian and re-wraps them to a buyer as the custodian would. */
 export async function offChainDelivery(count: number): Promise<OffChainDelivery> {
@@ -63,6 +65,7 @@ export async function offChainDelivery(count: number): Promise<OffChainDelivery>
       plaintext,
       recipients: [{ role: "custodian", publicKey: custodian.publicKey }],
       contentType: "application/json",
+      binding: { chainId: 31337, databank: DATABANK, poolId: 1, contributor: CONTRIBUTOR },
     });
     const dataCid = await computeCid(envelope);
     contents.set(dataCid, envelope);

@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { getAddress, parseEventLogs, type Hash } from "viem";
 import { createDatabankClient, databankAbi } from "../../../lib/contracts/index.js";
+import { CID } from "multiformats/cid";
+import { bases } from "multiformats/basics";
 import {
   createPool,
   deployChain,
@@ -8,8 +10,10 @@ import {
   getJson,
   newContributor,
   postJson,
+  relayBody,
   resume,
   seal,
+  signConsent,
   startNode,
   upload,
   type Chain,
@@ -52,7 +56,7 @@ describe("service: acceptance worker for on-chain submissions", function () {
     const client = await contributorClient(contributor);
     const dataCid = await upload(
       t.node,
-      await seal((options.sealTo ?? t).node, contributor, record),
+      await seal((options.sealTo ?? t).node, contributor, record, options.pool ?? poolId),
     );
     const hash = await client.contract.write.submitContribution([
       options.pool ?? poolId,
@@ -141,17 +145,16 @@ describe("service: acceptance worker for on-chain submissions", function () {
     const record = resume(6);
     const first = await submit(record);
     await t.node.acceptance.pollOnce();
-    const again = await upload(t.node, await seal(t.node, contributor, record));
+    const again = await upload(t.node, await seal(t.node, contributor, record, poolId));
     const checkUrl = `${t.node.url}/v1/contributions/check`;
-    expect((await postJson(checkUrl, { poolId, dataCid: again })).body.error.reason).to.equal(
-      "Duplicate",
-    );
+    const checkBody = { poolId, dataCid: again, contributor: contributor.account.address };
+    expect((await postJson(checkUrl, checkBody)).body.error.reason).to.equal("Duplicate");
 
     await chain.publicClient.waitForTransactionReceipt({
       hash: await first.client.contract.write.revokeConsent([first.id]),
     });
     await t.node.acceptance.pollOnce();
-    expect((await postJson(checkUrl, { poolId, dataCid: again })).status).to.equal(200);
+    expect((await postJson(checkUrl, checkBody)).status).to.equal(200);
     expect((await getJson(`${t.node.url}/v1/contributions/${first.id}`)).body.status).to.equal(
       "revoked",
     );
@@ -209,6 +212,171 @@ describe("service: acceptance worker for on-chain submissions", function () {
       getAddress(during.contributor.account.address),
     );
     expectNoSecrets(t.logs, t.custodian.secrets);
+  });
+});
+
+describe("service: acceptance worker refuses records not bound to their submitter", function () {
+  // These tests submit on-chain and need the contract to reject with RejectionReason.NotBound (5).
+  // A contract without it (before the IDatabank change) reverts on reason 5: each test then skips,
+  // saying so, rather than passing without having checked anything.
+  this.timeout(180_000);
+  let chain: Chain;
+  let t: TestNode;
+  let poolId: number;
+  const NOT_BOUND = 5;
+
+  before(async function () {
+    chain = await deployChain();
+    t = await startNode(chain);
+    poolId = await createPool(chain, t.node);
+  });
+  after(async function () {
+    await t?.cleanup();
+  });
+
+  async function contributorClient(contributor: Contributor) {
+    await chain.fund(contributor.account.address, "1");
+    return createDatabankClient({
+      publicClient: chain.publicClient,
+      walletClient: chain.localWallet(contributor.account),
+      address: chain.databank.address,
+    });
+  }
+
+  /** `submitContribution` from `contributor`; returns the pending contribution's id. */
+  async function submitOnChain(contributor: Contributor, pool: number, dataCid: string) {
+    const client = await contributorClient(contributor);
+    const receipt = await chain.publicClient.waitForTransactionReceipt({
+      hash: await client.contract.write.submitContribution([pool, dataCid, 0]),
+    });
+    const [event] = parseEventLogs({
+      abi: databankAbi,
+      eventName: "ContributionSubmitted",
+      logs: receipt.logs,
+    });
+    return event!.args.contributionId;
+  }
+
+  /** Skips the test unless the deployed contract can reject `pendingId` with NotBound. */
+  async function requireNotBoundReason(context: Mocha.Context, pendingId: bigint) {
+    try {
+      await t.node.databank.contract.simulate.rejectContribution([pendingId, NOT_BOUND]);
+    } catch {
+      context.skip(); // the contract has no RejectionReason.NotBound yet
+    }
+  }
+
+  async function rejectionReason(id: bigint): Promise<number | undefined> {
+    const [event] = await chain.publicClient.getContractEvents({
+      abi: databankAbi,
+      address: chain.databank.address,
+      eventName: "ContributionRejected",
+      args: { contributionId: id },
+      fromBlock: 0n,
+      strict: true,
+    });
+    return event?.args.reason;
+  }
+
+  const reservations = (dataCid: string) =>
+    t.node.db.prepare("SELECT * FROM acceptance_fingerprints WHERE data_cid = ?").all(dataCid);
+
+  it("squatter first: the squatter's on-chain copy of the victim's CID is rejected NotBound, then the victim's submission is accepted", async function () {
+    const victim = newContributor();
+    const squatter = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, victim, resume(30), poolId));
+    const squatted = await submitOnChain(squatter, poolId, dataCid);
+    await requireNotBoundReason(this, squatted);
+
+    await t.node.acceptance.pollOnce();
+    expect(await rejectionReason(squatted)).to.equal(NOT_BOUND);
+    const view = await getJson(`${t.node.url}/v1/contributions/${squatted}`);
+    expect(view.body).to.include({ status: "rejected", reason: "NotBound" });
+    expect(view.body.message).to.include("not for the submitter");
+    expect(reservations(dataCid)).to.deep.equal([]);
+
+    const own = await submitOnChain(victim, poolId, dataCid);
+    await t.node.acceptance.pollOnce();
+    expect(await chain.reader.contract.read.ownerOf([own])).to.equal(
+      getAddress(victim.account.address),
+    );
+  });
+
+  it("victim first: after the victim's relayed record is accepted, a squatter's on-chain copy is rejected NotBound", async function () {
+    const victim = newContributor();
+    const squatter = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, victim, resume(31), poolId));
+    const relayed = await postJson(
+      `${t.node.url}/v1/contributions/relay`,
+      relayBody(await signConsent(chain, victim, poolId, dataCid)),
+    );
+    expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
+
+    let squatted: bigint;
+    try {
+      squatted = await submitOnChain(squatter, poolId, dataCid);
+    } catch (error) {
+      // A contract that dedupes per pool only refuses the copy itself (DuplicateCommitment).
+      expect(String(error)).to.include("DuplicateCommitment");
+      return this.skip();
+    }
+    await requireNotBoundReason(this, squatted);
+    await t.node.acceptance.pollOnce();
+    expect(await rejectionReason(squatted)).to.equal(NOT_BOUND);
+    expect(
+      await chain.reader.contract.read.ownerOf([BigInt(relayed.body.contributionId)]),
+    ).to.equal(getAddress(victim.account.address));
+  });
+
+  it("rejects an active record submitted again to another pool of the same custodian as NotBound", async function () {
+    const secondPool = await createPool(chain, t.node);
+    const contributor = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, contributor, resume(32), poolId));
+    const relayed = await postJson(
+      `${t.node.url}/v1/contributions/relay`,
+      relayBody(await signConsent(chain, contributor, poolId, dataCid)),
+    );
+    expect(relayed.status).to.equal(201);
+    const copy = await submitOnChain(contributor, secondPool, dataCid);
+    await requireNotBoundReason(this, copy);
+
+    await t.node.acceptance.pollOnce();
+    expect(await rejectionReason(copy)).to.equal(NOT_BOUND);
+    const view = await getJson(`${t.node.url}/v1/contributions/${copy}`);
+    expect(view.body.message).to.match(
+      new RegExp(`sealed for pool ${poolId}, not pool ${secondPool}`),
+    );
+  });
+
+  it("rejects a pending submission whose CID is not in the canonical spelling as NotBound", async function () {
+    const contributor = newContributor();
+    const canonical = await upload(t.node, await seal(t.node, contributor, resume(33), poolId));
+    const cid = CID.parse(canonical);
+    const submitted: bigint[] = [];
+    for (const spelling of [
+      cid.toString(bases.base58btc),
+      cid.toString(bases.base36),
+      canonical.toUpperCase(),
+      ` ${canonical}`,
+      // Looks canonical (lowercase base32 CIDv1) but is dag-cbor: never a Databank envelope's CID.
+      "bafyreihdb57fdysx5h35urvxz64ros7zvywshber7id6t6c6fek37jgyfe",
+    ]) {
+      try {
+        submitted.push(await submitOnChain(contributor, poolId, spelling));
+      } catch (error) {
+        // A contract that checks the spelling itself refuses it before the node sees it.
+        expect(String(error)).to.include("NonCanonicalCid");
+      }
+    }
+    if (submitted.length === 0) return this.skip();
+    await requireNotBoundReason(this, submitted[0]!);
+    await t.node.acceptance.pollOnce();
+    for (const id of submitted) {
+      expect(await rejectionReason(id)).to.equal(NOT_BOUND);
+      const view = await getJson(`${t.node.url}/v1/contributions/${id}`);
+      expect(view.body.message).to.match(/one way Databank accepts|not a raw\/dag-pb/);
+    }
+    expect(reservations(canonical)).to.deep.equal([]);
   });
 });
 

@@ -93,7 +93,7 @@ describe("service: API surface and the lib/api client", function () {
 
   it("uploads with progress and downloads verified bytes", async function () {
     const contributor = newContributor();
-    const envelope = await seal(t.node, contributor, resume(1));
+    const envelope = await seal(t.node, contributor, resume(1), poolId);
     const progress: number[] = [];
     const { cid, size } = await api.uploadContent(envelope, {
       onProgress: (sent) => progress.push(sent),
@@ -105,8 +105,8 @@ describe("service: API surface and the lib/api client", function () {
 
   it("relays through the client and reads the contribution back", async function () {
     const contributor = newContributor();
-    const { cid } = await api.uploadContent(await seal(t.node, contributor, resume(2)));
-    await api.checkContribution({ poolId, dataCid: cid });
+    const { cid } = await api.uploadContent(await seal(t.node, contributor, resume(2), poolId));
+    await api.checkContribution({ poolId, dataCid: cid, contributor: contributor.account.address });
     const signed = await signConsent(chain, contributor, poolId, cid);
     const { contributionId } = await api.relayConsent(signed);
     const view = await api.contribution(BigInt(contributionId));
@@ -118,18 +118,26 @@ describe("service: API surface and the lib/api client", function () {
   it("turns error answers into NodeApiError with status, code, reason and fieldErrors", async function () {
     const contributor = newContributor();
     const { cid } = await api.uploadContent(
-      await seal(t.node, contributor, { ...resume(3), education: "wizardry" }),
+      await seal(t.node, contributor, { ...resume(3), education: "wizardry" }, poolId),
     );
-    const rejected = await apiError(api.checkContribution({ poolId, dataCid: cid }));
+    const rejected = await apiError(
+      api.checkContribution({ poolId, dataCid: cid, contributor: contributor.account.address }),
+    );
     expect(rejected.status).to.equal(422);
     expect(rejected.code).to.equal("REJECTED");
     expect(rejected.reason).to.equal("SchemaMismatch");
     expect(rejected.fieldErrors?.map((e) => e.path)).to.deep.equal(["/education"]);
 
-    const invalid = await apiError(api.checkContribution({ poolId: -1, dataCid: "x" }));
+    const invalid = await apiError(
+      api.checkContribution({ poolId: -1, dataCid: "x", contributor: "0x1234" }),
+    );
     expect(invalid.status).to.equal(400);
     expect(invalid.code).to.equal("INVALID_REQUEST");
-    expect(invalid.issues?.map((issue) => issue.path)).to.have.members(["poolId", "dataCid"]);
+    expect(invalid.issues?.map((issue) => issue.path)).to.have.members([
+      "poolId",
+      "dataCid",
+      "contributor",
+    ]);
 
     const notHeld = await apiError(api.getContent(await computeCid(new Uint8Array([1, 2, 3]))));
     expect([notHeld.status, notHeld.code]).to.deep.equal([404, "CONTENT_NOT_FOUND"]);

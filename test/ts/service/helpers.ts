@@ -16,7 +16,12 @@ import {
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { loadConfig, type Environment } from "../../../lib/config/index.js";
 import { createDatabankClient, type ConsentRequest } from "../../../lib/contracts/index.js";
-import { generateKeyPair, sealEnvelope, toHex32 } from "../../../lib/crypto/index.js";
+import {
+  generateKeyPair,
+  sealEnvelope,
+  toHex32,
+  type EnvelopeBinding,
+} from "../../../lib/crypto/index.js";
 import { startDatabankNode, type DatabankNode, type NodeHooks } from "../../../service/node.js";
 import { formatLogLine, type Logger } from "../../../service/log.js";
 import { deployDatabankWithViem } from "../../../scripts/stack/deploy.js";
@@ -203,11 +208,17 @@ export function newContributor() {
 
 export type Contributor = ReturnType<typeof newContributor>;
 
-/** Seals `record` (JSON) to the custodian and the contributor. */
+/**
+ * Seals `record` (JSON) to `node`'s custodian key and the contributor, bound (as a dApp would) to
+ * the node's chain and Databank, `poolId` and the contributor's address; `bindTo` overrides any of
+ * these, to build envelopes bound elsewhere.
+ */
 export async function seal(
   node: DatabankNode,
   contributor: Contributor,
   record: unknown,
+  poolId: number,
+  bindTo: Partial<EnvelopeBinding> = {},
 ): Promise<Uint8Array> {
   return sealEnvelope({
     plaintext: new TextEncoder().encode(JSON.stringify(record)),
@@ -216,6 +227,13 @@ export async function seal(
       { role: "contributor", publicKey: contributor.keys.publicKey },
     ],
     contentType: "application/json",
+    binding: {
+      chainId: await node.databank.publicClient.getChainId(),
+      databank: node.databank.address,
+      poolId,
+      contributor: contributor.account.address,
+      ...bindTo,
+    },
   });
 }
 

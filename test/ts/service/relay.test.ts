@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import { bases } from "multiformats/basics";
+import { CID } from "multiformats/cid";
 import { getAddress } from "viem";
+import { V1_ENVELOPE } from "../lib/crypto/v1Fixture.js";
 import {
   createPool,
   deployChain,
@@ -45,7 +48,7 @@ describe("service: gasless relay of signed consents", function () {
 
   /** A contributor with an uploaded envelope of `record` and a signed consent. */
   async function prepared(record: unknown, contributor = newContributor()) {
-    const dataCid = await upload(t.node, await seal(t.node, contributor, record));
+    const dataCid = await upload(t.node, await seal(t.node, contributor, record, poolId));
     const signed = await signConsent(chain, contributor, poolId, dataCid);
     return { contributor, dataCid, signed };
   }
@@ -131,7 +134,7 @@ describe("service: gasless relay of signed consents", function () {
 
   it("answers 404 when the envelope was never uploaded", async function () {
     const contributor = newContributor();
-    const sealed = await seal(t.node, contributor, resume(5));
+    const sealed = await seal(t.node, contributor, resume(5), poolId);
     const { computeCid } = await import("../../../lib/storage/index.js");
     const signed = await signConsent(chain, contributor, poolId, await computeCid(sealed));
     const { status, body } = await postJson(relayUrl, relayBody(signed));
@@ -163,7 +166,7 @@ describe("service: gasless relay of signed consents", function () {
 
   it("turns a contract refusal into 422 with the contract's plain words, sending nothing", async function () {
     const contributor = newContributor();
-    const dataCid = await upload(t.node, await seal(t.node, contributor, resume(12)));
+    const dataCid = await upload(t.node, await seal(t.node, contributor, resume(12), poolId));
     // A consent that already expired: valid signature and data, but the contract refuses it.
     const signed = await signConsent(chain, contributor, poolId, dataCid, { expiresAt: 1 });
     const nonceBefore = await custodianNonce();
@@ -257,6 +260,7 @@ describe("service: gasless relay of signed consents", function () {
       const check = await postJson(`${limited.node.url}/v1/contributions/check`, {
         poolId: limitedPool,
         dataCid: cid,
+        contributor: signed.request.contributor,
       });
       expect(check.status).to.equal(429);
     } finally {
@@ -267,17 +271,155 @@ describe("service: gasless relay of signed consents", function () {
   it("checks data without relaying: 200 when it passes, 422 Undecryptable when sealed to another key", async function () {
     const contributor = newContributor();
     const checkUrl = `${t.node.url}/v1/contributions/check`;
-    const good = await upload(t.node, await seal(t.node, contributor, resume(9)));
+    const submitter = contributor.account.address;
+    const good = await upload(t.node, await seal(t.node, contributor, resume(9), poolId));
     const nonceBefore = await custodianNonce();
-    const ok = await postJson(checkUrl, { poolId, dataCid: good });
+    const ok = await postJson(checkUrl, { poolId, dataCid: good, contributor: submitter });
     expect(ok.status).to.equal(200);
     expect(ok.body).to.deep.equal({ ok: true });
 
-    const sealedElsewhere = await upload(t.node, await seal(other.node, contributor, resume(10)));
-    const rejected = await postJson(checkUrl, { poolId: String(poolId), dataCid: sealedElsewhere });
+    const sealedElsewhere = await upload(
+      t.node,
+      await seal(other.node, contributor, resume(10), poolId),
+    );
+    const rejected = await postJson(checkUrl, {
+      poolId: String(poolId),
+      dataCid: sealedElsewhere,
+      contributor: submitter,
+    });
     expect(rejected.status).to.equal(422);
     expect(rejected.body.error.reason).to.equal("Undecryptable");
     expect(await custodianNonce()).to.equal(nonceBefore);
+  });
+
+  /** The fingerprint reservations the node holds for `dataCid` (a copy must never make one). */
+  function reservationsOf(dataCid: string): unknown[] {
+    return t.node.db
+      .prepare("SELECT * FROM acceptance_fingerprints WHERE data_cid = ?")
+      .all(dataCid);
+  }
+
+  it("refuses a squatter relaying the victim's CID with 422 NotBound before any gas or reservation; the victim then relays it", async function () {
+    const victim = newContributor();
+    const squatter = newContributor();
+    const dataCid = await upload(t.node, await seal(t.node, victim, resume(20), poolId));
+    const nonceBefore = await custodianNonce();
+
+    const squatted = await postJson(
+      relayUrl,
+      relayBody(await signConsent(chain, squatter, poolId, dataCid)),
+    );
+    expect(squatted.status, JSON.stringify(squatted.body)).to.equal(422);
+    expect(squatted.body.error).to.include({ code: "REJECTED", reason: "NotBound" });
+    expect(squatted.body.error.message).to.equal(
+      `the envelope was sealed for contributor ${getAddress(victim.account.address)}, not for the submitter ${getAddress(squatter.account.address)}`,
+    );
+    expect(await custodianNonce()).to.equal(nonceBefore);
+    expect(reservationsOf(dataCid)).to.deep.equal([]);
+
+    // Not Duplicate: the squatter reserved nothing, so the victim's own relay goes through.
+    const own = await postJson(
+      relayUrl,
+      relayBody(await signConsent(chain, victim, poolId, dataCid)),
+    );
+    expect(own.status, JSON.stringify(own.body)).to.equal(201);
+    expect(await chain.reader.contract.read.ownerOf([BigInt(own.body.contributionId)])).to.equal(
+      getAddress(victim.account.address),
+    );
+  });
+
+  it("refuses an active record copied into another pool of the same custodian with 422 NotBound", async function () {
+    const secondPool = await createPool(chain, t.node);
+    const { contributor, dataCid, signed } = await prepared(resume(21));
+    expect((await postJson(relayUrl, relayBody(signed))).status).to.equal(201);
+    const nonceBefore = await custodianNonce();
+
+    const copy = await postJson(
+      relayUrl,
+      relayBody(await signConsent(chain, contributor, secondPool, dataCid)),
+    );
+    expect(copy.status).to.equal(422);
+    expect(copy.body.error.reason).to.equal("NotBound");
+    expect(copy.body.error.message).to.match(
+      new RegExp(`sealed for pool ${poolId}, not pool ${secondPool}`),
+    );
+    const checked = await postJson(`${t.node.url}/v1/contributions/check`, {
+      poolId: secondPool,
+      dataCid,
+      contributor: contributor.account.address,
+    });
+    expect([checked.status, checked.body.error.reason]).to.deep.equal([422, "NotBound"]);
+    expect(await custodianNonce()).to.equal(nonceBefore);
+  });
+
+  it("refuses a v1 (unbound) envelope as a new contribution with 422 NotBound", async function () {
+    const dataCid = await upload(t.node, V1_ENVELOPE);
+    const { status, body } = await postJson(
+      relayUrl,
+      relayBody(await signConsent(chain, newContributor(), poolId, dataCid)),
+    );
+    expect(status).to.equal(422);
+    expect(body.error.reason).to.equal("NotBound");
+    expect(body.error.message).to.match(/format v1, which is not bound/);
+  });
+
+  it("refuses every other spelling of a CID with 400 on the relay, check and content routes, storing nothing", async function () {
+    const contributor = newContributor();
+    const canonical = await upload(t.node, await seal(t.node, contributor, resume(22), poolId));
+    const cid = CID.parse(canonical);
+    const spellings = [
+      cid.toString(bases.base58btc), // z…
+      cid.toString(bases.base36), // k…
+      cid.toString(bases.base32upper), // B…
+      canonical.toUpperCase(),
+      ` ${canonical}`,
+      `${canonical} `,
+    ];
+    const nonceBefore = await custodianNonce();
+    const countBefore = await contributionCount();
+    for (const spelling of spellings) {
+      const relayed = await postJson(
+        relayUrl,
+        relayBody(await signConsent(chain, contributor, poolId, spelling)),
+      );
+      expect(relayed.status, spelling).to.equal(400);
+      expect(relayed.body.error.code).to.equal("INVALID_REQUEST");
+      expect(relayed.body.error.issues[0].path).to.equal("request.dataCid");
+      expect(relayed.body.error.issues[0].message).to.include(`write it as ${canonical}`);
+
+      const checked = await postJson(`${t.node.url}/v1/contributions/check`, {
+        poolId,
+        dataCid: spelling,
+        contributor: contributor.account.address,
+      });
+      expect(checked.status, spelling).to.equal(400);
+      expect(checked.body.error.issues[0].path).to.equal("dataCid");
+
+      const content = await getJson(`${t.node.url}/v1/content/${encodeURIComponent(spelling)}`);
+      expect(content.status, spelling).to.equal(400);
+      expect(content.body.error.code).to.equal("INVALID_CID");
+      expect(content.body.error.message).to.include(`write it as ${canonical}`);
+    }
+    // CIDv0 (Qm…) exists for dag-pb content only: a large envelope's CID.
+    const large = await upload(t.node, new Uint8Array(300_000).fill(7));
+    const v0 = CID.parse(large).toV0().toString();
+    const v0Content = await getJson(`${t.node.url}/v1/content/${v0}`);
+    expect([v0Content.status, v0Content.body.error.code]).to.deep.equal([400, "INVALID_CID"]);
+    const v0Relay = await postJson(
+      relayUrl,
+      relayBody(await signConsent(chain, contributor, poolId, v0)),
+    );
+    expect(v0Relay.status).to.equal(400);
+
+    expect(await custodianNonce()).to.equal(nonceBefore);
+    expect(await contributionCount()).to.equal(countBefore);
+    const stored = t.node.db
+      .prepare("SELECT data_cid FROM acceptance_contributions WHERE data_cid != ?")
+      .all(canonical) as { data_cid: string }[];
+    for (const spelling of [...spellings, v0]) {
+      expect(stored.map((row) => row.data_cid)).to.not.include(spelling);
+      expect(reservationsOf(spelling)).to.deep.equal([]);
+    }
   });
 
   it("never shows a secret in a response or a log line", async function () {

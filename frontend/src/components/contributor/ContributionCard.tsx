@@ -21,6 +21,7 @@ const REJECTION_TEXT = [
   "the same data was already contributed",
   "it expired before the check",
   "another reason",
+  "it was sealed for another contributor or pool",
 ];
 
 export function ContributionCard({ contribution }: { contribution: ContributionView }) {

@@ -6,10 +6,13 @@ import {
   openWithDataKey,
   parseEnvelopeHeader,
   sealEnvelope,
+  UNBOUND_ENVELOPE_FORMAT_VERSION,
   unwrapDataKey,
   unwrapWrappedKey,
   wrapDataKey,
+  type EnvelopeBinding,
   type EnvelopeRecipient,
+  type SealEnvelopeParams,
   type WrappedKey,
   type X25519KeyPair,
 } from "../../../../lib/crypto/index.js";
@@ -17,12 +20,24 @@ import {
   expectEnvelopeError,
   expectSameBytes,
   patternedBytes,
+  TEST_BINDING,
   withFlippedByte,
 } from "./helpers.js";
+import {
+  V1_CONTRIBUTOR_PRIVATE_KEY,
+  V1_CUSTODIAN_PRIVATE_KEY,
+  V1_ENVELOPE,
+  V1_PLAINTEXT,
+} from "./v1Fixture.js";
 
 const SMALL_CHUNK_SIZE = 1024;
 const TAG_LENGTH = 16;
 const RECIPIENT_ENTRY_LENGTH = 113;
+/** Where the v2 binding starts, and its fields' offsets within the header. */
+const BINDING_OFFSET = 25;
+const BINDING_FIELDS = { chainId: 25, databank: 33, poolId: 53, contributor: 57 } as const;
+/** Fixed v2 header bytes before the content type: magic … nonce prefix, binding, its length byte. */
+const V2_FIXED_LENGTH = 78;
 
 const custodian = generateKeyPair();
 const contributor = generateKeyPair();
@@ -38,6 +53,7 @@ const custodianAndContributor: EnvelopeRecipient[] = [
 async function sealThreeChunkRecord(): Promise<{ plaintext: Uint8Array; envelope: Uint8Array }> {
   const plaintext = patternedBytes(2500);
   const envelope = await sealEnvelope({
+    binding: TEST_BINDING,
     plaintext,
     recipients: custodianAndContributor,
     chunkSize: SMALL_CHUNK_SIZE,
@@ -45,12 +61,12 @@ async function sealThreeChunkRecord(): Promise<{ plaintext: Uint8Array; envelope
   return { plaintext, envelope };
 }
 
-/** Byte offsets of a three-chunk envelope's regions, from the documented v1 layout. */
+/** Byte offsets of a three-chunk envelope's regions, from the documented v2 layout. */
 function regionsOf(envelope: Uint8Array) {
   const header = parseEnvelopeHeader(envelope);
   const contentTypeLength = new TextEncoder().encode(header.contentType).length;
   const entryStart = (index: number): number =>
-    27 + contentTypeLength + index * RECIPIENT_ENTRY_LENGTH;
+    V2_FIXED_LENGTH + 1 + contentTypeLength + index * RECIPIENT_ENTRY_LENGTH;
   const chunkStart = (index: number): number =>
     header.headerLength + index * (SMALL_CHUNK_SIZE + TAG_LENGTH);
   return { header, entryStart, chunkStart };
@@ -62,6 +78,7 @@ describe("lib/crypto envelope", function () {
   describe("round trip", function () {
     it("seals and opens an empty record as one authenticated empty chunk", async function () {
       const envelope = await sealEnvelope({
+        binding: TEST_BINDING,
         plaintext: new Uint8Array(0),
         recipients: custodianAndContributor,
       });
@@ -75,6 +92,7 @@ describe("lib/crypto envelope", function () {
       const record = { schema: "databank/steps/v1", steps: [8123, 10456], device: "watch" };
       const plaintext = new TextEncoder().encode(JSON.stringify(record));
       const envelope = await sealEnvelope({
+        binding: TEST_BINDING,
         plaintext,
         recipients: custodianAndContributor,
         contentType: "application/json",
@@ -86,7 +104,11 @@ describe("lib/crypto envelope", function () {
 
     it("seals and opens a 50 MB record in default-size chunks", async function () {
       const plaintext = patternedBytes(50 * 1024 * 1024, 7);
-      const envelope = await sealEnvelope({ plaintext, recipients: custodianAndContributor });
+      const envelope = await sealEnvelope({
+        plaintext,
+        recipients: custodianAndContributor,
+        binding: TEST_BINDING,
+      });
       const header = parseEnvelopeHeader(envelope);
       expect(header.chunkSize).to.equal(DEFAULT_CHUNK_SIZE);
       expect(header.chunkCount).to.equal(50);
@@ -104,6 +126,7 @@ describe("lib/crypto envelope", function () {
       it(`round-trips ${length} bytes at chunk boundaries`, async function () {
         const plaintext = patternedBytes(length, length);
         const envelope = await sealEnvelope({
+          binding: TEST_BINDING,
           plaintext,
           recipients: custodianAndContributor,
           chunkSize: SMALL_CHUNK_SIZE,
@@ -117,8 +140,16 @@ describe("lib/crypto envelope", function () {
 
     it("uses a fresh data key and nonce prefix for every envelope", async function () {
       const plaintext = patternedBytes(100);
-      const first = await sealEnvelope({ plaintext, recipients: custodianAndContributor });
-      const second = await sealEnvelope({ plaintext, recipients: custodianAndContributor });
+      const first = await sealEnvelope({
+        plaintext,
+        recipients: custodianAndContributor,
+        binding: TEST_BINDING,
+      });
+      const second = await sealEnvelope({
+        plaintext,
+        recipients: custodianAndContributor,
+        binding: TEST_BINDING,
+      });
       expect(Buffer.compare(first, second)).to.not.equal(0);
       const firstKey = await unwrapDataKey(first, custodian.privateKey);
       const secondKey = await unwrapDataKey(second, custodian.privateKey);
@@ -130,6 +161,7 @@ describe("lib/crypto envelope", function () {
     it("lets every recipient open, and no one else", async function () {
       const plaintext = patternedBytes(3000);
       const envelope = await sealEnvelope({
+        binding: TEST_BINDING,
         plaintext,
         recipients: [...custodianAndContributor, { role: "buyer", publicKey: buyer.publicKey }],
         chunkSize: SMALL_CHUNK_SIZE,
@@ -150,7 +182,8 @@ describe("lib/crypto envelope", function () {
     it("exposes roles, public keys and sizes in the header without decrypting", async function () {
       const { envelope } = await sealThreeChunkRecord();
       const header = parseEnvelopeHeader(envelope);
-      expect(header.version).to.equal(1);
+      expect(header.version).to.equal(2);
+      expect(header.binding).to.deep.equal(TEST_BINDING);
       expect(header.contentType).to.equal("application/octet-stream");
       expect(header.recipients.map((recipient) => recipient.role)).to.deep.equal([
         "custodian",
@@ -164,7 +197,7 @@ describe("lib/crypto envelope", function () {
         plaintextLength: 2500,
       });
       expect(header.headerLength).to.equal(
-        27 + "application/octet-stream".length + 2 * RECIPIENT_ENTRY_LENGTH,
+        V2_FIXED_LENGTH + 1 + "application/octet-stream".length + 2 * RECIPIENT_ENTRY_LENGTH,
       );
       expect(header.envelopeLength).to.equal(envelope.length);
     });
@@ -172,7 +205,7 @@ describe("lib/crypto envelope", function () {
     it("rejects unusable seal arguments with INVALID_ARGUMENT", async function () {
       const plaintext = patternedBytes(10);
       const key = custodian.publicKey;
-      const invalidSeals: Array<Parameters<typeof sealEnvelope>[0]> = [
+      const invalidSeals: Array<Omit<SealEnvelopeParams, "binding">> = [
         { plaintext, recipients: [] },
         { plaintext, recipients: [{ role: "custodian", publicKey: key.subarray(1) }] },
         { plaintext, recipients: [{ role: "auditor" as "buyer", publicKey: key }] },
@@ -188,8 +221,33 @@ describe("lib/crypto envelope", function () {
         { plaintext, recipients: [{ role: "custodian", publicKey: new Uint8Array(32) }] },
       ];
       for (const params of invalidSeals) {
-        await expectEnvelopeError(() => sealEnvelope(params), "INVALID_ARGUMENT");
+        await expectEnvelopeError(
+          () => sealEnvelope({ ...params, binding: TEST_BINDING }),
+          "INVALID_ARGUMENT",
+        );
       }
+      const invalidBindings: EnvelopeBinding[] = [
+        { ...TEST_BINDING, chainId: 0 },
+        { ...TEST_BINDING, chainId: 1.5 },
+        { ...TEST_BINDING, poolId: 2 ** 32 },
+        { ...TEST_BINDING, poolId: -1 },
+        { ...TEST_BINDING, databank: "0x1234" },
+        { ...TEST_BINDING, contributor: "0x70997970c51812dc3a010c7d01b50e0d17dc79C8" }, // bad checksum
+      ];
+      for (const binding of invalidBindings) {
+        await expectEnvelopeError(
+          () => sealEnvelope({ plaintext, recipients: custodianAndContributor, binding }),
+          "INVALID_ARGUMENT",
+        );
+      }
+      await expectEnvelopeError(
+        () =>
+          sealEnvelope({
+            plaintext,
+            recipients: custodianAndContributor,
+          } as unknown as SealEnvelopeParams),
+        "INVALID_ARGUMENT",
+      );
     });
 
     it("rejects a private key that is not 32 bytes with INVALID_ARGUMENT", async function () {
@@ -227,7 +285,23 @@ describe("lib/crypto envelope", function () {
         { name: "chunk size (16 MiB + 1 KiB)", offset: 6, codes: ["MALFORMED"] },
         { name: "plaintext length (2501)", offset: 17, codes: ["TRUNCATED"] },
         { name: "nonce prefix", offset: 20, codes: ["DECRYPTION_FAILED"] },
-        { name: "content type", offset: 27, codes: ["DECRYPTION_FAILED"] },
+        {
+          name: "binding chain id",
+          offset: BINDING_FIELDS.databank - 1,
+          codes: ["DECRYPTION_FAILED"],
+        },
+        { name: "binding databank", offset: BINDING_FIELDS.databank, codes: ["DECRYPTION_FAILED"] },
+        {
+          name: "binding pool id",
+          offset: BINDING_FIELDS.poolId + 3,
+          codes: ["DECRYPTION_FAILED"],
+        },
+        {
+          name: "binding contributor",
+          offset: BINDING_FIELDS.contributor + 19,
+          codes: ["DECRYPTION_FAILED"],
+        },
+        { name: "content type", offset: V2_FIXED_LENGTH + 2, codes: ["DECRYPTION_FAILED"] },
         // 2 → 3 recipients: ciphertext bytes are read as a third entry (random role byte).
         { name: "recipient count", offset: entryStart(0) - 1, codes: ["MALFORMED", "TRUNCATED"] },
         { name: "custodian role (1 → 0)", offset: entryStart(0), codes: ["MALFORMED"] },
@@ -432,6 +506,120 @@ describe("lib/crypto envelope", function () {
         () => wrapDataKey(wrongKey.subarray(1), buyer.publicKey, "buyer"),
         "INVALID_ARGUMENT",
       );
+    });
+  });
+
+  describe("binding (format v2)", function () {
+    let plaintext: Uint8Array;
+    let envelope: Uint8Array;
+    let dataKey: Uint8Array;
+    const squatter = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
+    before(async function () {
+      ({ plaintext, envelope } = await sealThreeChunkRecord());
+      dataKey = await unwrapDataKey(envelope, custodian.privateKey);
+    });
+
+    /** `envelope` with the 20 contributor bytes of its binding replaced by `address`. */
+    function rebound(address: string): Uint8Array {
+      const copy = new Uint8Array(envelope);
+      copy.set(Buffer.from(address.slice(2), "hex"), BINDING_FIELDS.contributor);
+      return copy;
+    }
+
+    it("writes the binding at offset 25 in 52 bytes: chain id, Databank, pool, contributor", async function () {
+      const bytes = Buffer.from(envelope.subarray(BINDING_OFFSET, BINDING_OFFSET + 52));
+      expect(bytes.readBigUInt64BE(0)).to.equal(BigInt(TEST_BINDING.chainId));
+      expect(`0x${bytes.subarray(8, 28).toString("hex")}`).to.equal(
+        TEST_BINDING.databank.toLowerCase(),
+      );
+      expect(bytes.readUInt32BE(28)).to.equal(TEST_BINDING.poolId);
+      expect(`0x${bytes.subarray(32, 52).toString("hex")}`).to.equal(
+        TEST_BINDING.contributor.toLowerCase(),
+      );
+    });
+
+    it("fails to open a v2 envelope whose binding was changed to another contributor, pool or deployment", async function () {
+      const alterations: Array<[string, Uint8Array]> = [
+        ["contributor → the squatter", rebound(squatter)],
+        [
+          "pool 1 → 2",
+          withFlippedByte(
+            withFlippedByte(envelope, BINDING_FIELDS.poolId + 3),
+            BINDING_FIELDS.poolId + 2,
+          ),
+        ],
+        ["chain id", withFlippedByte(envelope, BINDING_FIELDS.databank - 1)],
+        ["Databank address", withFlippedByte(envelope, BINDING_FIELDS.databank + 7)],
+      ];
+      for (const [what, altered] of alterations) {
+        // The header still parses and shows the altered binding: only opening proves it.
+        expect(parseEnvelopeHeader(altered).binding, what).to.not.deep.equal(TEST_BINDING);
+        // Three independent guards: the wrapped keys' HPKE aad (header-only unwrap, as the
+        // custodian does for a delivery), and the header digest in every chunk's GCM tag.
+        for (const reader of [custodian, contributor]) {
+          await expectEnvelopeError(
+            () => unwrapDataKey(altered, reader.privateKey),
+            "DECRYPTION_FAILED",
+          );
+          await expectEnvelopeError(
+            () => openEnvelope(altered, reader.privateKey),
+            "DECRYPTION_FAILED",
+          );
+        }
+        await expectEnvelopeError(() => openWithDataKey(altered, dataKey), "DECRYPTION_FAILED");
+      }
+      expect(parseEnvelopeHeader(rebound(squatter)).binding?.contributor).to.equal(squatter);
+      expectSameBytes(await openEnvelope(envelope, custodian.privateKey), plaintext);
+    });
+
+    it("does not unwrap a recipient entry moved into an envelope with another binding", async function () {
+      const elsewhere = await sealEnvelope({
+        plaintext,
+        recipients: custodianAndContributor,
+        chunkSize: SMALL_CHUNK_SIZE,
+        binding: { ...TEST_BINDING, poolId: 2 },
+      });
+      const { entryStart } = regionsOf(envelope);
+      const spliced = new Uint8Array(elsewhere);
+      spliced.set(envelope.subarray(entryStart(0), entryStart(1)), entryStart(0));
+      await expectEnvelopeError(
+        () => unwrapDataKey(spliced, custodian.privateKey),
+        "DECRYPTION_FAILED",
+      );
+    });
+  });
+
+  describe("format v1 (sealed before bindings; still read)", function () {
+    it("opens a v1 envelope written by the pre-v2 implementation, for every recipient", async function () {
+      const header = parseEnvelopeHeader(V1_ENVELOPE);
+      expect(header.version).to.equal(UNBOUND_ENVELOPE_FORMAT_VERSION);
+      expect(header.binding).to.equal(undefined);
+      expect(header).to.include({
+        contentType: "application/json",
+        envelopeLength: V1_ENVELOPE.length,
+      });
+      for (const key of [V1_CUSTODIAN_PRIVATE_KEY, V1_CONTRIBUTOR_PRIVATE_KEY]) {
+        const opened = await openEnvelope(V1_ENVELOPE, key);
+        expect(new TextDecoder().decode(opened)).to.equal(V1_PLAINTEXT);
+      }
+    });
+
+    it("delivers a v1 record: the custodian re-wraps its data key and the buyer decrypts", async function () {
+      const dataKey = await unwrapDataKey(V1_ENVELOPE, V1_CUSTODIAN_PRIVATE_KEY);
+      const grant = await wrapDataKey(dataKey, buyer.publicKey, "buyer");
+      const buyerKey = await unwrapWrappedKey(grant, buyer.privateKey);
+      const opened = await openWithDataKey(V1_ENVELOPE, buyerKey);
+      expect(new TextDecoder().decode(opened)).to.equal(V1_PLAINTEXT);
+    });
+
+    it("still detects tampering in a v1 envelope", async function () {
+      for (const offset of [20, 30, V1_ENVELOPE.length - 1]) {
+        await expectEnvelopeError(
+          () => openEnvelope(withFlippedByte(V1_ENVELOPE, offset), V1_CUSTODIAN_PRIVATE_KEY),
+          "DECRYPTION_FAILED",
+        );
+      }
     });
   });
 });

@@ -11,7 +11,7 @@ import {
   parseEnvelopeHeader,
   sealEnvelope,
 } from "../../../../lib/crypto/index.js";
-import { expectSameBytes, patternedBytes } from "./helpers.js";
+import { expectSameBytes, patternedBytes, TEST_BINDING } from "./helpers.js";
 
 const hpke = new CipherSuite({
   kem: new DhkemX25519HkdfSha256(),
@@ -38,10 +38,72 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
-describe("lib/crypto envelope format v1 (docs/envelope-format.md)", function () {
+/** The 52 binding bytes of docs/envelope-format.md, written independently of lib/crypto. */
+function bindingBytes(binding: typeof TEST_BINDING): Buffer {
+  const bytes = Buffer.alloc(52);
+  bytes.writeBigUInt64BE(BigInt(binding.chainId), 0);
+  Buffer.from(binding.databank.slice(2), "hex").copy(bytes, 8);
+  bytes.writeUInt32BE(binding.poolId, 28);
+  Buffer.from(binding.contributor.slice(2), "hex").copy(bytes, 32);
+  return bytes;
+}
+
+/**
+ * An envelope written from the document alone: v2 with `binding`, or v1 without one (the v1
+ * writer is how records were sealed before v2; readers must keep opening them).
+ */
+async function independentlyWritten(
+  version: 1 | 2,
+  recipientPublicKey: Uint8Array,
+  plaintext: Uint8Array,
+): Promise<Buffer> {
+  const contentType = Buffer.from("application/json");
+  const dataKey = randomBytes(32);
+  const noncePrefix = randomBytes(7);
+  const binding = version === 2 ? bindingBytes(TEST_BINDING) : Buffer.alloc(0);
+  const sealedKey = await hpke.seal(
+    {
+      recipientPublicKey: await hpke.kem.importKey("raw", toArrayBuffer(recipientPublicKey), true),
+      info: new TextEncoder().encode(`databank/envelope/v${version}/data-key/contributor`),
+    },
+    toArrayBuffer(dataKey),
+    toArrayBuffer(binding),
+  );
+  const fixed = Buffer.alloc(25);
+  fixed.write("DBEV", 0, "ascii");
+  fixed[4] = version;
+  fixed.writeUInt32BE(CHUNK_SIZE, 6);
+  fixed.writeBigUInt64BE(BigInt(plaintext.length), 10);
+  fixed.set(noncePrefix, 18);
+  const header = Buffer.concat([
+    fixed,
+    binding,
+    Buffer.from([contentType.length]),
+    contentType,
+    Buffer.from([1, 0x02]),
+    recipientPublicKey,
+    new Uint8Array(sealedKey.enc),
+    new Uint8Array(sealedKey.ct),
+  ]);
+  const associatedData = sha256(header);
+  const chunkCount = Math.ceil(plaintext.length / CHUNK_SIZE);
+  const sealedChunks = Array.from({ length: chunkCount }, (_, index) => {
+    const cipher = createCipheriv(
+      "aes-256-gcm",
+      dataKey,
+      chunkNonce(noncePrefix, index, index === chunkCount - 1),
+    );
+    cipher.setAAD(associatedData);
+    const body = cipher.update(plaintext.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE));
+    return Buffer.concat([body, cipher.final(), cipher.getAuthTag()]);
+  });
+  return Buffer.concat([header, ...sealedChunks]);
+}
+
+describe("lib/crypto envelope format v2 and v1 (docs/envelope-format.md)", function () {
   const contributor = generateKeyPair();
 
-  it("an independent reader decrypts what sealEnvelope writes", async function () {
+  it("an independent reader decrypts what sealEnvelope writes (v2, binding in header and HPKE aad)", async function () {
     const plaintext = patternedBytes(2500, 3);
     const envelope = Buffer.from(
       await sealEnvelope({
@@ -49,19 +111,22 @@ describe("lib/crypto envelope format v1 (docs/envelope-format.md)", function () 
         recipients: [{ role: "contributor", publicKey: contributor.publicKey }],
         contentType: "text/csv",
         chunkSize: CHUNK_SIZE,
+        binding: TEST_BINDING,
       }),
     );
 
     expect(envelope.subarray(0, 4).toString("ascii")).to.equal("DBEV");
-    expect(envelope[4]).to.equal(1);
+    expect(envelope[4]).to.equal(2);
     expect(envelope[5]).to.equal(0);
     const chunkSize = envelope.readUInt32BE(6);
     const plaintextLength = Number(envelope.readBigUInt64BE(10));
     const noncePrefix = envelope.subarray(18, 25);
-    const contentTypeLength = envelope[25]!;
-    const contentType = envelope.subarray(26, 26 + contentTypeLength).toString("utf8");
-    const recipientCount = envelope[26 + contentTypeLength]!;
-    const entry = 27 + contentTypeLength;
+    const binding = envelope.subarray(25, 77);
+    expectSameBytes(binding, bindingBytes(TEST_BINDING));
+    const contentTypeLength = envelope[77]!;
+    const contentType = envelope.subarray(78, 78 + contentTypeLength).toString("utf8");
+    const recipientCount = envelope[78 + contentTypeLength]!;
+    const entry = 79 + contentTypeLength;
     const headerLength = entry + 113 * recipientCount;
     expect({ chunkSize, plaintextLength, contentType, recipientCount }).to.deep.equal({
       chunkSize: CHUNK_SIZE,
@@ -76,9 +141,10 @@ describe("lib/crypto envelope format v1 (docs/envelope-format.md)", function () 
       {
         recipientKey: await hpke.kem.importKey("raw", toArrayBuffer(contributor.privateKey), false),
         enc: toArrayBuffer(envelope.subarray(entry + 33, entry + 65)),
-        info: new TextEncoder().encode("databank/envelope/v1/data-key/contributor"),
+        info: new TextEncoder().encode("databank/envelope/v2/data-key/contributor"),
       },
       toArrayBuffer(envelope.subarray(entry + 65, entry + 113)),
+      toArrayBuffer(binding),
     );
 
     const associatedData = sha256(envelope.subarray(0, headerLength));
@@ -101,56 +167,25 @@ describe("lib/crypto envelope format v1 (docs/envelope-format.md)", function () 
     expectSameBytes(Buffer.concat(chunks), plaintext);
   });
 
-  it("openEnvelope reads what an independent writer produces", async function () {
+  it("openEnvelope reads what an independent v2 writer produces, binding included", async function () {
     const plaintext = patternedBytes(2100, 5);
-    const contentType = Buffer.from("application/json");
-    const dataKey = randomBytes(32);
-    const noncePrefix = randomBytes(7);
-    const sealedKey = await hpke.seal(
-      {
-        recipientPublicKey: await hpke.kem.importKey(
-          "raw",
-          toArrayBuffer(contributor.publicKey),
-          true,
-        ),
-        info: new TextEncoder().encode("databank/envelope/v1/data-key/contributor"),
-      },
-      toArrayBuffer(dataKey),
-    );
-    const fixed = Buffer.alloc(26);
-    fixed.write("DBEV", 0, "ascii");
-    fixed[4] = 1;
-    fixed.writeUInt32BE(CHUNK_SIZE, 6);
-    fixed.writeBigUInt64BE(BigInt(plaintext.length), 10);
-    fixed.set(noncePrefix, 18);
-    fixed[25] = contentType.length;
-    const header = Buffer.concat([
-      fixed,
-      contentType,
-      Buffer.from([1, 0x02]),
-      contributor.publicKey,
-      new Uint8Array(sealedKey.enc),
-      new Uint8Array(sealedKey.ct),
-    ]);
-    const associatedData = sha256(header);
-    const chunkCount = Math.ceil(plaintext.length / CHUNK_SIZE);
-    const sealedChunks = Array.from({ length: chunkCount }, (_, index) => {
-      const cipher = createCipheriv(
-        "aes-256-gcm",
-        dataKey,
-        chunkNonce(noncePrefix, index, index === chunkCount - 1),
-      );
-      cipher.setAAD(associatedData);
-      const body = cipher.update(plaintext.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE));
-      return Buffer.concat([body, cipher.final(), cipher.getAuthTag()]);
-    });
-    const envelope = Buffer.concat([header, ...sealedChunks]);
-
-    expect(parseEnvelopeHeader(envelope)).to.include({
+    const envelope = await independentlyWritten(2, contributor.publicKey, plaintext);
+    expect(parseEnvelopeHeader(envelope)).to.deep.include({
+      version: 2,
+      binding: TEST_BINDING,
       contentType: "application/json",
       chunkCount: 3,
       envelopeLength: envelope.length,
     });
+    expectSameBytes(await openEnvelope(envelope, contributor.privateKey), plaintext);
+  });
+
+  it("openEnvelope still reads what an independent v1 writer produces (no binding)", async function () {
+    const plaintext = patternedBytes(2100, 6);
+    const envelope = await independentlyWritten(1, contributor.publicKey, plaintext);
+    const header = parseEnvelopeHeader(envelope);
+    expect(header).to.include({ version: 1, chunkCount: 3, envelopeLength: envelope.length });
+    expect(header.binding).to.equal(undefined);
     expectSameBytes(await openEnvelope(envelope, contributor.privateKey), plaintext);
   });
 });

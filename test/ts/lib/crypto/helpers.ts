@@ -3,6 +3,7 @@ import { expect } from "chai";
 import {
   EnvelopeError,
   KeyError,
+  type EnvelopeBinding,
   type EnvelopeErrorCode,
   type KeyErrorCode,
 } from "../../../../lib/crypto/index.js";
@@ -66,3 +67,11 @@ async function failureOf(action: () => unknown): Promise<unknown> {
   const described = result instanceof Uint8Array ? `${result.length} bytes` : String(result);
   expect.fail(`expected a failure, but it succeeded with ${described}`);
 }
+
+/** A binding for tests that do not care what a v2 envelope is bound to. */
+export const TEST_BINDING: EnvelopeBinding = {
+  chainId: 31337,
+  databank: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  poolId: 1,
+  contributor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+};

@@ -13,7 +13,7 @@ import {
   sealEnvelope,
   toHex32,
 } from "../../../../lib/crypto/index.js";
-import { expectKeyError, expectSameBytes } from "./helpers.js";
+import { expectKeyError, expectSameBytes, TEST_BINDING } from "./helpers.js";
 
 const WALLET_PRIVATE_KEY: Hex = `0x${"11".repeat(32)}`;
 const OTHER_WALLET_PRIVATE_KEY: Hex = `0x${"22".repeat(32)}`;
@@ -115,6 +115,7 @@ describe("lib/crypto keys", function () {
       const envelope = await sealEnvelope({
         plaintext,
         recipients: [{ role: "contributor", publicKey: firstDevice.publicKey }],
+        binding: TEST_BINDING,
       });
       const secondDevice = deriveKeyPairFromSignature(await walletSignature(WALLET_PRIVATE_KEY));
       expectSameBytes(await openEnvelope(envelope, secondDevice.privateKey), plaintext);

@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { generateKeyPair, sealEnvelope } from "../../../../lib/crypto/index.js";
+import {
+  generateKeyPair,
+  sealEnvelope,
+  type EnvelopeBinding,
+} from "../../../../lib/crypto/index.js";
 import {
   checkContribution,
   normaliseRecord,
@@ -9,6 +13,7 @@ import {
   type AcceptanceResult,
   type CheckContributionParams,
 } from "../../../../lib/custodian/index.js";
+import { V1_CUSTODIAN_PRIVATE_KEY, V1_ENVELOPE } from "../crypto/v1Fixture.js";
 
 const resumeSchema = JSON.parse(
   readFileSync(
@@ -22,6 +27,16 @@ const contributor = generateKeyPair();
 const otherContributor = generateKeyPair();
 const duplicateKey = new Uint8Array(32).fill(7);
 
+/** The submission checked by default: the envelopes below are sealed for it. */
+const SUBMISSION: EnvelopeBinding = {
+  chainId: 31337,
+  databank: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+  poolId: 1,
+  contributor: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+};
+/** Someone who saw the CID and submits the same envelope as theirs. */
+const SQUATTER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
 const resume = {
   title: "Senior Software Engineer",
   yearsOfExperience: 8,
@@ -34,6 +49,7 @@ const resume = {
 async function seal(
   plaintext: Uint8Array | unknown,
   contributorKey: Uint8Array = contributor.publicKey,
+  binding: EnvelopeBinding = SUBMISSION,
 ): Promise<Uint8Array> {
   const bytes =
     plaintext instanceof Uint8Array
@@ -46,6 +62,7 @@ async function seal(
       { role: "contributor", publicKey: contributorKey },
     ],
     contentType: "application/json",
+    binding,
   });
 }
 
@@ -55,6 +72,7 @@ async function check(
 ): Promise<AcceptanceResult> {
   return checkContribution({
     envelope,
+    submission: SUBMISSION,
     custodianPrivateKey: custodian.privateKey,
     contributorPublicKey: contributor.publicKey,
     schema: resumeSchema,
@@ -205,6 +223,7 @@ describe("lib/custodian acceptance checks", function () {
         { role: "custodian", publicKey: custodian.publicKey },
         { role: "buyer", publicKey: contributor.publicKey },
       ],
+      binding: SUBMISSION,
     });
     expectRejected(await check(asBuyer), "Other");
     // without a claimed key the check is skipped
@@ -242,5 +261,80 @@ describe("lib/custodian acceptance checks", function () {
     expect(rejectionReasonCode("Duplicate")).to.equal(2);
     expect(rejectionReasonCode("Expired")).to.equal(3);
     expect(rejectionReasonCode("Other")).to.equal(4);
+    expect(rejectionReasonCode("NotBound")).to.equal(5);
+  });
+
+  describe("binding to the submission (format v2)", function () {
+    /** A duplicate lookup that fails the test if it runs: a copy must not get that far. */
+    const mustNotLookUp = () => {
+      throw new Error("the duplicate lookup ran for an envelope not bound to the submitter");
+    };
+
+    it("rejects the victim's envelope submitted by someone else as NotBound, before any duplicate lookup", async function () {
+      const victims = await seal(resume);
+      const rejected = expectRejected(
+        await check(victims, {
+          submission: { ...SUBMISSION, contributor: SQUATTER },
+          isDuplicate: mustNotLookUp,
+        }),
+        "NotBound",
+      );
+      expect(rejected.message).to.equal(
+        `the envelope was sealed for contributor ${SUBMISSION.contributor}, not for the submitter ${SQUATTER}`,
+      );
+      // The victim's own submission of the same envelope passes.
+      expect((await check(victims)).ok).to.equal(true);
+    });
+
+    it("rejects an envelope copied to another pool, Databank or chain as NotBound", async function () {
+      const envelope = await seal(resume);
+      const elsewhere: Array<[Partial<EnvelopeBinding>, RegExp]> = [
+        [{ poolId: 2 }, /sealed for pool 1, not pool 2/],
+        [{ databank: "0x000000000000000000000000000000000000dEaD" }, /sealed for the Databank/],
+        [{ chainId: 1 }, /on chain 31337, not .* on chain 1$/],
+      ];
+      for (const [change, message] of elsewhere) {
+        const rejected = expectRejected(
+          await check(envelope, {
+            submission: { ...SUBMISSION, ...change },
+            isDuplicate: mustNotLookUp,
+          }),
+          "NotBound",
+        );
+        expect(rejected.message).to.match(message);
+      }
+    });
+
+    it("compares addresses whatever their case", async function () {
+      const lowercase = { ...SUBMISSION, contributor: SUBMISSION.contributor.toLowerCase() };
+      expect(
+        (await check(await seal(resume), { submission: lowercase as EnvelopeBinding })).ok,
+      ).to.equal(true);
+    });
+
+    it("rejects a binding rewritten to the submitter's address: it no longer opens (Undecryptable)", async function () {
+      const victims = await seal(resume);
+      const rebound = new Uint8Array(victims);
+      rebound.set(Buffer.from(SQUATTER.slice(2), "hex"), 57); // the binding's contributor field
+      expectRejected(
+        await check(rebound, {
+          submission: { ...SUBMISSION, contributor: SQUATTER },
+          isDuplicate: mustNotLookUp,
+        }),
+        "Undecryptable",
+      );
+    });
+
+    it("rejects a v1 (unbound) envelope as NotBound, naming the format to use", async function () {
+      const rejected = expectRejected(
+        await check(V1_ENVELOPE, {
+          custodianPrivateKey: V1_CUSTODIAN_PRIVATE_KEY,
+          contributorPublicKey: undefined,
+          isDuplicate: mustNotLookUp,
+        }),
+        "NotBound",
+      );
+      expect(rejected.message).to.match(/format v1, which is not bound .* \(format v2\)$/);
+    });
   });
 });

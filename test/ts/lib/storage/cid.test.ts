@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { UnixFS } from "ipfs-unixfs";
 import { importBytes } from "ipfs-unixfs-importer";
 import { CID } from "multiformats/cid";
+import { bases } from "multiformats/basics";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import {
@@ -11,7 +12,7 @@ import {
   MAX_LINKS_PER_NODE,
   assertBytesMatchCid,
   computeCid,
-  parseCid,
+  parseCanonicalCid,
   unixfsImporterOptions,
 } from "../../../../lib/storage/index.js";
 import { deterministicBytes } from "./fixtures/deterministic-bytes.js";
@@ -120,34 +121,63 @@ describe("storage/cid: the Databank CID convention", function () {
   it("parses the CIDs the convention produces", async function () {
     const small = await computeCid(new TextEncoder().encode("databank"));
     const large = await computeCid(deterministicBytes(CHUNK_SIZE_BYTES + 1, 19));
-    expect(parseCid(small).toString()).to.equal(small);
-    expect(parseCid(` ${large}\n`).toString()).to.equal(large);
+    expect(parseCanonicalCid(small).toString()).to.equal(small);
+    expect(parseCanonicalCid(large).toString()).to.equal(large);
+  });
+
+  it("refuses every other spelling of a CID, naming the canonical one", async function () {
+    for (const content of ["databank", "x".repeat(CHUNK_SIZE_BYTES + 1)]) {
+      const canonical = await computeCid(new TextEncoder().encode(content));
+      const cid = CID.parse(canonical);
+      const spellings: Record<string, string> = {
+        "base58btc (z…)": cid.toString(bases.base58btc),
+        "base36 (k…)": cid.toString(bases.base36),
+        "base32 upper case (B…)": cid.toString(bases.base32upper),
+        "upper case": canonical.toUpperCase(),
+        "leading space": ` ${canonical}`,
+        "trailing space": `${canonical} `,
+        "trailing newline": `${canonical}\n`,
+        "base64 (m…)": cid.toString(bases.base64),
+      };
+      if (cid.code === 0x70) spellings["CIDv0 (Qm…)"] = cid.toV0().toString();
+      for (const [name, spelling] of Object.entries(spellings)) {
+        const error = await expectStorageError(
+          Promise.resolve().then(() => parseCanonicalCid(spelling)),
+          "INVALID_CID",
+        );
+        expect(error.message, name).to.include(`write it as ${canonical}`);
+      }
+    }
   });
 
   it("rejects garbage, CIDv0 and foreign codecs with INVALID_CID", async function () {
     await expectStorageError(
-      Promise.resolve().then(() => parseCid("not-a-cid")),
+      Promise.resolve().then(() => parseCanonicalCid("not-a-cid")),
       "INVALID_CID",
     );
     await expectStorageError(
-      Promise.resolve().then(() => parseCid("")),
+      Promise.resolve().then(() => parseCanonicalCid("")),
       "INVALID_CID",
     );
     const v0 = await expectStorageError(
-      Promise.resolve().then(() => parseCid("QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB")),
+      Promise.resolve().then(() =>
+        parseCanonicalCid("QmPZ9gcCEpqKTo6aq61g2nXGUhM4iCL3ewB6LDXZCtioEB"),
+      ),
       "INVALID_CID",
     );
-    expect(v0.message).to.include("CIDv0");
+    expect(v0.message).to.include(
+      "write it as bafybeiasb5vpmaounyilfuxbd3lryvosl4yefqrfahsb2esg46q6tu6y5q",
+    );
     const dagCborCid = "bafyreihdb57fdysx5h35urvxz64ros7zvywshber7id6t6c6fek37jgyfe";
     await expectStorageError(
-      Promise.resolve().then(() => parseCid(dagCborCid)),
+      Promise.resolve().then(() => parseCanonicalCid(dagCborCid)),
       "INVALID_CID",
     );
   });
 
   it("assertBytesMatchCid accepts the right bytes and reports other bytes as INTEGRITY", async function () {
     const bytes = deterministicBytes(CHUNK_SIZE_BYTES * 2 + 1, 23);
-    const cid = parseCid(await computeCid(bytes));
+    const cid = parseCanonicalCid(await computeCid(bytes));
     await assertBytesMatchCid(cid, bytes, "test");
 
     const altered = bytes.slice();
