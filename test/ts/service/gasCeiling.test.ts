@@ -64,7 +64,10 @@ describe("service: gas ceilings of the custodian's transactions", function () {
 
   /** A relay request for `wallet`, signed by its owner key, over an uploaded envelope. */
   async function walletConsent(wallet: { owner: Contributor; address: Address }, n: number) {
-    const dataCid = await upload(t.node, await seal(t.node, wallet.owner, resume(n)));
+    const dataCid = await upload(
+      t.node,
+      await seal(t.node, wallet.owner, resume(n), poolId, { contributor: wallet.address }),
+    );
     const request = {
       contributor: wallet.address,
       poolId,
@@ -135,7 +138,7 @@ describe("service: gas ceilings of the custodian's transactions", function () {
         walletClient: chain.localWallet(contributor.account),
         address: chain.databank.address,
       });
-      const dataCid = await upload(low.node, await seal(low.node, contributor, record));
+      const dataCid = await upload(low.node, await seal(low.node, contributor, record, lowPool));
       const receipt = await chain.publicClient.waitForTransactionReceipt({
         hash: await client.contract.write.submitContribution([lowPool, dataCid, 0]),
       });
