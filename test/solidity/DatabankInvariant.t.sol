@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {Databank} from "../../contracts/Databank.sol";
 import {ConsentReceiptRenderer} from "../../contracts/ConsentReceiptRenderer.sol";
 import {IDatabank} from "../../contracts/interfaces/IDatabank.sol";
