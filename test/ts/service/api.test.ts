@@ -88,7 +88,31 @@ describe("service: API surface and the lib/api client", function () {
     expect(pool.price).to.equal("1000000000000000000");
     expect(pool.schema).to.deep.equal(resumeSchema);
     expect(pool.terms).to.equal(TERMS);
+    expect(pool.bountiesLeft).to.equal(null);
     expect((await apiError(api.pool(12_345))).status).to.equal(404);
+  });
+
+  it("says how many more bounties a pool's budget can pay, and that joining goes on without one", async function () {
+    const bountyPool = await createPool(chain, t.node, { bountyPerContribution: 100n });
+    const fund = async (amount: bigint) =>
+      chain.publicClient.waitForTransactionReceipt({
+        hash: await chain.asCurator.contract.write.fundBounty([bountyPool, amount], {
+          value: amount,
+        }),
+      });
+    await fund(250n);
+    expect((await api.pool(bountyPool)).bountiesLeft).to.equal(2);
+    for (const n of [3, 4, 5]) {
+      const contributor = newContributor();
+      const { cid } = await api.uploadContent(
+        await seal(t.node, contributor, resume(n), bountyPool),
+      );
+      await api.relayConsent(await signConsent(chain, contributor, bountyPool, cid));
+    }
+    const after = await api.pool(bountyPool);
+    expect(after.activeCount).to.equal(3); // the third joined without a bounty
+    expect(after.bountiesLeft).to.equal(0);
+    expect(after.bountyBudget).to.equal("50");
   });
 
   it("uploads with progress and downloads verified bytes", async function () {
