@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
+import { createWalletClient, custom } from "viem";
+import { databankAbi } from "../../../lib/contracts/abis.js";
 import { generateKeyPair } from "../../../lib/crypto/index.js";
 import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
 import {
@@ -214,6 +216,84 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
       expect((await fixture.openAsBuyer(purchase.id, keys)).length).to.equal(3);
     } finally {
       await worker.stop();
+    }
+  });
+});
+
+describe("service/custodian/delivery: a revocation racing the fulfil transaction", function () {
+  this.timeout(180_000);
+
+  it("lands the delivery anyway, keeps the manifest hidden while pending, and puts the erasure on the buyer", async () => {
+    const store = await createHeliaStore();
+    const dir = await tempDir();
+    const db = new DatabaseSync(join(dir.path, "race.sqlite"));
+    try {
+      // The buyer also holds one of the two records of a pool at its threshold of 2.
+      const fixture = await createChainFixture(store, { minContributors: 2 });
+      const [kept, raced] = [await fixture.contribute(0), await fixture.contribute(1)];
+      const { purchase, keys } = await fixture.buy();
+      await fixture.testClient.setBalance({
+        address: raced!.contributor.address,
+        value: 10n ** 18n,
+      });
+      const revoker = createWalletClient({
+        account: raced!.contributor,
+        chain: fixture.publicClient.chain,
+        transport: custom(fixture.connection.provider),
+      });
+      let seenWhilePending: unknown;
+      const worker = fixture.worker(db, {
+        checkpoint: async (name) => {
+          if (name !== "fulfill-sent") return;
+          // The fulfil transaction sits in the mempool: nothing usable may be shown yet.
+          seenWhilePending = await worker.status(purchase.id);
+          // The revocation is ordered before it in the same block (a higher tip).
+          await revoker.writeContract({
+            address: fixture.address,
+            abi: databankAbi,
+            functionName: "revokeConsent",
+            args: [raced!.tokenId],
+            maxPriorityFeePerGas: 10n ** 11n,
+            maxFeePerGas: 10n ** 12n,
+          });
+          await fixture.testClient.mine({ blocks: 1 });
+        },
+      });
+
+      await fixture.testClient.setAutomine(false);
+      try {
+        await worker.deliverPending();
+      } finally {
+        await fixture.testClient.setAutomine(true);
+      }
+
+      expect(seenWhilePending).to.deep.equal({
+        purchaseId: purchase.id.toString(),
+        status: "delivering",
+      });
+      const [revoked] = await fixture.reader.contract.getEvents.ConsentRevoked(
+        { contributionId: raced!.tokenId },
+        { fromBlock: fixture.deployBlock },
+      );
+      const [fulfilled] = await fixture.fulfilledEvents(purchase.id);
+      expect(revoked!.blockNumber).to.equal(fulfilled!.blockNumber);
+      expect(revoked!.logIndex).to.be.lessThan(fulfilled!.logIndex);
+      expect(fulfilled!.args.recordCount).to.equal(2);
+      expect(fulfilled!.args.erasuresSeen).to.equal(0);
+      expect(await fixture.reader.contract.read.purchaseStatus([purchase.id])).to.equal(2);
+      expect(
+        await fixture.reader.contract.read.erasuresOwed([fixture.poolId, purchase.buyer]),
+      ).to.equal(1);
+      // Only the record still active earns from the sale.
+      expect(await fixture.reader.contract.read.pendingEarnings([kept!.tokenId])).to.be.greaterThan(
+        0n,
+      );
+      const records = await fixture.openAsBuyer(purchase.id, keys);
+      expect(records.map((r) => r.tokenId)).to.deep.equal([kept!.tokenId, raced!.tokenId]);
+    } finally {
+      db.close();
+      await store.stop();
+      await dir.dispose();
     }
   });
 });
