@@ -9,6 +9,7 @@
 import { getAddress, isAddress } from "viem";
 import type { Hex } from "viem";
 import { z } from "zod";
+import { REJECTION_REASONS } from "../contracts/client.js";
 import { parseCanonicalCid } from "../storage/cid.js";
 
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
@@ -68,14 +69,7 @@ export const cidInput = z
   .describe("content CID (CIDv1, lowercase base32, as returned by POST /v1/content)");
 
 /** Every reason a custodian may reject a contribution with (`IDatabank.RejectionReason`, in order). */
-export const rejectionReasonSchema = z.enum([
-  "Undecryptable",
-  "SchemaMismatch",
-  "Duplicate",
-  "Expired",
-  "Other",
-  "NotBound",
-]);
+export const rejectionReasonSchema = z.enum(REJECTION_REASONS);
 
 /** A 0x-prefixed hex signature (65 bytes for an EOA; ERC-1271 wallets may use other lengths). */
 export const signatureInput = z

@@ -241,6 +241,19 @@ export function purchaseFromEvent(
   return purchases[0]!;
 }
 
+// ---------------------------------------------------------------- rejections
+
+/** Rejection reasons, named and ordered as the Solidity enum `IDatabank.RejectionReason`. */
+export const REJECTION_REASONS = [
+  "Undecryptable",
+  "SchemaMismatch",
+  "Duplicate",
+  "Expired",
+  "Other",
+  /** The envelope is not bound to this submitter and pool (a copy, or an unbound v1 envelope). */
+  "NotBound",
+] as const;
+
 // ---------------------------------------------------------------- bounties
 
 /**

@@ -18,16 +18,9 @@ import {
 } from "../crypto/index.js";
 import { bindingProblem } from "./binding.js";
 
-/** Rejection reasons, named and ordered as the Solidity enum `IDatabank.RejectionReason`. */
-export const REJECTION_REASONS = [
-  "Undecryptable",
-  "SchemaMismatch",
-  "Duplicate",
-  "Expired",
-  "Other",
-  /** The envelope is not bound to this submitter and pool (a copy, or an unbound v1 envelope). */
-  "NotBound",
-] as const;
+import { REJECTION_REASONS } from "../contracts/client.js";
+
+export { REJECTION_REASONS };
 
 /** A reason the custodian may reject a contribution with. */
 export type RejectionReason = (typeof REJECTION_REASONS)[number];

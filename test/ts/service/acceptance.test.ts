@@ -9,6 +9,7 @@ import {
   expectNoSecrets,
   getJson,
   newContributor,
+  submitOnChain,
   postJson,
   relayBody,
   resume,
@@ -234,30 +235,6 @@ describe("service: acceptance worker refuses records not bound to their submitte
     await t?.cleanup();
   });
 
-  async function contributorClient(contributor: Contributor) {
-    await chain.fund(contributor.account.address, "1");
-    return createDatabankClient({
-      publicClient: chain.publicClient,
-      walletClient: chain.localWallet(contributor.account),
-      address: chain.databank.address,
-    });
-  }
-
-  /** `submitContribution` from `contributor`; returns the pending contribution's id. */
-  async function submitOnChain(contributor: Contributor, pool: number, dataCid: string) {
-    const client = await contributorClient(contributor);
-    const receipt = await chain.publicClient.waitForTransactionReceipt({
-      hash: await client.contract.write.submitContribution([pool, dataCid, 0]),
-    });
-    const [event] = parseEventLogs({
-      abi: databankAbi,
-      eventName: "ContributionSubmitted",
-      logs: receipt.logs,
-    });
-    return event!.args.contributionId;
-  }
-
-  /** Skips the test unless the deployed contract can reject `pendingId` with NotBound. */
   async function rejectionReason(id: bigint): Promise<number | undefined> {
     const [event] = await chain.publicClient.getContractEvents({
       abi: databankAbi,
@@ -277,7 +254,7 @@ describe("service: acceptance worker refuses records not bound to their submitte
     const victim = newContributor();
     const squatter = newContributor();
     const dataCid = await upload(t.node, await seal(t.node, victim, resume(30), poolId));
-    const squatted = await submitOnChain(squatter, poolId, dataCid);
+    const squatted = await submitOnChain(chain, squatter, poolId, dataCid);
 
     await t.node.acceptance.pollOnce();
     expect(await rejectionReason(squatted)).to.equal(NOT_BOUND);
@@ -286,7 +263,7 @@ describe("service: acceptance worker refuses records not bound to their submitte
     expect(view.body.message).to.include("not for the submitter");
     expect(reservations(dataCid)).to.deep.equal([]);
 
-    const own = await submitOnChain(victim, poolId, dataCid);
+    const own = await submitOnChain(chain, victim, poolId, dataCid);
     await t.node.acceptance.pollOnce();
     expect(await chain.reader.contract.read.ownerOf([own])).to.equal(
       getAddress(victim.account.address),
@@ -304,7 +281,7 @@ describe("service: acceptance worker refuses records not bound to their submitte
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
 
     // Submissions are keyed by contributor: the copy is not refused as a duplicate on-chain...
-    const squatted = await submitOnChain(squatter, poolId, dataCid);
+    const squatted = await submitOnChain(chain, squatter, poolId, dataCid);
     await t.node.acceptance.pollOnce();
     expect(await rejectionReason(squatted)).to.equal(NOT_BOUND);
     expect(
@@ -321,7 +298,7 @@ describe("service: acceptance worker refuses records not bound to their submitte
       relayBody(await signConsent(chain, contributor, poolId, dataCid)),
     );
     expect(relayed.status).to.equal(201);
-    const copy = await submitOnChain(contributor, secondPool, dataCid);
+    const copy = await submitOnChain(chain, contributor, secondPool, dataCid);
 
     await t.node.acceptance.pollOnce();
     expect(await rejectionReason(copy)).to.equal(NOT_BOUND);
@@ -345,7 +322,7 @@ describe("service: acceptance worker refuses records not bound to their submitte
       "bafyreihdb57fdysx5h35urvxz64ros7zvywshber7id6t6c6fek37jgyfe",
     ]) {
       try {
-        submitted.push(await submitOnChain(contributor, poolId, spelling));
+        submitted.push(await submitOnChain(chain, contributor, poolId, spelling));
       } catch (error) {
         // A contract that checks the spelling itself refuses it before the node sees it.
         expect(String(error)).to.include("NonCanonicalCid");

@@ -4,13 +4,14 @@
  * the ceiling as its gas limit.
  */
 import { expect } from "chai";
-import { getAddress, parseEventLogs, type Address, type Hex } from "viem";
-import { createDatabankClient, databankAbi } from "../../../lib/contracts/index.js";
+import { getAddress, type Address, type Hex } from "viem";
+import { databankAbi } from "../../../lib/contracts/index.js";
 import {
   createPool,
   deployChain,
   getJson,
   newContributor,
+  submitOnChain,
   postJson,
   resume,
   seal,
@@ -132,22 +133,8 @@ describe("service: gas ceilings of the custodian's transactions", function () {
     /** Submits `record` on-chain from a new contributor (who pays); returns the id. */
     async function submit(record: unknown): Promise<bigint> {
       const contributor = newContributor();
-      await chain.fund(contributor.account.address, "1");
-      const client = createDatabankClient({
-        publicClient: chain.publicClient,
-        walletClient: chain.localWallet(contributor.account),
-        address: chain.databank.address,
-      });
       const dataCid = await upload(low.node, await seal(low.node, contributor, record, lowPool));
-      const receipt = await chain.publicClient.waitForTransactionReceipt({
-        hash: await client.contract.write.submitContribution([lowPool, dataCid, 0]),
-      });
-      const [event] = parseEventLogs({
-        abi: databankAbi,
-        eventName: "ContributionSubmitted",
-        logs: receipt.logs,
-      });
-      return event!.args.contributionId;
+      return submitOnChain(chain, contributor, lowPool, dataCid);
     }
 
     it("sends no acceptance estimated above DATABANK_ACCEPTANCE_GAS_LIMIT and says why", async function () {

@@ -9,13 +9,18 @@ import {
   createWalletClient,
   custom,
   parseEther,
+  parseEventLogs,
   zeroAddress,
   type Address,
   type Hex,
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { loadConfig, type Environment } from "../../../lib/config/index.js";
-import { createDatabankClient, type ConsentRequest } from "../../../lib/contracts/index.js";
+import {
+  createDatabankClient,
+  databankAbi,
+  type ConsentRequest,
+} from "../../../lib/contracts/index.js";
 import {
   generateKeyPair,
   sealEnvelope,
@@ -207,6 +212,30 @@ export function newContributor() {
 }
 
 export type Contributor = ReturnType<typeof newContributor>;
+
+/** `submitContribution` from `contributor` (funded first: it pays); returns the pending id. */
+export async function submitOnChain(
+  chain: Chain,
+  contributor: Contributor,
+  poolId: number,
+  dataCid: string,
+): Promise<bigint> {
+  await chain.fund(contributor.account.address, "1");
+  const client = createDatabankClient({
+    publicClient: chain.publicClient,
+    walletClient: chain.localWallet(contributor.account),
+    address: chain.databank.address,
+  });
+  const receipt = await chain.publicClient.waitForTransactionReceipt({
+    hash: await client.contract.write.submitContribution([poolId, dataCid, 0]),
+  });
+  const [event] = parseEventLogs({
+    abi: databankAbi,
+    eventName: "ContributionSubmitted",
+    logs: receipt.logs,
+  });
+  return event!.args.contributionId;
+}
 
 /**
  * Seals `record` (JSON) to `node`'s custodian key and the contributor, bound (as a dApp would) to
