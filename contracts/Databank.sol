@@ -135,7 +135,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         Pool storage pool = _existingPool(poolId);
         _collect(pool.paymentToken, amount);
         uint96 added = uint256(amount).toUint96();
-        uint96 curatorBounty = _withdrawableBounty(pool);
+        uint96 curatorBounty = _curatorBountyLeft(pool);
         if (msg.sender == pool.curator) curatorBounty += added;
         pool.curatorBounty = curatorBounty;
         pool.bountyBudget += added;
@@ -145,9 +145,9 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     /// @inheritdoc IDatabank
     function withdrawBounty(uint32 poolId, uint128 amount) external {
         Pool storage pool = _poolOfCurator(poolId);
-        uint96 withdrawable = _withdrawableBounty(pool);
+        uint96 withdrawable = _min(pool.curatorBounty, pool.bountyBudget);
         if (withdrawable < amount) revert BountyBudgetTooSmall(poolId, withdrawable, amount);
-        pool.curatorBounty = withdrawable - uint96(amount);
+        pool.curatorBounty = _curatorBountyLeft(pool) - uint96(amount);
         pool.bountyBudget -= uint96(amount);
         _credit(msg.sender, pool.paymentToken, poolId, amount);
         emit BountyWithdrawn(poolId, msg.sender, amount);
@@ -167,6 +167,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         if (bounty == 0 || pool.bountyBudget < bounty) bounty = 0;
         else {
             pool.bountyBudget -= bounty;
+            pool.bountyReserved += bounty;
             emit BountyReserved(contributionId, poolId, bounty, true);
         }
         _pending[contributionId] = PendingSubmission(msg.sender, bounty);
@@ -194,6 +195,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         if (consent.expiresAt != 0 && consent.expiresAt <= block.timestamp) revert InvalidExpiry(consent.expiresAt);
         PendingSubmission memory pending = _pending[contributionId];
         delete _pending[contributionId];
+        if (pending.reservedBounty != 0) pool.bountyReserved -= pending.reservedBounty;
         _activate(contributionId, pending.contributor, pool, pending.reservedBounty);
     }
 
@@ -487,6 +489,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         contributor = pending.contributor;
         uint32 poolId = consent.poolId;
         if (pending.reservedBounty != 0) {
+            pool.bountyReserved -= pending.reservedBounty;
             pool.bountyBudget += pending.reservedBounty;
             emit BountyReserved(contributionId, poolId, pending.reservedBounty, false);
         }
@@ -499,12 +502,15 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         return keccak256(abi.encode(contributor, commitment));
     }
 
-    /// @dev What the curator may still withdraw: what it funded, less whatever bounties and
-    /// reservations took from the budget since (third-party funding is spent first).
-    function _withdrawableBounty(Pool storage pool) private view returns (uint96) {
-        uint96 curatorBounty = pool.curatorBounty;
-        uint96 budget = pool.bountyBudget;
-        return curatorBounty < budget ? curatorBounty : budget;
+    /// @dev What is left of the curator's own funding: what it funded, less what bounties paid
+    /// since beyond third-party funding (spent first). Bounty money still held is the budget plus
+    /// the reservations, so a reservation never counts as spent (it may come back).
+    function _curatorBountyLeft(Pool storage pool) private view returns (uint96) {
+        return _min(pool.curatorBounty, pool.bountyBudget + pool.bountyReserved);
+    }
+
+    function _min(uint96 a, uint96 b) private pure returns (uint96) {
+        return a < b ? a : b;
     }
 
     /// @dev Ends an active consent: its earnings to date move to the holder's credit, it leaves the
@@ -657,14 +663,19 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         );
     }
 
-    /// @dev A buyer owes erasure of every contribution that ended after the set of its first
-    /// delivery from the pool was taken.
-    function _recordDelivery(uint32 poolId, address buyer, uint32 erasureCount) private {
+    /// @dev A buyer owes erasure of every contribution that ended after the earliest set it was
+    /// delivered was taken. A delivery whose set was taken before erasures the buyer already
+    /// attested (it attested while this delivery was in flight, or deliveries landed out of order)
+    /// gave it those records again: they are owed again.
+    function _recordDelivery(uint32 poolId, address buyer, uint32 erasuresSeen) private {
         BuyerErasure storage erasure = _buyerErasures[poolId][buyer];
         if (!erasure.delivered) {
             erasure.delivered = true;
-            erasure.owedFrom = erasureCount;
+            erasure.owedFrom = erasuresSeen;
+            return;
         }
+        if (erasure.owedFrom > erasuresSeen) erasure.owedFrom = erasuresSeen;
+        if (erasure.attestedUpTo > erasuresSeen) erasure.attestedUpTo = erasuresSeen;
     }
 
     function _attestedUpTo(BuyerErasure storage erasure) private view returns (uint32) {

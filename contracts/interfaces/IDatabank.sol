@@ -40,10 +40,11 @@ interface IDatabank is IConsentToken {
     }
 
     /// @notice A pool as stored, packed so that each operation touches as few slots as possible.
-    /// `bountyBudget` is what bounties can still be paid from, net of the bounties reserved for pending
-    /// submissions; `curatorBounty` bounds what the curator may withdraw (what it funded itself,
-    /// third-party funding being spent first: see `withdrawBounty`). `erasureCount` counts every
-    /// consent that ended (revoked or retired), so it also numbers erasure requests.
+    /// `bountyBudget` is what bounties can still be paid from, net of `bountyReserved`, the bounties
+    /// set aside for pending submissions. `curatorBounty` is what the curator funded and bounties
+    /// have not used yet (third-party funding is spent first); the curator may withdraw at most
+    /// the smaller of it and `bountyBudget`. `erasureCount` counts every consent that ended
+    /// (revoked or retired), so it also numbers erasure requests.
     struct Pool {
         // slot 0: read by purchase, fulfil, accept and revoke
         address custodian;
@@ -71,6 +72,8 @@ interface IDatabank is IConsentToken {
         // slot 5, 6
         bytes32 custodianKey;
         bytes32 termsDigest;
+        // slot 7: written only by direct submissions with a bounty, and their accept or reject
+        uint96 bountyReserved;
     }
 
     /// @notice A purchase held in escrow. Only its digest is stored; callers pass it back in full

@@ -841,15 +841,20 @@ class Replay {
       treasury.saleCredits += args.platformAmount;
       treasury.credit += args.platformAmount;
     }
-    // The buyer owes erasure of every contribution that ended after its first delivered set was taken.
+    // The buyer owes erasure of every contribution that ended after the earliest set it was
+    // delivered was taken; a delivery of an earlier set re-opens what the buyer had attested.
     const key = buyerErasureKey(pool.id, sale.buyer);
-    if (!this.ledger.buyerErasures.has(key)) {
+    const erasure = this.ledger.buyerErasures.get(key);
+    if (erasure === undefined) {
       this.ledger.buyerErasures.set(key, {
         poolId: pool.id,
         buyer: sale.buyer,
         owedFrom: erasuresSeen,
         attestedUpTo: 0,
       });
+    } else {
+      erasure.owedFrom = Math.min(erasure.owedFrom, erasuresSeen);
+      erasure.attestedUpTo = Math.min(erasure.attestedUpTo, erasuresSeen);
     }
   }
 
