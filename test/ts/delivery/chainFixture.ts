@@ -197,8 +197,15 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
     return asBuyer.purchaseFromEvent(receipt);
   }
 
-  /** Opens a fulfilled purchase as its buyer would, from the chain's events and the store. */
-  async function openAsBuyer(purchaseId: bigint, keys: X25519KeyPair): Promise<DeliveredRecord[]> {
+  /**
+   * Opens a fulfilled purchase as its buyer would, from the chain's events and the store, with the
+   * delivery key `node` released (`deliveryKey` of its status, asked when a v2 manifest needs it).
+   */
+  async function openAsBuyer(
+    purchaseId: bigint,
+    keys: X25519KeyPair,
+    node: Pick<DeliveryWorker, "status">,
+  ): Promise<DeliveredRecord[]> {
     const [created] = await reader.contract.getEvents.PurchaseCreated(
       { purchaseId },
       { fromBlock: deployBlock },
@@ -220,6 +227,7 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
       },
       fetchContent: (cid) => store.get(cid),
       buyerPrivateKey: keys.privateKey,
+      deliveryKey: async () => (await node.status(purchaseId))?.deliveryKey,
     });
   }
 
