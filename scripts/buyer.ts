@@ -140,7 +140,9 @@ async function run(argv: string[]): Promise<void> {
   const started = Date.now();
   let lastPrint = 0;
   let waitingShown = false;
-  const records: DeliveredRecord[] = await openDelivery({
+  // A progress line is open (no newline yet): an error must start on a line of its own.
+  let progressOpen = false;
+  const opening = openDelivery({
     manifest,
     expected: {
       recordsRoot: recordsRoot!,
@@ -171,11 +173,17 @@ async function run(argv: string[]): Promise<void> {
       const now = Date.now();
       if (done === total || now - lastPrint >= 250) {
         lastPrint = now;
+        progressOpen = true;
         process.stderr.write(`\rpurchase ${id}: ${done}/${total} records verified and decrypted`);
       }
     },
   });
-  if (records.length > 0) process.stderr.write("\n");
+  let records: DeliveredRecord[];
+  try {
+    records = await opening;
+  } finally {
+    if (progressOpen) process.stderr.write("\n");
+  }
 
   await mkdir(options.out, { recursive: true });
   const written: string[] = [];

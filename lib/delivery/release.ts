@@ -56,13 +56,15 @@ export async function waitForDeliveryKey(params: WaitForDeliveryKeyParameters): 
         `purchase ${params.purchaseId} was not delivered (the node says "${status.status}"${status.error === undefined ? "" : `: ${status.error}`}): no delivery key will be released`,
       );
     }
-    if (Date.now() + intervalMs > giveUpAt) {
+    const remaining = giveUpAt - Date.now();
+    if (remaining <= 0) {
       throw new DeliveryError(
         "KEY_NOT_RELEASED",
         `the custodian has not released the delivery key yet: the delivery of purchase ${params.purchaseId} is not final (node status "${status.status}"; gave up after ${Math.round(timeoutMs / 1000)} s, try again later)`,
       );
     }
     params.onWaiting?.(status);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    // The last pause ends at the deadline, so the node is asked once more right then.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, remaining)));
   }
 }

@@ -42,8 +42,9 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
       setState({ phase: "working", detail: "Sign the message that derives your encryption key…" });
       const key = await encryptionKeyOf(walletClient, account);
       setState({ phase: "working", detail: "Fetching and verifying the delivery manifest…" });
-      const [{ openDelivery, waitForDeliveryKey }, api] = await Promise.all([
+      const [{ openDelivery }, { waitForDeliveryKey }, api] = await Promise.all([
         import("../../../../lib/delivery/buyer.js"),
+        import("../../../../lib/delivery/release.js"),
         nodeApi(runtime.nodeUrl),
       ]);
       const manifest = await api.getContent(purchase.deliveryCid);
