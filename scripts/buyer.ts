@@ -1,10 +1,12 @@
 /**
- * `npm run buyer -- --purchase <id> [--out <dir>] [--format csv,jsonl] [--node-url <url>]`
+ * `npm run buyer -- --purchase <id> [--out <dir>] [--format csv,jsonl] [--node-url <url>]
+ *  [--wait <seconds>]`
  *
  * Opens a delivered purchase as its buyer: reads `PurchaseCreated` and `PurchaseFulfilled`,
  * derives the buyer's X25519 key from its wallet's signature (lib/crypto/keys), fetches the
- * manifest and every envelope from the data bank node, verifies everything (lib/delivery) and
- * writes `<out>/purchase-<id>.jsonl` and `<out>/purchase-<id>.csv`.
+ * manifest and, for a v2 manifest, the delivery key the node releases once the delivery is final
+ * (waiting up to `--wait` seconds, default 120, while it is not), then every envelope; verifies
+ * everything (lib/delivery) and writes `<out>/purchase-<id>.jsonl` and `<out>/purchase-<id>.csv`.
  *
  * Environment: `DATABANK_BUYER_PRIVATE_KEY` (the buying wallet's key), plus the usual
  * configuration (lib/config: `DATABANK_RPC_URL`, `DATABANK_ADDRESS`, …).
@@ -24,6 +26,7 @@ import {
   openDelivery,
   toCsv,
   toJsonLines,
+  waitForDeliveryKey,
   type DeliveredRecord,
 } from "../lib/delivery/index.js";
 import { connect, UsageError, walletFromEnv } from "./cli.js";
@@ -32,13 +35,15 @@ const FORMATS = ["jsonl", "csv"] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE =
-  "usage: npm run buyer -- --purchase <id> [--out <dir>] [--format csv,jsonl] [--node-url <url>]";
+  "usage: npm run buyer -- --purchase <id> [--out <dir>] [--format csv,jsonl] [--node-url <url>] [--wait <seconds>]";
 
 interface Options {
   purchaseId: bigint;
   out: string;
   formats: Format[];
   nodeUrl: string;
+  /** How long to wait for the node to release the delivery key, in ms. */
+  waitMs: number;
 }
 
 function parseOptions(argv: string[], nodeUrl: string): Options {
@@ -51,6 +56,7 @@ function parseOptions(argv: string[], nodeUrl: string): Options {
         out: { type: "string", default: "." },
         format: { type: "string", default: "csv,jsonl" },
         "node-url": { type: "string", default: nodeUrl },
+        wait: { type: "string", default: "120" },
       },
       strict: true,
     }));
@@ -70,7 +76,11 @@ function parseOptions(argv: string[], nodeUrl: string): Options {
   } catch {
     throw new UsageError(`--node-url must be a URL such as ${nodeUrl}`);
   }
+  if (!/^[0-9]+$/.test(values.wait) || Number(values.wait) > 86_400) {
+    throw new UsageError(`--wait takes whole seconds from 0 to 86400, not "${values.wait}"`);
+  }
   return {
+    waitMs: Number(values.wait) * 1000,
     purchaseId: BigInt(values.purchase),
     out: resolve(values.out),
     formats: [...new Set(formats)] as Format[],
@@ -129,7 +139,10 @@ async function run(argv: string[]): Promise<void> {
   }
   const started = Date.now();
   let lastPrint = 0;
-  const records: DeliveredRecord[] = await openDelivery({
+  let waitingShown = false;
+  // A progress line is open (no newline yet): an error must start on a line of its own.
+  let progressOpen = false;
+  const opening = openDelivery({
     manifest,
     expected: {
       recordsRoot: recordsRoot!,
@@ -142,15 +155,35 @@ async function run(argv: string[]): Promise<void> {
     },
     fetchContent,
     buyerPrivateKey: keys.privateKey,
+    // Asked only for a v2 manifest: the node releases the key once `fulfill` is confirmed.
+    deliveryKey: () =>
+      waitForDeliveryKey({
+        purchaseId: id,
+        fetchStatus: () => api.deliveryStatus(id),
+        timeoutMs: options.waitMs,
+        onWaiting: () => {
+          if (waitingShown) return;
+          waitingShown = true;
+          process.stderr.write(
+            `purchase ${id}: waiting for the custodian to release the delivery key (the delivery is final once its fulfil transaction is confirmed)\n`,
+          );
+        },
+      }),
     onProgress: ({ done, total }) => {
       const now = Date.now();
       if (done === total || now - lastPrint >= 250) {
         lastPrint = now;
+        progressOpen = true;
         process.stderr.write(`\rpurchase ${id}: ${done}/${total} records verified and decrypted`);
       }
     },
   });
-  if (records.length > 0) process.stderr.write("\n");
+  let records: DeliveredRecord[];
+  try {
+    records = await opening;
+  } finally {
+    if (progressOpen) process.stderr.write("\n");
+  }
 
   await mkdir(options.out, { recursive: true });
   const written: string[] = [];

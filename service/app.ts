@@ -53,6 +53,12 @@ export interface DeliveryStatusView {
   recordCount?: number;
   /** The `fulfill` transaction. */
   transactionHash?: Hex;
+  /**
+   * (v2 manifests) The delivery key sealed to the buyer's key (80 bytes of 0x-hex: HPKE enc ‖
+   * ciphertext), present only once `fulfill` is mined with DATABANK_DELIVERY_CONFIRMATIONS
+   * confirmations: before that the delivery is not final and nothing in the manifest opens.
+   */
+  deliveryKey?: Hex;
   /** Why the delivery failed, in plain words. */
   error?: string;
 }

@@ -173,6 +173,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       pollIntervalMs: config.node.pollIntervalMs,
       batchSize: config.node.deliveryBatchSize,
       gasLimit: BigInt(config.node.deliveryGasLimit),
+      confirmations: config.node.deliveryConfirmations,
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
       log: (event, fields) => logger.info(event, logFields(fields)),
       checkpoint: hooks.deliveryCheckpoint,

@@ -147,10 +147,14 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: "get",
     path: "/v1/purchases/{id}/delivery",
-    summary: "The delivery state of a purchase",
+    summary:
+      "The delivery state of a purchase; the manifest CID once fulfil is mined, and the delivery key sealed to the buyer once fulfil has DATABANK_DELIVERY_CONFIRMATIONS confirmations",
     params: purchaseIdParamSchema,
     responses: {
-      200: { description: "the delivery", schema: deliveryStatusResponseSchema },
+      200: {
+        description: "the delivery (deliveryKey absent until the delivery is final: retry later)",
+        schema: deliveryStatusResponseSchema,
+      },
       400: badRequest,
       404: error("no such purchase for this node"),
     },

@@ -195,7 +195,10 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
     /** `GET /v1/contributions/{id}`. */
     contribution: (id: number | bigint) =>
       json<ContributionResponse>(`/v1/contributions/${id.toString()}`),
-    /** `GET /v1/purchases/{id}/delivery`. */
+    /**
+     * `GET /v1/purchases/{id}/delivery`. `deliveryKey` (the delivery key sealed to the buyer) is
+     * there only once the delivery is final; lib/delivery's `waitForDeliveryKey` polls for it.
+     */
     deliveryStatus: (purchaseId: number | bigint) =>
       json<DeliveryStatusResponse>(`/v1/purchases/${purchaseId.toString()}/delivery`),
   };

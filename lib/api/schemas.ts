@@ -252,6 +252,9 @@ export const deliveryStatusResponseSchema = z.object({
   recordsRoot: hexString("Merkle root of the delivered records").optional(),
   recordCount: z.number().int().optional(),
   transactionHash: hexString("the fulfilling transaction").optional(),
+  deliveryKey: hexString(
+    "the delivery key sealed to the buyer's X25519 key (HPKE enc ‖ ciphertext, 80 bytes); present only once the fulfil transaction is mined with the node's required confirmations",
+  ).optional(),
   error: z.string().optional().describe("why the delivery failed"),
 });
 

@@ -1,8 +1,10 @@
 /**
- * The delivery manifest (v1, docs/data-bank-node.md) as the auditor needs it: parsed and checked
+ * The delivery manifest (v1 or v2, docs/data-bank-node.md) as the auditor needs it: parsed and checked
  * against the `PurchaseFulfilled` event it belongs to and against the contributions active at that
  * moment, replayed from events. The contract only checks the record count; this is where a
- * custodian that drops a record, or delivers a revoked one, is caught.
+ * custodian that drops a record, or delivers a revoked one, is caught. The two versions differ only
+ * in how each record's key is carried (v1 wrapped to the buyer, v2 sealed under a delivery key the
+ * auditor never sees); the audit does not open keys and needs none, so it reads both alike.
  */
 import { getAddress, isAddress, isHex, keccak256, toBytes, type Address, type Hex } from "viem";
 import { z } from "zod";
@@ -23,7 +25,7 @@ const bytes32 = z.string().refine((value) => isHex(value) && value.length === 66
 
 const manifestSchema = z.looseObject({
   format: z.literal(MANIFEST_FORMAT),
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   chainId: z.number().int().nonnegative(),
   databank: z.string().refine((value) => isAddress(value), "an address"),
   purchaseId: decimal,
@@ -36,7 +38,7 @@ const manifestSchema = z.looseObject({
   ),
 });
 
-/** One delivered record, as far as the audit is concerned (its wrapped key is not checked). */
+/** One delivered record, as far as the audit is concerned (its wrapped or sealed key is not checked). */
 export interface ManifestRecord {
   /** Consent token (contribution) id. */
   tokenId: bigint;
@@ -46,8 +48,10 @@ export interface ManifestRecord {
   dataCommitment: Hex;
 }
 
-/** The fields of a v1 delivery manifest the audit checks. */
+/** The fields of a delivery manifest the audit checks. */
 export interface DeliveryManifest {
+  /** The manifest version (1 or 2). */
+  version: 1 | 2;
   /** Chain the delivery was made on. */
   chainId: number;
   /** The Databank contract. */
@@ -69,7 +73,7 @@ export interface DeliveryManifest {
 /**
  * Parses manifest bytes (UTF-8 JSON).
  *
- * @throws {ManifestFormatError} when the bytes are not a v1 delivery manifest.
+ * @throws {ManifestFormatError} when the bytes are not a v1 or v2 delivery manifest.
  */
 export function parseManifest(bytes: Uint8Array): DeliveryManifest {
   let json: unknown;
@@ -82,10 +86,11 @@ export function parseManifest(bytes: Uint8Array): DeliveryManifest {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join(".") : "manifest";
-    throw new ManifestFormatError(`not a v1 delivery manifest: ${where}: ${issue?.message}`);
+    throw new ManifestFormatError(`not a v1 or v2 delivery manifest: ${where}: ${issue?.message}`);
   }
   const manifest = parsed.data;
   return {
+    version: manifest.version,
     chainId: manifest.chainId,
     databank: getAddress(manifest.databank),
     purchaseId: BigInt(manifest.purchaseId),

@@ -53,6 +53,12 @@ export interface NodeServerConfig {
   /** Data keys re-wrapped (and persisted) per step of a delivery. */
   deliveryBatchSize: number;
   /**
+   * Confirmations `fulfill` needs (the block that mined it counts as one) before the node releases
+   * the delivery key to the buyer: until then the delivery is not final. 1 suits a chain without
+   * reorganisations; raise it where blocks can be reorganised away.
+   */
+  deliveryConfirmations: number;
+  /**
    * Test hook: the delivery worker stops dead at this checkpoint ("keys-wrapped-batch",
    * "manifest-uploaded", "fulfill-sent", "fulfilled") so a test can kill the process right there.
    */
@@ -155,6 +161,7 @@ export const CONFIG_DEFAULTS = {
   deliveryGasLimit: 200_000,
   pollIntervalMs: 500,
   deliveryBatchSize: 250,
+  deliveryConfirmations: 1,
 } as const;
 
 /**
@@ -278,6 +285,13 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         CONFIG_DEFAULTS.deliveryBatchSize,
         1,
         100_000,
+      ),
+      deliveryConfirmations: integer(
+        "DATABANK_DELIVERY_CONFIRMATIONS",
+        read("DATABANK_DELIVERY_CONFIRMATIONS"),
+        CONFIG_DEFAULTS.deliveryConfirmations,
+        1,
+        10_000,
       ),
       testPauseAt: read("DATABANK_TEST_PAUSE_AT"),
     },

@@ -1,31 +1,36 @@
 /**
- * The buyer's side of a delivery: verify the manifest against the chain, fetch every envelope,
- * check it hashes to its CID, unwrap its data key and decrypt it.
+ * The buyer's side of a delivery: verify the manifest against the chain, recover every record's
+ * data key, fetch every envelope, check it hashes to its CID and decrypt it.
  *
  * What is verified, in order (the first failure throws a {@link DeliveryError}):
  * 0. when `expected.deliveryCid` is given, the manifest's bytes hash to it;
- * 1. the manifest is a self-consistent v1 manifest ({@link parseManifest}: commitments equal
+ * 1. the manifest is a self-consistent v1 or v2 manifest ({@link parseManifest}: commitments equal
  *    keccak256 of the CIDs, the root recomputed from all records equals the manifest's root, so
  *    every listed record is included in that root);
  * 2. the manifest's root, count and buyer key equal the on-chain ones ({@link verifyManifest});
  * 3. the caller's private key is the buyer key's;
- * 4. per record: the fetched bytes hash to its CID (re-checked here whatever `fetchContent`
- *    promises), the data key unwraps with the buyer's key, the envelope decrypts with it.
+ * 4. (v2) the custodian has released the delivery key (else KEY_NOT_RELEASED: the delivery is not
+ *    final), it opens with the buyer's key for this purchase and manifest CID, and it opens every
+ *    record's sealed key — all before any envelope is fetched;
+ * 5. per record: the fetched bytes hash to its CID (re-checked here whatever `fetchContent`
+ *    promises), (v1) the data key unwraps with the buyer's key, the envelope decrypts with it.
  *
  * Browser-safe (the dApp reuses it): no `node:` imports; CIDs are computed with lib/storage/cid.ts
  * (multiformats and the UnixFS importer, both browser-safe).
  */
 import type { Hex } from "viem";
 import { bytesToHex } from "../crypto/bytes.js";
+import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
 import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
 import { EnvelopeError } from "../crypto/errors.js";
 import { publicKeyFromPrivate } from "../crypto/keys.js";
-import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
+import { assertBytesMatchCid, computeCid, parseCanonicalCid } from "../storage/cid.js";
 import { DeliveryError } from "./errors.js";
 import {
   parseManifest,
   verifyManifest,
   type DeliveryManifest,
+  type DeliveryManifestV2,
   type ExpectedDelivery,
   type ManifestRecord,
 } from "./manifest.js";
@@ -61,6 +66,13 @@ export interface OpenDeliveryParameters {
   fetchContent: (cid: string) => Promise<Uint8Array>;
   /** The buyer's X25519 private key (derived from its wallet, lib/crypto/keys). */
   buyerPrivateKey: Uint8Array;
+  /**
+   * v2 manifests only: the delivery key the custodian released, sealed to the buyer (`deliveryKey`
+   * of `GET /v1/purchases/{id}/delivery`, 0x-hex), or a function returning it (e.g.
+   * {@link waitForDeliveryKey} polling the node), undefined while it is not released. Absent or
+   * undefined for a v2 manifest: KEY_NOT_RELEASED. Not used for v1 manifests.
+   */
+  deliveryKey?: string | (() => Promise<string | undefined>);
   /** Records fetched and decrypted at once; default 8. */
   concurrency?: number;
   /** Called after each record is opened. */
@@ -83,6 +95,16 @@ export async function openDelivery(params: OpenDeliveryParameters): Promise<Deli
   const manifest = parseManifest(params.manifest);
   verifyManifest(manifest, params.expected);
   assertBuyerKey(params.buyerPrivateKey, manifest);
+  // v2: every record key is recovered before any envelope is fetched, so a wrong or withheld
+  // delivery key fails at once instead of after downloading the data.
+  const dataKeys =
+    manifest.version === 2
+      ? await openSealedKeys(
+          manifest,
+          params.expected.deliveryCid ?? (await computeCid(params.manifest)),
+          params,
+        )
+      : undefined;
 
   const concurrency = Math.max(1, Math.floor(params.concurrency ?? DEFAULT_OPEN_CONCURRENCY));
   const total = manifest.records.length;
@@ -92,13 +114,82 @@ export async function openDelivery(params: OpenDeliveryParameters): Promise<Deli
   const work = async (): Promise<void> => {
     while (next < total) {
       const index = next++;
-      results[index] = await openRecord(manifest.records[index]!, params);
+      results[index] = await openRecord(manifest.records[index]!, dataKeys?.[index], params);
       done++;
       params.onProgress?.({ done, total });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, work));
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, total) }, work));
+  } finally {
+    dataKeys?.forEach((key) => key.fill(0));
+  }
   return results;
+}
+
+/**
+ * (v2) Gets the released delivery key, opens it with the buyer's key and opens every record's
+ * sealed key with it.
+ *
+ * @returns the data keys, in the manifest's record order.
+ * @throws DeliveryError KEY_NOT_RELEASED, or UNDECRYPTABLE (naming the token for a record key).
+ */
+async function openSealedKeys(
+  manifest: DeliveryManifestV2,
+  manifestCid: string,
+  params: OpenDeliveryParameters,
+): Promise<Uint8Array[]> {
+  const source = params.deliveryKey;
+  const sealed = typeof source === "function" ? await source() : source;
+  if (sealed === undefined) {
+    throw new DeliveryError(
+      "KEY_NOT_RELEASED",
+      `the custodian has not released the delivery key yet: the delivery of purchase ${manifest.purchaseId} is not final (its fulfil transaction is not mined and confirmed); try again later`,
+    );
+  }
+  const binding = {
+    chainId: manifest.chainId,
+    databank: manifest.databank,
+    purchaseId: manifest.purchaseId,
+  };
+  let deliveryKey: Uint8Array;
+  try {
+    deliveryKey = await openDeliveryKey(sealed, params.buyerPrivateKey, binding, {
+      role: "buyer",
+      manifestCid,
+    });
+  } catch (cause) {
+    throw new DeliveryError(
+      "UNDECRYPTABLE",
+      `the delivery key released by the custodian does not open with the buyer key for purchase ${manifest.purchaseId} and manifest ${manifestCid} (${errorText(cause)})`,
+      { cause },
+    );
+  }
+  let key: CryptoKey;
+  try {
+    key = await importDeliveryKey(deliveryKey);
+  } finally {
+    deliveryKey.fill(0);
+  }
+  const dataKeys: Uint8Array[] = [];
+  try {
+    for (const record of manifest.records) {
+      const { tokenId, dataCid } = record;
+      try {
+        dataKeys.push(await openRecordKey(key, record.sealedKey, { ...binding, tokenId, dataCid }));
+      } catch (cause) {
+        throw new DeliveryError(
+          "UNDECRYPTABLE",
+          `record ${tokenId}: its sealed key does not open with the released delivery key (tampered, or moved from another record or purchase)`,
+          { tokenId, cause },
+        );
+      }
+    }
+  } catch (error) {
+    dataKeys.forEach((dataKey) => dataKey.fill(0));
+    throw error;
+  }
+  return dataKeys;
 }
 
 async function assertManifestCid(bytes: Uint8Array, deliveryCid: string): Promise<void> {
@@ -130,15 +221,25 @@ function assertBuyerKey(privateKey: Uint8Array, manifest: DeliveryManifest): voi
   }
 }
 
+/**
+ * Fetches, verifies and decrypts one record.
+ *
+ * @param openedKey - (v2) the record's data key, already opened; (v1) undefined: it is unwrapped
+ *   here. Zeroed by the caller.
+ */
 async function openRecord(
   record: ManifestRecord,
+  openedKey: Uint8Array | undefined,
   params: OpenDeliveryParameters,
 ): Promise<DeliveredRecord> {
   const { tokenId, dataCid } = record;
   const envelope = await fetchVerified(record, params.fetchContent);
   let dataKey: Uint8Array;
   try {
-    dataKey = await unwrapWrappedKey(record.wrappedKey, params.buyerPrivateKey);
+    if (openedKey !== undefined) dataKey = new Uint8Array(openedKey);
+    else if ("wrappedKey" in record) {
+      dataKey = await unwrapWrappedKey(record.wrappedKey, params.buyerPrivateKey);
+    } else throw new Error("a v2 record reached the v1 path without its key");
   } catch (cause) {
     if (cause instanceof EnvelopeError && cause.code === "NOT_A_RECIPIENT") {
       throw new DeliveryError("WRONG_BUYER", `record ${tokenId}: its key is for another buyer`, {

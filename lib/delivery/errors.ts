@@ -5,7 +5,7 @@
 
 /** Why a delivery could not be verified or opened. */
 export type DeliveryErrorCode =
-  /** The manifest is not UTF-8 JSON of the v1 format (a field missing, malformed or out of order). */
+  /** The manifest is not UTF-8 JSON of the v1 or v2 format (a field missing, malformed, out of order). */
   | "INVALID_MANIFEST"
   /** The manifest is for another purchase, buyer, contract or chain than the one expected. */
   | "WRONG_PURCHASE"
@@ -21,8 +21,16 @@ export type DeliveryErrorCode =
   | "FETCH_FAILED"
   /** A wrapped key (or the manifest) is for another buyer key than the purchase's / the caller's. */
   | "WRONG_BUYER"
-  /** A wrapped key or an envelope failed to decrypt (tampered or wrapped with another key). */
-  | "UNDECRYPTABLE";
+  /**
+   * A wrapped or sealed key, the delivery key or an envelope failed to decrypt (tampered, sealed
+   * with another key, or moved from another record or purchase).
+   */
+  | "UNDECRYPTABLE"
+  /**
+   * (v2) The custodian has not released the delivery key: `fulfill` is not mined and confirmed yet,
+   * so the delivery is not final and no record can be opened. Retry later.
+   */
+  | "KEY_NOT_RELEASED";
 
 /** A delivery failed verification or decryption; `tokenId` names the record when one is at fault. */
 export class DeliveryError extends Error {

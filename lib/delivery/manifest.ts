@@ -1,13 +1,18 @@
 /**
- * The delivery manifest v1 (docs/data-bank-node.md, "Delivery manifest (v1)"): the custodian
- * uploads one per fulfilled purchase and commits its CID, records root and record count on-chain
- * with `fulfill`. Per record it holds the consent token id, the data CID, the data commitment and
- * the record's data key wrapped by HPKE to the buyer's key.
+ * The delivery manifest (docs/data-bank-node.md, "Delivery manifest (v2)"): the custodian uploads
+ * one per fulfilled purchase and commits its CID, records root and record count on-chain with
+ * `fulfill`. Per record it holds the consent token id, the data CID, the data commitment and the
+ * record's data key:
+ * - v2 (written now): sealed with AES-256-GCM under the purchase's delivery key K
+ *   (lib/crypto/deliveryKey). The manifest holds nothing usable without K, which the node releases,
+ *   sealed to the buyer, only once `fulfill` is mined and confirmed: the manifest CID is public in
+ *   the pending transaction's calldata, so the manifest itself must not open anything.
+ * - v1 (read only, for deliveries made before v2): wrapped by HPKE straight to the buyer's key.
  *
  * {@link parseManifest} accepts only a self-consistent manifest: well-formed fields, records
  * sorted by token id, the count equal to the records, every commitment equal to keccak256 of its
- * CID, every wrapped key addressed to the manifest's buyer key, and the root recomputed from the
- * records equal to the manifest's root. {@link verifyManifest} then compares it with what the
+ * CID, (v1) every wrapped key addressed to the manifest's buyer key, and the root recomputed from
+ * the records equal to the manifest's root. {@link verifyManifest} then compares it with what the
  * chain says (`PurchaseCreated`, `PurchaseFulfilled`).
  *
  * Browser-safe: no `node:` imports.
@@ -16,30 +21,45 @@ import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { dataCommitment } from "../contracts/client.js";
 import { recordsRoot } from "../contracts/recordsMerkle.js";
+import type { SealedRecordKey } from "../crypto/deliveryKey.js";
 import type { WrappedKey } from "../crypto/envelope.js";
 import { DeliveryError } from "./errors.js";
 
 /** The `format` field of every manifest. */
 export const MANIFEST_FORMAT = "databank-delivery-manifest";
-/** The manifest version this module writes and reads. */
-export const MANIFEST_VERSION = 1;
+/** The manifest version this module writes. */
+export const MANIFEST_VERSION = 2;
+/** The manifest versions this module reads. */
+export const MANIFEST_VERSIONS = [1, 2] as const;
 
-/** One delivered record. */
-export interface ManifestRecord {
+/** What every delivered record carries, whatever the version. */
+interface ManifestRecordBase {
   /** The consent token id (= contribution id). */
   tokenId: bigint;
   /** CID of the record's encrypted envelope. */
   dataCid: string;
   /** keccak256 of `dataCid` (as in `ContributionSubmitted`), the Merkle leaf's second field. */
   dataCommitment: Hex;
+}
+
+/** One delivered record of a v1 manifest. */
+export interface ManifestRecordV1 extends ManifestRecordBase {
   /** The record's data key wrapped by HPKE to the buyer key (role "buyer"). */
   wrappedKey: WrappedKey;
 }
 
-/** A delivery manifest v1, decoded (ids as bigint, hex lowercase, addresses checksummed). */
-export interface DeliveryManifest {
+/** One delivered record of a v2 manifest. */
+export interface ManifestRecordV2 extends ManifestRecordBase {
+  /** The record's data key sealed under the purchase's delivery key K. */
+  sealedKey: SealedRecordKey;
+}
+
+/** One delivered record. */
+export type ManifestRecord = ManifestRecordV1 | ManifestRecordV2;
+
+/** The fields every manifest has besides its version and records. */
+interface ManifestHeader {
   format: typeof MANIFEST_FORMAT;
-  version: typeof MANIFEST_VERSION;
   /** Chain the purchase was made on. */
   chainId: number;
   /** The Databank contract. */
@@ -50,24 +70,61 @@ export interface DeliveryManifest {
   poolId: number;
   /** The buyer's wallet. */
   buyer: Address;
-  /** The buyer's X25519 public key from `PurchaseCreated` (32 bytes). */
+  /**
+   * The buyer's X25519 public key from `PurchaseCreated` (32 bytes): v1 keys are wrapped to it, v2's
+   * delivery key is sealed to it.
+   */
   buyerKey: Hex;
   /** Merkle root over (tokenId, dataCommitment) of the records (lib/contracts/recordsMerkle). */
   recordsRoot: Hex;
   /** Number of records. */
   recordCount: number;
+}
+
+/** A delivery manifest v1, decoded (ids as bigint, hex lowercase, addresses checksummed). */
+export interface DeliveryManifestV1 extends ManifestHeader {
+  version: 1;
   /** The records, by token id ascending. */
-  records: ManifestRecord[];
+  records: ManifestRecordV1[];
+}
+
+/** A delivery manifest v2, decoded (ids as bigint, hex lowercase, addresses checksummed). */
+export interface DeliveryManifestV2 extends ManifestHeader {
+  version: 2;
+  /** The records, by token id ascending. */
+  records: ManifestRecordV2[];
+}
+
+/** A delivery manifest of any version this module reads. */
+export type DeliveryManifest = DeliveryManifestV1 | DeliveryManifestV2;
+
+/** The purchase fields of {@link buildManifest} and {@link buildManifestV1}. */
+interface BuildManifestHeader {
+  /** Chain the purchase was made on. */
+  chainId: number;
+  /** The Databank contract. */
+  databank: Address;
+  /** The purchase delivered. */
+  purchaseId: bigint;
+  /** Its pool. */
+  poolId: number;
+  /** The buyer's wallet. */
+  buyer: Address;
+  /** The buyer's X25519 public key from `PurchaseCreated`. */
+  buyerKey: Hex;
 }
 
 /** What {@link buildManifest} needs; the commitments, root, count and order are computed. */
-export interface BuildManifestParameters {
-  chainId: number;
-  databank: Address;
-  purchaseId: bigint;
-  poolId: number;
-  buyer: Address;
-  buyerKey: Hex;
+export interface BuildManifestParameters extends BuildManifestHeader {
+  /**
+   * The records in any order; token ids distinct, each data key sealed under the purchase's
+   * delivery key with this record's and this purchase's binding (lib/crypto/deliveryKey).
+   */
+  records: readonly { tokenId: bigint; dataCid: string; sealedKey: SealedRecordKey }[];
+}
+
+/** What {@link buildManifestV1} needs (v1 is no longer written by the node; tests and tools). */
+export interface BuildManifestV1Parameters extends BuildManifestHeader {
   /** The records in any order; token ids distinct, keys wrapped to `buyerKey` with role "buyer". */
   records: readonly { tokenId: bigint; dataCid: string; wrappedKey: WrappedKey }[];
 }
@@ -122,16 +179,19 @@ const wrappedKeySchema = z.strictObject({
   ciphertext: hexOf(48),
 });
 
-const recordSchema = z.strictObject({
+const sealedKeySchema = z.strictObject({
+  nonce: hexOf(12),
+  ciphertext: hexOf(48),
+});
+
+const recordFields = {
   tokenId: decimal(UINT256_MAX),
   dataCid: z.string().min(1).max(512),
   dataCommitment: hexOf(32),
-  wrappedKey: wrappedKeySchema,
-});
+};
 
-const manifestSchema = z.strictObject({
+const headerFields = {
   format: z.literal(MANIFEST_FORMAT),
-  version: z.literal(MANIFEST_VERSION),
   chainId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   databank: address,
   purchaseId: decimal(UINT64_MAX),
@@ -140,46 +200,89 @@ const manifestSchema = z.strictObject({
   buyerKey: hexOf(32),
   recordsRoot: hexOf(32),
   recordCount: uint32,
-  records: z.array(recordSchema),
+};
+
+const manifestV1Schema = z.strictObject({
+  ...headerFields,
+  version: z.literal(1),
+  records: z.array(z.strictObject({ ...recordFields, wrappedKey: wrappedKeySchema })),
+});
+
+const manifestV2Schema = z.strictObject({
+  ...headerFields,
+  version: z.literal(2),
+  records: z.array(z.strictObject({ ...recordFields, sealedKey: sealedKeySchema })),
 });
 
 /**
- * Builds a manifest: sorts the records by token id and computes their commitments, the root and
- * the count.
+ * Builds a v2 manifest: sorts the records by token id and computes their commitments, the root
+ * and the count.
+ *
+ * @throws DeliveryError INVALID_MANIFEST when token ids repeat.
+ */
+export function buildManifest(params: BuildManifestParameters): DeliveryManifestV2 {
+  const records = sortRecords(params.records).map((record): ManifestRecordV2 => ({
+    tokenId: record.tokenId,
+    dataCid: record.dataCid,
+    dataCommitment: dataCommitment(record.dataCid),
+    sealedKey: {
+      nonce: record.sealedKey.nonce.toLowerCase() as Hex,
+      ciphertext: record.sealedKey.ciphertext.toLowerCase() as Hex,
+    },
+  }));
+  assertDistinct(records);
+  return { ...manifestHeader(params, records), version: 2, records };
+}
+
+/**
+ * Builds a v1 manifest (keys HPKE-wrapped straight to the buyer). The node no longer writes v1:
+ * its keys open as soon as the manifest CID is seen in a pending `fulfill`. Kept for tests and for
+ * tools that must reproduce old deliveries.
  *
  * @throws DeliveryError WRONG_BUYER when a key is not wrapped to `buyerKey` with role "buyer";
  *   INVALID_MANIFEST when token ids repeat.
  */
-export function buildManifest(params: BuildManifestParameters): DeliveryManifest {
+export function buildManifestV1(params: BuildManifestV1Parameters): DeliveryManifestV1 {
   const buyerKey = params.buyerKey.toLowerCase() as Hex;
-  const records = [...params.records]
-    .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0))
-    .map((record): ManifestRecord => ({
-      tokenId: record.tokenId,
-      dataCid: record.dataCid,
-      dataCommitment: dataCommitment(record.dataCid),
-      wrappedKey: { ...record.wrappedKey },
-    }));
+  const records = sortRecords(params.records).map((record): ManifestRecordV1 => ({
+    tokenId: record.tokenId,
+    dataCid: record.dataCid,
+    dataCommitment: dataCommitment(record.dataCid),
+    wrappedKey: { ...record.wrappedKey },
+  }));
+  assertDistinct(records);
+  records.forEach((record) => assertWrappedToBuyer(record, buyerKey));
+  return { ...manifestHeader(params, records), version: 1, records };
+}
+
+function sortRecords<T extends { tokenId: bigint }>(records: readonly T[]): T[] {
+  return [...records].sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
+}
+
+function assertDistinct(records: readonly { tokenId: bigint }[]): void {
   records.forEach((record, index) => {
     if (index > 0 && records[index - 1]!.tokenId === record.tokenId) {
       throw new DeliveryError("INVALID_MANIFEST", `token id ${record.tokenId} appears twice`, {
         tokenId: record.tokenId,
       });
     }
-    assertWrappedToBuyer(record, buyerKey);
   });
+}
+
+function manifestHeader(
+  params: BuildManifestHeader,
+  records: readonly ManifestRecordBase[],
+): ManifestHeader {
   return {
     format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
     chainId: params.chainId,
     databank: getAddress(params.databank),
     purchaseId: params.purchaseId,
     poolId: params.poolId,
     buyer: getAddress(params.buyer),
-    buyerKey,
+    buyerKey: params.buyerKey.toLowerCase() as Hex,
     recordsRoot: recordsRoot(records),
     recordCount: records.length,
-    records,
   };
 }
 
@@ -196,17 +299,21 @@ export function encodeManifest(manifest: DeliveryManifest): Uint8Array {
     buyerKey: manifest.buyerKey,
     recordsRoot: manifest.recordsRoot,
     recordCount: manifest.recordCount,
-    records: manifest.records.map((record) => ({
+    records: (manifest.records as readonly ManifestRecord[]).map((record) => ({
       tokenId: record.tokenId.toString(),
       dataCid: record.dataCid,
       dataCommitment: record.dataCommitment,
-      wrappedKey: {
-        version: record.wrappedKey.version,
-        role: record.wrappedKey.role,
-        recipientPublicKey: record.wrappedKey.recipientPublicKey,
-        enc: record.wrappedKey.enc,
-        ciphertext: record.wrappedKey.ciphertext,
-      },
+      ...("sealedKey" in record
+        ? { sealedKey: { nonce: record.sealedKey.nonce, ciphertext: record.sealedKey.ciphertext } }
+        : {
+            wrappedKey: {
+              version: record.wrappedKey.version,
+              role: record.wrappedKey.role,
+              recipientPublicKey: record.wrappedKey.recipientPublicKey,
+              enc: record.wrappedKey.enc,
+              ciphertext: record.wrappedKey.ciphertext,
+            },
+          }),
     })),
   };
   return new TextEncoder().encode(JSON.stringify(json));
@@ -227,13 +334,16 @@ export function parseManifest(bytes: Uint8Array): DeliveryManifest {
       cause,
     });
   }
-  const parsed = manifestSchema.safeParse(json);
+  // The version picks the schema; an unknown one is reported against the newest.
+  const version = (json as { version?: unknown } | null)?.version;
+  const parsed = (version === 1 ? manifestV1Schema : manifestV2Schema).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.length === 0 ? "(root)" : issue.path.join(".");
+    const what = version === 1 ? "a v1" : "a v2 (or v1)";
     throw new DeliveryError(
       "INVALID_MANIFEST",
-      `the delivery manifest is not a v1 manifest: ${path}: ${issue.message}`,
+      `the delivery manifest is not ${what} manifest: ${path}: ${issue.message}`,
       { cause: parsed.error },
     );
   }
@@ -274,7 +384,7 @@ export function verifyManifest(manifest: DeliveryManifest, expected: ExpectedDel
   if (manifest.buyerKey !== expected.buyerKey.toLowerCase()) {
     throw new DeliveryError(
       "WRONG_BUYER",
-      `the manifest's keys are wrapped to ${manifest.buyerKey}, not to the purchase's buyer key ${expected.buyerKey}`,
+      `the manifest's keys are for ${manifest.buyerKey}, not for the purchase's buyer key ${expected.buyerKey}`,
     );
   }
   if (manifest.recordCount !== expected.recordCount) {
@@ -292,7 +402,7 @@ export function verifyManifest(manifest: DeliveryManifest, expected: ExpectedDel
 }
 
 function checkConsistency(manifest: DeliveryManifest): void {
-  const { records } = manifest;
+  const records: readonly ManifestRecord[] = manifest.records;
   if (records.length !== manifest.recordCount) {
     throw new DeliveryError(
       "COUNT_MISMATCH",
@@ -314,7 +424,7 @@ function checkConsistency(manifest: DeliveryManifest): void {
         { tokenId: record.tokenId },
       );
     }
-    assertWrappedToBuyer(record, manifest.buyerKey);
+    if ("wrappedKey" in record) assertWrappedToBuyer(record, manifest.buyerKey);
   });
   const root = recordsRoot(records);
   if (root !== manifest.recordsRoot) {
@@ -325,7 +435,7 @@ function checkConsistency(manifest: DeliveryManifest): void {
   }
 }
 
-function assertWrappedToBuyer(record: ManifestRecord, buyerKey: Hex): void {
+function assertWrappedToBuyer(record: ManifestRecordV1, buyerKey: Hex): void {
   const { wrappedKey } = record;
   if (wrappedKey.role !== "buyer" || wrappedKey.recipientPublicKey.toLowerCase() !== buyerKey) {
     throw new DeliveryError(

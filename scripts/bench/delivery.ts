@@ -191,6 +191,8 @@ async function measureAt(
       },
       fetchContent: (cid) => store.get(cid),
       buyerPrivateKey: buyerKeys.privateKey,
+      // Released by the worker once fulfil has its confirmations (one, on this automining chain).
+      deliveryKey: status.deliveryKey,
     });
     const decryptedAt = performance.now();
     if (records.length !== count) throw new Error(`the buyer opened ${records.length} records, not ${count}`);

@@ -28,7 +28,11 @@ import { createNodeApiClient, NodeApiError, type NodeApiClient } from "../../lib
 import { createDatabankClient, databankAbi, type Purchase } from "../../lib/contracts/index.js";
 import { contribute } from "../../lib/contributor/contribute.js";
 import { deriveWalletKeyPair, fromHex32, toHex32 } from "../../lib/crypto/index.js";
-import { openDelivery, type DeliveredRecord } from "../../lib/delivery/index.js";
+import {
+  openDelivery,
+  waitForDeliveryKey,
+  type DeliveredRecord,
+} from "../../lib/delivery/index.js";
 import { demoResume, type Resume } from "./resumes.js";
 
 /** Where the demo runs. */
@@ -292,6 +296,13 @@ export async function receiveDelivery(
     },
     fetchContent: (cid: string) => api.getContent(cid),
     buyerPrivateKey: buyerKeys.privateKey,
+    deliveryKey: () =>
+      waitForDeliveryKey({
+        purchaseId: purchase.id,
+        fetchStatus: () => api.deliveryStatus(purchase.id),
+        timeoutMs: options.deliveryTimeoutMs ?? 120_000,
+        intervalMs: 500,
+      }),
     onProgress: ({ done, total }) => options.reporter?.progress("records decrypted", done, total),
   });
   return {

@@ -1,12 +1,16 @@
 /**
- * The delivery worker: for every purchase of a pool this node custodies, re-wraps each active
- * record's data key to the buyer, uploads the delivery manifest and calls `fulfill`.
+ * The delivery worker: for every purchase of a pool this node custodies, seals each active
+ * record's data key under the purchase's delivery key K, uploads the delivery manifest (v2) and
+ * calls `fulfill`; K itself, sealed to the buyer, is released by {@link DeliveryWorker.status}
+ * only once `fulfill` is mined and confirmed (docs/data-bank-node.md, "How a delivery becomes
+ * final"), because the manifest CID is public from the moment the transaction is sent.
  *
  * Crash safety (docs/data-bank-node.md, "Delivery and crash safety"): progress is recorded in
- * SQLite (service/custodian/deliveryStore.ts) at each durable step — purchase seen, each batch of
- * wrapped keys, manifest uploaded, fulfil sent, fulfilled/refunded — and the chain is asked first
- * whenever a purchase is resumed, so a worker killed at any instant and restarted on the same
- * database never fulfils twice and never skips a purchase.
+ * SQLite (service/custodian/deliveryStore.ts) at each durable step — purchase seen, K drawn (kept
+ * sealed to the custodian's own key), each batch of sealed keys, manifest uploaded with K sealed to
+ * the buyer, fulfil sent, fulfilled/refunded — and the chain is asked first whenever a purchase is
+ * resumed, so a worker killed at any instant and restarted on the same database never fulfils
+ * twice, never skips a purchase and reuses the same K and sealed K.
  *
  * Everything it needs is passed in (no configuration is read here), so the node, tests and
  * benchmarks compose it the same way.
@@ -21,8 +25,16 @@ import {
   type Purchase,
 } from "../../lib/contracts/client.js";
 import { recordsRoot } from "../../lib/contracts/recordsMerkle.js";
-import { unwrapDataKey, wrapDataKey, type WrappedKey } from "../../lib/crypto/envelope.js";
-import { fromHex32 } from "../../lib/crypto/keys.js";
+import {
+  generateDeliveryKey,
+  importDeliveryKey,
+  openDeliveryKey,
+  sealDeliveryKey,
+  sealRecordKey,
+  type PurchaseBinding,
+} from "../../lib/crypto/deliveryKey.js";
+import { unwrapDataKey } from "../../lib/crypto/envelope.js";
+import { fromHex32, publicKeyFromPrivate } from "../../lib/crypto/keys.js";
 import { buildManifest, encodeManifest } from "../../lib/delivery/manifest.js";
 import type { ContentStore } from "../../lib/storage/types.js";
 import {
@@ -33,7 +45,7 @@ import {
 } from "./activeSet.js";
 import type { DeliveryStatusView } from "../app.js";
 import { gasWithinCeiling } from "../chain.js";
-import { DeliveryStore, type PurchaseRow, type StoredWrappedKey } from "./deliveryStore.js";
+import { DeliveryStore, type PurchaseRow, type StoredSealedKey } from "./deliveryStore.js";
 
 export type { DeliveryStatus } from "./deliveryStore.js";
 
@@ -69,15 +81,21 @@ export interface DeliveryWorkerDeps {
   exclusive?: Exclusive;
   /** Pause between passes after `start()`; default 1,000 ms. */
   pollIntervalMs?: number;
-  /** Keys wrapped and persisted per batch; default 250. */
+  /** Record keys sealed and persisted per batch; default 250. */
   batchSize?: number;
+  /**
+   * Confirmations (blocks including the one that mined it) `fulfill` needs before the delivery key
+   * is released to the buyer (DATABANK_DELIVERY_CONFIRMATIONS); default
+   * `CONFIG_DEFAULTS.deliveryConfirmations` (1). Raise it on a chain that can reorganise.
+   */
+  confirmations?: number;
   /**
    * Gas ceiling of `fulfill` and `retireExpired` (DATABANK_DELIVERY_GAS_LIMIT): one estimated above
    * it is not sent (the purchase records the error and is retried), and each is sent with this gas
    * limit. Default `CONFIG_DEFAULTS.deliveryGasLimit`.
    */
   gasLimit?: bigint;
-  /** Keys wrapped at once inside a batch; default 8. */
+  /** Records whose key is opened (HPKE) and sealed at once inside a batch; default 8. */
   wrapConcurrency?: number;
   /** First block to read events from (the Databank's deployment block); default 0. */
   fromBlock?: bigint;
@@ -151,6 +169,13 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const log = deps.log ?? (() => undefined);
   const checkpoint = deps.checkpoint ?? (async () => undefined);
   const custodianKey = new Uint8Array(deps.custodianPrivateKey);
+  const custodianPublicKey = publicKeyFromPrivate(custodianKey);
+  const confirmations = BigInt(
+    Math.max(1, Math.floor(deps.confirmations ?? CONFIG_DEFAULTS.deliveryConfirmations)),
+  );
+  /** Purchases whose key was released: their fulfil had its confirmations, no need to ask again. */
+  const released = new Set<bigint>();
+  let chainId: number | undefined;
 
   const poolCustodians = new Map<number, string>();
   const trackers = new Map<number, ActiveSetTracker>();
@@ -269,10 +294,15 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       args: { purchaseId: row.purchaseId },
       fromBlock: row.createdBlock,
     });
+    const buyerSealedKey =
+      event === undefined ? row.buyerSealedKey : await buyerKeyFor(row, event.args.deliveryCid!);
     store.transaction(() => {
       store.update(row.purchaseId, {
         status: "delivered",
         error: null,
+        // K is no longer needed to seal anything: only its buyer-sealed form stays.
+        custodianSealedKey: null,
+        buyerSealedKey: buyerSealedKey ?? null,
         ...(event === undefined
           ? {}
           : {
@@ -282,7 +312,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
               fulfillTx: event.transactionHash,
             }),
       });
-      store.clearWrappedKeys(row.purchaseId);
+      store.clearSealedKeys(row.purchaseId);
     });
     log("delivery.fulfilled", {
       purchaseId: row.purchaseId.toString(),
@@ -293,18 +323,45 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     await checkpoint("fulfilled", { purchaseId: row.purchaseId });
   }
 
+  /**
+   * The buyer-sealed K for the manifest that was actually fulfilled: the stored one when it is the
+   * manifest this node last built (the normal case), else re-sealed for `deliveryCid` (a superseded
+   * fulfil of an earlier manifest, reusing its reserved nonce, got mined instead), else undefined.
+   */
+  async function buyerKeyFor(row: PurchaseRow, deliveryCid: string): Promise<Hex | undefined> {
+    if (row.manifestCid === deliveryCid && row.buyerSealedKey !== undefined) {
+      return row.buyerSealedKey;
+    }
+    if (row.custodianSealedKey === undefined) {
+      log("delivery.key-unavailable", { purchaseId: row.purchaseId.toString(), deliveryCid });
+      return undefined;
+    }
+    const binding = await bindingOf(row);
+    const deliveryKey = await openDeliveryKey(row.custodianSealedKey, custodianKey, binding, {
+      role: "custodian",
+    });
+    try {
+      return await sealDeliveryKey(deliveryKey, fromHex32(row.buyerKey), binding, {
+        role: "buyer",
+        manifestCid: deliveryCid,
+      });
+    } finally {
+      deliveryKey.fill(0);
+    }
+  }
+
   function markRefunded(row: PurchaseRow): void {
     store.transaction(() => {
-      store.update(row.purchaseId, { status: "refunded", error: null });
-      store.clearWrappedKeys(row.purchaseId);
+      store.update(row.purchaseId, { status: "refunded", error: null, custodianSealedKey: null });
+      store.clearSealedKeys(row.purchaseId);
     });
     log("delivery.refunded", { purchaseId: row.purchaseId.toString() });
   }
 
   function markFailed(row: PurchaseRow, reason: string): void {
     store.transaction(() => {
-      store.update(row.purchaseId, { status: "failed", error: reason });
-      store.clearWrappedKeys(row.purchaseId);
+      store.update(row.purchaseId, { status: "failed", error: reason, custodianSealedKey: null });
+      store.clearSealedKeys(row.purchaseId);
     });
     log("delivery.failed", { purchaseId: row.purchaseId.toString(), reason });
   }
@@ -432,80 +489,132 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     log("delivery.retired-expired", { poolId, count: expired.length });
   }
 
+  /** What every seal of this purchase's delivery is bound to. */
+  async function bindingOf(row: PurchaseRow): Promise<PurchaseBinding> {
+    chainId ??= await publicClient.getChainId();
+    return { chainId, databank: address, purchaseId: row.purchaseId };
+  }
+
+  /**
+   * The purchase's delivery key K: opened from its custodian-sealed form when one is stored (a
+   * resumed or rebuilt delivery), else drawn at random and stored sealed to the custodian's own key
+   * before anything is sealed under it. Zero it after use.
+   */
+  async function purchaseDeliveryKey(
+    row: PurchaseRow,
+    binding: PurchaseBinding,
+  ): Promise<Uint8Array> {
+    if (row.custodianSealedKey !== undefined) {
+      return openDeliveryKey(row.custodianSealedKey, custodianKey, binding, { role: "custodian" });
+    }
+    const deliveryKey = generateDeliveryKey();
+    const sealed = await sealDeliveryKey(deliveryKey, custodianPublicKey, binding, {
+      role: "custodian",
+    });
+    // Keys stored without a K are v1 leftovers (wrapped to the buyer) and a v1 manifest must not
+    // be sent any more: both go, in the same step that stores K.
+    store.transaction(() => {
+      store.clearSealedKeys(row.purchaseId);
+      store.update(row.purchaseId, {
+        custodianSealedKey: sealed,
+        manifestCid: null,
+        buyerSealedKey: null,
+        setHash: null,
+      });
+    });
+    return deliveryKey;
+  }
+
   /**
    * The manifest for the current active set: the stored one when the set is unchanged, else
-   * built (wrapping only the keys not already wrapped) and uploaded.
+   * built (sealing only the record keys not already sealed) and uploaded.
    */
   async function prepareManifest(row: PurchaseRow): Promise<BuiltDelivery> {
     const set = await activeSet(row.poolId);
     const root = recordsRoot(set);
-    if (row.manifestCid !== undefined && row.setHash === root) {
+    if (row.manifestCid !== undefined && row.setHash === root && row.buyerSealedKey !== undefined) {
       return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount! };
     }
     const id = row.purchaseId;
-    const inSet = new Map(set.map((c) => [c.tokenId, c]));
-    const stored = store.wrappedKeys(id);
-    const stale = stored.filter((k) => inSet.get(k.tokenId)?.dataCid !== k.dataCid);
-    if (stale.length > 0)
-      store.deleteWrappedKeys(
-        id,
-        stale.map((k) => k.tokenId),
+    const binding = await bindingOf(row);
+    const deliveryKey = await purchaseDeliveryKey(row, binding);
+    try {
+      const key = await importDeliveryKey(deliveryKey);
+      const inSet = new Map(set.map((c) => [c.tokenId, c]));
+      const stored = store.sealedKeys(id);
+      const stale = stored.filter((k) => inSet.get(k.tokenId)?.dataCid !== k.dataCid);
+      if (stale.length > 0)
+        store.deleteSealedKeys(
+          id,
+          stale.map((k) => k.tokenId),
+        );
+      const have = new Set(
+        stored.filter((k) => inSet.get(k.tokenId)?.dataCid === k.dataCid).map((k) => k.tokenId),
       );
-    const have = new Set(
-      stored.filter((k) => inSet.get(k.tokenId)?.dataCid === k.dataCid).map((k) => k.tokenId),
-    );
-    const missing = set.filter((c) => !have.has(c.tokenId));
-    const buyerKey = fromHex32(row.buyerKey);
+      const missing = set.filter((c) => !have.has(c.tokenId));
 
-    let batch = store.lastBatch(id);
-    for (let offset = 0; offset < missing.length; offset += batchSize) {
-      batch++;
-      const chunk = missing.slice(offset, offset + batchSize);
-      const keys = await mapLimit(chunk, wrapConcurrency, (c) => rewrap(c, buyerKey));
-      store.storeBatch(id, batch, keys);
-      log("delivery.keys-wrapped", {
-        purchaseId: id.toString(),
-        batch,
-        records: keys.length,
-        wrappedSoFar: have.size + offset + keys.length,
-        total: set.length,
+      let batch = store.lastBatch(id);
+      for (let offset = 0; offset < missing.length; offset += batchSize) {
+        batch++;
+        const chunk = missing.slice(offset, offset + batchSize);
+        const keys = await mapLimit(chunk, wrapConcurrency, (c) => reseal(c, key, binding));
+        store.storeBatch(id, batch, keys);
+        log("delivery.keys-wrapped", {
+          purchaseId: id.toString(),
+          batch,
+          records: keys.length,
+          wrappedSoFar: have.size + offset + keys.length,
+          total: set.length,
+        });
+        await checkpoint("keys-wrapped-batch", { purchaseId: id, batch, records: keys.length });
+      }
+
+      const manifest = buildManifest({
+        ...binding,
+        poolId: row.poolId,
+        buyer: row.buyer,
+        buyerKey: row.buyerKey,
+        records: store.sealedKeys(id),
       });
-      await checkpoint("keys-wrapped-batch", { purchaseId: id, batch, records: keys.length });
+      if (manifest.recordsRoot !== root || manifest.recordCount !== set.length) {
+        throw new Error(`purchase ${id}: the sealed keys stored do not match the active set`);
+      }
+      const cid = await deps.store.put(encodeManifest(manifest));
+      // One HPKE operation for the whole delivery, bound to this manifest's CID.
+      const buyerSealedKey = await sealDeliveryKey(deliveryKey, fromHex32(row.buyerKey), binding, {
+        role: "buyer",
+        manifestCid: cid,
+      });
+      // The manifest CID and the key that opens it are stored in the same statement, so a restart
+      // either rebuilds both or reuses both.
+      store.update(id, {
+        status: "delivering",
+        manifestCid: cid,
+        buyerSealedKey,
+        recordsRoot: root,
+        recordCount: set.length,
+        setHash: root,
+        error: null,
+      });
+      log("delivery.manifest-uploaded", {
+        purchaseId: id.toString(),
+        deliveryCid: cid,
+        recordsRoot: root,
+        recordCount: set.length,
+      });
+      await checkpoint("manifest-uploaded", { purchaseId: id, cid, root, count: set.length });
+      return { cid, root, count: set.length };
+    } finally {
+      deliveryKey.fill(0);
     }
-
-    const manifest = buildManifest({
-      chainId: await publicClient.getChainId(),
-      databank: address,
-      purchaseId: id,
-      poolId: row.poolId,
-      buyer: row.buyer,
-      buyerKey: row.buyerKey,
-      records: store.wrappedKeys(id),
-    });
-    if (manifest.recordsRoot !== root || manifest.recordCount !== set.length) {
-      throw new Error(`purchase ${id}: the wrapped keys stored do not match the active set`);
-    }
-    const cid = await deps.store.put(encodeManifest(manifest));
-    store.update(id, {
-      status: "delivering",
-      manifestCid: cid,
-      recordsRoot: root,
-      recordCount: set.length,
-      setHash: root,
-      error: null,
-    });
-    log("delivery.manifest-uploaded", {
-      purchaseId: id.toString(),
-      deliveryCid: cid,
-      recordsRoot: root,
-      recordCount: set.length,
-    });
-    await checkpoint("manifest-uploaded", { purchaseId: id, cid, root, count: set.length });
-    return { cid, root, count: set.length };
   }
 
-  /** Unwraps a record's data key with the custodian key and wraps it to the buyer. */
-  async function rewrap(c: ActiveContribution, buyerKey: Uint8Array): Promise<StoredWrappedKey> {
+  /** Opens a record's data key with the custodian key and seals it under the delivery key. */
+  async function reseal(
+    c: ActiveContribution,
+    key: CryptoKey,
+    binding: PurchaseBinding,
+  ): Promise<StoredSealedKey> {
     let envelope: Uint8Array;
     let dataKey: Uint8Array;
     try {
@@ -518,8 +627,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       );
     }
     try {
-      const wrappedKey: WrappedKey = await wrapDataKey(dataKey, buyerKey, "buyer");
-      return { tokenId: c.tokenId, dataCid: c.dataCid, wrappedKey };
+      const sealedKey = await sealRecordKey(key, dataKey, {
+        ...binding,
+        tokenId: c.tokenId,
+        dataCid: c.dataCid,
+      });
+      return { tokenId: c.tokenId, dataCid: c.dataCid, sealedKey };
     } finally {
       dataKey.fill(0);
     }
@@ -647,6 +760,27 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }, pollIntervalMs);
   }
 
+  /**
+   * Whether the delivery key may be released: `fulfill` succeeded in a block that now has at least
+   * `confirmations` confirmations (asked of the chain each time until then, so a fulfil reorganised
+   * away is not counted).
+   */
+  async function isFinal(row: PurchaseRow): Promise<boolean> {
+    if (row.buyerSealedKey === undefined || row.fulfillTx === undefined) return false;
+    if (released.has(row.purchaseId)) return true;
+    let receipt;
+    try {
+      receipt = await publicClient.getTransactionReceipt({ hash: row.fulfillTx });
+    } catch {
+      return false;
+    }
+    if (receipt.status !== "success") return false;
+    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
+    if (latest - receipt.blockNumber + 1n < confirmations) return false;
+    released.add(row.purchaseId);
+    return true;
+  }
+
   return {
     start() {
       if (running) return;
@@ -672,6 +806,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         if (row.recordsRoot !== undefined) view.recordsRoot = row.recordsRoot;
         if (row.recordCount !== undefined) view.recordCount = row.recordCount;
         if (row.fulfillTx !== undefined) view.transactionHash = row.fulfillTx;
+        if (await isFinal(row)) view.deliveryKey = row.buyerSealedKey!;
       }
       if (row.error !== undefined && row.status !== "delivered") view.error = row.error;
       return view;

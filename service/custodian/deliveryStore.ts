@@ -3,10 +3,16 @@
  * Every method is one synchronous statement or one transaction, so each durable step of a
  * delivery is all-or-nothing whatever instant the process dies at (docs/data-bank-node.md,
  * "Delivery and crash safety").
+ *
+ * Key material at rest is always sealed: each record's data key under the purchase's delivery
+ * key K, and K itself only HPKE-sealed — to the custodian's own X25519 key while the delivery is
+ * built (so a restart resumes with the same K; cleared once the purchase settles), and to the
+ * buyer for the manifest CID (what the API releases once the delivery is final). K never is
+ * stored in plaintext.
  */
 import type { DatabaseSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
-import type { WrappedKey } from "../../lib/crypto/envelope.js";
+import type { SealedRecordKey } from "../../lib/crypto/deliveryKey.js";
 
 /** Where a purchase is in its delivery. */
 export type DeliveryStatus = "pending" | "delivering" | "delivered" | "refunded" | "failed";
@@ -36,13 +42,23 @@ export interface PurchaseRow {
   fulfillTx: Hex | undefined;
   /** Last error, one line. */
   error: string | undefined;
+  /**
+   * The purchase's delivery key K sealed to the custodian's own X25519 key (HPKE), kept while the
+   * delivery is built so that a restart seals further records under the same K.
+   */
+  custodianSealedKey: Hex | undefined;
+  /**
+   * K sealed to the buyer for `manifestCid` (HPKE): written in the same statement as the manifest
+   * CID, released by the API once the delivery is final.
+   */
+  buyerSealedKey: Hex | undefined;
 }
 
-/** A data key re-wrapped to a purchase's buyer. */
-export interface StoredWrappedKey {
+/** A record's data key sealed under the purchase's delivery key. */
+export interface StoredSealedKey {
   tokenId: bigint;
   dataCid: string;
-  wrappedKey: WrappedKey;
+  sealedKey: SealedRecordKey;
 }
 
 const SCHEMA = `
@@ -67,9 +83,15 @@ CREATE TABLE IF NOT EXISTS delivery_purchases (
   fulfill_nonce INTEGER,
   fulfill_tx TEXT,
   error TEXT,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  custodian_sealed_key TEXT,
+  buyer_sealed_key TEXT
 );
 CREATE INDEX IF NOT EXISTS delivery_purchases_status ON delivery_purchases (status);
+-- The per-record keys of deliveries in progress: wrapped_key holds a record's data key sealed
+-- under the delivery key (v2, JSON {nonce, ciphertext}); the table keeps its v1 name so that an
+-- existing database opens unchanged. Rows of a purchase without custodian_sealed_key are v1
+-- leftovers (keys wrapped to the buyer) and are discarded by the worker.
 CREATE TABLE IF NOT EXISTS delivery_wrapped_keys (
   purchase_id TEXT NOT NULL,
   token_id TEXT NOT NULL,
@@ -105,8 +127,13 @@ function toPurchaseRow(row: Row): PurchaseRow {
     fulfillNonce: optionalNumber(row.fulfill_nonce),
     fulfillTx: optionalText(row.fulfill_tx) as Hex | undefined,
     error: optionalText(row.error),
+    custodianSealedKey: optionalText(row.custodian_sealed_key) as Hex | undefined,
+    buyerSealedKey: optionalText(row.buyer_sealed_key) as Hex | undefined,
   };
 }
+
+/** Columns added since the table was first created: added to an existing database on open. */
+const ADDED_COLUMNS = ["custodian_sealed_key", "buyer_sealed_key"] as const;
 
 /** The delivery tables of one database. */
 export class DeliveryStore {
@@ -116,6 +143,14 @@ export class DeliveryStore {
   constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec(SCHEMA);
+    const present = new Set(
+      (db.prepare("PRAGMA table_info(delivery_purchases)").all() as Row[]).map((c) => c.name),
+    );
+    for (const column of ADDED_COLUMNS) {
+      if (!present.has(column)) {
+        db.exec(`ALTER TABLE delivery_purchases ADD COLUMN ${column} TEXT`);
+      }
+    }
   }
 
   /** Runs `work` in one transaction (it must be synchronous). */
@@ -152,6 +187,8 @@ export class DeliveryStore {
       | "fulfillNonce"
       | "fulfillTx"
       | "error"
+      | "custodianSealedKey"
+      | "buyerSealedKey"
     >[],
   ): number {
     const insert = this.#db.prepare(
@@ -215,6 +252,8 @@ export class DeliveryStore {
       fulfillNonce: number | null;
       fulfillTx: Hex | null;
       error: string | null;
+      custodianSealedKey: Hex | null;
+      buyerSealedKey: Hex | null;
     }>,
   ): void {
     const columns: Record<string, string> = {
@@ -226,6 +265,8 @@ export class DeliveryStore {
       fulfillNonce: "fulfill_nonce",
       fulfillTx: "fulfill_tx",
       error: "error",
+      custodianSealedKey: "custodian_sealed_key",
+      buyerSealedKey: "buyer_sealed_key",
     };
     const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
     const assignments = entries.map(([key]) => `${columns[key]} = ?`);
@@ -240,8 +281,8 @@ export class DeliveryStore {
       );
   }
 
-  /** The wrapped keys of a purchase, by token id ascending. */
-  wrappedKeys(purchaseId: bigint): StoredWrappedKey[] {
+  /** The sealed record keys of a purchase, by token id ascending. */
+  sealedKeys(purchaseId: bigint): StoredSealedKey[] {
     const rows = this.#db
       .prepare(
         "SELECT token_id, data_cid, wrapped_key FROM delivery_wrapped_keys WHERE purchase_id = ?",
@@ -251,7 +292,7 @@ export class DeliveryStore {
       .map((row) => ({
         tokenId: BigInt(row.token_id as string),
         dataCid: row.data_cid as string,
-        wrappedKey: JSON.parse(row.wrapped_key as string) as WrappedKey,
+        sealedKey: JSON.parse(row.wrapped_key as string) as SealedRecordKey,
       }))
       .sort((a, b) => (a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0));
   }
@@ -265,10 +306,10 @@ export class DeliveryStore {
   }
 
   /**
-   * Stores one batch of wrapped keys and marks the purchase `delivering`, in one transaction: a
-   * batch is either wholly stored or absent.
+   * Stores one batch of sealed record keys and marks the purchase `delivering`, in one
+   * transaction: a batch is either wholly stored or absent.
    */
-  storeBatch(purchaseId: bigint, batch: number, keys: readonly StoredWrappedKey[]): void {
+  storeBatch(purchaseId: bigint, batch: number, keys: readonly StoredSealedKey[]): void {
     const insert = this.#db.prepare(
       `INSERT OR REPLACE INTO delivery_wrapped_keys (purchase_id, token_id, data_cid, wrapped_key, batch)
        VALUES (?, ?, ?, ?, ?)`,
@@ -279,7 +320,7 @@ export class DeliveryStore {
           purchaseId.toString(),
           key.tokenId.toString(),
           key.dataCid,
-          JSON.stringify(key.wrappedKey),
+          JSON.stringify({ nonce: key.sealedKey.nonce, ciphertext: key.sealedKey.ciphertext }),
           batch,
         );
       }
@@ -287,8 +328,8 @@ export class DeliveryStore {
     });
   }
 
-  /** Deletes the wrapped keys of records no longer in the set. */
-  deleteWrappedKeys(purchaseId: bigint, tokenIds: readonly bigint[]): void {
+  /** Deletes the sealed keys of records no longer in the set. */
+  deleteSealedKeys(purchaseId: bigint, tokenIds: readonly bigint[]): void {
     const remove = this.#db.prepare(
       "DELETE FROM delivery_wrapped_keys WHERE purchase_id = ? AND token_id = ?",
     );
@@ -297,8 +338,8 @@ export class DeliveryStore {
     });
   }
 
-  /** Frees a finished purchase's wrapped keys (the manifest on IPFS holds them). */
-  clearWrappedKeys(purchaseId: bigint): void {
+  /** Frees a purchase's sealed record keys (the manifest on IPFS holds them). */
+  clearSealedKeys(purchaseId: bigint): void {
     this.#db
       .prepare("DELETE FROM delivery_wrapped_keys WHERE purchase_id = ?")
       .run(purchaseId.toString());

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
+import { base32 } from "multiformats/bases/base32";
 import { network } from "hardhat";
 import { getAddress, zeroAddress } from "viem";
 import type { Purchase } from "../../../lib/contracts/client.js";
@@ -256,7 +257,8 @@ describe("audit: honest histories", function () {
             await market.contract.write.submitContribution(
               [
                 pool,
-                `bafkreiabandoned${"abcdefghijklmnopqrstuvwxyz"[abandoned++ % 26]}${"abcdefghijklmnopqrstuvwxyz"[Math.floor(abandoned / 26) % 26]}`,
+                // Canonical spelling (the contract requires it): the counter in base32.
+                `bafkreiabandoned${base32.baseEncode(new TextEncoder().encode(String(abandoned++)))}`,
                 0,
               ],
               {

@@ -14,6 +14,7 @@ import {
   DECRYPTION_CAVEAT,
   ETH_UNITS,
   LogFetchError,
+  ManifestFormatError,
   UsageError,
   auditCaveats,
   buildLedger,
@@ -27,6 +28,7 @@ import {
   isTooManyResultsError,
   nativeUnits,
   parseAuditArgs,
+  parseManifest,
   readTokenUnits,
   reportToCsv,
   textTable,
@@ -452,6 +454,49 @@ describe("audit: money in token units, and what the audit cannot verify", functi
     ]);
     expect(caveats[1]!.message).to.match(
       /^pool 2: custodian is the curator \(0x3C44.*\): .*cannot be detected from the chain; only the buyer can check decryption$/,
+    );
+  });
+});
+
+describe("audit: delivery manifests of both versions", function () {
+  const manifest = (version: number, key: Record<string, unknown>) =>
+    new TextEncoder().encode(
+      JSON.stringify({
+        format: "databank-delivery-manifest",
+        version,
+        chainId: 31337,
+        databank: DATABANK,
+        purchaseId: "3",
+        poolId: 1,
+        buyer: BUYER,
+        buyerKey: `0x${"11".repeat(32)}`,
+        recordsRoot: `0x${"22".repeat(32)}`,
+        recordCount: 1,
+        records: [
+          {
+            tokenId: "9",
+            dataCid: "bafkreirecord",
+            dataCommitment: keccak256(toHex("bafkreirecord")),
+            ...key,
+          },
+        ],
+      }),
+    );
+
+  it("reads v1 (wrapped keys) and v2 (sealed keys) alike, never the keys; refuses other versions", () => {
+    const v1 = parseManifest(manifest(1, { wrappedKey: { version: 1, role: "buyer" } }));
+    const v2 = parseManifest(
+      manifest(2, {
+        sealedKey: { nonce: `0x${"00".repeat(12)}`, ciphertext: `0x${"00".repeat(48)}` },
+      }),
+    );
+    expect(v1.version).to.equal(1);
+    expect(v2.version).to.equal(2);
+    expect(v2.records).to.deep.equal(v1.records);
+    expect(v2.purchaseId).to.equal(3n);
+    expect(() => parseManifest(manifest(3, {}))).to.throw(
+      ManifestFormatError,
+      /not a v1 or v2 delivery manifest: version/,
     );
   });
 });

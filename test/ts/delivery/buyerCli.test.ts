@@ -15,6 +15,7 @@ import {
   toHex32,
 } from "../../../lib/crypto/index.js";
 import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
+import type { DeliveryWorker } from "../../../service/custodian/delivery.js";
 import {
   createChainFixture,
   tempDir,
@@ -64,6 +65,10 @@ describe("scripts/buyer.ts: npm run buyer", function () {
   let contributions: Contribution[];
   let delivered: bigint;
   let undelivered: bigint;
+  let worker: DeliveryWorker;
+  /** When set, the node answers as before the delivery is final: no delivery key. */
+  let withholdKey = false;
+  let db: DatabaseSync;
 
   before(async () => {
     store = await createHeliaStore();
@@ -78,6 +83,15 @@ describe("scripts/buyer.ts: npm run buyer", function () {
           const bytes = new Uint8Array(await store.get(cid));
           if (tampered.has(cid)) bytes[bytes.length - 1]! ^= 1;
           response.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+          return;
+        }
+        // The node's delivery status, where the buyer CLI gets the released delivery key.
+        const purchase = /^\/v1\/purchases\/([0-9]+)\/delivery$/.exec(request.url ?? "");
+        if (request.method === "GET" && purchase) {
+          const view = await worker.status(BigInt(purchase[1]!));
+          if (view === undefined) throw new Error(`purchase ${purchase[1]} is unknown`);
+          if (withholdKey) delete view.deliveryKey;
+          response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(view));
           return;
         }
         let body = "";
@@ -115,14 +129,15 @@ describe("scripts/buyer.ts: npm run buyer", function () {
       await buyer.signMessage({ message: keyDerivationMessage(buyer.address) }),
     );
     delivered = (await fixture.buyAs(buyer, toHex32(keys.publicKey))).id;
-    const db = new DatabaseSync(join(dir.path, "node.sqlite"));
-    await fixture.worker(db).deliverPending();
-    db.close();
+    db = new DatabaseSync(join(dir.path, "node.sqlite"));
+    worker = fixture.worker(db);
+    await worker.deliverPending();
     undelivered = (await fixture.buyAs(buyer, toHex32(keys.publicKey))).id;
   });
 
   after(async () => {
     await new Promise((resolve) => server?.close(resolve));
+    if (db?.isOpen) db.close();
     await store?.stop();
     await dir?.dispose();
   });
@@ -196,6 +211,28 @@ describe("scripts/buyer.ts: npm run buyer", function () {
       expect(lines[0]).to.include(`record ${victim.tokenId}`);
     } finally {
       tampered.delete(victim.dataCid);
+    }
+  });
+
+  it("waits for the delivery key, then exits 1 with KEY_NOT_RELEASED in plain words while the node withholds it", async () => {
+    withholdKey = true;
+    try {
+      const run = await runBuyer(
+        [
+          ...["--purchase", delivered.toString(), "--out", join(dir.path, "withheld")],
+          ...["--node-url", baseUrl, "--wait", "1"],
+        ],
+        env(),
+      );
+      expect(run.code, run.stderr).to.equal(1);
+      expect(run.stderr).to.include("waiting for the custodian to release the delivery key");
+      const lines = errorLines(run);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.include(
+        "verification failed (KEY_NOT_RELEASED): the custodian has not released the delivery key yet: the delivery of purchase",
+      );
+    } finally {
+      withholdKey = false;
     }
   });
 

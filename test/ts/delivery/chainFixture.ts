@@ -203,8 +203,15 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
     return asBuyer.purchaseFromEvent(receipt);
   }
 
-  /** Opens a fulfilled purchase as its buyer would, from the chain's events and the store. */
-  async function openAsBuyer(purchaseId: bigint, keys: X25519KeyPair): Promise<DeliveredRecord[]> {
+  /**
+   * Opens a fulfilled purchase as its buyer would, from the chain's events and the store, with the
+   * delivery key `node` released (`deliveryKey` of its status, asked when a v2 manifest needs it).
+   */
+  async function openAsBuyer(
+    purchaseId: bigint,
+    keys: X25519KeyPair,
+    node: Pick<DeliveryWorker, "status">,
+  ): Promise<DeliveredRecord[]> {
     const [created] = await reader.contract.getEvents.PurchaseCreated(
       { purchaseId },
       { fromBlock: deployBlock },
@@ -226,13 +233,16 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
       },
       fetchContent: (cid) => store.get(cid),
       buyerPrivateKey: keys.privateKey,
+      deliveryKey: async () => (await node.status(purchaseId))?.deliveryKey,
     });
   }
 
   /** Every `fulfill` transaction the custodian sent: purchase id and receipt status. */
-  async function fulfilTransactions(): Promise<{ purchaseId: bigint; status: string }[]> {
+  async function fulfilTransactions(): Promise<
+    { purchaseId: bigint; status: string; hash: Hex }[]
+  > {
     const latest = await publicClient.getBlockNumber();
-    const sent: { purchaseId: bigint; status: string }[] = [];
+    const sent: { purchaseId: bigint; status: string; hash: Hex }[] = [];
     for (let n = deployBlock; n <= latest; n++) {
       const block = await publicClient.getBlock({ blockNumber: n, includeTransactions: true });
       for (const tx of block.transactions) {
@@ -241,7 +251,11 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
         const call = decodeFunctionData({ abi: databankAbi, data: tx.input });
         if (call.functionName !== "fulfill") continue;
         const receipt = await publicClient.getTransactionReceipt({ hash: tx.hash });
-        sent.push({ purchaseId: (call.args[0] as Purchase).id, status: receipt.status });
+        sent.push({
+          purchaseId: (call.args[0] as Purchase).id,
+          status: receipt.status,
+          hash: tx.hash,
+        });
       }
     }
     return sent;

@@ -107,6 +107,24 @@ describe("service/custodian/delivery: crash recovery", function () {
     return info;
   }
 
+  /** The manifest CID and sealed delivery keys a database file holds for a purchase. */
+  function sealedKeysIn(path: string, purchaseId: bigint) {
+    const db = openDb(path);
+    try {
+      return db
+        .prepare(
+          "SELECT manifest_cid AS manifestCid, buyer_sealed_key AS buyerSealedKey, custodian_sealed_key AS custodianSealedKey FROM delivery_purchases WHERE purchase_id = ?",
+        )
+        .get(purchaseId.toString()) as {
+        manifestCid: string | null;
+        buyerSealedKey: string | null;
+        custodianSealedKey: string | null;
+      };
+    } finally {
+      db.close();
+    }
+  }
+
   /** A fresh worker on the same file, with its log. */
   async function restart(
     fixture: ChainFixture,
@@ -154,7 +172,7 @@ describe("service/custodian/delivery: crash recovery", function () {
       expect(status?.status).to.equal("delivered");
       expect(status?.transactionHash).to.equal(events[0]!.transactionHash);
       expect(status?.deliveryCid).to.equal(events[0]!.args.deliveryCid);
-      const records = await fixture.openAsBuyer(purchase.id, keys);
+      const records = await fixture.openAsBuyer(purchase.id, keys, worker);
       expect(plaintextsById(records)).to.deep.equal(plaintextsById(expected));
     }
   }
@@ -240,7 +258,7 @@ describe("service/custodian/delivery: crash recovery", function () {
     await expectEachDeliveredOnce(fixture, worker, purchases, contributions);
   });
 
-  it("a contributor revoking between manifest upload and fulfil: the worker rebuilds, reusing the wrapped keys", async () => {
+  it("a contributor revoking between manifest upload and fulfil: the worker rebuilds, reusing the sealed keys", async () => {
     const { fixture, contributions, purchases } = await scenario();
     const lines: LogLine[] = [];
     let revoked = false;
@@ -279,11 +297,21 @@ describe("service/custodian/delivery: crash recovery", function () {
     await expectEachDeliveredOnce(fixture, worker, purchases, contributions.slice(1));
   });
 
-  it("restarting on an unchanged set sends the stored manifest as it is", async () => {
+  it("restarting on an unchanged set sends the stored manifest as it is, with the same sealed delivery key", async () => {
     const { fixture, contributions, purchases } = await scenario();
     const path = dbPath();
     const info = await crashAt(fixture, path, "manifest-uploaded");
+    // The manifest CID and the delivery key sealed to the buyer were stored in one step.
+    const stored = sealedKeysIn(path, purchases[0]!.purchase.id);
+    expect(stored.manifestCid).to.equal(info.cid);
+    expect(stored.buyerSealedKey).to.match(/^0x[0-9a-f]{160}$/);
+    expect(stored.custodianSealedKey).to.match(/^0x[0-9a-f]{160}$/);
     const { worker, lines } = await restart(fixture, path);
+    // The restart released exactly the key stored before the crash, and dropped K's custodian form.
+    expect((await worker.status(purchases[0]!.purchase.id))?.deliveryKey).to.equal(
+      stored.buyerSealedKey,
+    );
+    expect(sealedKeysIn(path, purchases[0]!.purchase.id).custodianSealedKey).to.equal(null);
     const first = purchases[0]!.purchase.id.toString();
     expect(wrappedPerPurchase(lines).get(first)).to.equal(undefined);
     const uploads = lines.filter(

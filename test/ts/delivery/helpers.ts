@@ -2,8 +2,12 @@
 import { expect } from "chai";
 import { getAddress, type Hex } from "viem";
 import {
+  generateDeliveryKey,
   generateKeyPair,
+  importDeliveryKey,
+  sealDeliveryKey,
   sealEnvelope,
+  sealRecordKey,
   toHex32,
   unwrapDataKey,
   wrapDataKey,
@@ -11,10 +15,12 @@ import {
 } from "../../../lib/crypto/index.js";
 import {
   buildManifest,
+  buildManifestV1,
   DeliveryError,
   encodeManifest,
   type DeliveryErrorCode,
   type DeliveryManifest,
+  type DeliveryManifestV2,
 } from "../../../lib/delivery/index.js";
 import { computeCid } from "../../../lib/storage/cid.js";
 
@@ -50,7 +56,7 @@ export const BUYER = getAddress("0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
 /** The contributor the off-chain records are bound to (no chain checks it here). */
 const CONTRIBUTOR = getAddress("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc");
 
-/** Seals `count` records to a custodian and re-wraps them to a buyer as the custodian would. */
+/** Seals `count` records to a custodian and re-wraps them to a buyer as a v1 custodian did. */
 export async function offChainDelivery(count: number): Promise<OffChainDelivery> {
   const custodian = generateKeyPair();
   const buyer = generateKeyPair();
@@ -77,7 +83,7 @@ export async function offChainDelivery(count: number): Promise<OffChainDelivery>
       wrappedKey: await wrapDataKey(dataKey, buyer.publicKey, "buyer"),
     });
   }
-  const manifest = buildManifest({
+  const manifest = buildManifestV1({
     chainId: 31337,
     databank: DATABANK,
     purchaseId: 7n,
@@ -149,4 +155,87 @@ export async function expectDeliveryError(
     expect(error.message).to.include(`record ${tokenId}`);
   }
   return error;
+}
+
+/** A v2 delivery built off-chain: the v1 fields plus the delivery key K and its buyer-sealed form. */
+export interface OffChainDeliveryV2 extends OffChainDelivery {
+  manifest: DeliveryManifestV2;
+  /** The manifest's CID. */
+  manifestCid: string;
+  /** K (tests only: the node never stores or shows it). */
+  deliveryKey: Uint8Array;
+  /** K sealed to the buyer for this purchase and manifest, as the node releases it. */
+  sealedDeliveryKey: Hex;
+  expected: OffChainDelivery["expected"] & { databank: Hex; chainId: number; deliveryCid: string };
+}
+
+/** Seals `count` records to a custodian and seals their keys under a delivery key, as the node does. */
+export async function offChainDeliveryV2(
+  count: number,
+  purchaseId = 7n,
+): Promise<OffChainDeliveryV2> {
+  const custodian = generateKeyPair();
+  const buyer = generateKeyPair();
+  const contents = new Map<string, Uint8Array>();
+  const records: OffChainDelivery["records"] = [];
+  const deliveryKey = generateDeliveryKey();
+  const key = await importDeliveryKey(deliveryKey);
+  const binding = { chainId: 31337, databank: DATABANK, purchaseId };
+  const sealed = [];
+  const tokenIds = Array.from({ length: count }, (_, i) => BigInt(count - i) * 3n + 2n);
+  for (const [index, tokenId] of tokenIds.entries()) {
+    const plaintext = jsonBytes(sampleRecord(index));
+    const envelope = await sealEnvelope({
+      plaintext,
+      recipients: [{ role: "custodian", publicKey: custodian.publicKey }],
+      contentType: "application/json",
+      binding: { chainId: 31337, databank: DATABANK, poolId: 1, contributor: CONTRIBUTOR },
+    });
+    const dataCid = await computeCid(envelope);
+    contents.set(dataCid, envelope);
+    records.push({ tokenId, dataCid, plaintext });
+    const dataKey = await unwrapDataKey(envelope, custodian.privateKey);
+    sealed.push({
+      tokenId,
+      dataCid,
+      sealedKey: await sealRecordKey(key, dataKey, { ...binding, tokenId, dataCid }),
+    });
+  }
+  const manifest = buildManifest({
+    ...binding,
+    poolId: 1,
+    buyer: BUYER,
+    buyerKey: toHex32(buyer.publicKey),
+    records: sealed,
+  });
+  const bytes = encodeManifest(manifest);
+  const manifestCid = await computeCid(bytes);
+  return {
+    custodian,
+    buyer,
+    contents,
+    records,
+    manifest,
+    bytes,
+    manifestCid,
+    deliveryKey,
+    sealedDeliveryKey: await sealDeliveryKey(deliveryKey, buyer.publicKey, binding, {
+      role: "buyer",
+      manifestCid,
+    }),
+    expected: {
+      recordsRoot: manifest.recordsRoot,
+      recordCount: manifest.recordCount,
+      buyerKey: manifest.buyerKey,
+      purchaseId,
+      databank: DATABANK,
+      chainId: 31337,
+      deliveryCid: manifestCid,
+    },
+    fetchContent: async (cid) => {
+      const found = contents.get(cid);
+      if (found === undefined) throw new Error(`unknown CID ${cid}`);
+      return found;
+    },
+  };
 }

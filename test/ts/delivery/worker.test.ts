@@ -64,15 +64,19 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
       recordsRoot: fulfilled!.args.recordsRoot,
       recordCount: 6,
       transactionHash: fulfilled!.transactionHash,
+      // Mined with one confirmation (the default): the delivery key sealed to the buyer is out.
+      deliveryKey: status!.deliveryKey,
     });
+    expect(status!.deliveryKey).to.match(/^0x[0-9a-f]{160}$/);
     expect(await fixture.reader.contract.read.purchaseStatus([purchase.id])).to.equal(2);
-    const records = await fixture.openAsBuyer(purchase.id, keys);
+    const records = await fixture.openAsBuyer(purchase.id, keys, worker);
     expect(plaintextsById(records)).to.deep.equal(plaintextsById(contributions));
     // Logs carry ids, CIDs and counts, never keys or plaintext.
     const logged = JSON.stringify(events, (_, v) => (typeof v === "bigint" ? v.toString() : v));
     expect(logged).to.include("delivery.fulfilled");
     expect(logged).to.not.include(Buffer.from(contributions[0]!.plaintext).toString());
     expect(logged).to.not.include(Buffer.from(fixture.custodianKeys.privateKey).toString("hex"));
+    expect(logged).to.not.include(status!.deliveryKey!.slice(2));
   });
 
   it("excludes a contribution revoked before a later purchase", async () => {
@@ -81,12 +85,12 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
     const worker = fixture.worker(openDb());
     const first = await fixture.buy(0);
     await worker.deliverPending();
-    expect((await fixture.openAsBuyer(first.purchase.id, first.keys)).length).to.equal(4);
+    expect((await fixture.openAsBuyer(first.purchase.id, first.keys, worker)).length).to.equal(4);
 
     await fixture.revoke(contributions[1]!);
     const second = await fixture.buy(1);
     await worker.deliverPending();
-    const records = await fixture.openAsBuyer(second.purchase.id, second.keys);
+    const records = await fixture.openAsBuyer(second.purchase.id, second.keys, worker);
     expect(records.map((r) => r.tokenId)).to.deep.equal(
       [contributions[0]!, contributions[2]!, contributions[3]!].map((c) => c.tokenId),
     );
@@ -112,7 +116,7 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
     expect(revoked).to.have.length(1);
     expect(revoked[0]!.args.expired).to.equal(true);
     expect(events).to.include("delivery.retired-expired");
-    const records = await fixture.openAsBuyer(purchase.id, keys);
+    const records = await fixture.openAsBuyer(purchase.id, keys, worker);
     expect(records.map((r) => r.tokenId)).to.deep.equal(kept.map((c) => c.tokenId));
   });
 
@@ -151,7 +155,7 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
     await worker.deliverPending();
 
     expect((await worker.status(good.purchase.id))?.status).to.equal("delivered");
-    expect((await fixture.openAsBuyer(good.purchase.id, good.keys)).length).to.equal(2);
+    expect((await fixture.openAsBuyer(good.purchase.id, good.keys, worker)).length).to.equal(2);
     const status = await worker.status(bad.purchase.id);
     expect(status?.status).to.equal("pending");
     expect(status?.error).to.include(`record ${broken.tokenId}`);
@@ -213,7 +217,7 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
         if (Date.now() > deadline) throw new Error("not delivered within 60 s");
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      expect((await fixture.openAsBuyer(purchase.id, keys)).length).to.equal(3);
+      expect((await fixture.openAsBuyer(purchase.id, keys, worker)).length).to.equal(3);
     } finally {
       await worker.stop();
     }
@@ -288,7 +292,7 @@ describe("service/custodian/delivery: a revocation racing the fulfil transaction
       expect(await fixture.reader.contract.read.pendingEarnings([kept!.tokenId])).to.be.greaterThan(
         0n,
       );
-      const records = await fixture.openAsBuyer(purchase.id, keys);
+      const records = await fixture.openAsBuyer(purchase.id, keys, worker);
       expect(records.map((r) => r.tokenId)).to.deep.equal([kept!.tokenId, raced!.tokenId]);
     } finally {
       db.close();

@@ -25,6 +25,7 @@ const DELIVERED: DeliveryStatusView = {
   recordsRoot: `0x${"ab".repeat(32)}`,
   recordCount: 3,
   transactionHash: `0x${"cd".repeat(32)}`,
+  deliveryKey: `0x${"ef".repeat(80)}`,
 };
 
 /** The error a promise rejects with, which must be a NodeApiError. */

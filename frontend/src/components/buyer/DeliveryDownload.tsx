@@ -1,7 +1,8 @@
 /**
  * Verifies and decrypts a delivery in the browser (lib/delivery: manifest checked against the
- * on-chain root, count and buyer key; every envelope against its CID), then offers the records as
- * CSV or JSON Lines. Loaded lazily: it brings the crypto and CID code.
+ * on-chain root, count and buyer key; for a v2 manifest the delivery key the node releases once
+ * `fulfill` is confirmed; every envelope against its CID), then offers the records as CSV or JSON
+ * Lines. Loaded lazily: it brings the crypto and CID code.
  */
 import { useEffect, useRef, useState } from "react";
 import { encryptionKeyOf } from "../../chain/encryptionKey";
@@ -41,8 +42,9 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
       setState({ phase: "working", detail: "Sign the message that derives your encryption key…" });
       const key = await encryptionKeyOf(walletClient, account);
       setState({ phase: "working", detail: "Fetching and verifying the delivery manifest…" });
-      const [{ openDelivery }, api] = await Promise.all([
+      const [{ openDelivery }, { waitForDeliveryKey }, api] = await Promise.all([
         import("../../../../lib/delivery/buyer.js"),
+        import("../../../../lib/delivery/release.js"),
         nodeApi(runtime.nodeUrl),
       ]);
       const manifest = await api.getContent(purchase.deliveryCid);
@@ -59,6 +61,19 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
         },
         fetchContent: (cid) => api.getContent(cid),
         buyerPrivateKey: key.privateKey,
+        // v2: the node releases the key only once the delivery is final (fulfil confirmed).
+        deliveryKey: () =>
+          waitForDeliveryKey({
+            purchaseId: purchase.id,
+            fetchStatus: () => api.deliveryStatus(purchase.id),
+            timeoutMs: 120_000,
+            onWaiting: () =>
+              setState({
+                phase: "working",
+                detail:
+                  "Waiting for the custodian to release the delivery key (the delivery becomes final once its transaction is confirmed)…",
+              }),
+          }),
         onProgress: ({ done, total }) =>
           setState({ phase: "working", detail: "Decrypting records…", done, total }),
       });

@@ -22,5 +22,15 @@ export function DeliveryStatus({ purchaseId }: { purchaseId: bigint }) {
   });
   if (delivery.error) return <span className="muted">node: {describeError(delivery.error)}</span>;
   if (!delivery.data) return <span className="muted">asking the node…</span>;
-  return <span>node: {LABELS[delivery.data.status] ?? delivery.data.status}</span>;
+  // The key to a v2 delivery is released only once `fulfill` is confirmed (the delivery is final).
+  const waitingForKey =
+    delivery.data.status === "delivered" && delivery.data.deliveryKey === undefined
+      ? " (the delivery key is released once the transaction is confirmed)"
+      : "";
+  return (
+    <span>
+      node: {LABELS[delivery.data.status] ?? delivery.data.status}
+      {waitingForKey}
+    </span>
+  );
 }

@@ -115,6 +115,21 @@ describe("lib/config", () => {
     }
   });
 
+  it("reads the confirmations a delivery needs before its key is released (default 1)", () => {
+    expect(loadConfig({ env: {}, cwd }).node.deliveryConfirmations).to.equal(1);
+    expect(
+      loadConfig({ env: { DATABANK_DELIVERY_CONFIRMATIONS: "12" }, cwd }).node
+        .deliveryConfirmations,
+    ).to.equal(12);
+    for (const value of ["0", "-1", "many"]) {
+      const error = configError(() =>
+        loadConfig({ env: { DATABANK_DELIVERY_CONFIRMATIONS: value }, cwd }),
+      );
+      expect(error.variable).to.equal("DATABANK_DELIVERY_CONFIRMATIONS");
+      expect(error.message).to.not.include("\n");
+    }
+  });
+
   it("reads a JSON file named by DATABANK_CONFIG; environment variables win", () => {
     writeFileSync(
       join(cwd, "databank.json"),
