@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     env: {
       // Every local client is 127.0.0.1: the per-IP limit would only get in the demo's way.
       DATABANK_CLIENT_RATE_LIMIT: "100000",
+      DATABANK_REQUEST_RATE_LIMIT: "100000",
       ...process.env,
       DATABANK_RPC_URL: chain.rpcUrl,
       DATABANK_ADDRESS: deployment.databank,

@@ -31,6 +31,8 @@ import type { NodeServerConfig } from "../lib/config/index.js";
 import { parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
 import type { ContributionChecker, Rejection } from "./custodian/checks.js";
+import type { CustodianKeyCheck } from "./custodian/keyCheck.js";
+import { resolveClientAddress } from "./clientAddress.js";
 import type { PoolDirectory } from "./custodian/pools.js";
 import type { AcceptanceRecords } from "./custodian/records.js";
 import { sendRelayedConsent, verifyConsentSignature } from "./custodian/relay.js";
@@ -39,6 +41,8 @@ import { ServiceError } from "./errors.js";
 import type { Logger } from "./log.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { SlidingWindowRateLimiter } from "./rateLimit.js";
+import { CHAIN_RETRY_AFTER_SECONDS, chainUnavailable, isRpcUnavailable } from "./rpc.js";
+import { storageToServiceError } from "./storageErrors.js";
 import type { TransactionQueue } from "./transactions.js";
 
 /** The delivery of a purchase, as `GET /v1/purchases/{id}/delivery` returns it. */
@@ -91,6 +95,8 @@ export interface AppDeps {
   records: AcceptanceRecords;
   exclusive: TransactionQueue["exclusive"];
   deliveries: DeliveryStatusSource;
+  /** Finds pools naming this custodian with another X25519 key (reported by `/health`). */
+  keyCheck: CustodianKeyCheck;
   logger: Logger;
   config: Pick<
     NodeServerConfig,
@@ -98,6 +104,8 @@ export interface AppDeps {
     | "corsOrigins"
     | "relayRateLimitPerMinute"
     | "clientRateLimitPerMinute"
+    | "requestRateLimitPerMinute"
+    | "trustedProxies"
     | "relayGasLimit"
   >;
   /** Clock of the rate limiter and deadline check (unix ms); tests move it. */
@@ -109,13 +117,55 @@ export const MAX_JSON_BODY_BYTES = 64 * 1024;
 /** How long serving stored content may take. */
 const CONTENT_READ_TIMEOUT_MS = 10_000;
 
-/** The client's IP as the socket sees it ("unknown" outside a Node server, e.g. `app.request`). */
-function clientAddress(c: Context): string {
+/**
+ * How long `/health` waits for each part (chain, storage) before calling it down: a load balancer
+ * or a person asking must get an answer within a second, not after the RPC's own timeout.
+ */
+export const HEALTH_PROBE_TIMEOUT_MS = 800;
+/** A CID no one stores (sha2-256 of nothing): asking the store for it tests that the store answers. */
+const STORAGE_PROBE_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
+
+/** The socket peer's address, or undefined outside a Node server (e.g. `app.request`). */
+function socketAddress(c: Context): string | undefined {
   try {
-    return getConnInfo(c).remote.address ?? "unknown";
+    return getConnInfo(c).remote.address;
   } catch {
-    return "unknown";
+    return undefined;
   }
+}
+
+/** Settles with the value, or with why it failed or did not come within `ms`; never rejects. */
+async function probe<T>(
+  work: () => Promise<T>,
+  ms: number,
+): Promise<{ ok: true; value: T } | { ok: false; problem: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ ok: false; problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, problem: `did not answer within ${ms} ms` }), ms);
+  });
+  const attempt = work().then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({
+      ok: false as const,
+      // The first line only: viem puts the request (and the RPC URL, which may hold a key) after it.
+      problem: `failed: ${error instanceof Error ? error.message.split("\n")[0]! : String(error)}`,
+    }),
+  );
+  try {
+    return await Promise.race([attempt, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Whether the client went away before the answer (closed the tab, timed out, aborted an upload):
+ * routine on a public server, so not an error of the node.
+ */
+function clientDisconnected(c: Context, error: unknown): boolean {
+  if (c.req.raw.signal.aborted) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE" || code === "EPIPE";
 }
 
 /** Creates the Hono app. */
@@ -128,23 +178,51 @@ export function createApp(deps: AppDeps): Hono {
     windowMs: 60_000,
     now,
   });
+  // Two per-IP budgets, so that a flood of forged signatures (refused cheaply) cannot lock out the
+  // honest clients behind the same address: every request counts against the generous first one
+  // on arrival (it bounds the chain reads anyone can cause); only checks and relays whose signature
+  // verified count against the second.
+  const requestLimiter = new SlidingWindowRateLimiter({
+    limit: config.requestRateLimitPerMinute,
+    windowMs: 60_000,
+    now,
+  });
   const clientLimiter = new SlidingWindowRateLimiter({
     limit: config.clientRateLimitPerMinute,
     windowMs: 60_000,
     now,
   });
-  /** Counts a relay or check request against its client's IP before it costs any chain read. */
-  const limitClient = (c: Context) => {
-    const verdict = clientLimiter.take(clientAddress(c));
-    if (!verdict.allowed) {
-      throw new ServiceError(
-        429,
-        "RATE_LIMITED",
-        `too many contribution requests from your address: at most ${config.clientRateLimitPerMinute} per minute; retry in ${verdict.retryAfterSeconds} s`,
-        { retryAfterSeconds: verdict.retryAfterSeconds },
-      );
-    }
+  const clientAddress = (c: Context) =>
+    resolveClientAddress({
+      socketAddress: socketAddress(c),
+      forwardedFor: c.req.header("x-forwarded-for"),
+      trustedProxies: config.trustedProxies,
+    });
+  const limit = (limiter: SlidingWindowRateLimiter, perMinute: number, what: string) => {
+    return (c: Context) => {
+      const verdict = limiter.take(clientAddress(c));
+      if (!verdict.allowed) {
+        throw new ServiceError(
+          429,
+          "RATE_LIMITED",
+          `too many ${what} from your address: at most ${perMinute} per minute; retry in ${verdict.retryAfterSeconds} s`,
+          { retryAfterSeconds: verdict.retryAfterSeconds },
+        );
+      }
+    };
   };
+  /** Counts a relay or check request on arrival, before it costs any chain read. */
+  const limitRequests = limit(
+    requestLimiter,
+    config.requestRateLimitPerMinute,
+    "contribution requests",
+  );
+  /** Counts a check, or a relay whose signature verified. */
+  const limitClient = limit(
+    clientLimiter,
+    config.clientRateLimitPerMinute,
+    "checks and signed relays",
+  );
   const openApi = buildOpenApiDocument();
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
@@ -171,6 +249,19 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.onError((error, c) => {
+    if (!(error instanceof ServiceError) && clientDisconnected(c, error)) {
+      // Nobody is left to answer; the client may retry. Not an error of the node.
+      logger.debug("http: client disconnected", { method: c.req.method, path: c.req.path });
+      return c.body(null, 499 as ContentfulStatusCode);
+    }
+    if (!(error instanceof ServiceError) && isRpcUnavailable(error)) {
+      logger.warn("http: chain RPC unavailable", {
+        method: c.req.method,
+        path: c.req.path,
+        problem: error instanceof Error ? error.name : String(error),
+      });
+      error = chainUnavailable(error);
+    }
     if (error instanceof ServiceError) {
       const { retryAfterSeconds, ...details } = error.details;
       if (typeof retryAfterSeconds === "number") c.header("Retry-After", String(retryAfterSeconds));
@@ -203,19 +294,44 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   app.get("/health", async (c) => {
+    // The parts are asked at once, each for at most HEALTH_PROBE_TIMEOUT_MS.
+    const [chain, storage, keys] = await Promise.all([
+      probe(() => databank.publicClient.getBlockNumber({ cacheTime: 0 }), HEALTH_PROBE_TIMEOUT_MS),
+      probe(() => store.has(STORAGE_PROBE_CID), HEALTH_PROBE_TIMEOUT_MS),
+      probe(() => deps.keyCheck.mismatch(), HEALTH_PROBE_TIMEOUT_MS),
+    ]);
+    const down: HealthResponse["down"] = [];
+    const problems: string[] = [];
+    if (!chain.ok) {
+      down.push("chain");
+      problems.push(`chain: the RPC ${chain.problem}`);
+    }
+    if (!storage.ok) {
+      down.push("storage");
+      problems.push(`storage: the ${store.kind} store ${storage.problem}`);
+    }
+    const warnings: HealthResponse["warnings"] = [];
+    // A wrong key breaks only the pools that name it: a warning, not a 503 that would take the
+    // node (and its other pools, its content) out of a load balancer.
+    if (keys.ok && keys.value !== undefined) {
+      warnings.push({
+        code: "CUSTODIAN_KEY_MISMATCH",
+        message: keys.value.message,
+        pools: keys.value.pools,
+      });
+    }
     const body: HealthResponse = {
-      ok: true,
+      ok: down.length === 0,
       chainId: deps.chainId,
       databank: databank.address,
       custodian: me,
       storage: store.kind,
+      down,
+      ...(problems.length === 0 ? {} : { message: problems.join("; ") }),
+      warnings,
     };
-    try {
-      await databank.publicClient.getBlockNumber({ cacheTime: 0 });
-      return c.json(body);
-    } catch {
-      return c.json({ ...body, ok: false }, 503);
-    }
+    if (down.length > 0) c.header("Retry-After", String(CHAIN_RETRY_AFTER_SECONDS));
+    return c.json(body, down.length === 0 ? 200 : 503);
   });
 
   app.get("/openapi.json", (c) => c.json(openApi));
@@ -317,11 +433,16 @@ export function createApp(deps: AppDeps): Hono {
     } catch (error) {
       throw new ServiceError(400, "INVALID_CID", (error as Error).message);
     }
-    // The node serves what it stores: an unknown CID is a 404 now, not a network search.
-    if (!(await store.has(cid))) {
-      throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+    let bytes: Uint8Array;
+    try {
+      // The node serves what it stores: an unknown CID is a 404 now, not a network search.
+      if (!(await store.has(cid))) {
+        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+      }
+      bytes = await store.get(cid, { signal: AbortSignal.timeout(CONTENT_READ_TIMEOUT_MS) });
+    } catch (error) {
+      throw storageToServiceError(error, `the content ${cid}`);
     }
-    const bytes = await store.get(cid, { signal: AbortSignal.timeout(CONTENT_READ_TIMEOUT_MS) });
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "application/octet-stream",
       "Cache-Control": "public, max-age=31536000, immutable",
@@ -345,6 +466,7 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   app.post("/v1/contributions/check", jsonLimit, async (c) => {
+    limitRequests(c);
     limitClient(c);
     const { poolId, dataCid, contributor } = await jsonBody(c, checkRequestSchema);
     await custodiedPool(poolId);
@@ -354,7 +476,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.post("/v1/contributions/relay", jsonLimit, async (c) => {
-    limitClient(c);
+    limitRequests(c);
     const { request, signature } = await jsonBody(c, relayRequestSchema);
     if (request.deadline * 1000n < BigInt(now())) {
       throw new ServiceError(
@@ -382,6 +504,7 @@ export function createApp(deps: AppDeps): Hono {
         `the signature is not ${request.contributor}'s over this consent (pool terms, purposes and current nonce)`,
       );
     }
+    limitClient(c);
     const allowed = relayLimiter.take(request.contributor.toLowerCase());
     if (!allowed.allowed) {
       throw new ServiceError(

@@ -4,10 +4,6 @@
  * ceiling as gas limit, wait) with revert decoding.
  */
 import {
-  BaseError,
-  HttpRequestError,
-  TimeoutError,
-  WebSocketRequestError,
   type Account,
   type Address,
   type Chain,
@@ -19,6 +15,7 @@ import {
 } from "viem";
 import { decodeDatabankError, type DatabankClient } from "../lib/contracts/index.js";
 import { ServiceError } from "./errors.js";
+import { isRpcUnavailable } from "./rpc.js";
 
 /** A public client on any chain. */
 export type NodePublicClient = PublicClient<Transport, Chain>;
@@ -109,12 +106,12 @@ export async function gasWithinCeiling(check: GasCeilingCheck): Promise<bigint> 
   try {
     needed = await check.estimate();
   } catch (error) {
-    if (decodeDatabankError(error) !== undefined || isTransportError(error)) throw error;
+    if (decodeDatabankError(error) !== undefined || isRpcUnavailable(error)) throw error;
     // Not a revert and not an outage: most likely the estimate needed more than the RPC allows.
     try {
       await check.simulateAtLimit();
     } catch (atLimit) {
-      if (isTransportError(atLimit)) throw atLimit;
+      if (isRpcUnavailable(atLimit)) throw atLimit;
       throw gasLimitExceeded(check, undefined);
     }
     throw error;
@@ -133,18 +130,5 @@ function gasLimitExceeded(check: GasCeilingCheck, needed: bigint | undefined): S
       ...(needed === undefined ? {} : { gasNeeded: Number(needed) }),
       gasLimit: Number(check.limit),
     },
-  );
-}
-
-/** Whether `error` is the RPC being unreachable (to be retried), not an answer about the call. */
-function isTransportError(error: unknown): boolean {
-  return (
-    error instanceof BaseError &&
-    error.walk(
-      (e) =>
-        e instanceof HttpRequestError ||
-        e instanceof TimeoutError ||
-        e instanceof WebSocketRequestError,
-    ) !== null
   );
 }

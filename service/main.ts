@@ -1,18 +1,20 @@
 /**
  * `npm run serve`: runs the data bank node with the configuration from the environment (and
  * DATABANK_CONFIG); see docs/data-bank-node.md. Logs the URL, the custodian's address and public
- * key, never a secret. SIGINT/SIGTERM stop it gracefully. A configuration problem prints one line
- * naming the variable to fix and exits with status 2.
+ * key, never a secret. SIGINT/SIGTERM stop it gracefully. A configuration problem, or a data
+ * directory made for another deployment, prints one line naming the variable to fix and exits with
+ * status 2.
  */
 import { ConfigError, loadConfig } from "../lib/config/index.js";
 import { createConsoleLogger } from "./log.js";
 import { startDatabankNode } from "./node.js";
 
 async function main(): Promise<void> {
-  const logger = createConsoleLogger();
+  let logger = createConsoleLogger();
   let node;
   try {
     const config = loadConfig({ requireCustodian: true });
+    logger = createConsoleLogger(config.node.logLevel);
     const pauseAt = config.node.testPauseAt;
     node = await startDatabankNode({
       config,

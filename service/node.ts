@@ -12,7 +12,6 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
-  http,
   type Address,
   type Hex,
 } from "viem";
@@ -34,6 +33,9 @@ import { AcceptanceRecords } from "./custodian/records.js";
 import { openDatabase } from "./db.js";
 import { silentLogger, type LogFields, type Logger } from "./log.js";
 import { createTransactionQueue, type TransactionQueue } from "./transactions.js";
+import { bindDatabaseToDeployment } from "./deploymentBinding.js";
+import { createCustodianKeyCheck, type CustodianKeyCheck } from "./custodian/keyCheck.js";
+import { rpcTransport } from "./rpc.js";
 
 /** Optional behaviour of {@link startDatabankNode}. */
 export interface NodeHooks {
@@ -132,6 +134,21 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     cleanups.push(() => store.stop());
     const db = openDatabase(join(config.dataDir, "node.sqlite"));
     cleanups.push(() => db.close());
+    // Before any worker reads or writes it: a database of another deployment (or of this chain
+    // before a reset) would report deliveries whose transactions do not exist.
+    await bindDatabaseToDeployment({
+      db,
+      dataDir: config.dataDir,
+      chainId,
+      databank: databank.address,
+      publicClient,
+    });
+    const keyCheck = createCustodianKeyCheck({
+      databank,
+      custodian: secrets.address,
+      publicKey: secrets.x25519PublicKey,
+    });
+    await warnOfKeyMismatch(keyCheck, logger);
 
     const queue = createTransactionQueue();
     const records = new AcceptanceRecords(db);
@@ -192,6 +209,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       records,
       exclusive: queue.exclusive,
       deliveries,
+      keyCheck,
       logger,
       config: config.node,
       now: hooks.now,
@@ -229,7 +247,11 @@ async function chainClients(
   if (params.publicClient && params.walletClient) {
     return { publicClient: params.publicClient, walletClient: params.walletClient };
   }
-  const transport = http(params.config.rpcUrl);
+  const transport = rpcTransport({
+    url: params.config.rpcUrl,
+    timeoutMs: params.config.rpcTimeoutMs,
+    retryCount: params.config.rpcRetryCount,
+  });
   const chainId = await createPublicClient({ transport }).getChainId();
   // A minimal chain definition: the node only needs the id (viem checks it before sending).
   const chain = defineChain({
@@ -244,6 +266,26 @@ async function chainClients(
       params.walletClient ??
       createWalletClient({ account: privateKeyToAccount(privateKey), chain, transport }),
   };
+}
+
+/**
+ * Logs, at start, the pools whose on-chain custodian key is not this node's: their deliveries
+ * would otherwise fail one by one with no sign of why. A chain read failure does not stop the start
+ * (the check runs again on every `GET /health`).
+ */
+async function warnOfKeyMismatch(keyCheck: CustodianKeyCheck, logger: Logger): Promise<void> {
+  try {
+    const mismatch = await keyCheck.mismatch();
+    if (mismatch !== undefined) {
+      logger.warn(`CUSTODIAN KEY MISMATCH: ${mismatch.message}`, {
+        pools: mismatch.pools.join(","),
+      });
+    }
+  } catch (error) {
+    logger.warn("could not compare the custodian key with the pools' keys", {
+      problem: (error as Error).message,
+    });
+  }
 }
 
 /** The delivery worker's structured fields as flat log fields (objects as JSON). */

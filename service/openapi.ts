@@ -43,6 +43,14 @@ export interface RouteSpec {
 
 const error = (description: string): ResponseSpec => ({ description, schema: errorResponseSchema });
 const badRequest = error("invalid input; `issues` names each bad field");
+const chainDown: ResponseSpec = {
+  ...error("CHAIN_UNAVAILABLE: the chain RPC did not answer in time; retry after `Retry-After`"),
+  headers: { "Retry-After": "seconds" },
+};
+const storageDown: ResponseSpec = {
+  ...error("STORAGE_UNAVAILABLE: the content store did not answer; retry after `Retry-After`"),
+  headers: { "Retry-After": "seconds" },
+};
 
 /** Every route the app serves. */
 export const ROUTES: readonly RouteSpec[] = [
@@ -51,8 +59,15 @@ export const ROUTES: readonly RouteSpec[] = [
     path: "/health",
     summary: "Liveness and identity: chain, contract, custodian, storage backend",
     responses: {
-      200: { description: "healthy", schema: healthResponseSchema },
-      503: { description: "the chain RPC does not answer", schema: healthResponseSchema },
+      200: {
+        description: "healthy; `warnings` lists pools this node cannot serve (wrong custodian key)",
+        schema: healthResponseSchema,
+      },
+      503: {
+        description: "a part (chain, storage) does not answer: `down` names it, `message` says why",
+        schema: healthResponseSchema,
+        headers: { "Retry-After": "seconds" },
+      },
     },
   },
   {
@@ -76,6 +91,7 @@ export const ROUTES: readonly RouteSpec[] = [
       200: { description: "the pool", schema: poolResponseSchema },
       400: badRequest,
       404: error("no such pool"),
+      503: chainDown,
     },
   },
   {
@@ -97,7 +113,10 @@ export const ROUTES: readonly RouteSpec[] = [
     responses: {
       200: { description: "the bytes", binary: true },
       400: error("not a valid CID"),
-      404: error("the node does not hold this content"),
+      404: error(
+        "the node does not hold this content (or the CID names a codec its block is not, e.g. a raw block's hash re-encoded as dag-pb)",
+      ),
+      503: storageDown,
     },
   },
   {
@@ -111,6 +130,11 @@ export const ROUTES: readonly RouteSpec[] = [
       404: error("unknown pool, or the envelope was not uploaded"),
       409: error("the pool is not custodied by this node"),
       422: error("rejected: `reason`, `message`, `fieldErrors`"),
+      429: {
+        ...error("too many requests or checks from this client IP"),
+        headers: { "Retry-After": "seconds" },
+      },
+      503: chainDown,
     },
   },
   {
@@ -128,9 +152,12 @@ export const ROUTES: readonly RouteSpec[] = [
         "rejected data (REJECTED), a contract refusal of the request, or a transaction over the relay's gas ceiling (GAS_LIMIT_EXCEEDED: a contract wallet's costly signature check)",
       ),
       429: {
-        ...error("too many relays for this contributor"),
+        ...error(
+          "too many requests from this client IP (DATABANK_REQUEST_RATE_LIMIT), signed relays from it (DATABANK_CLIENT_RATE_LIMIT) or relays for this contributor",
+        ),
         headers: { "Retry-After": "seconds" },
       },
+      503: chainDown,
     },
   },
   {
@@ -142,6 +169,7 @@ export const ROUTES: readonly RouteSpec[] = [
       200: { description: "the contribution", schema: contributionResponseSchema },
       400: badRequest,
       404: error("no such contribution"),
+      503: chainDown,
     },
   },
   {
@@ -157,6 +185,7 @@ export const ROUTES: readonly RouteSpec[] = [
       },
       400: badRequest,
       404: error("no such purchase for this node"),
+      503: chainDown,
     },
   },
 ];

@@ -166,13 +166,28 @@ export const errorResponseSchema = z.object({
     .loose(),
 });
 
-/** `GET /health`. */
+/** `GET /health`: 200 when every part answers, 503 (with `Retry-After`) when one is down. */
 export const healthResponseSchema = z.object({
-  ok: z.boolean(),
+  ok: z.boolean().describe("every part answered (the status is 200; else 503)"),
   chainId: z.number().int(),
   databank: hexString("the Databank contract"),
   custodian: hexString("the custodian's EVM address"),
   storage: z.enum(["helia", "kubo"]),
+  down: z
+    .array(z.enum(["chain", "storage"]))
+    .describe("the parts that did not answer within the probe time (under a second)"),
+  message: z.string().optional().describe("what is down and why, in plain words"),
+  warnings: z
+    .array(
+      z.object({
+        code: z
+          .literal("CUSTODIAN_KEY_MISMATCH")
+          .describe("pools name this node as custodian with another X25519 key"),
+        message: z.string(),
+        pools: z.array(z.number().int()).describe("the pools concerned"),
+      }),
+    )
+    .describe("problems that do not stop the node but break some of its work (still a 200)"),
 });
 
 /** `GET /v1/custodian`. */

@@ -8,6 +8,7 @@
  * The variables are documented in docs/data-bank-node.md ("Configuration").
  */
 import { existsSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { inspect } from "node:util";
 import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
@@ -39,6 +40,20 @@ export interface NodeServerConfig {
    */
   clientRateLimitPerMinute: number;
   /**
+   * Relay and check requests accepted per client IP per minute, counted on arrival before any
+   * chain read, whatever their outcome: the generous outer budget that bounds the RPC reads a
+   * flood of forged signatures can cause, without eating into {@link clientRateLimitPerMinute}.
+   */
+  requestRateLimitPerMinute: number;
+  /**
+   * Addresses of the reverse proxies in front of the node. A request whose socket peer is one of
+   * them is counted against the client address in its `X-Forwarded-For` header; from any other
+   * peer that header is ignored (anyone can write it). Empty (the default): the header is never read.
+   */
+  trustedProxies: string[];
+  /** Lowest level of log line written: "debug", "info", "warn" or "error". */
+  logLevel: LogLevel;
+  /**
    * Gas ceiling of a relayed consent (`contributeWithSignature`): a relay whose gas estimate is
    * higher is refused before anything is sent, and every relay is sent with this gas limit, so a
    * contract wallet's costly signature check can never cost the custodian more.
@@ -65,9 +80,20 @@ export interface NodeServerConfig {
   testPauseAt: string | undefined;
 }
 
+/** Levels of log lines, lowest first. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Everything {@link loadConfig} returns. */
 export interface DatabankConfig {
   rpcUrl: string;
+  /**
+   * How long one JSON-RPC call may take before it fails (each retry gets as long again), so a
+   * hung RPC makes the node answer 503 in seconds rather than hold requests for minutes.
+   */
+  rpcTimeoutMs: number;
+  /** How many times a JSON-RPC call that failed or timed out is retried. */
+  rpcRetryCount: number;
   /** Where clients (CLIs, demo) reach the data bank node's HTTP API. */
   nodeUrl: string;
   /** The Databank contract, when configured; else see {@link resolveDatabankAddress}. */
@@ -144,6 +170,9 @@ export interface LoadConfigOptions {
  */
 export const CONFIG_DEFAULTS = {
   rpcUrl: defaultRpcUrl({}),
+  // viem's own defaults (10 s, 3 retries) held a request for 41 s while an RPC hung.
+  rpcTimeoutMs: 5_000,
+  rpcRetryCount: 1,
   dataDir: ".databank",
   heliaListen: ["/ip4/127.0.0.1/tcp/0"],
   host: LOCAL_DEFAULTS.host,
@@ -152,6 +181,8 @@ export const CONFIG_DEFAULTS = {
   corsOrigins: ["*"],
   relayRateLimitPerMinute: 10,
   clientRateLimitPerMinute: 120,
+  requestRateLimitPerMinute: 600,
+  logLevel: "info",
   // Measured: a relay about 196k gas (the signature check of an EOA or a cheap wallet included),
   // acceptContribution about 88k, rejectContribution about 38k, fulfill about 64k, retireExpired
   // about 71k; each ceiling leaves room for contract changes without letting one transaction
@@ -225,6 +256,20 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
   const nodeUrl = defaultNodeUrl(env);
   return {
     rpcUrl: httpUrl("DATABANK_RPC_URL", read("DATABANK_RPC_URL") ?? rpcUrl),
+    rpcTimeoutMs: integer(
+      "DATABANK_RPC_TIMEOUT_MS",
+      read("DATABANK_RPC_TIMEOUT_MS"),
+      CONFIG_DEFAULTS.rpcTimeoutMs,
+      100,
+      600_000,
+    ),
+    rpcRetryCount: integer(
+      "DATABANK_RPC_RETRIES",
+      read("DATABANK_RPC_RETRIES"),
+      CONFIG_DEFAULTS.rpcRetryCount,
+      0,
+      10,
+    ),
     nodeUrl: httpUrl("DATABANK_NODE_URL", read("DATABANK_NODE_URL") ?? nodeUrl),
     databankAddress: address === undefined ? undefined : getAddress(address),
     startBlock: BigInt(
@@ -257,6 +302,17 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         1,
         1_000_000,
       ),
+      requestRateLimitPerMinute: integer(
+        "DATABANK_REQUEST_RATE_LIMIT",
+        read("DATABANK_REQUEST_RATE_LIMIT"),
+        CONFIG_DEFAULTS.requestRateLimitPerMinute,
+        1,
+        1_000_000,
+      ),
+      trustedProxies: (list(read("DATABANK_TRUSTED_PROXIES")) ?? []).map((proxy) =>
+        ipAddress("DATABANK_TRUSTED_PROXIES", proxy),
+      ),
+      logLevel: logLevel(read("DATABANK_LOG_LEVEL")),
       relayGasLimit: gasLimit(
         "DATABANK_RELAY_GAS_LIMIT",
         read("DATABANK_RELAY_GAS_LIMIT"),
@@ -438,6 +494,36 @@ function integer(
 /** A transaction gas limit: at least the 21,000 any transaction costs, at most 100 M. */
 function gasLimit(variable: string, value: string | undefined, fallback: number): number {
   return integer(variable, value, fallback, 21_000, 100_000_000);
+}
+
+/** An IP address (v4 or v6), in the form the socket reports it (IPv4-mapped IPv6 unwrapped). */
+function ipAddress(variable: string, value: string): string {
+  const address = normalizeIp(value);
+  if (isIP(address) === 0) {
+    throw new ConfigError(
+      variable,
+      `not an IP address: "${value}" (list proxy addresses, not names)`,
+    );
+  }
+  return address;
+}
+
+/** `::ffff:10.0.0.1` (how a dual-stack socket reports an IPv4 peer) as `10.0.0.1`; IPv6 lowercased. */
+export function normalizeIp(address: string): string {
+  const trimmed = address.trim().toLowerCase();
+  return trimmed.startsWith("::ffff:") && isIP(trimmed.slice(7)) === 4 ? trimmed.slice(7) : trimmed;
+}
+
+function logLevel(value: string | undefined): LogLevel {
+  if (value === undefined) return CONFIG_DEFAULTS.logLevel;
+  const level = LOG_LEVELS.find((known) => known === value.toLowerCase());
+  if (level === undefined) {
+    throw new ConfigError(
+      "DATABANK_LOG_LEVEL",
+      `must be one of ${LOG_LEVELS.join(", ")}, got "${value}"`,
+    );
+  }
+  return level;
 }
 
 function httpUrl(variable: string, value: string): string {

@@ -177,6 +177,11 @@ class HeliaStore implements HeliaContentStore {
       if (isMissingBlockError(err)) {
         return false;
       }
+      // The block under this hash is not what the CID's codec says (e.g. a raw block's hash
+      // re-encoded as dag-pb): no content has this CID here, which is not a storage fault.
+      if (isUndecodableRootError(err)) {
+        return false;
+      }
       throw this.#unavailable(`check ${cid}`, err);
     }
   }
@@ -309,6 +314,10 @@ function isMissingBlockError(err: unknown): boolean {
     err instanceof Error &&
     (err.name === "NotFoundError" || err.name === "BlockNotFoundWhileOfflineError")
   );
+}
+
+function isUndecodableRootError(err: unknown): boolean {
+  return err instanceof Error && err.name === "NotUnixFSError";
 }
 
 function errorMessage(err: unknown): string {

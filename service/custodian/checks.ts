@@ -11,8 +11,9 @@ import {
   type FieldError,
 } from "../../lib/custodian/index.js";
 import type { CustodianSecrets } from "../../lib/config/index.js";
-import { isStorageError, parseCanonicalCid, type ContentStore } from "../../lib/storage/index.js";
+import { parseCanonicalCid, type ContentStore } from "../../lib/storage/index.js";
 import { ServiceError } from "../errors.js";
+import { storageToServiceError } from "../storageErrors.js";
 import type { PoolDirectory } from "./pools.js";
 import type { AcceptanceRecords } from "./records.js";
 
@@ -139,25 +140,6 @@ async function readEnvelope(
       signal: AbortSignal.timeout(ENVELOPE_FETCH_TIMEOUT_MS),
     });
   } catch (error) {
-    if (error instanceof ServiceError) throw error;
-    if (isStorageError(error, "INVALID_CID")) {
-      throw new ServiceError(400, "INVALID_CID", error.message, {}, { cause: error });
-    }
-    if (isStorageError(error, "NOT_FOUND")) {
-      throw new ServiceError(404, "CONTENT_NOT_FOUND", error.message, {}, { cause: error });
-    }
-    if (isStorageError(error, "TOO_LARGE")) {
-      throw new ServiceError(413, "CONTENT_TOO_LARGE", error.message, {}, { cause: error });
-    }
-    if (isStorageError(error) || (error instanceof Error && error.name === "TimeoutError")) {
-      throw new ServiceError(
-        503,
-        "STORAGE_UNAVAILABLE",
-        `the envelope ${dataCid} could not be read: ${(error as Error).message}`,
-        {},
-        { cause: error },
-      );
-    }
-    throw error;
+    throw storageToServiceError(error, `the envelope ${dataCid}`);
   }
 }

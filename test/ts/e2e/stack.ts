@@ -55,6 +55,7 @@ export async function startE2EStack(firstRunEnv: Record<string, string> = {}): P
       DATABANK_POLL_INTERVAL_MS: "100",
       DATABANK_RELAY_RATE_LIMIT: "1000",
       DATABANK_CLIENT_RATE_LIMIT: "100000",
+      DATABANK_REQUEST_RATE_LIMIT: "100000",
       DATABANK_CUSTODIAN_PRIVATE_KEY: localPrivateKey(LOCAL_ROLES.custodian),
       DATABANK_CUSTODIAN_X25519_KEY: toHex32(generateKeyPair().privateKey),
       DATABANK_CUSTODIAN_FINGERPRINT_KEY: toHex32(generateKeyPair().privateKey),

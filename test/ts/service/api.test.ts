@@ -78,6 +78,8 @@ describe("service: API surface and the lib/api client", function () {
       databank: chain.databank.address,
       custodian: t.node.address,
       storage: "helia",
+      down: [],
+      warnings: [],
     });
     expect(await api.custodian()).to.deep.equal({
       address: t.node.address,

@@ -121,6 +121,7 @@ export function captureLogs(): { logger: Logger; lines: string[] } {
   return {
     lines,
     logger: {
+      debug: (message, fields) => lines.push(formatLogLine("debug", message, fields)),
       info: (message, fields) => lines.push(formatLogLine("info", message, fields)),
       warn: (message, fields) => lines.push(formatLogLine("warn", message, fields)),
       error: (message, fields) => lines.push(formatLogLine("error", message, fields)),
@@ -181,7 +182,7 @@ export type TestNode = Awaited<ReturnType<typeof startNode>>;
 export async function createPool(
   chain: Chain,
   node: DatabankNode,
-  overrides: { custodian?: Address; bountyPerContribution?: bigint } = {},
+  overrides: { custodian?: Address; custodianKey?: Hex; bountyPerContribution?: bigint } = {},
 ): Promise<number> {
   const schemaCid = await node.store.put(new TextEncoder().encode(JSON.stringify(resumeSchema)));
   const termsCid = await node.store.put(new TextEncoder().encode(TERMS));
@@ -197,7 +198,7 @@ export async function createPool(
         deliveryWindow: 86_400,
         purposes: 3,
         custodian: overrides.custodian ?? node.address,
-        custodianKey: node.custodianPublicKey,
+        custodianKey: overrides.custodianKey ?? node.custodianPublicKey,
         schemaCid,
         termsCid,
       },

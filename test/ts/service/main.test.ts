@@ -5,6 +5,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { getAddress } from "viem";
 import { custodianEnv, deployChain, expectNoSecrets, type Chain } from "./helpers.js";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
@@ -79,6 +81,44 @@ describe("service: npm run serve (service/main.ts)", function () {
       expect(lines).to.have.length(1);
       expect(lines[0]).to.match(/^configuration error: DATABANK_CUSTODIAN_PRIVATE_KEY: /);
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("exits with status 2 and one line when the data directory belongs to another deployment", async function () {
+    const chain = await deployChain();
+    const proxy = await rpcProxy(chain);
+    const dataDir = await mkdtemp(join(tmpdir(), "databank-main-"));
+    try {
+      // A data directory bound to another Databank, as a first start there would have left it.
+      const other = "0x000000000000000000000000000000000000dEaD";
+      const db = new DatabaseSync(join(dataDir, "node.sqlite"));
+      db.exec("CREATE TABLE node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT");
+      const insert = db.prepare("INSERT INTO node_meta (key, value) VALUES (?, ?)");
+      insert.run("chain_id", "31337");
+      insert.run("databank", other);
+      insert.run("anchor_block", "0");
+      insert.run("anchor_hash", `0x${"00".repeat(32)}`);
+      db.close();
+      const { output, exited } = runMain({
+        DATABANK_RPC_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        DATABANK_ADDRESS: chain.databank.address,
+        DATABANK_DATA_DIR: dataDir,
+        DATABANK_NODE_PORT: "0",
+        ...custodianEnv().env,
+      });
+      expect(await exited).to.equal(2);
+      const lines = output.stderr
+        .trim()
+        .split("\n")
+        .filter(
+          (line) => !line.includes("ExperimentalWarning") && !line.includes("--trace-warnings"),
+        );
+      expect(lines).to.deep.equal([
+        `configuration error: DATABANK_DATA_DIR: this data directory belongs to chain 31337 / Databank ${other}, not chain 31337 / Databank ${getAddress(chain.databank.address)}; use another DATABANK_DATA_DIR or delete ${dataDir}`,
+      ]);
+    } finally {
+      proxy.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

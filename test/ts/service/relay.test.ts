@@ -240,7 +240,8 @@ describe("service: gasless relay of signed consents", function () {
   });
 
   it("rate-limits relay and check requests per client IP before any chain read, bad signatures included", async function () {
-    const limited = await startNode(chain, { env: { DATABANK_CLIENT_RATE_LIMIT: "2" } });
+    // The outer budget (DATABANK_REQUEST_RATE_LIMIT); failFast.test.ts shows the inner one is spared.
+    const limited = await startNode(chain, { env: { DATABANK_REQUEST_RATE_LIMIT: "2" } });
     try {
       const url = `${limited.node.url}/v1/contributions/relay`;
       const limitedPool = await createPool(chain, limited.node);
