@@ -34,6 +34,7 @@ import type { ContributionChecker, Rejection } from "./custodian/checks.js";
 import type { PoolDirectory } from "./custodian/pools.js";
 import type { AcceptanceRecords } from "./custodian/records.js";
 import { sendRelayedConsent, verifyConsentSignature } from "./custodian/relay.js";
+import type { ContributionCheckpointHook } from "./custodian/reservations.js";
 import { contributionStatus } from "./custodian/status.js";
 import { ServiceError } from "./errors.js";
 import type { Logger } from "./log.js";
@@ -84,6 +85,8 @@ export interface AppDeps {
   checker: ContributionChecker;
   records: AcceptanceRecords;
   exclusive: TransactionQueue["exclusive"];
+  /** Test hook of the relay's durable steps (see ContributionCheckpoint). */
+  contributionCheckpoint?: ContributionCheckpointHook;
   deliveries: DeliveryStatusSource;
   logger: Logger;
   config: Pick<
@@ -403,6 +406,7 @@ export function createApp(deps: AppDeps): Hono {
       signature,
       fingerprint: outcome.fingerprint,
       gasLimit: BigInt(config.relayGasLimit),
+      checkpoint: deps.contributionCheckpoint,
     });
     const body: RelayResponse = {
       contributionId: sent.contributionId.toString(),
