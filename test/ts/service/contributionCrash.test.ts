@@ -91,6 +91,20 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
     };
   }
 
+  /** Waits for the hook to halt at its step; fails at once if `work` ends without reaching it. */
+  async function haltedDuring(
+    halted: Promise<Record<string, unknown>>,
+    work: Promise<unknown>,
+  ): Promise<void> {
+    await Promise.race([
+      halted,
+      work.then(
+        () => Promise.reject(new Error("finished without reaching the checkpoint")),
+        (error: unknown) => Promise.reject(error),
+      ),
+    ]);
+  }
+
   /** An uploaded envelope of a new record and its signed consent. */
   async function prepared(record = resume(recordNumber++), contributor = newContributor()) {
     const dataCid = await upload(t.node, await seal(t.node, contributor, record, poolId));
@@ -161,7 +175,7 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
       const { record, contributor, dataCid, signed } = await prepared();
       const request = postJson(`${dying.node.node.url}/v1/contributions/relay`, relayBody(signed));
       request.catch(() => undefined);
-      await dying.halted;
+      await haltedDuring(dying.halted, request);
       expect(reservationsOf(dataCid).map((r) => r.state)).to.deep.equal(["sending"]);
       await dying.crash();
       await request.catch(() => undefined);
@@ -181,7 +195,7 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
     const { contributor, dataCid, signed } = await prepared();
     const request = postJson(`${dying.node.node.url}/v1/contributions/relay`, relayBody(signed));
     request.catch(() => undefined);
-    await dying.halted;
+    await haltedDuring(dying.halted, request);
     // The reservation is taken out before the kill and put back after the restart, so that the
     // restart's own recovery does not see it (as if the chain had been unreachable then).
     const db = dying.node.node.db;
@@ -282,7 +296,7 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
       const dying = await nodeThatDiesAt(at);
       const submission = await submitOnChain();
       const poll = dying.node.node.acceptance.pollOnce();
-      await dying.halted;
+      await haltedDuring(dying.halted, poll);
       expect(reservationsOf(submission.dataCid).map((r) => r.state)).to.deep.equal(["sending"]);
       await dying.crash();
       await poll;
@@ -316,7 +330,7 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
     const { record, contributor, dataCid, signed } = await prepared();
     const request = postJson(`${dying.node.node.url}/v1/contributions/relay`, relayBody(signed));
     request.catch(() => undefined);
-    await dying.halted;
+    await haltedDuring(dying.halted, request);
     const testClient = await chain.viem.getTestClient();
     await testClient.increaseTime({ seconds: 7_200 });
     await testClient.mine({ blocks: 1 });
