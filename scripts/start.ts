@@ -5,6 +5,10 @@
  *
  * Local mode is ephemeral: the chain starts empty, so the node's state under `.databank/local`
  * is cleared at every start.
+ *
+ * The chain is a child process that stops when this one dies, even by SIGKILL
+ * (stack/exitWithParent.mjs); a port already taken (e.g. by a chain of an earlier run that was not
+ * stopped this way) is named before anything starts.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +20,7 @@ import { LOCAL_ROLES, localAccount, localPrivateKey } from "./stack/accounts.js"
 import { deployLocalDemo } from "./stack/deploy.js";
 import { startLocalChain } from "./stack/localChain.js";
 import { startLocalDapp } from "./stack/dapp.js";
+import { assertPortFree, PortInUseError } from "./stack/ports.js";
 
 const HOST = "127.0.0.1";
 const DATA_DIR = join(process.cwd(), ".databank", "local");
@@ -37,6 +42,9 @@ async function main(): Promise<void> {
     node: nodePort(process.env), // read again by loadConfig below
     dapp: dappPort(process.env),
   };
+  // Checked before anything starts, so a taken port fails fast and by name.
+  await assertPortFree(HOST, ports.chain, "DATABANK_CHAIN_PORT");
+  await assertPortFree(HOST, ports.node, "DATABANK_NODE_PORT");
   console.log(`start: local chain on ${HOST}:${ports.chain}…`);
   const chain = await startLocalChain({ host: HOST, port: ports.chain });
   stops.push(chain.stop);
@@ -108,7 +116,7 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof PortInUseError) {
     await stopAll(2);
     return;
   }

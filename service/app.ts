@@ -36,6 +36,7 @@ import { resolveClientAddress } from "./clientAddress.js";
 import type { PoolDirectory } from "./custodian/pools.js";
 import type { AcceptanceRecords } from "./custodian/records.js";
 import { sendRelayedConsent, verifyConsentSignature } from "./custodian/relay.js";
+import type { ContributionCheckpointHook } from "./custodian/reservations.js";
 import { contributionStatus } from "./custodian/status.js";
 import { ServiceError } from "./errors.js";
 import type { Logger } from "./log.js";
@@ -94,6 +95,8 @@ export interface AppDeps {
   checker: ContributionChecker;
   records: AcceptanceRecords;
   exclusive: TransactionQueue["exclusive"];
+  /** Test hook of the relay's durable steps (see ContributionCheckpoint). */
+  contributionCheckpoint?: ContributionCheckpointHook;
   deliveries: DeliveryStatusSource;
   /** Finds pools naming this custodian with another X25519 key (reported by `/health`). */
   keyCheck: CustodianKeyCheck;
@@ -532,6 +535,7 @@ export function createApp(deps: AppDeps): Hono {
       signature,
       fingerprint: outcome.fingerprint,
       gasLimit: BigInt(config.relayGasLimit),
+      checkpoint: deps.contributionCheckpoint,
     });
     const body: RelayResponse = {
       contributionId: sent.contributionId.toString(),

@@ -16,20 +16,18 @@ async function main(): Promise<void> {
     const config = loadConfig({ requireCustodian: true });
     logger = createConsoleLogger(config.node.logLevel);
     const pauseAt = config.node.testPauseAt;
+    // Tests only: halt for good at this checkpoint so that the test can SIGKILL us there.
+    const pause =
+      pauseAt === undefined
+        ? undefined
+        : async (name: string) => {
+            if (name !== pauseAt) return;
+            logger.warn(`paused at ${name}`, { reason: "DATABANK_TEST_PAUSE_AT" });
+            await new Promise<never>(() => {});
+          };
     node = await startDatabankNode({
       config,
-      hooks: {
-        logger,
-        // Tests only: halt for good at this checkpoint so that the test can SIGKILL us there.
-        deliveryCheckpoint:
-          pauseAt === undefined
-            ? undefined
-            : async (name) => {
-                if (name !== pauseAt) return;
-                logger.warn(`paused at ${name}`, { reason: "DATABANK_TEST_PAUSE_AT" });
-                await new Promise<never>(() => {});
-              },
-      },
+      hooks: { logger, deliveryCheckpoint: pause, contributionCheckpoint: pause },
     });
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -30,6 +30,7 @@ import {
 } from "./custodian/delivery.js";
 import { createPoolDirectory } from "./custodian/pools.js";
 import { AcceptanceRecords } from "./custodian/records.js";
+import { recoverReservations, type ContributionCheckpointHook } from "./custodian/reservations.js";
 import { openDatabase } from "./db.js";
 import { silentLogger, type LogFields, type Logger } from "./log.js";
 import { createTransactionQueue, type TransactionQueue } from "./transactions.js";
@@ -45,6 +46,11 @@ export interface NodeHooks {
   acceptanceFromBlock?: bigint;
   /** Replaces the delivery worker as the source of `GET /v1/purchases/{id}/delivery` (API tests). */
   deliveries?: DeliveryStatusSource;
+  /**
+   * Test hook awaited by the relay and the acceptance worker after each durable step (see
+   * ContributionCheckpoint).
+   */
+  contributionCheckpoint?: ContributionCheckpointHook;
   /** Test hook awaited by the delivery worker after each durable step (see DeliveryCheckpoint). */
   deliveryCheckpoint?: (name: DeliveryCheckpoint, info: Record<string, unknown>) => Promise<void>;
   /** Whether to start the workers; default true (tests drive them with `pollOnce`/`deliverPending`). */
@@ -176,8 +182,17 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       pollIntervalMs: config.node.pollIntervalMs,
       gasLimit: BigInt(config.node.acceptanceGasLimit),
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
+      checkpoint: hooks.contributionCheckpoint,
     });
     cleanups.push(() => acceptance.stop());
+    // Fingerprints a crash left reserved are settled from the chain before any request is served
+    // (a failure here is retried at every acceptance poll, and by a relay of the same record).
+    await recoverReservations({ databank, records, exclusive: queue.exclusive, logger }).catch(
+      (error: unknown) =>
+        logger.warn("reservation: recovery postponed", {
+          problem: error instanceof Error ? error.message : String(error),
+        }),
+    );
     if (hooks.startWorkers !== false) acceptance.start();
 
     const delivery = createDeliveryWorker({
@@ -208,6 +223,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       checker: checker(true),
       records,
       exclusive: queue.exclusive,
+      contributionCheckpoint: hooks.contributionCheckpoint,
       deliveries,
       keyCheck,
       logger,

@@ -1,12 +1,15 @@
 /**
  * A local Hardhat JSON-RPC chain in a child process, listening on loopback only, for `npm start`
- * and the end-to-end tests.
+ * and the end-to-end tests. The child stops when its parent dies, even by SIGKILL
+ * (./exitWithParent.mjs), so no chain is left holding the port for the next run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { createPublicClient, http } from "viem";
 import { hardhat } from "viem/chains";
+import { assertPortFree } from "./ports.js";
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +27,16 @@ export interface StartLocalChainOptions {
   port: number;
   /** Forward the node's output (its account list) to this stream. */
   output?: NodeJS.WritableStream;
+  /** The setting that moves the port, named when it is taken; default DATABANK_CHAIN_PORT. */
+  portSetting?: string;
+}
+
+/**
+ * `node --import` argument of the watchdog that stops a child of the stack when its parent dies.
+ * A path, not a URL: it also works under `npm start`'s tsx loader.
+ */
+export function exitWithParentImport(): string[] {
+  return ["--import", fileURLToPath(new URL("./exitWithParent.mjs", import.meta.url))];
 }
 
 /** The path of Hardhat's CLI, run with the same Node as this process. */
@@ -35,14 +48,25 @@ export function hardhatCli(): string {
 /**
  * Starts `hardhat node` on `host:port` and resolves once it answers JSON-RPC.
  *
- * @throws Error when it exits or does not answer within 60 s.
+ * @throws PortInUseError when something already listens there (a chain left running is named as
+ *   such, with its chain id); Error when it exits or does not answer within 60 s.
  */
 export async function startLocalChain(options: StartLocalChainOptions): Promise<LocalChain> {
   const host = options.host ?? "127.0.0.1";
   const rpcUrl = `http://${host}:${options.port}`;
+  // Checked first: else the poll below would take an old chain's answers for the new one's.
+  await assertPortFree(host, options.port, options.portSetting ?? "DATABANK_CHAIN_PORT");
   const child = spawn(
     process.execPath,
-    [hardhatCli(), "node", "--hostname", host, "--port", String(options.port)],
+    [
+      ...exitWithParentImport(),
+      hardhatCli(),
+      "node",
+      "--hostname",
+      host,
+      "--port",
+      String(options.port),
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stderr = "";

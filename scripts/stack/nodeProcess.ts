@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { stopChild } from "./localChain.js";
+import { exitWithParentImport, stopChild } from "./localChain.js";
 
 /** A running node process. */
 export interface NodeProcess {
@@ -22,10 +22,15 @@ export interface NodeProcess {
 
 /** Starts `service/main.ts` with `env` added to this process's environment; resolves once it listens. */
 export async function startNodeProcess(env: Record<string, string>): Promise<NodeProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "service/main.ts"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // It stops with the test process, even one killed by SIGKILL (./exitWithParent.mjs).
+  const child = spawn(
+    process.execPath,
+    [...exitWithParentImport(), "--import", "tsx", "service/main.ts"],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   for (const stream of [child.stdout!, child.stderr!]) {

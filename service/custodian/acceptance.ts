@@ -6,8 +6,9 @@
  * Durability: the scan cursor and the submissions found are committed together, so a restart
  * neither misses nor re-scans a block range; before sending, the worker re-reads the contribution
  * on-chain (`pendingContributor`), so a contribution already accepted or rejected (e.g. just before
- * a crash) is only recorded, never sent twice. A record's fingerprint is reserved before its
- * acceptance is sent and released when the consent is revoked (`ConsentRevoked`).
+ * a crash) is only recorded, never sent twice. A record's fingerprint is reserved together with its
+ * signed acceptance before that is sent (./reservations.ts: a crash in between is settled from the
+ * chain at the next poll) and released when the consent is revoked (`ConsentRevoked`).
  */
 import { getAddress, type Address } from "viem";
 import {
@@ -28,6 +29,12 @@ import type { Logger } from "../log.js";
 import type { TransactionQueue } from "../transactions.js";
 import type { CheckOutcome, ContributionChecker } from "./checks.js";
 import type { PoolDirectory } from "./pools.js";
+import {
+  recoverReservations,
+  resolveReservation,
+  sendWithReservation,
+  type ContributionCheckpointHook,
+} from "./reservations.js";
 import type {
   AcceptanceRecords,
   ContributionOutcome,
@@ -61,6 +68,8 @@ export interface AcceptanceWorkerParams {
   gasLimit: bigint;
   /** First block scanned when the database has no cursor yet; default 0. */
   fromBlock?: bigint;
+  /** Test hook awaited after each durable step of an acceptance ("accept-reserved", "accept-sent"). */
+  checkpoint?: ContributionCheckpointHook;
 }
 
 /** The running worker. */
@@ -171,6 +180,8 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
           dataCid: record.dataCid,
           // The sender of `submitContribution`: the envelope must be sealed for it.
           contributor: getAddress(record.contributor),
+          // Its own reservation, if a crash left one, is not a duplicate of it.
+          contributionId: record.contributionId,
         });
       } catch (error) {
         if (!(error instanceof ServiceError)) throw error;
@@ -194,38 +205,73 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
 
   /** Sends the accept or reject; runs in the transaction queue. */
   async function settle(record: ContributionRecord, outcome: CheckOutcome): Promise<void> {
-    if (!(await stillPending(record))) return;
     const id = record.contributionId;
     if (outcome.ok) {
-      if (!records.reserveFingerprint(record.poolId, outcome.fingerprint, record.dataCid, id)) {
+      const held = records.reservation(record.poolId, outcome.fingerprint);
+      if (held !== undefined && held.state !== "confirmed") {
+        // Left by a crash (this queue runs one send at a time), possibly this contribution's own
+        // acceptance: the chain says what became of it before anything is sent again.
+        await resolveReservation({
+          databank,
+          records,
+          reservation: held,
+          waitForPending: true,
+          logger,
+        });
+      }
+    }
+    if (!(await stillPending(record))) return;
+    const claimant = {
+      contributionId: id,
+      contributor: record.contributor,
+      dataCid: record.dataCid,
+    };
+    if (outcome.ok && records.isDuplicate(record.poolId, outcome.fingerprint, claimant)) {
+      outcome = {
+        ok: false,
+        reason: "Duplicate",
+        message: "an equivalent record is already in the pool",
+      };
+    }
+    if (outcome.ok) {
+      try {
+        await databank.contract.simulate.acceptContribution([id]);
+        const gas = await gasWithinCeiling({
+          limit: params.gasLimit,
+          estimate: () => databank.contract.estimateGas.acceptContribution([id]),
+          simulateAtLimit: () =>
+            databank.contract.simulate.acceptContribution([id], { gas: params.gasLimit }),
+          message: tooCostly("accepting"),
+        });
+        const sent = await sendWithReservation({
+          databank,
+          records,
+          reservation: {
+            poolId: record.poolId,
+            fingerprint: outcome.fingerprint,
+            dataCid: record.dataCid,
+            contributionId: id,
+          },
+          call: { functionName: "acceptContribution", args: [id] },
+          gas,
+          checkpoint: params.checkpoint,
+        });
+        if (sent.sent) {
+          records.confirmFingerprint(record.poolId, outcome.fingerprint, id);
+          records.setOutcome(record, { status: "active", transactionHash: sent.hash });
+          logger.info("acceptance: accepted", { contributionId: id, transactionHash: sent.hash });
+          return;
+        }
+        // Its own confirmed reservation would have made it not pending: this one is someone else's.
         outcome = {
           ok: false,
           reason: "Duplicate",
           message: "an equivalent record is already in the pool",
         };
-      } else {
-        try {
-          await databank.contract.simulate.acceptContribution([id]);
-          const gas = await gasWithinCeiling({
-            limit: params.gasLimit,
-            estimate: () => databank.contract.estimateGas.acceptContribution([id]),
-            simulateAtLimit: () =>
-              databank.contract.simulate.acceptContribution([id], { gas: params.gasLimit }),
-            message: tooCostly("accepting"),
-          });
-          const { hash } = await confirm(
-            databank,
-            await databank.contract.write.acceptContribution([id], { gas }),
-          );
-          records.setOutcome(record, { status: "active", transactionHash: hash });
-          logger.info("acceptance: accepted", { contributionId: id, transactionHash: hash });
-          return;
-        } catch (error) {
-          records.releaseFingerprint(record.poolId, outcome.fingerprint);
-          const revert = revertToServiceError(error);
-          if (revert?.details.revert !== "InvalidExpiry") throw revert ?? error;
-          outcome = { ok: false, reason: "Expired", message: revert.message };
-        }
+      } catch (error) {
+        const revert = revertToServiceError(error);
+        if (revert?.details.revert !== "InvalidExpiry") throw revert ?? error;
+        outcome = { ok: false, reason: "Expired", message: revert.message };
       }
     }
     const reason: RejectionReason = outcome.reason;
@@ -256,6 +302,8 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
     if (running) return running;
     running = (async () => {
       try {
+        // Reservations a crash left unconfirmed are settled first, so none counts as a duplicate.
+        await recoverReservations({ databank, records, exclusive, logger });
         await scan();
         await processDue();
       } catch (error) {

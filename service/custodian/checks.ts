@@ -45,6 +45,11 @@ export interface SubmissionToCheck {
    * envelope must be bound to this address (and to this pool and deployment).
    */
   contributor: Address;
+  /**
+   * The pending contribution being checked (the acceptance worker); undefined for a relay. A
+   * reservation left by this very submission (a crash) is then not taken for a duplicate.
+   */
+  contributionId?: bigint;
 }
 
 /** Checks envelopes for pools this node custodies. */
@@ -78,7 +83,7 @@ export function createContributionChecker(params: {
 }): ContributionChecker {
   const { store, pools, records, secrets } = params;
   return {
-    async check({ poolId, dataCid, contributor }) {
+    async check({ poolId, dataCid, contributor, contributionId }) {
       const schema = await pools.schema(poolId);
       const envelope = await readEnvelope(
         store,
@@ -94,7 +99,8 @@ export function createContributionChecker(params: {
           custodianPrivateKey: secrets.x25519PrivateKey,
           schema,
           duplicateKey: secrets.fingerprintKey,
-          isDuplicate: (fingerprint) => records.hasFingerprint(poolId, fingerprint),
+          isDuplicate: (fingerprint) =>
+            records.isDuplicate(poolId, fingerprint, { contributionId, contributor, dataCid }),
         });
       } catch (error) {
         // ajv refusing the pool's schema is the curator's problem, not grounds to reject data.

@@ -1,9 +1,11 @@
 /**
  * The acceptance worker's tables in the node's database: the event cursor, one row per
  * contribution to a pool this node custodies (status and the reason of a rejection, never the
- * record), and the duplicate fingerprints of the pools' active records.
+ * record), and the duplicate fingerprints of the pools' active records, each reserved together
+ * with the transaction that brings its record in (see ./reservations.ts for their recovery).
  */
 import type { DatabaseSync } from "node:sqlite";
+import type { Hash, Hex } from "viem";
 import type { FieldError, RejectionReason } from "../../lib/custodian/index.js";
 import { inTransaction } from "../db.js";
 
@@ -76,6 +78,84 @@ CREATE INDEX IF NOT EXISTS acceptance_fingerprints_contribution
   ON acceptance_fingerprints (contribution_id);
 `;
 
+/**
+ * Columns added to `acceptance_fingerprints` after its first release (added to an older database
+ * on open). A row written by a version without them gets state 'unverified': nothing says whether
+ * its transaction was ever sent, so it is checked once against the chain.
+ */
+const RESERVATION_COLUMNS: Record<string, string> = {
+  state: "TEXT NOT NULL DEFAULT 'unverified'",
+  contributor: "TEXT",
+  tx_hash: "TEXT",
+  tx_nonce: "INTEGER",
+  raw_tx: "TEXT",
+  reserved_at: "INTEGER",
+};
+
+/** Where a fingerprint reservation stands. */
+export type ReservationState =
+  /** Its transaction is signed and recorded, not known to be mined: recovery asks the chain. */
+  | "sending"
+  /** Its contribution is active on-chain and its id recorded. */
+  | "confirmed"
+  /** Left by a version that recorded no transaction with it: recovery asks the chain once. */
+  | "unverified";
+
+/** A custodian transaction signed before it is sent, so that a restart can find or resend it. */
+export interface ReservedTransaction {
+  hash: Hash;
+  /** The custodian account's nonce it was signed with. */
+  nonce: number;
+  /** The signed transaction, as `eth_sendRawTransaction` takes it. */
+  raw: Hex;
+}
+
+/** A new reservation: a record's fingerprint and the transaction that brings the record in. */
+export interface NewReservation {
+  poolId: number;
+  /** The record's duplicate fingerprint (HMAC of its normalised plaintext). */
+  fingerprint: string;
+  dataCid: string;
+  /** The pending contribution being accepted; undefined for a relay (its id is in the receipt). */
+  contributionId?: bigint;
+  /** The relayed consent's signer; undefined for an acceptance. */
+  contributor?: string;
+  transaction: ReservedTransaction;
+}
+
+/** A reservation as stored. */
+export interface FingerprintReservation {
+  poolId: number;
+  fingerprint: string;
+  dataCid: string;
+  contributionId?: bigint;
+  contributor?: string;
+  state: ReservationState;
+  /** Set while the state is 'sending'. */
+  transaction?: ReservedTransaction;
+}
+
+/** Who asks whether a fingerprint is taken: its own unfinished reservation does not count. */
+export interface FingerprintClaimant {
+  /** The pending contribution being checked (acceptance); undefined for a relay. */
+  contributionId?: bigint;
+  /** The submitter (a relay's signer, or the sender of `submitContribution`). */
+  contributor: string;
+  dataCid: string;
+}
+
+interface ReservationRow {
+  pool_id: number;
+  fingerprint: string;
+  contribution_id: string | null;
+  data_cid: string;
+  state: string;
+  contributor: string | null;
+  tx_hash: string | null;
+  tx_nonce: number | null;
+  raw_tx: string | null;
+}
+
 interface ContributionRow {
   contribution_id: string;
   pool_id: number;
@@ -100,6 +180,16 @@ export class AcceptanceRecords {
   constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec(SCHEMA);
+    const present = new Set(
+      (db.prepare("PRAGMA table_info(acceptance_fingerprints)").all() as { name: string }[]).map(
+        (column) => column.name,
+      ),
+    );
+    for (const [name, definition] of Object.entries(RESERVATION_COLUMNS)) {
+      if (!present.has(name)) {
+        db.exec(`ALTER TABLE acceptance_fingerprints ADD COLUMN ${name} ${definition}`);
+      }
+    }
   }
 
   /** The first block not yet scanned for `databank`, or undefined before the first scan. */
@@ -192,48 +282,97 @@ export class AcceptanceRecords {
       .run(nextAttemptAt, message, Date.now(), id.toString());
   }
 
-  /** Whether an equivalent record is already active (or being accepted) in the pool. */
-  hasFingerprint(poolId: number, fingerprint: string): boolean {
-    return (
-      this.#db
-        .prepare("SELECT 1 FROM acceptance_fingerprints WHERE pool_id = ? AND fingerprint = ?")
-        .get(poolId, fingerprint) !== undefined
-    );
+  /**
+   * Whether an equivalent record is already active (or being brought in) in the pool. The
+   * claimant's own unfinished reservation (left by a crash: the same pending contribution, or a
+   * relay of the same data CID by the same signer) does not count: a submission is never a
+   * duplicate of itself; the send step settles that reservation first.
+   */
+  isDuplicate(poolId: number, fingerprint: string, claimant: FingerprintClaimant): boolean {
+    const held = this.reservation(poolId, fingerprint);
+    if (held === undefined) return false;
+    return !isOwnReservation(held, claimant);
+  }
+
+  /** The reservation of a fingerprint in a pool, if any. */
+  reservation(poolId: number, fingerprint: string): FingerprintReservation | undefined {
+    const row = this.#db
+      .prepare("SELECT * FROM acceptance_fingerprints WHERE pool_id = ? AND fingerprint = ?")
+      .get(poolId, fingerprint) as ReservationRow | undefined;
+    return row === undefined ? undefined : toReservation(row);
+  }
+
+  /** Reservations not confirmed yet (a crash left them 'sending', or an older version 'unverified'). */
+  unsettledReservations(): FingerprintReservation[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM acceptance_fingerprints WHERE state <> 'confirmed' ORDER BY rowid")
+      .all() as unknown as ReservationRow[];
+    return rows.map(toReservation);
   }
 
   /**
-   * Reserves a fingerprint before the accepting transaction is sent, so that a crash after the
-   * chain accepted the record still leaves it known. `contributionId` is undefined for a relay,
-   * whose id is only known from the receipt (see {@link bindFingerprint}).
+   * Reserves a fingerprint together with the signed transaction that brings its record in, in
+   * one statement, before that transaction is sent: a crash at any point leaves either nothing or
+   * a reservation whose transaction a restart can look up on-chain (or resend).
    *
-   * @returns false when the fingerprint is already taken (a duplicate).
+   * @returns false when the fingerprint is already reserved (a duplicate, or a reservation to
+   *   settle first).
    */
-  reserveFingerprint(
-    poolId: number,
-    fingerprint: string,
-    dataCid: string,
-    contributionId?: bigint,
-  ): boolean {
+  reserveFingerprint(reservation: NewReservation): boolean {
+    const { transaction } = reservation;
     const result = this.#db
       .prepare(
-        `INSERT INTO acceptance_fingerprints (pool_id, fingerprint, contribution_id, data_cid)
-         VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO acceptance_fingerprints
+           (pool_id, fingerprint, contribution_id, data_cid, state, contributor, tx_hash, tx_nonce,
+            raw_tx, reserved_at)
+         VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(poolId, fingerprint, contributionId?.toString() ?? null, dataCid);
+      .run(
+        reservation.poolId,
+        reservation.fingerprint,
+        reservation.contributionId?.toString() ?? null,
+        reservation.dataCid,
+        reservation.contributor?.toLowerCase() ?? null,
+        transaction.hash,
+        transaction.nonce,
+        transaction.raw,
+        Date.now(),
+      );
     return Number(result.changes) === 1;
   }
 
-  /** Attaches the contribution id to the reservation of the same pool and data CID. */
-  bindFingerprint(poolId: number, dataCid: string, contributionId: bigint): void {
+  /** Marks a reservation confirmed: its record is active on-chain as `contributionId`. */
+  confirmFingerprint(poolId: number, fingerprint: string, contributionId: bigint): void {
+    this.#db
+      .prepare(
+        `UPDATE acceptance_fingerprints
+         SET state = 'confirmed', contribution_id = ?, tx_hash = NULL, tx_nonce = NULL,
+             raw_tx = NULL
+         WHERE pool_id = ? AND fingerprint = ?`,
+      )
+      .run(contributionId.toString(), poolId, fingerprint);
+  }
+
+  /**
+   * Attaches the contribution id to an unbound relay reservation of the same pool, data CID and
+   * signer (the scan saw its `ContributionSubmitted`); its state is left to the recovery.
+   */
+  bindFingerprint(
+    poolId: number,
+    dataCid: string,
+    contributor: string,
+    contributionId: bigint,
+  ): void {
     this.#db
       .prepare(
         `UPDATE acceptance_fingerprints SET contribution_id = ?
-         WHERE pool_id = ? AND data_cid = ? AND contribution_id IS NULL`,
+         WHERE pool_id = ? AND data_cid = ? AND contribution_id IS NULL
+           AND (contributor IS NULL OR contributor = ?)`,
       )
-      .run(contributionId.toString(), poolId, dataCid);
+      .run(contributionId.toString(), poolId, dataCid, contributor.toLowerCase());
   }
 
-  /** Releases a reservation whose transaction failed. */
+  /** Releases a reservation whose transaction failed or can never be mined. */
   releaseFingerprint(poolId: number, fingerprint: string): void {
     this.#db
       .prepare("DELETE FROM acceptance_fingerprints WHERE pool_id = ? AND fingerprint = ?")
@@ -257,7 +396,12 @@ export class AcceptanceRecords {
         Date.now(),
       );
     // A relay that crashed between its transaction and its bookkeeping left an unbound reservation.
-    this.bindFingerprint(submission.poolId, submission.dataCid, submission.contributionId);
+    this.bindFingerprint(
+      submission.poolId,
+      submission.dataCid,
+      submission.contributor,
+      submission.contributionId,
+    );
   }
 
   #markRevoked(id: bigint): void {
@@ -300,4 +444,37 @@ function toRecord(row: ContributionRow): ContributionRecord {
     nextAttemptAt: row.next_attempt_at,
     transactionHash: row.transaction_hash ?? undefined,
   };
+}
+
+function toReservation(row: ReservationRow): FingerprintReservation {
+  return {
+    poolId: row.pool_id,
+    fingerprint: row.fingerprint,
+    dataCid: row.data_cid,
+    contributionId: row.contribution_id === null ? undefined : BigInt(row.contribution_id),
+    contributor: row.contributor ?? undefined,
+    state: row.state as ReservationState,
+    transaction:
+      row.tx_hash === null || row.tx_nonce === null || row.raw_tx === null
+        ? undefined
+        : { hash: row.tx_hash as Hash, nonce: row.tx_nonce, raw: row.raw_tx as Hex },
+  };
+}
+
+/**
+ * Whether `held` is the claimant's own reservation: the same pending contribution, or (not yet
+ * confirmed) a relay of the same data CID by the same signer, or one an older version left
+ * without its signer.
+ */
+export function isOwnReservation(
+  held: FingerprintReservation,
+  claimant: FingerprintClaimant,
+): boolean {
+  if (claimant.contributionId !== undefined) return held.contributionId === claimant.contributionId;
+  return (
+    held.state !== "confirmed" &&
+    held.contributionId === undefined &&
+    held.dataCid === claimant.dataCid &&
+    (held.contributor === undefined || held.contributor === claimant.contributor.toLowerCase())
+  );
 }

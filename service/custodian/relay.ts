@@ -11,16 +11,16 @@ import {
   type Hex,
 } from "viem";
 import { consentRequestArgs, type ConsentRequest } from "../../lib/contracts/index.js";
-import {
-  confirm,
-  gasWithinCeiling,
-  revertToServiceError,
-  type CustodianDatabank,
-} from "../chain.js";
+import { gasWithinCeiling, revertToServiceError, type CustodianDatabank } from "../chain.js";
 import { ServiceError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TransactionQueue } from "../transactions.js";
-import type { AcceptanceRecords } from "./records.js";
+import { isOwnReservation, type AcceptanceRecords } from "./records.js";
+import {
+  resolveReservation,
+  sendWithReservation,
+  type ContributionCheckpointHook,
+} from "./reservations.js";
 
 /** Outcome of {@link verifyConsentSignature}. */
 export type SignatureVerdict =
@@ -79,7 +79,7 @@ export interface SendRelayedConsentParams {
   logger: Logger;
   request: ConsentRequest & { poolId: number; expiresAt: bigint };
   signature: Hex;
-  /** The checked record's fingerprint, reserved before sending. */
+  /** The checked record's fingerprint, reserved with the signed transaction before sending. */
   fingerprint: string;
   /**
    * Gas ceiling of the relay (DATABANK_RELAY_GAS_LIMIT): a consent whose transaction would need
@@ -87,12 +87,21 @@ export interface SendRelayedConsentParams {
    * with this gas limit.
    */
   gasLimit: bigint;
+  /** Test hook awaited after each durable step ("relay-reserved", "relay-sent"). */
+  checkpoint?: ContributionCheckpointHook;
 }
 
+const duplicate = () =>
+  new ServiceError(422, "REJECTED", "an equivalent record is already in the pool", {
+    reason: "Duplicate",
+  });
+
 /**
- * Reserves the fingerprint, simulates, estimates the gas against the relay's ceiling, sends
- * `contributeWithSignature` with the ceiling as gas limit and records the new contribution as
- * active. Runs in the transaction queue.
+ * Settles an unconfirmed reservation of the fingerprint left by a crash, simulates, estimates the gas against the relay's ceiling, sends
+ * `contributeWithSignature` (signed, and reserved with the fingerprint in one write, before it is
+ * broadcast: see ./reservations.ts) with the ceiling as gas limit and records the new contribution
+ * as active. Runs in the transaction queue. A relay of the same consent that a crash interrupted
+ * and the restart finished answers with that contribution.
  *
  * @throws ServiceError 422 REJECTED/Duplicate when an equivalent record got in first, 409/422
  *   CONTRACT_REVERTED with the contract's message when the simulation reverts, 422
@@ -104,14 +113,35 @@ export async function sendRelayedConsent(
 ): Promise<{ contributionId: bigint; transactionHash: Hash }> {
   const { databank, records, request, fingerprint } = params;
   return params.exclusive(async () => {
-    // Re-checked inside the queue: a concurrent relay of the same record may have just got in.
-    if (!records.reserveFingerprint(request.poolId, fingerprint, request.dataCid)) {
-      throw new ServiceError(422, "REJECTED", "an equivalent record is already in the pool", {
-        reason: "Duplicate",
+    const claimant = { contributor: request.contributor, dataCid: request.dataCid };
+    const held = records.reservation(request.poolId, fingerprint);
+    if (held !== undefined && held.state !== "confirmed") {
+      // Left by a crash (this queue runs one send at a time): the chain says what became of it.
+      const own = isOwnReservation(held, claimant);
+      const resolved = await resolveReservation({
+        databank,
+        records,
+        reservation: held,
+        waitForPending: true,
+        logger: params.logger,
       });
+      if (resolved.state === "pending") {
+        throw new ServiceError(
+          503,
+          "TRANSACTION_PENDING",
+          `an earlier transaction for this record (${resolved.transactionHash}) is still pending; retry later`,
+        );
+      }
+      if (resolved.state === "confirmed" && own && resolved.transactionHash !== undefined) {
+        return {
+          contributionId: resolved.contributionId,
+          transactionHash: resolved.transactionHash,
+        };
+      }
     }
-    let hash: Hash;
-    let receipt;
+    // Re-checked inside the queue: a concurrent relay of the same record may have just got in.
+    if (records.isDuplicate(request.poolId, fingerprint, claimant)) throw duplicate();
+    let sent;
     try {
       const args = [consentRequestArgs(request), params.signature] as const;
       await databank.contract.simulate.contributeWithSignature(args);
@@ -126,14 +156,24 @@ export async function sendRelayedConsent(
         message: (needed, limit) =>
           `this wallet's signature check makes relaying this consent cost ${needed === undefined ? `more than the relay's limit of ${limit} gas` : `${needed} gas, more than the relay's limit of ${limit}`}; submit it on-chain yourself with submitContribution`,
       });
-      ({ hash, receipt } = await confirm(
+      sent = await sendWithReservation({
         databank,
-        await databank.contract.write.contributeWithSignature(args, { gas }),
-      ));
+        records,
+        reservation: {
+          poolId: request.poolId,
+          fingerprint,
+          dataCid: request.dataCid,
+          contributor: request.contributor,
+        },
+        call: { functionName: "contributeWithSignature", args },
+        gas,
+        checkpoint: params.checkpoint,
+      });
     } catch (error) {
-      records.releaseFingerprint(request.poolId, fingerprint);
       throw revertToServiceError(error) ?? error;
     }
+    if (!sent.sent) throw duplicate();
+    const { hash, receipt } = sent;
     const [submitted] = parseEventLogs({
       abi: databank.abi,
       eventName: "ContributionSubmitted",
@@ -141,7 +181,7 @@ export async function sendRelayedConsent(
     });
     if (submitted === undefined) throw new Error(`no ContributionSubmitted in ${hash}`);
     const contributionId = submitted.args.contributionId;
-    records.bindFingerprint(request.poolId, request.dataCid, contributionId);
+    records.confirmFingerprint(request.poolId, fingerprint, contributionId);
     records.setOutcome(
       {
         contributionId,
