@@ -14,22 +14,16 @@
  * Exit codes: 0 done; 1 the delivery failed verification or decryption (or an unexpected error);
  * 2 bad input or environment (one line saying what to fix).
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createNodeApiClient } from "../lib/api/index.js";
 import { ConfigError, loadConfig } from "../lib/config/index.js";
 import { createDatabankClient } from "../lib/contracts/client.js";
 import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
-import {
-  DeliveryError,
-  openDelivery,
-  toCsv,
-  toJsonLines,
-  waitForDeliveryKey,
-  type DeliveredRecord,
-} from "../lib/delivery/index.js";
+import { DeliveryError, streamDelivery, waitForDeliveryKey } from "../lib/delivery/index.js";
 import { connect, UsageError, walletFromEnv } from "./cli.js";
+import { writeDeliveryFiles } from "./deliveryFiles.js";
 
 const FORMATS = ["jsonl", "csv"] as const;
 type Format = (typeof FORMATS)[number];
@@ -142,7 +136,15 @@ async function run(argv: string[]): Promise<void> {
   let waitingShown = false;
   // A progress line is open (no newline yet): an error must start on a line of its own.
   let progressOpen = false;
-  const opening = openDelivery({
+  await mkdir(options.out, { recursive: true });
+  const jsonlPath = options.formats.includes("jsonl")
+    ? join(options.out, `purchase-${id}.jsonl`)
+    : undefined;
+  const csvPath = options.formats.includes("csv")
+    ? join(options.out, `purchase-${id}.csv`)
+    : undefined;
+  // Streamed: each record is written out as it is decrypted, so memory stays bounded.
+  const records = streamDelivery({
     manifest,
     expected: {
       recordsRoot: recordsRoot!,
@@ -178,33 +180,21 @@ async function run(argv: string[]): Promise<void> {
       }
     },
   });
-  let records: DeliveredRecord[];
+  let written;
   try {
-    records = await opening;
+    written = await writeDeliveryFiles({ records, jsonlPath, csvPath });
   } finally {
     if (progressOpen) process.stderr.write("\n");
   }
-
-  await mkdir(options.out, { recursive: true });
-  const written: string[] = [];
-  let skippedNote = "";
-  if (options.formats.includes("jsonl")) {
-    const path = join(options.out, `purchase-${id}.jsonl`);
-    await writeFile(path, toJsonLines(records));
-    written.push(path);
-  }
-  if (options.formats.includes("csv")) {
-    const path = join(options.out, `purchase-${id}.csv`);
-    const csv = toCsv(records);
-    await writeFile(path, csv.text);
-    written.push(path);
-    if (csv.skipped.length > 0) {
-      skippedNote = `; ${csv.skipped.length} record(s) not JSON objects left out of the CSV (in the JSON Lines file): token ${csv.skipped.map((s) => s.tokenId).join(", ")}`;
-    }
-  }
+  const paths = [jsonlPath, csvPath].filter((path) => path !== undefined);
+  const skipped = csvPath === undefined ? [] : written.skipped;
+  const skippedNote =
+    skipped.length > 0
+      ? `; ${skipped.length} record(s) not JSON objects left out of the CSV (in the JSON Lines file): token ${skipped.map((s) => s.tokenId).join(", ")}`
+      : "";
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(
-    `purchase ${id}: ${records.length} records verified against root ${recordsRoot} and decrypted in ${seconds} s; wrote ${written.join(", ")}${skippedNote}`,
+    `purchase ${id}: ${written.count} records verified against root ${recordsRoot} and decrypted in ${seconds} s; wrote ${paths.join(", ")}${skippedNote}`,
   );
 }
 

@@ -68,21 +68,22 @@ function base64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** One record as its JSON Lines line, `\n` included (see the module comment for the format). */
+export function jsonLine(record: DeliveredRecord): string {
+  const parsed = parseRecord(record);
+  const line: Record<string, unknown> = {
+    tokenId: record.tokenId.toString(),
+    dataCid: record.dataCid,
+    contentType: record.contentType,
+  };
+  if (parsed.kind === "json") line.data = parsed.value;
+  else line.dataBase64 = base64(record.plaintext);
+  return `${JSON.stringify(line)}\n`;
+}
+
 /** One JSON object per line, `\n` after each (see the module comment for the line format). */
 export function toJsonLines(records: readonly DeliveredRecord[]): string {
-  return records
-    .map((record) => {
-      const parsed = parseRecord(record);
-      const line: Record<string, unknown> = {
-        tokenId: record.tokenId.toString(),
-        dataCid: record.dataCid,
-        contentType: record.contentType,
-      };
-      if (parsed.kind === "json") line.data = parsed.value;
-      else line.dataBase64 = base64(record.plaintext);
-      return `${JSON.stringify(line)}\n`;
-    })
-    .join("");
+  return records.map(jsonLine).join("");
 }
 
 /** Quotes a CSV field when RFC 4180 requires it. */
@@ -102,52 +103,82 @@ export function csvCell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The CSV of the JSON object records (see the module comment). */
-export function toCsv(records: readonly DeliveredRecord[]): CsvExport {
-  const rows: { record: DeliveredRecord; data: Record<string, unknown> }[] = [];
-  const skipped: SkippedRecord[] = [];
-  const dataColumns = new Map<string, string>(); // JSON field -> column name
-  for (const record of records) {
+/** A CSV row's content, as {@link CsvColumns.add} returns it for a record kept in the CSV. */
+export interface CsvRowData {
+  tokenId: string;
+  dataCid: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The CSV's columns, learnt one record at a time, for callers that stream records (the header is
+ * known only once every record is seen): pass 1 {@link CsvColumns.add}s each record and keeps the
+ * returned row data somewhere cheap (e.g. a temporary file), pass 2 writes
+ * {@link CsvColumns.header} then {@link CsvColumns.row} of each.
+ */
+export class CsvColumns {
+  /** JSON field -> column name, in first-seen order. */
+  readonly #dataColumns = new Map<string, string>();
+  /** Records left out (not JSON objects), with why. */
+  readonly skipped: SkippedRecord[] = [];
+
+  /** Learns a record's fields; its row data, or undefined when it is left out (see `skipped`). */
+  add(record: DeliveredRecord): CsvRowData | undefined {
     const parsed = parseRecord(record);
     if (parsed.kind === "binary") {
-      skipped.push({
+      this.skipped.push({
         tokenId: record.tokenId,
         contentType: record.contentType,
         reason: parsed.reason,
       });
-      continue;
+      return undefined;
     }
     const value = parsed.value;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       const what = Array.isArray(value)
         ? "an array"
         : `a JSON ${value === null ? "null" : typeof value}`;
-      skipped.push({
+      this.skipped.push({
         tokenId: record.tokenId,
         contentType: record.contentType,
         reason: `it is ${what}, not an object`,
       });
-      continue;
+      return undefined;
     }
     const data = value as Record<string, unknown>;
     for (const field of Object.keys(data)) {
-      if (!dataColumns.has(field)) {
+      if (!this.#dataColumns.has(field)) {
         const fixed = (FIXED_COLUMNS as readonly string[]).includes(field);
-        dataColumns.set(field, fixed ? `data.${field}` : field);
+        this.#dataColumns.set(field, fixed ? `data.${field}` : field);
       }
     }
-    rows.push({ record, data });
+    return { tokenId: record.tokenId.toString(), dataCid: record.dataCid, data };
   }
-  const fields = [...dataColumns.keys()];
-  const columns = [...FIXED_COLUMNS, ...dataColumns.values()];
-  const lines = [columns.map(csvField).join(",")];
-  for (const { record, data } of rows) {
-    const cells = [
-      record.tokenId.toString(),
-      record.dataCid,
-      ...fields.map((f) => csvCell(data[f])),
-    ];
-    lines.push(cells.map(csvField).join(","));
+
+  /** The header's columns so far. */
+  get columns(): string[] {
+    return [...FIXED_COLUMNS, ...this.#dataColumns.values()];
   }
-  return { text: `${lines.join("\r\n")}\r\n`, columns, skipped };
+
+  /** The header line, CRLF included. */
+  header(): string {
+    return `${this.columns.map(csvField).join(",")}\r\n`;
+  }
+
+  /** One row, CRLF included, over every column learnt. */
+  row({ tokenId, dataCid, data }: CsvRowData): string {
+    const cells = [tokenId, dataCid, ...[...this.#dataColumns.keys()].map((f) => csvCell(data[f]))];
+    return `${cells.map(csvField).join(",")}\r\n`;
+  }
+}
+
+/** The CSV of the JSON object records (see the module comment). */
+export function toCsv(records: readonly DeliveredRecord[]): CsvExport {
+  const columns = new CsvColumns();
+  const rows = records.map((record) => columns.add(record)).filter((row) => row !== undefined);
+  return {
+    text: columns.header() + rows.map((row) => columns.row(row)).join(""),
+    columns: columns.columns,
+    skipped: columns.skipped,
+  };
 }

@@ -10,7 +10,7 @@ import { benchAudit } from "./audit.js";
 import { benchBundle } from "./bundle.js";
 import { printBaselines } from "./baselines.js";
 import { writeGasSnapshot } from "./databankGas.js";
-import { benchDelivery } from "./delivery.js";
+import { benchDelivery, printDeliveryTable } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
 import { printTable } from "./table.js";
 
@@ -30,11 +30,7 @@ printTable(
 );
 
 const delivery = await benchDelivery({ progress: (line) => console.log(line) });
-printTable(
-  "Delivery: purchase to buyer-decrypted (in-process Hardhat + in-memory Helia; memory at the largest pool)",
-  ["operation", "size", "value", "unit"],
-  delivery.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
-);
+printDeliveryTable(delivery);
 
 const audit = await benchAudit();
 printTable(

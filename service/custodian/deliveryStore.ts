@@ -173,6 +173,15 @@ export class DeliveryStore {
     return row === undefined ? undefined : BigInt(row.block as string);
   }
 
+  /** Moves a cursor (for scans whose effects are idempotent, so need no shared transaction). */
+  setCursor(name: string, block: bigint): void {
+    this.#db
+      .prepare(
+        "INSERT INTO delivery_cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block",
+      )
+      .run(name, block.toString());
+  }
+
   /** Records new purchases and moves the cursor past them, atomically. */
   recordPurchases(
     cursorName: string,

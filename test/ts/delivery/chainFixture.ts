@@ -50,6 +50,8 @@ export interface Contribution {
   dataCid: string;
   plaintext: Uint8Array;
   contributor: PrivateKeyAccount;
+  /** The contributor's own X25519 key pair: its entry in the envelope opens with it. */
+  contributorKeys: X25519KeyPair;
 }
 
 /** Options of {@link createChainFixture}. */
@@ -114,12 +116,13 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
     const relayer = opts.relayer ?? custodian;
     const contributor = privateKeyToAccount(generatePrivateKey());
     const plaintext = jsonBytes(sampleRecord(index));
+    const contributorKeys = generateKeyPair();
     const envelope = await sealEnvelope({
       plaintext,
       contentType: "application/json",
       recipients: [
         { role: "custodian", publicKey: (opts.sealTo ?? custodianKeys).publicKey },
-        { role: "contributor", publicKey: generateKeyPair().publicKey },
+        { role: "contributor", publicKey: contributorKeys.publicKey },
       ],
       binding: {
         chainId: await publicClient.getChainId(),
@@ -148,7 +151,13 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
       eventName: "ConsentGranted",
       logs: receipt.logs,
     });
-    const contribution = { tokenId: granted!.args.contributionId, dataCid, plaintext, contributor };
+    const contribution = {
+      tokenId: granted!.args.contributionId,
+      dataCid,
+      plaintext,
+      contributor,
+      contributorKeys,
+    };
     contributions.push(contribution);
     return contribution;
   }

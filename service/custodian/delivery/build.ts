@@ -1,0 +1,210 @@
+/**
+ * Building a purchase's delivery (manifest v2): draw (or reopen) the purchase's delivery key K,
+ * seal every active record's data key under it in durable batches, build and upload the manifest,
+ * and seal K to the buyer for that manifest's CID — CID and sealed K stored in one statement.
+ *
+ * Each record's data key comes from the key custody (service/custodian/delivery/keyCustody.ts):
+ * kept at rest under the KEK after the record's first delivery (or its acceptance), so only a
+ * record never seen before costs an envelope fetch and an HPKE open; a record whose consent ended
+ * is refused there, before anything is opened.
+ */
+import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
+import {
+  generateDeliveryKey,
+  importDeliveryKey,
+  openDeliveryKey,
+  sealDeliveryKey,
+  sealRecordKey,
+  type PurchaseBinding,
+} from "../../../lib/crypto/deliveryKey.js";
+import { fromHex32, publicKeyFromPrivate } from "../../../lib/crypto/keys.js";
+import { buildManifest, encodeManifest } from "../../../lib/delivery/manifest.js";
+import type { ActiveContribution } from "../activeSet.js";
+import type { PurchaseRow, StoredSealedKey } from "../deliveryStore.js";
+import type { ChainView } from "./chainView.js";
+import { errorText, mapLimit, type DeliveryContext } from "./context.js";
+import type { BuiltDelivery } from "./fulfil.js";
+import type { KeyCustody } from "./keyCustody.js";
+
+/** Parameters of {@link createDeliveryBuilder}. */
+export interface DeliveryBuilderParams {
+  /** The worker's shared context. */
+  ctx: DeliveryContext;
+  /** Chain reads (the active set, the purchase's binding). */
+  chain: ChainView;
+  /** Where records' data keys come from (kept at rest, else opened from the envelope once). */
+  custody: KeyCustody;
+  /** The custodian's X25519 private key: K is kept sealed to it while the delivery is built. */
+  custodianPrivateKey: Uint8Array;
+  /** Record keys sealed and persisted per batch (one transaction each). */
+  batchSize: number;
+  /** Records whose key is fetched and sealed at once inside a batch. */
+  concurrency: number;
+}
+
+/** Builds deliveries. */
+export interface DeliveryBuilder {
+  /**
+   * The manifest for the current active set: the stored one when the set is unchanged, else
+   * built (sealing only the record keys not already sealed) and uploaded.
+   */
+  prepareManifest(row: PurchaseRow): Promise<BuiltDelivery>;
+}
+
+/** Creates the delivery builder of one worker. */
+export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBuilder {
+  const { ctx, chain, custody, batchSize, concurrency } = params;
+  const { store, log } = ctx;
+  const custodianKey = new Uint8Array(params.custodianPrivateKey);
+  const custodianPublicKey = publicKeyFromPrivate(custodianKey);
+
+  /**
+   * The purchase's delivery key K: opened from its custodian-sealed form when one is stored (a
+   * resumed or rebuilt delivery), else drawn at random and stored sealed to the custodian's own key
+   * before anything is sealed under it. Zero it after use.
+   */
+  async function purchaseDeliveryKey(
+    row: PurchaseRow,
+    binding: PurchaseBinding,
+  ): Promise<Uint8Array> {
+    if (row.custodianSealedKey !== undefined) {
+      return openDeliveryKey(row.custodianSealedKey, custodianKey, binding, { role: "custodian" });
+    }
+    const deliveryKey = generateDeliveryKey();
+    const sealed = await sealDeliveryKey(deliveryKey, custodianPublicKey, binding, {
+      role: "custodian",
+    });
+    // Keys stored without a K are v1 leftovers (wrapped to the buyer) and a v1 manifest must not
+    // be sent any more: both go, in the same step that stores K.
+    store.transaction(() => {
+      store.clearSealedKeys(row.purchaseId);
+      store.update(row.purchaseId, {
+        custodianSealedKey: sealed,
+        manifestCid: null,
+        buyerSealedKey: null,
+        setHash: null,
+      });
+    });
+    return deliveryKey;
+  }
+
+  /** Seals one record's data key (from the key custody) under the delivery key. */
+  async function reseal(
+    row: PurchaseRow,
+    c: ActiveContribution,
+    key: CryptoKey,
+    binding: PurchaseBinding,
+  ): Promise<StoredSealedKey> {
+    let dataKey: Uint8Array;
+    try {
+      dataKey = await custody.dataKey(
+        {
+          chainId: binding.chainId,
+          databank: binding.databank,
+          poolId: row.poolId,
+          tokenId: c.tokenId,
+          dataCid: c.dataCid,
+        },
+        () => ctx.content.get(c.dataCid),
+      );
+    } catch (error) {
+      throw new Error(
+        `record ${c.tokenId} (${c.dataCid}) cannot be re-wrapped: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+    try {
+      const sealedKey = await sealRecordKey(key, dataKey, {
+        ...binding,
+        tokenId: c.tokenId,
+        dataCid: c.dataCid,
+      });
+      return { tokenId: c.tokenId, dataCid: c.dataCid, sealedKey };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  async function prepareManifest(row: PurchaseRow): Promise<BuiltDelivery> {
+    const set = await chain.activeSet(row.poolId);
+    const root = recordsRoot(set);
+    if (row.manifestCid !== undefined && row.setHash === root && row.buyerSealedKey !== undefined) {
+      return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount! };
+    }
+    const id = row.purchaseId;
+    const binding = await chain.binding(id);
+    const deliveryKey = await purchaseDeliveryKey(row, binding);
+    try {
+      const key = await importDeliveryKey(deliveryKey);
+      const inSet = new Map(set.map((c) => [c.tokenId, c]));
+      const stored = store.sealedKeys(id);
+      const stale = stored.filter((k) => inSet.get(k.tokenId)?.dataCid !== k.dataCid);
+      if (stale.length > 0) {
+        store.deleteSealedKeys(
+          id,
+          stale.map((k) => k.tokenId),
+        );
+      }
+      const have = new Set(
+        stored.filter((k) => inSet.get(k.tokenId)?.dataCid === k.dataCid).map((k) => k.tokenId),
+      );
+      const missing = set.filter((c) => !have.has(c.tokenId));
+
+      let batch = store.lastBatch(id);
+      for (let offset = 0; offset < missing.length; offset += batchSize) {
+        batch++;
+        const chunk = missing.slice(offset, offset + batchSize);
+        const keys = await mapLimit(chunk, concurrency, (c) => reseal(row, c, key, binding));
+        store.storeBatch(id, batch, keys);
+        log("delivery.keys-wrapped", {
+          purchaseId: id.toString(),
+          batch,
+          records: keys.length,
+          wrappedSoFar: have.size + offset + keys.length,
+          total: set.length,
+        });
+        await ctx.checkpoint("keys-wrapped-batch", { purchaseId: id, batch, records: keys.length });
+      }
+
+      const manifest = buildManifest({
+        ...binding,
+        poolId: row.poolId,
+        buyer: row.buyer,
+        buyerKey: row.buyerKey,
+        records: store.sealedKeys(id),
+      });
+      if (manifest.recordsRoot !== root || manifest.recordCount !== set.length) {
+        throw new Error(`purchase ${id}: the sealed keys stored do not match the active set`);
+      }
+      const cid = await ctx.content.put(encodeManifest(manifest));
+      // One HPKE operation for the whole delivery, bound to this manifest's CID.
+      const buyerSealedKey = await sealDeliveryKey(deliveryKey, fromHex32(row.buyerKey), binding, {
+        role: "buyer",
+        manifestCid: cid,
+      });
+      // The manifest CID and the key that opens it are stored in the same statement, so a restart
+      // either rebuilds both or reuses both.
+      store.update(id, {
+        status: "delivering",
+        manifestCid: cid,
+        buyerSealedKey,
+        recordsRoot: root,
+        recordCount: set.length,
+        setHash: root,
+        error: null,
+      });
+      log("delivery.manifest-uploaded", {
+        purchaseId: id.toString(),
+        deliveryCid: cid,
+        recordsRoot: root,
+        recordCount: set.length,
+      });
+      await ctx.checkpoint("manifest-uploaded", { purchaseId: id, cid, root, count: set.length });
+      return { cid, root, count: set.length };
+    } finally {
+      deliveryKey.fill(0);
+    }
+  }
+
+  return { prepareManifest };
+}
