@@ -51,6 +51,8 @@ export interface NodeHooks {
   startWorkers?: boolean;
   /** Clock of the relay rate limiter (unix ms). */
   now?: () => number;
+  /** How long a download may wait for its client to take the next chunk (tests shorten it). */
+  downloadStallTimeoutMs?: number;
 }
 
 /** Parameters of {@link startDatabankNode}. */
@@ -213,6 +215,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       logger,
       config: config.node,
       now: hooks.now,
+      downloadStallTimeoutMs: hooks.downloadStallTimeoutMs,
     });
     const server = await listen(app, config.node.host, config.node.port);
     cleanups.push(() => closeServer(server));
