@@ -30,7 +30,7 @@ import {
 import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
 import * as rawCodec from "multiformats/codecs/raw";
-import { parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
+import { isStorageError, parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
 import { DownloadSlots } from "./content/downloadSlots.js";
 import { openStreamBody } from "./content/streamBody.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
@@ -465,14 +465,19 @@ export function createApp(deps: AppDeps): Hono {
     }
     let body: ReadableStream<Uint8Array>;
     try {
-      // The node serves what it stores: an unknown CID is a 404 now, not a network search.
-      if (!(await store.has(cid))) {
+      // The node serves what it stores: an unknown CID is a 404 now, not a network search. One
+      // block is checked up front; for a large file `has` would read every block (Helia's
+      // extended stat), so the stream itself reads offline and a missing block is a 404 too.
+      if (isSingleBlock && !(await store.has(cid))) {
         throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
       }
       // Streamed: every block is hashed against its CID by the store before its bytes are sent.
       body = await openStreamBody({
         open: (signal) =>
-          store.stream(cid, { signal: AbortSignal.any([signal, c.req.raw.signal]) }),
+          store.stream(cid, {
+            signal: AbortSignal.any([signal, c.req.raw.signal]),
+            offline: true,
+          }),
         firstChunkTimeoutMs: CONTENT_READ_TIMEOUT_MS,
         stallTimeoutMs: deps.downloadStallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS,
         abortResponse: (error) => nodeResponse(c)?.destroy(error),
@@ -485,6 +490,11 @@ export function createApp(deps: AppDeps): Hono {
       });
     } catch (error) {
       release();
+      // The CID parsed, so a store refusing it means its root block is not what the codec says
+      // (e.g. a raw block's hash re-encoded as dag-pb): no content of this CID is held here.
+      if (isStorageError(error, "NOT_FOUND") || isStorageError(error, "INVALID_CID")) {
+        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+      }
       throw storageToServiceError(error, `the content ${cid}`);
     }
     return c.body(body, 200, {

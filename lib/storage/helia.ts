@@ -9,7 +9,7 @@ import { unixfs } from "@helia/unixfs";
 import type { UnixFS } from "@helia/unixfs";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { assertValidMaxBytes, collectBytes } from "./bytes.js";
+import { assertValidMaxBytes, boundedReadAhead, collectBytes } from "./bytes.js";
 import { assertBytesMatchCid, parseCanonicalCid, unixfsImporterOptions } from "./cid.js";
 import { createLoopbackHelia, openDiskStores } from "./helia-node.js";
 import type { DatabankHelia, DiskStores } from "./helia-node.js";
@@ -186,12 +186,19 @@ class HeliaStore implements HeliaContentStore {
       idle.start();
       // Every block passes the verifying blockstore before the exporter sees it, so each chunk
       // yielded here comes from blocks already hashed against their CIDs, back to the root.
-      for await (const chunk of this.#verifiedFs.cat(cid, { signal })) {
+      for await (const chunk of this.#verifiedFs.cat(cid, {
+        signal,
+        offline: options.offline,
+        ...boundedReadAhead(),
+      })) {
         idle.pause();
         yield chunk;
         idle.start();
       }
     } catch (err) {
+      if (options.offline === true && isMissingBlockError(err)) {
+        throw new ContentNotFoundError(`${cid} is not (completely) stored here`, { cause: err });
+      }
       throw this.#toReadError(cid, options.signal, idle.signal, err);
     } finally {
       idle.pause();

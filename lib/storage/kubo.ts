@@ -8,7 +8,13 @@ import { create } from "kubo-rpc-client";
 import type { KuboRPCClient } from "kubo-rpc-client";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { assertValidMaxBytes, collectBytes, forwardWithCopy, LockstepCopy } from "./bytes.js";
+import {
+  assertValidMaxBytes,
+  boundedReadAhead,
+  collectBytes,
+  forwardWithCopy,
+  LockstepCopy,
+} from "./bytes.js";
 import { assertBytesMatchCid, computeCid, KUBO_ADD_OPTIONS, parseCanonicalCid } from "./cid.js";
 import {
   ContentNotFoundError,
@@ -184,9 +190,11 @@ class KuboStore implements KuboContentStore {
    */
   async *stream(cidText: string, options: StreamOptions = {}): AsyncGenerator<Uint8Array> {
     const cid = parseCanonicalCid(cidText);
-    const verifiedFs = unixfs({ blockstore: this.#verifiedBlocks(options.signal) });
+    const verifiedFs = unixfs({
+      blockstore: this.#verifiedBlocks(options.signal, options.offline === true),
+    });
     try {
-      yield* verifiedFs.cat(cid, { signal: options.signal });
+      yield* verifiedFs.cat(cid, { signal: options.signal, ...boundedReadAhead() });
     } catch (err) {
       if (err instanceof StorageError) throw err;
       if (options.signal?.aborted === true) throw toError(options.signal.reason);
@@ -237,13 +245,19 @@ class KuboStore implements KuboContentStore {
   /** A read-only blockstore over `block/get` that refuses any block not hashing to its CID. */
   #verifiedBlocks(
     callerSignal: AbortSignal | undefined,
+    offline: boolean,
   ): Parameters<typeof unixfs>[0]["blockstore"] {
     const readVerified = async (cid: CID): Promise<Uint8Array> => {
       const signal = this.#requestSignal(callerSignal);
       let block: Uint8Array;
       try {
-        block = await this.#client.block.get(cid, { signal });
+        block = await this.#client.block.get(cid, { signal, ...(offline ? OFFLINE_QUERY : {}) });
       } catch (err) {
+        if (offline && isKuboMissingBlockError(err)) {
+          throw new ContentNotFoundError(`${cid} is not stored by Kubo at ${this.url}`, {
+            cause: err,
+          });
+        }
         throw await this.#toReadError(cid, callerSignal, signal, err);
       }
       const digest = await sha256.digest(block);

@@ -19,6 +19,8 @@ export interface GetOptions {
 export interface StreamOptions {
   /** Aborts the read; the stream then rejects with the caller's abort reason. */
   signal?: AbortSignal;
+  /** Local blocks only: a block not held here is NOT_FOUND at once, never fetched. */
+  offline?: boolean;
 }
 
 export interface GcOptions {
