@@ -6,6 +6,7 @@
  * unexpected is a 500 with a generic message (details go to the log, never plaintext or keys).
  */
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { ServerResponse } from "node:http";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -28,7 +29,10 @@ import {
 } from "../lib/api/schemas.js";
 import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
-import { parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
+import * as rawCodec from "multiformats/codecs/raw";
+import { isStorageError, parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
+import { DownloadSlots } from "./content/downloadSlots.js";
+import { openStreamBody } from "./content/streamBody.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
 import type { ContributionChecker, Rejection } from "./custodian/checks.js";
 import type { CustodianKeyCheck } from "./custodian/keyCheck.js";
@@ -104,6 +108,7 @@ export interface AppDeps {
   config: Pick<
     NodeServerConfig,
     | "maxUploadBytes"
+    | "maxConcurrentDownloads"
     | "corsOrigins"
     | "relayRateLimitPerMinute"
     | "clientRateLimitPerMinute"
@@ -113,12 +118,18 @@ export interface AppDeps {
   >;
   /** Clock of the rate limiter and deadline check (unix ms); tests move it. */
   now?: () => number;
+  /** How long a download may wait for its client to take the next chunk; default 60 s (tests). */
+  downloadStallTimeoutMs?: number;
 }
 
 /** Largest JSON request body. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
-/** How long serving stored content may take. */
+/** How long the store may take to produce the first bytes of a download. */
 const CONTENT_READ_TIMEOUT_MS = 10_000;
+/** A download whose client takes nothing for this long is cut off (it would hold a slot). */
+export const DOWNLOAD_STALL_TIMEOUT_MS = 60_000;
+/** Retry-After of a download refused because every slot is taken. */
+export const DOWNLOADS_BUSY_RETRY_AFTER_SECONDS = 2;
 
 /**
  * How long `/health` waits for each part (chain, storage) before calling it down: a load balancer
@@ -135,6 +146,12 @@ function socketAddress(c: Context): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The Node response under a Hono context, when served by @hono/node-server. */
+function nodeResponse(c: Context): ServerResponse | undefined {
+  const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+  return outgoing instanceof ServerResponse ? outgoing : undefined;
 }
 
 /** Settles with the value, or with why it failed or did not come within `ms`; never rejects. */
@@ -226,6 +243,7 @@ export function createApp(deps: AppDeps): Hono {
     config.clientRateLimitPerMinute,
     "checks and signed relays",
   );
+  const downloads = new DownloadSlots({ limit: config.maxConcurrentDownloads });
   const openApi = buildOpenApiDocument();
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
@@ -431,22 +449,58 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/v1/content/:cid", async (c) => {
     const cid = c.req.param("cid");
+    let isSingleBlock: boolean;
     try {
-      parseCanonicalCid(cid);
+      isSingleBlock = parseCanonicalCid(cid).code === rawCodec.code;
     } catch (error) {
       throw new ServiceError(400, "INVALID_CID", (error as Error).message);
     }
-    let bytes: Uint8Array;
+    // A raw CID is one block of at most 256 KiB: bounded without a slot. Anything larger takes
+    // one of the few download slots for as long as it streams.
+    const release = isSingleBlock ? () => undefined : downloads.tryAcquire();
+    if (release === undefined) {
+      throw new ServiceError(
+        503,
+        "TOO_MANY_DOWNLOADS",
+        `the node is already serving ${downloads.limit} large downloads (DATABANK_MAX_CONCURRENT_DOWNLOADS); retry in ${DOWNLOADS_BUSY_RETRY_AFTER_SECONDS} s`,
+        { retryAfterSeconds: DOWNLOADS_BUSY_RETRY_AFTER_SECONDS },
+      );
+    }
+    let body: ReadableStream<Uint8Array>;
     try {
-      // The node serves what it stores: an unknown CID is a 404 now, not a network search.
-      if (!(await store.has(cid))) {
+      // The node serves what it stores: an unknown CID is a 404 now, not a network search. One
+      // block is checked up front; for a large file `has` would read every block (Helia's
+      // extended stat), so the stream itself reads offline and a missing block is a 404 too.
+      if (isSingleBlock && !(await store.has(cid))) {
         throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
       }
-      bytes = await store.get(cid, { signal: AbortSignal.timeout(CONTENT_READ_TIMEOUT_MS) });
+      // Streamed: every block is hashed against its CID by the store before its bytes are sent.
+      body = await openStreamBody({
+        open: (signal) =>
+          store.stream(cid, {
+            signal: AbortSignal.any([signal, c.req.raw.signal]),
+            offline: true,
+          }),
+        firstChunkTimeoutMs: CONTENT_READ_TIMEOUT_MS,
+        stallTimeoutMs: deps.downloadStallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS,
+        abortResponse: (error) => nodeResponse(c)?.destroy(error),
+        onEnd: (how) => {
+          release();
+          if (how === "failed" || how === "stalled") {
+            logger.warn("content: download cut short", { cid, how });
+          }
+        },
+      });
     } catch (error) {
+      release();
+      // The CID parsed, so a store refusing it means its root block is not what the codec says
+      // (e.g. a raw block's hash re-encoded as dag-pb): no content of this CID is held here.
+      if (isStorageError(error, "NOT_FOUND") || isStorageError(error, "INVALID_CID")) {
+        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+      }
       throw storageToServiceError(error, `the content ${cid}`);
     }
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    return c.body(body, 200, {
       "Content-Type": "application/octet-stream",
       "Cache-Control": "public, max-age=31536000, immutable",
     });

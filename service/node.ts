@@ -37,6 +37,17 @@ import { createTransactionQueue, type TransactionQueue } from "./transactions.js
 import { bindDatabaseToDeployment } from "./deploymentBinding.js";
 import { createCustodianKeyCheck, type CustodianKeyCheck } from "./custodian/keyCheck.js";
 import { rpcTransport } from "./rpc.js";
+import { createContentGc, type ContentGc } from "./content/gc.js";
+import { GcGate } from "./content/gcGate.js";
+import { ContentReferences } from "./content/references.js";
+import { trackStoredContent } from "./content/trackingStore.js";
+import { UploadLog } from "./content/uploadLog.js";
+
+/**
+ * How long a garbage collection round waits for uploads in flight (new ones wait behind it)
+ * before skipping its round: short, so uploads are never held back for long.
+ */
+const GC_MAX_WAIT_FOR_WRITES_MS = 2_000;
 
 /** Optional behaviour of {@link startDatabankNode}. */
 export interface NodeHooks {
@@ -57,6 +68,8 @@ export interface NodeHooks {
   startWorkers?: boolean;
   /** Clock of the relay rate limiter (unix ms). */
   now?: () => number;
+  /** How long a download may wait for its client to take the next chunk (tests shorten it). */
+  downloadStallTimeoutMs?: number;
 }
 
 /** Parameters of {@link startDatabankNode}. */
@@ -86,6 +99,8 @@ export interface DatabankNode {
   databank: CustodianDatabank;
   acceptance: AcceptanceWorker;
   delivery: DeliveryWorker;
+  /** Garbage collection of unreferenced content (periodic unless DATABANK_GC_INTERVAL_MS=0). */
+  gc: ContentGc;
   /** The custodian's transaction queue: every transaction of this account goes through it. */
   exclusive: TransactionQueue["exclusive"];
   /** Stops the server, the workers, then closes the database and the store. */
@@ -136,10 +151,20 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     }
   };
   try {
-    const store = params.store ?? (await createContentStore(storageOptions(config)));
-    cleanups.push(() => store.stop());
+    const ownStore = params.store ?? (await createContentStore(storageOptions(config)));
+    cleanups.push(() => ownStore.stop());
     const db = openDatabase(join(config.dataDir, "node.sqlite"));
     cleanups.push(() => db.close());
+    // Every put and pin of the node goes through this wrapper: logged with its time (its grace
+    // starts) and kept apart from garbage collection rounds.
+    const uploads = new UploadLog(db);
+    const gcGate = new GcGate({ maxWaitMs: GC_MAX_WAIT_FOR_WRITES_MS });
+    const store = trackStoredContent({
+      store: ownStore,
+      log: uploads,
+      gate: gcGate,
+      now: Date.now,
+    });
     // Before any worker reads or writes it: a database of another deployment (or of this chain
     // before a reset) would report deliveries whose transactions do not exist.
     await bindDatabaseToDeployment({
@@ -214,6 +239,23 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     if (hooks.startWorkers !== false) delivery.start();
     const deliveries = hooks.deliveries ?? delivery;
 
+    const gc = createContentGc({
+      store: ownStore,
+      log: uploads,
+      gate: gcGate,
+      references: new ContentReferences({
+        publicClient,
+        databank: databank.address,
+        db,
+        fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
+      }),
+      graceSeconds: config.node.gcGraceSeconds,
+      intervalMs: config.node.gcIntervalMs,
+      logger,
+    });
+    cleanups.push(() => gc.stop());
+    if (hooks.startWorkers !== false) gc.start();
+
     const app = createApp({
       chainId,
       databank,
@@ -229,6 +271,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       logger,
       config: config.node,
       now: hooks.now,
+      downloadStallTimeoutMs: hooks.downloadStallTimeoutMs,
     });
     const server = await listen(app, config.node.host, config.node.port);
     cleanups.push(() => closeServer(server));
@@ -247,6 +290,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       databank,
       acceptance,
       delivery,
+      gc,
       exclusive: queue.exclusive,
       stop: () => (stopping ??= closeAll()),
     };

@@ -108,15 +108,24 @@ export const ROUTES: readonly RouteSpec[] = [
   {
     method: "get",
     path: "/v1/content/{cid}",
-    summary: "Bytes stored by the node, verified against their CID",
+    summary:
+      "Bytes stored by the node, streamed, each block verified against its CID before it is sent",
     params: cidParamSchema,
     responses: {
-      200: { description: "the bytes", binary: true },
+      200: {
+        description:
+          "the bytes (chunked); a block failing verification mid-stream cuts the body short, which clients see as an error",
+        binary: true,
+      },
       400: error("not a valid CID"),
       404: error(
         "the node does not hold this content (or the CID names a codec its block is not, e.g. a raw block's hash re-encoded as dag-pb)",
       ),
-      503: storageDown,
+      503: {
+        ...storageDown,
+        description:
+          "STORAGE_UNAVAILABLE: the content store did not answer; or TOO_MANY_DOWNLOADS: every download slot (DATABANK_MAX_CONCURRENT_DOWNLOADS) is taken. Retry after `Retry-After`",
+      },
     },
   },
   {

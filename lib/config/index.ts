@@ -51,6 +51,22 @@ export interface NodeServerConfig {
    * peer that header is ignored (anyone can write it). Empty (the default): the header is never read.
    */
   trustedProxies: string[];
+  /**
+   * Multi-block downloads (`GET /v1/content/{cid}` of content over 256 KiB) served at once; one
+   * more is refused with 503 and Retry-After. Each streams, holding about one block in memory.
+   */
+  maxConcurrentDownloads: number;
+  /**
+   * How often the node collects unreferenced content (see docs/storage.md, "Garbage
+   * collection"), in milliseconds; 0 turns collection off.
+   */
+  gcIntervalMs: number;
+  /**
+   * How long content the node stored stays safe from collection although nothing references it
+   * yet (an upload waiting for its contribution, a manifest waiting for its fulfil), and how long
+   * a rejected or revoked contribution's data is kept after the rejection or revocation.
+   */
+  gcGraceSeconds: number;
   /** Lowest level of log line written: "debug", "info", "warn" or "error". */
   logLevel: LogLevel;
   /**
@@ -178,6 +194,9 @@ export const CONFIG_DEFAULTS = {
   host: LOCAL_DEFAULTS.host,
   port: LOCAL_DEFAULTS.nodePort,
   maxUploadBytes: 64 * 1024 * 1024,
+  maxConcurrentDownloads: 4,
+  gcIntervalMs: 60 * 60 * 1000,
+  gcGraceSeconds: 24 * 60 * 60,
   corsOrigins: ["*"],
   relayRateLimitPerMinute: 10,
   clientRateLimitPerMinute: 120,
@@ -286,6 +305,27 @@ export function loadConfig(options: LoadConfigOptions = {}): DatabankConfig {
         CONFIG_DEFAULTS.maxUploadBytes,
         1,
         Number.MAX_SAFE_INTEGER,
+      ),
+      maxConcurrentDownloads: integer(
+        "DATABANK_MAX_CONCURRENT_DOWNLOADS",
+        read("DATABANK_MAX_CONCURRENT_DOWNLOADS"),
+        CONFIG_DEFAULTS.maxConcurrentDownloads,
+        1,
+        10_000,
+      ),
+      gcIntervalMs: integer(
+        "DATABANK_GC_INTERVAL_MS",
+        read("DATABANK_GC_INTERVAL_MS"),
+        CONFIG_DEFAULTS.gcIntervalMs,
+        0,
+        7 * 24 * 60 * 60 * 1000,
+      ),
+      gcGraceSeconds: integer(
+        "DATABANK_GC_GRACE_SECONDS",
+        read("DATABANK_GC_GRACE_SECONDS"),
+        CONFIG_DEFAULTS.gcGraceSeconds,
+        0,
+        365 * 24 * 60 * 60,
       ),
       corsOrigins: list(read("DATABANK_CORS_ORIGINS")) ?? [...CONFIG_DEFAULTS.corsOrigins],
       relayRateLimitPerMinute: integer(

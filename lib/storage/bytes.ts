@@ -128,3 +128,16 @@ export async function* forwardWithCopy(
     );
   }
 }
+
+/** Blocks a stream reads ahead of its consumer: enough to hide a round trip, ~1 MiB per stream. */
+export const STREAM_READ_AHEAD_BLOCKS = 4;
+
+/**
+ * The UnixFS exporter option that bounds a stream's read-ahead. By default the exporter loads all
+ * the children of a DAG node at once (up to 174 leaves, 43.5 MiB) whatever the consumer's pace,
+ * which made each 60 MiB download hold tens of MiB. @helia/unixfs passes the option through to
+ * the exporter without declaring it, hence the untyped object.
+ */
+export function boundedReadAhead(): Record<string, unknown> {
+  return { blockReadConcurrency: STREAM_READ_AHEAD_BLOCKS };
+}

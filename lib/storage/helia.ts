@@ -9,7 +9,7 @@ import { unixfs } from "@helia/unixfs";
 import type { UnixFS } from "@helia/unixfs";
 import type { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import { assertValidMaxBytes, collectBytes } from "./bytes.js";
+import { assertValidMaxBytes, boundedReadAhead, collectBytes } from "./bytes.js";
 import { assertBytesMatchCid, parseCanonicalCid, unixfsImporterOptions } from "./cid.js";
 import { createLoopbackHelia, openDiskStores } from "./helia-node.js";
 import type { DatabankHelia, DiskStores } from "./helia-node.js";
@@ -22,7 +22,14 @@ import {
   StorageError,
   StorageUnavailableError,
 } from "./types.js";
-import type { ContentStore, GetOptions, PutOptions } from "./types.js";
+import type {
+  ContentStore,
+  GcOptions,
+  GcResult,
+  GetOptions,
+  PutOptions,
+  StreamOptions,
+} from "./types.js";
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000;
 
@@ -167,6 +174,68 @@ class HeliaStore implements HeliaContentStore {
     }
   }
 
+  async *stream(cidText: string, options: StreamOptions = {}): AsyncGenerator<Uint8Array> {
+    const cid = parseCanonicalCid(cidText);
+    // No deadline on the whole read (a slow client may take minutes over a large file); instead
+    // each block must arrive within fetchTimeoutMs. The clock stops while the consumer holds a
+    // chunk, so a slow reader is never mistaken for a missing block.
+    const idle = new IdleDeadline(this.#fetchTimeoutMs);
+    const signal =
+      options.signal === undefined ? idle.signal : AbortSignal.any([options.signal, idle.signal]);
+    try {
+      idle.start();
+      // Every block passes the verifying blockstore before the exporter sees it, so each chunk
+      // yielded here comes from blocks already hashed against their CIDs, back to the root.
+      for await (const chunk of this.#verifiedFs.cat(cid, {
+        signal,
+        offline: options.offline,
+        ...boundedReadAhead(),
+      })) {
+        idle.pause();
+        yield chunk;
+        idle.start();
+      }
+    } catch (err) {
+      if (options.offline === true && isMissingBlockError(err)) {
+        throw new ContentNotFoundError(`${cid} is not (completely) stored here`, { cause: err });
+      }
+      throw this.#toReadError(cid, options.signal, idle.signal, err);
+    } finally {
+      idle.pause();
+    }
+  }
+
+  async unpin(cidText: string): Promise<void> {
+    const cid = parseCanonicalCid(cidText);
+    try {
+      for await (const unpinned of this.#helia.pins.rm(cid)) {
+        void unpinned; // pins.rm is lazy like pins.add
+      }
+    } catch (err) {
+      // Not pinned as a root (never was, or already released): nothing to do.
+      if (err instanceof Error && err.name === "NotFoundError") {
+        return;
+      }
+      throw this.#unavailable(`unpin ${cid}`, err);
+    }
+  }
+
+  async collectGarbage(options: GcOptions = {}): Promise<GcResult> {
+    let removedBlocks = 0;
+    try {
+      // helia.gc() takes the blockstore's write lock and deletes every block no pin holds.
+      await this.#helia.gc({
+        signal: options.signal,
+        onProgress: (event: { type: string }) => {
+          if (event.type === "helia:gc:deleted") removedBlocks += 1;
+        },
+      });
+    } catch (err) {
+      throw rethrowAbort(options.signal, err) ?? this.#unavailable("collect garbage", err);
+    }
+    return { removedBlocks };
+  }
+
   async has(cidText: string): Promise<boolean> {
     const cid = parseCanonicalCid(cidText);
     try {
@@ -289,6 +358,38 @@ function verifyingBlockstore(helia: DatabankHelia): Parameters<typeof unixfs>[0]
     put: (cid, bytes, options) => helia.blockstore.put(cid, bytes, options),
     has: (cid, options) => helia.blockstore.has(cid, options),
   };
+}
+
+/**
+ * An abort signal that fires when its clock, started and paused by the reader, runs past
+ * `timeoutMs` in one stretch; the reason is a TimeoutError like AbortSignal.timeout's.
+ */
+class IdleDeadline {
+  readonly #controller = new AbortController();
+  readonly #timeoutMs: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(timeoutMs: number) {
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  start(): void {
+    this.pause();
+    this.#timer = setTimeout(() => {
+      this.#controller.abort(
+        new DOMException(`no block within ${this.#timeoutMs} ms`, "TimeoutError"),
+      );
+    }, this.#timeoutMs);
+  }
+
+  pause(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -50,7 +50,10 @@ export {
 export type {
   ContentStore,
   ContentStoreKind,
+  GcOptions,
+  GcResult,
   GetOptions,
   PutOptions,
+  StreamOptions,
   StorageErrorCode,
 } from "./types.js";

@@ -3,10 +3,18 @@
  * The remote node is not trusted with integrity: `add` results are checked against the CID we
  * compute locally, and `cat` output is re-hashed before it is returned.
  */
+import { unixfs } from "@helia/unixfs";
 import { create } from "kubo-rpc-client";
 import type { KuboRPCClient } from "kubo-rpc-client";
 import type { CID } from "multiformats/cid";
-import { assertValidMaxBytes, collectBytes, forwardWithCopy, LockstepCopy } from "./bytes.js";
+import { sha256 } from "multiformats/hashes/sha2";
+import {
+  assertValidMaxBytes,
+  boundedReadAhead,
+  collectBytes,
+  forwardWithCopy,
+  LockstepCopy,
+} from "./bytes.js";
 import { assertBytesMatchCid, computeCid, KUBO_ADD_OPTIONS, parseCanonicalCid } from "./cid.js";
 import {
   ContentNotFoundError,
@@ -15,11 +23,20 @@ import {
   StorageError,
   StorageUnavailableError,
 } from "./types.js";
-import type { ContentStore, GetOptions, PutOptions } from "./types.js";
+import type {
+  ContentStore,
+  GcOptions,
+  GcResult,
+  GetOptions,
+  PutOptions,
+  StreamOptions,
+} from "./types.js";
 
 export const DEFAULT_KUBO_TIMEOUT_MS = 30_000;
 /** A liveness probe must answer quickly; it only tells "node down" from "content missing". */
 const PROBE_TIMEOUT_MS = 5_000;
+/** A repo gc may take this many times `timeoutMs` (it walks every block of the repo). */
+const GC_TIMEOUT_FACTOR = 10;
 
 export interface KuboStoreOptions {
   /** RPC base URL, e.g. http://127.0.0.1:5001 (the /api/v0 path is added when absent). */
@@ -163,6 +180,103 @@ class KuboStore implements KuboContentStore {
     }
     await assertBytesMatchCid(cid, bytes, `Kubo at ${this.url}`);
     return bytes;
+  }
+
+  /**
+   * Reads block by block (`block/get`), hashing each block against its CID before the UnixFS
+   * exporter sees it: `cat` output could only be checked once all of it had been received, so
+   * streaming it would send unverified bytes. One RPC call per block (256 KiB), each with its own
+   * timeout, so a long read of a large file is not cut by `timeoutMs`.
+   */
+  async *stream(cidText: string, options: StreamOptions = {}): AsyncGenerator<Uint8Array> {
+    const cid = parseCanonicalCid(cidText);
+    const verifiedFs = unixfs({
+      blockstore: this.#verifiedBlocks(options.signal, options.offline === true),
+    });
+    try {
+      yield* verifiedFs.cat(cid, { signal: options.signal, ...boundedReadAhead() });
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      if (options.signal?.aborted === true) throw toError(options.signal.reason);
+      if (err instanceof Error && (err.name === "NotAFileError" || err.name === "NotUnixFSError")) {
+        throw new IntegrityError(
+          `${cid} from Kubo at ${this.url} is not a single file: Databank stores single blobs; pass a CID returned by put()`,
+          { cause: err },
+        );
+      }
+      throw this.#toError(`read ${cid}`, options.signal, this.#lifetime.signal, err);
+    }
+  }
+
+  async unpin(cidText: string): Promise<void> {
+    const cid = parseCanonicalCid(cidText);
+    const signal = this.#requestSignal(undefined);
+    try {
+      await this.#client.pin.rm(cid, { recursive: true, signal });
+    } catch (err) {
+      if (/not pinned/i.test(firstLine(err)) && httpStatus(err) !== undefined) return;
+      throw this.#toError(`unpin ${cid}`, undefined, signal, err);
+    }
+  }
+
+  async collectGarbage(options: GcOptions = {}): Promise<GcResult> {
+    // A repo gc walks the whole repo: it gets a longer deadline than one RPC call.
+    const signal = AbortSignal.any([
+      this.#lifetime.signal,
+      AbortSignal.timeout(this.#timeoutMs * GC_TIMEOUT_FACTOR),
+      ...(options.signal === undefined ? [] : [options.signal]),
+    ]);
+    let removedBlocks = 0;
+    try {
+      for await (const result of this.#client.repo.gc({ signal })) {
+        if (result.err !== undefined && result.err !== null) {
+          throw new StorageUnavailableError(
+            `Kubo at ${this.url} failed to collect garbage: ${firstLine(result.err)}; check the node's logs`,
+          );
+        }
+        removedBlocks += 1;
+      }
+    } catch (err) {
+      throw this.#toError("collect garbage", options.signal, signal, err);
+    }
+    return { removedBlocks };
+  }
+
+  /** A read-only blockstore over `block/get` that refuses any block not hashing to its CID. */
+  #verifiedBlocks(
+    callerSignal: AbortSignal | undefined,
+    offline: boolean,
+  ): Parameters<typeof unixfs>[0]["blockstore"] {
+    const readVerified = async (cid: CID): Promise<Uint8Array> => {
+      const signal = this.#requestSignal(callerSignal);
+      let block: Uint8Array;
+      try {
+        block = await this.#client.block.get(cid, { signal, ...(offline ? OFFLINE_QUERY : {}) });
+      } catch (err) {
+        if (offline && isKuboMissingBlockError(err)) {
+          throw new ContentNotFoundError(`${cid} is not stored by Kubo at ${this.url}`, {
+            cause: err,
+          });
+        }
+        throw await this.#toReadError(cid, callerSignal, signal, err);
+      }
+      const digest = await sha256.digest(block);
+      if (!equalBytes(digest.bytes, cid.multihash.bytes)) {
+        throw new IntegrityError(
+          `Kubo at ${this.url} returned a block for ${cid} that does not hash to it: the node's copy is corrupted or altered; discard it and fetch from another source`,
+        );
+      }
+      return block;
+    };
+    return {
+      get: async function* (cid: CID) {
+        yield await readVerified(cid);
+      },
+      put: () => {
+        throw new Error("the verified Kubo reader is read-only");
+      },
+      has: async () => false,
+    } as unknown as Parameters<typeof unixfs>[0]["blockstore"];
   }
 
   async has(cidText: string): Promise<boolean> {
@@ -324,6 +438,10 @@ function describeNetworkError(err: unknown): string {
 
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0];
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((value, index) => value === b[index]);
 }
 
 function toError(err: unknown): Error {

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
  * the envelope's throughput, the delivery latency (purchase to buyer-decrypted) and memory, and
- * the audit tool's speed, and the dApp's bundle size.
+ * the audit tool's speed, the node's memory while serving concurrent downloads, and the dApp's
+ * bundle size.
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
 import { network } from "hardhat";
 import { benchAudit } from "./audit.js";
 import { benchBundle } from "./bundle.js";
+import { benchContentMemory } from "./contentMemory.js";
 import { printBaselines } from "./baselines.js";
 import { writeGasSnapshot } from "./databankGas.js";
 import { benchDelivery, printDeliveryTable } from "./delivery.js";
@@ -17,6 +19,8 @@ import { printTable } from "./table.js";
 // First, while the heap is small: the later benchmarks leave gigabytes of chain state behind, and
 // the 50 MiB envelope figures halve in such a process.
 const envelope = await benchEnvelope();
+// Also early: its figures are the process's memory above a baseline.
+const contentMemory = await benchContentMemory({ progress: (line) => console.log(line) });
 
 const { viem } = await network.create();
 await writeGasSnapshot(viem);
@@ -27,6 +31,12 @@ printTable(
   "Envelope throughput (median; two recipients)",
   ["operation", "size", "value", "unit"],
   envelope.map((row) => [row.operation, row.size ?? "", row.value.toFixed(1), row.unit]),
+);
+
+printTable(
+  "Content downloads: node memory while serving one 60 MiB object to N concurrent clients (streaming route vs the old buffering path)",
+  ["operation", "size", "value", "unit"],
+  contentMemory.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
 );
 
 const delivery = await benchDelivery({ progress: (line) => console.log(line) });

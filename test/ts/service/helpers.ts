@@ -27,6 +27,7 @@ import {
   toHex32,
   type EnvelopeBinding,
 } from "../../../lib/crypto/index.js";
+import type { ContentStore } from "../../../lib/storage/index.js";
 import { startDatabankNode, type DatabankNode, type NodeHooks } from "../../../service/node.js";
 import { formatLogLine, type Logger } from "../../../service/log.js";
 import { deployDatabankWithViem } from "../../../scripts/stack/deploy.js";
@@ -137,6 +138,8 @@ export interface TestNodeOptions {
   /** Reuse the custodian's secrets (restart tests). */
   custodian?: ReturnType<typeof custodianEnv>;
   hooks?: NodeHooks;
+  /** Builds the node's content store (default: the node's own Helia store under its data dir). */
+  store?: (dataDir: string) => Promise<ContentStore>;
 }
 
 /** A node started on a free port with a fresh funded custodian; `cleanup` stops it and deletes its data. */
@@ -161,6 +164,7 @@ export async function startNode(chain: Chain, options: TestNodeOptions = {}) {
     config,
     publicClient: chain.publicClient,
     walletClient: chain.localWallet(account),
+    store: options.store === undefined ? undefined : await options.store(dataDir),
     hooks: { logger: logs.logger, startWorkers: false, ...options.hooks },
   });
   return {

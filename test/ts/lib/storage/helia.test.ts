@@ -214,6 +214,84 @@ describe("storage/helia: embedded Helia content store", function () {
     await expectStorageError(reader.get(cid), "INTEGRITY");
   });
 
+  it("streams content in order without buffering it, each block verified", async function () {
+    const store = await openStore();
+    const bytes = deterministicBytes(3 * CHUNK_SIZE_BYTES + 123, 41);
+    const cid = await store.put(bytes);
+
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of store.stream(cid)) chunks.push(chunk);
+
+    expect(chunks.length, "one chunk per leaf, not one blob").to.be.greaterThan(1);
+    expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).to.equal(true);
+  });
+
+  it("ends a stream with INTEGRITY at a tampered leaf, having yielded only verified bytes before it", async function () {
+    const dataDir = await newDataDir();
+    const bytes = deterministicBytes(3 * CHUNK_SIZE_BYTES, 42);
+    const writer = await openStore({ dataDir });
+    const cid = await writer.put(bytes);
+    await writer.stop();
+    const secondLeaf = CID.createV1(
+      raw.code,
+      await sha256.digest(bytes.subarray(CHUNK_SIZE_BYTES, 2 * CHUNK_SIZE_BYTES)),
+    );
+    await tamperWithBlock(dataDir, secondLeaf, new Uint8Array(CHUNK_SIZE_BYTES));
+
+    const reader = await openStore({ dataDir });
+    const received: Uint8Array[] = [];
+    const error = await expectStorageError(
+      (async () => {
+        for await (const chunk of reader.stream(cid)) received.push(chunk);
+      })(),
+      "INTEGRITY",
+    );
+    expect(error.message).to.include(secondLeaf.toString());
+    expect(
+      Buffer.concat(received).equals(Buffer.from(bytes.subarray(0, CHUNK_SIZE_BYTES))),
+    ).to.equal(true);
+  });
+
+  it("refuses to stream a tampered single block: INTEGRITY before any byte", async function () {
+    const dataDir = await newDataDir();
+    const bytes = new TextEncoder().encode("one raw block");
+    const writer = await openStore({ dataDir });
+    const cid = await writer.put(bytes);
+    await writer.stop();
+    await tamperWithBlock(
+      dataDir,
+      parseCanonicalCid(cid),
+      new TextEncoder().encode("two raw block"),
+    );
+
+    const reader = await openStore({ dataDir });
+    let yielded = 0;
+    await expectStorageError(
+      (async () => {
+        for await (const chunk of reader.stream(cid)) yielded += chunk.byteLength;
+      })(),
+      "INTEGRITY",
+    );
+    expect(yielded).to.equal(0);
+  });
+
+  it("unpins, and collectGarbage then deletes blocks no pin holds, keeping pinned content", async function () {
+    const store = await openStore({ dataDir: await newDataDir() });
+    const kept = deterministicBytes(2 * CHUNK_SIZE_BYTES + 1, 43);
+    const dropped = deterministicBytes(2 * CHUNK_SIZE_BYTES + 2, 44);
+    const keptCid = await store.put(kept);
+    const droppedCid = await store.put(dropped);
+
+    await store.unpin(droppedCid);
+    await store.unpin(droppedCid); // not pinned any more: a no-op
+    const { removedBlocks } = await store.collectGarbage();
+
+    expect(removedBlocks).to.equal(4); // three leaves and the root
+    expect(await store.has(droppedCid)).to.equal(false);
+    expect(await store.has(keptCid)).to.equal(true);
+    expect(Buffer.from(await store.get(keptCid)).equals(Buffer.from(kept))).to.equal(true);
+  });
+
   it("never accepts blocks from a peer that serves wrong bytes (bitswap verification)", async function () {
     const dataDir = await newDataDir();
     const bytes = deterministicBytes(2 * CHUNK_SIZE_BYTES + 10, 6);

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { importBytes } from "ipfs-unixfs-importer";
+import type { CID } from "multiformats/cid";
+import { unixfsImporterOptions } from "../../../../lib/storage/index.js";
 import {
   CHUNK_SIZE_BYTES,
   computeCid,
@@ -26,6 +29,30 @@ async function* inPieces(bytes: Uint8Array, pieceBytes: number): AsyncGenerator<
   for (let offset = 0; offset < bytes.byteLength; offset += pieceBytes) {
     yield bytes.subarray(offset, offset + pieceBytes);
   }
+}
+
+/** The blocks of `bytes` under the convention, keyed by CID string, as a Kubo node would hold them. */
+async function blocksOf(
+  bytes: Uint8Array,
+): Promise<{ root: string; blocks: Map<string, Uint8Array> }> {
+  const blocks = new Map<string, Uint8Array>();
+  const blockstore = {
+    put: async (cid: CID, block: Uint8Array) => {
+      blocks.set(cid.toString(), block);
+      return cid;
+    },
+  };
+  const { cid } = await importBytes(bytes, blockstore, unixfsImporterOptions());
+  return { root: cid.toString(), blocks };
+}
+
+/** `block/get` answering from `blocks`, as Kubo does. */
+function blockGet(blocks: Map<string, Uint8Array>): CommandHandler {
+  return (request, response) => {
+    const block = blocks.get(request.query.get("arg") ?? "");
+    if (block === undefined) sendKuboError(response, "block was not found locally (offline)");
+    else sendBytes(response, block);
+  };
 }
 
 /** An `add` answer naming `cid`, as Kubo prints it for a single file. */
@@ -186,6 +213,88 @@ describe("storage/kubo: Kubo RPC content store", function () {
       await expectStorageError(store.get(cid, { maxBytes: 9_999 }), "TOO_LARGE");
       expect(fake.requestsFor("cat")[0].query.get("length")).to.equal("10000");
       expect(await store.get(cid, { maxBytes: 10_000 })).to.deep.equal(bytes);
+    });
+  });
+
+  describe(`streaming reads, unpin and garbage collection ${FAKE}`, function () {
+    it(`streams content block by block over block/get, verifying each block ${FAKE}`, async function () {
+      const bytes = deterministicBytes(3 * CHUNK_SIZE_BYTES + 5, 36);
+      const { root, blocks } = await blocksOf(bytes);
+      const fake = await startFake({ "block/get": blockGet(blocks) });
+
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of storeFor(fake.url).stream(root)) chunks.push(chunk);
+
+      expect(Buffer.concat(chunks).equals(Buffer.from(bytes))).to.equal(true);
+      expect(fake.requestsFor("block/get")).to.have.length(blocks.size);
+      expect(
+        fake.requestsFor("cat"),
+        "cat output cannot be verified block by block",
+      ).to.have.length(0);
+    });
+
+    it(`ends a stream with INTEGRITY at a WRONG block, having yielded only verified bytes ${FAKE}`, async function () {
+      const bytes = deterministicBytes(3 * CHUNK_SIZE_BYTES, 37);
+      const { root, blocks } = await blocksOf(bytes);
+      const secondLeaf = await computeCid(bytes.subarray(CHUNK_SIZE_BYTES, 2 * CHUNK_SIZE_BYTES));
+      blocks.set(secondLeaf, new Uint8Array(CHUNK_SIZE_BYTES)); // same size, other bytes
+      const fake = await startFake({ "block/get": blockGet(blocks) });
+
+      const received: Uint8Array[] = [];
+      const error = await expectStorageError(
+        (async () => {
+          for await (const chunk of storeFor(fake.url).stream(root)) received.push(chunk);
+        })(),
+        "INTEGRITY",
+      );
+
+      expect(error.message).to.include(secondLeaf);
+      expect(error.message).to.include(fake.url);
+      expect(
+        Buffer.concat(received).equals(Buffer.from(bytes.subarray(0, CHUNK_SIZE_BYTES))),
+      ).to.equal(true);
+    });
+
+    it(`refuses a WRONG single raw block before yielding a byte ${FAKE}`, async function () {
+      const bytes = new TextEncoder().encode("a single block");
+      const cid = await computeCid(bytes);
+      const fake = await startFake({
+        "block/get": (_request, response) =>
+          sendBytes(response, new TextEncoder().encode("forged block!!")),
+      });
+      let yielded = 0;
+      await expectStorageError(
+        (async () => {
+          for await (const chunk of storeFor(fake.url).stream(cid)) yielded += chunk.byteLength;
+        })(),
+        "INTEGRITY",
+      );
+      expect(yielded).to.equal(0);
+    });
+
+    it(`unpins with pin/rm (not pinned is a no-op) and collects with repo/gc ${FAKE}`, async function () {
+      const cid = await computeCid(new TextEncoder().encode("unpin me"));
+      const removed = await computeCid(new TextEncoder().encode("removed"));
+      const fake = await startFake({
+        "pin/rm": (request, response) =>
+          request.query.get("arg") === cid
+            ? sendJson(response, { Pins: [cid] })
+            : sendKuboError(response, "not pinned or pinned indirectly"),
+        "repo/gc": (_request, response) =>
+          sendNdjson(response, [{ Key: { "/": removed } }, { Key: { "/": cid } }]),
+      });
+      const store = storeFor(fake.url);
+
+      await store.unpin(cid);
+      await store.unpin(removed);
+      expect(await store.collectGarbage()).to.deep.equal({ removedBlocks: 2 });
+
+      expect(fake.requestsFor("pin/rm").map((request) => request.query.get("arg"))).to.deep.equal([
+        cid,
+        removed,
+      ]);
+      expect(fake.requestsFor("pin/rm")[0].query.get("recursive")).to.equal("true");
+      expect(fake.requestsFor("repo/gc")).to.have.length(1);
     });
   });
 

@@ -1,0 +1,188 @@
+/**
+ * Garbage collection of content (issue 10 §2): blocks of aborted uploads and of uploads nothing
+ * references are removed once the grace period has passed; referenced content (pool documents, a
+ * submitted contribution's data, a delivery manifest in the node's records) never is; a round
+ * never deletes an upload in flight. Real parts: Hardhat chain, the node's Helia store on disk,
+ * its SQLite database, HTTP over 127.0.0.1. The grace period is 1 s here.
+ */
+import { expect } from "chai";
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { CHUNK_SIZE_BYTES, computeCid } from "../../../lib/storage/index.js";
+import {
+  createPool,
+  deployChain,
+  newContributor,
+  startNode,
+  submitOnChain,
+  upload,
+  type Chain,
+  type TestNode,
+} from "./helpers.js";
+
+const GRACE_SECONDS = 1;
+
+/** Deterministic pseudo-random bytes. */
+function bytesOf(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** Uploads a test opened, destroyed after each test so a failure cannot keep the node busy. */
+const openUploads: ClientRequest[] = [];
+
+/** A chunked upload the test writes piece by piece; `response` settles when the node answers. */
+function openUpload(nodeUrl: string): { req: ClientRequest; response: Promise<IncomingMessage> } {
+  const url = new URL(`${nodeUrl}/v1/content`);
+  let req!: ClientRequest;
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname, method: "POST", agent: false },
+      resolve,
+    );
+    req.on("error", reject);
+  });
+  response.catch(() => undefined); // aborted uploads reject; awaited where it matters
+  openUploads.push(req);
+  return { req, response };
+}
+
+async function jsonOf(response: IncomingMessage): Promise<{ cid: string }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8")) as { cid: string };
+}
+
+async function eventually(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("service: garbage collection of unreferenced content", function () {
+  this.timeout(120_000);
+  let chain: Chain;
+  let t: TestNode;
+
+  before(async function () {
+    chain = await deployChain();
+    t = await startNode(chain, {
+      env: {
+        DATABANK_GC_GRACE_SECONDS: String(GRACE_SECONDS),
+        DATABANK_MAX_UPLOAD_BYTES: String(8 * 1024 * 1024),
+      },
+    });
+  });
+  afterEach(function () {
+    for (const req of openUploads.splice(0)) req.destroy();
+  });
+  after(async function () {
+    await t?.cleanup();
+  });
+
+  it("collects an aborted upload's blocks and, after the grace, an unreferenced upload; never referenced content", async function () {
+    // An upload aborted after twelve full chunks: the importer writes leaves ten at a time, so at
+    // least the first three are on disk, unpinned, under no CID.
+    const aborted = bytesOf(16 * CHUNK_SIZE_BYTES, 1);
+    const leaves = await Promise.all(
+      [0, 1, 2].map((i) =>
+        computeCid(aborted.subarray(i * CHUNK_SIZE_BYTES, (i + 1) * CHUNK_SIZE_BYTES)),
+      ),
+    );
+    const partial = openUpload(t.node.url);
+    partial.req.write(aborted.subarray(0, 12 * CHUNK_SIZE_BYTES + 10));
+    await eventually(() => t.node.store.has(leaves[2]!), 10_000, "the aborted upload's leaves");
+    partial.req.destroy();
+
+    // Content nothing references, and content each kind of reference keeps.
+    const unreferenced = await upload(t.node, bytesOf(2 * CHUNK_SIZE_BYTES + 5, 2));
+    const poolId = await createPool(chain, t.node);
+    const contributionData = bytesOf(3_000, 3);
+    const contributionCid = await upload(t.node, contributionData);
+    await submitOnChain(chain, newContributor(), poolId, contributionCid);
+    const manifest = bytesOf(CHUNK_SIZE_BYTES + 99, 4);
+    const manifestCid = await upload(t.node, manifest);
+    t.node.db
+      .prepare(
+        `INSERT INTO delivery_purchases (purchase_id, pool_id, buyer, amount, deadline, erasure_mark,
+           buyer_key, created_block, status, manifest_cid, updated_at)
+         VALUES ('1', ?, '0x0000000000000000000000000000000000000001', '1', 0, 0, '0x00', '0',
+           'delivering', ?, 0)`,
+      )
+      .run(poolId, manifestCid);
+
+    // Within the grace: only the never-pinned blocks of the aborted upload go.
+    const first = await t.node.gc.runOnce();
+    expect(first.ran).to.equal(true);
+    expect(first.unpinned).to.deep.equal([]);
+    expect(first.removedBlocks).to.be.at.least(3);
+    for (const leaf of leaves) expect(await t.node.store.has(leaf), leaf).to.equal(false);
+    expect(await t.node.store.has(unreferenced)).to.equal(true);
+
+    await sleep(GRACE_SECONDS * 1000 + 200);
+    const second = await t.node.gc.runOnce();
+    expect(second.unpinned).to.deep.equal([unreferenced]);
+    expect(second.removedBlocks).to.equal(4); // its three leaves and root
+    expect(await t.node.store.has(unreferenced)).to.equal(false);
+
+    // Referenced content is whole and served.
+    for (const [cid, bytes] of [
+      [contributionCid, contributionData],
+      [manifestCid, manifest],
+    ] as const) {
+      expect(await t.node.store.has(cid), cid).to.equal(true);
+      expect(Buffer.from(await t.node.store.get(cid)).equals(Buffer.from(bytes))).to.equal(true);
+    }
+    const poolView = (await (await fetch(`${t.node.url}/v1/pools/${poolId}`)).json()) as {
+      schemaCid: string;
+      termsCid: string;
+      schema: unknown;
+      terms: unknown;
+    };
+    expect(await t.node.store.has(poolView.schemaCid)).to.equal(true);
+    expect(await t.node.store.has(poolView.termsCid)).to.equal(true);
+    expect(poolView.schema).not.to.equal(null);
+    expect(poolView.terms).not.to.equal(null);
+
+    // A third round changes nothing.
+    const third = await t.node.gc.runOnce();
+    expect(third.unpinned).to.deep.equal([]);
+  });
+
+  it("never deletes an upload in flight: a round waits for it, or skips when it stalls", async function () {
+    const bytes = bytesOf(16 * CHUNK_SIZE_BYTES + 7, 5);
+    const firstLeaf = await computeCid(bytes.subarray(0, CHUNK_SIZE_BYTES));
+    const inFlight = openUpload(t.node.url);
+    inFlight.req.write(bytes.subarray(0, 12 * CHUNK_SIZE_BYTES + 1));
+    await eventually(() => t.node.store.has(firstLeaf), 10_000, "the first leaf on disk");
+
+    // The upload stalls longer than a round waits (2 s): the round skips, removing nothing.
+    const skipped = await t.node.gc.runOnce();
+    expect(skipped.ran).to.equal(false);
+    expect(await t.node.store.has(firstLeaf)).to.equal(true);
+
+    // A round that starts while the upload is in flight waits for it to finish.
+    const round = t.node.gc.runOnce();
+    await sleep(300);
+    expect(await t.node.store.has(firstLeaf)).to.equal(true);
+    inFlight.req.end(bytes.subarray(12 * CHUNK_SIZE_BYTES + 1));
+    const response = await inFlight.response;
+    expect(response.statusCode).to.equal(201);
+    const { cid } = await jsonOf(response);
+    const report = await round;
+    expect(report.ran).to.equal(true);
+    expect(report.unpinned).not.to.include(cid);
+
+    expect(cid).to.equal(await computeCid(bytes));
+    expect(await t.node.store.has(cid)).to.equal(true);
+    expect(Buffer.from(await t.node.store.get(cid)).equals(Buffer.from(bytes))).to.equal(true);
+  });
+});
