@@ -29,8 +29,14 @@ function countingStore(inner: ContentStore): ContentStore & { gets: string[] } {
       gets.push(cid);
       return inner.get(cid, options);
     },
+    stream: (cid, options) => {
+      gets.push(cid);
+      return inner.stream(cid, options);
+    },
     has: (cid) => inner.has(cid),
     pin: (cid) => inner.pin(cid),
+    unpin: (cid) => inner.unpin(cid),
+    collectGarbage: () => inner.collectGarbage(),
     stop: () => inner.stop(),
   };
 }
