@@ -133,6 +133,18 @@ contract DatabankAttacksTest is TestBase {
         cFree -= amount - fromT;
     }
 
+    /// @dev A pending submission by alice of the `n`th generated (canonical) CID.
+    function _submitAsAlice(uint32 poolId, uint256 n) internal returns (uint256) {
+        bytes memory cid = abi.encodePacked(
+            "bafy",
+            bytes1(uint8(97 + (n % 26))),
+            bytes1(uint8(97 + ((n / 26) % 26))),
+            "aa"
+        );
+        vm.prank(alice);
+        return db.submitContribution(poolId, string(cid), 0);
+    }
+
     /// @notice under "third-party money spent first", the curator never gets more than its
     /// own unspent funding, over random fund/submit/accept/reject/withdraw sequences.
     function testFuzz_CuratorNeverWithdrawsSponsorMoney(uint256 seed) public {
@@ -153,21 +165,7 @@ contract DatabankAttacksTest is TestBase {
                 db.fundBounty{value: amt}(poolId, amt);
                 tFree += amt;
             } else if (op == 2 && nPending < 64) {
-                ++n;
-                vm.prank(alice);
-                uint256 id = db.submitContribution(
-                    poolId,
-                    string(
-                        abi.encodePacked(
-                            "bafy",
-                            bytes1(uint8(97 + (n % 26))),
-                            bytes1(uint8(97 + ((n / 26) % 26))),
-                            "aa"
-                        )
-                    ),
-                    0
-                );
-                pending[nPending++] = id;
+                pending[nPending++] = _submitAsAlice(poolId, ++n);
             } else if ((op == 3 || op == 4) && nPending > 0) {
                 uint256 k = (r >> 16) % nPending;
                 uint256 id = pending[k];
