@@ -33,6 +33,7 @@ import {
 } from "../../../lib/crypto/index.js";
 import { openDelivery, type DeliveredRecord } from "../../../lib/delivery/index.js";
 import type { ContentStore } from "../../../lib/storage/types.js";
+import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
 import {
   createDeliveryWorker,
   type DeliveryWorker,
@@ -333,4 +334,40 @@ export function plaintextsById(records: readonly { tokenId: bigint; plaintext: U
   return new Map(
     records.map((r) => [r.tokenId.toString(), Buffer.from(r.plaintext).toString("hex")]),
   );
+}
+
+/**
+ * What a delivery test suite shares: a Helia store, a temporary directory and the SQLite databases
+ * opened in it, created before its tests and closed and removed after them. Call inside `describe`.
+ * @param prefix - names the suite's database files (`<prefix>-<n>.sqlite`).
+ */
+export function useDeliveryTestEnv(prefix: string) {
+  let store: HeliaContentStore | undefined;
+  let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+  const databases: DatabaseSync[] = [];
+  let counter = 0;
+  before(async () => {
+    store = await createHeliaStore();
+    dir = await tempDir();
+  });
+  after(async () => {
+    for (const db of databases) if (db.isOpen) db.close();
+    await store?.stop();
+    await dir?.dispose();
+  });
+  const env = {
+    /** The suite's Helia store (in memory, on loopback). */
+    get store(): HeliaContentStore {
+      return store!;
+    },
+    /** A fresh database file path in the suite's directory. */
+    dbPath: (): string => join(dir!.path, `${prefix}-${counter++}.sqlite`),
+    /** Opens the database at `path` (a fresh one by default); it is closed after the suite. */
+    openDb(path: string = env.dbPath()): DatabaseSync {
+      const db = new DatabaseSync(path);
+      databases.push(db);
+      return db;
+    },
+  };
+  return env;
 }

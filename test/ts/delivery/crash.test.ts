@@ -5,10 +5,7 @@
  * process-kill tests reuse the same checkpoint names.
  */
 import { expect } from "chai";
-import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
 import type { Hex } from "viem";
-import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
 import type {
   DeliveryCheckpoint,
   DeliveryWorkerDeps,
@@ -16,9 +13,9 @@ import type {
 import {
   createChainFixture,
   plaintextsById,
-  tempDir,
   type ChainFixture,
   type Contribution,
+  useDeliveryTestEnv,
 } from "./chainFixture.js";
 
 const CHECKPOINTS: DeliveryCheckpoint[] = [
@@ -38,33 +35,11 @@ interface LogLine {
 describe("service/custodian/delivery: crash recovery", function () {
   this.timeout(180_000);
 
-  let store: HeliaContentStore;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  const databases: DatabaseSync[] = [];
-
-  before(async () => {
-    store = await createHeliaStore();
-    dir = await tempDir();
-  });
-  after(async () => {
-    for (const db of databases) if (db.isOpen) db.close();
-    await store.stop();
-    await dir.dispose();
-  });
-
-  let counter = 0;
-  function dbPath(): string {
-    return join(dir.path, `crash-${counter++}.sqlite`);
-  }
-  function openDb(path: string): DatabaseSync {
-    const db = new DatabaseSync(path);
-    databases.push(db);
-    return db;
-  }
+  const env = useDeliveryTestEnv("crash");
 
   /** A pool of RECORDS contributions and two purchases of it. */
   async function scenario() {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const contributions: Contribution[] = [];
     for (let i = 0; i < RECORDS; i++) contributions.push(await fixture.contribute(i));
     const purchases = [await fixture.buy(0), await fixture.buy(1)];
@@ -81,7 +56,7 @@ describe("service/custodian/delivery: crash recovery", function () {
     at: DeliveryCheckpoint,
     options: { mode?: "hang" | "throw"; nth?: number; deps?: Partial<DeliveryWorkerDeps> } = {},
   ): Promise<Record<string, unknown>> {
-    const db = openDb(path);
+    const db = env.openDb(path);
     let seen = 0;
     let reached!: (info: Record<string, unknown>) => void;
     const crashed = new Promise<Record<string, unknown>>((resolve) => (reached = resolve));
@@ -109,7 +84,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   /** The manifest CID and sealed delivery keys a database file holds for a purchase. */
   function sealedKeysIn(path: string, purchaseId: bigint) {
-    const db = openDb(path);
+    const db = env.openDb(path);
     try {
       return db
         .prepare(
@@ -132,7 +107,7 @@ describe("service/custodian/delivery: crash recovery", function () {
     deps: Partial<DeliveryWorkerDeps> = {},
   ) {
     const lines: LogLine[] = [];
-    const worker = fixture.worker(openDb(path), {
+    const worker = fixture.worker(env.openDb(path), {
       batchSize: BATCH_SIZE,
       log: (event, fields) => lines.push({ event, fields }),
       ...deps,
@@ -181,7 +156,7 @@ describe("service/custodian/delivery: crash recovery", function () {
     for (const checkpoint of CHECKPOINTS) {
       it(`killed at "${checkpoint}" (hook ${mode === "hang" ? "never returns" : "throws"}): a fresh worker fulfils each purchase exactly once`, async () => {
         const { fixture, contributions, purchases } = await scenario();
-        const path = dbPath();
+        const path = env.dbPath();
         await crashAt(fixture, path, checkpoint, { mode });
         const { worker } = await restart(fixture, path);
         await expectEachDeliveredOnce(fixture, worker, purchases, contributions);
@@ -191,7 +166,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("a crash after the first batch resumes mid-purchase without re-wrapping the finished batch", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     const info = await crashAt(fixture, path, "keys-wrapped-batch");
     expect(info.records).to.equal(BATCH_SIZE);
     const { worker, lines } = await restart(fixture, path);
@@ -208,7 +183,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("a crash after the second of three batches re-wraps only the last one", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     await crashAt(fixture, path, "keys-wrapped-batch", { nth: 2 });
     const { worker, lines } = await restart(fixture, path);
     expect(wrappedPerPurchase(lines).get(purchases[0]!.purchase.id.toString())).to.equal(1);
@@ -217,7 +192,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("a fulfil sent but not mined at the crash is waited for, not sent again", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     await fixture.testClient.setAutomine(false);
     const info = await crashAt(fixture, path, "fulfill-sent");
     const pending = await fixture.publicClient.getTransaction({ hash: info.hash as Hex });
@@ -239,7 +214,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("a fulfil dropped from the mempool after the crash is resent with its reserved nonce", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     await fixture.testClient.setAutomine(false);
     const info = await crashAt(fixture, path, "fulfill-sent");
     const dropped = await fixture.publicClient.getTransaction({ hash: info.hash as Hex });
@@ -262,7 +237,7 @@ describe("service/custodian/delivery: crash recovery", function () {
     const { fixture, contributions, purchases } = await scenario();
     const lines: LogLine[] = [];
     let revoked = false;
-    const worker = fixture.worker(openDb(dbPath()), {
+    const worker = fixture.worker(env.openDb(env.dbPath()), {
       batchSize: BATCH_SIZE,
       log: (event, fields) => lines.push({ event, fields }),
       checkpoint: async (name) => {
@@ -285,7 +260,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("a crash after the manifest upload, then a revocation: the restarted worker rebuilds without re-wrapping", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     const info = await crashAt(fixture, path, "manifest-uploaded");
     await fixture.revoke(contributions[0]!);
     const { worker, lines } = await restart(fixture, path);
@@ -299,7 +274,7 @@ describe("service/custodian/delivery: crash recovery", function () {
 
   it("restarting on an unchanged set sends the stored manifest as it is, with the same sealed delivery key", async () => {
     const { fixture, contributions, purchases } = await scenario();
-    const path = dbPath();
+    const path = env.dbPath();
     const info = await crashAt(fixture, path, "manifest-uploaded");
     // The manifest CID and the delivery key sealed to the buyer were stored in one step.
     const stored = sealedKeysIn(path, purchases[0]!.purchase.id);

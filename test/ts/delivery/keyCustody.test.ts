@@ -1,8 +1,6 @@
 import { expect } from "chai";
 import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
 import { generateKeyPair, openEnvelope, unwrapDataKey } from "../../../lib/crypto/index.js";
-import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
 import type { ContentStore } from "../../../lib/storage/types.js";
 import {
   createKeyCustody,
@@ -13,9 +11,9 @@ import type { CustodyRecord } from "../../../service/custodian/delivery/keyCusto
 import {
   createChainFixture,
   plaintextsById,
-  tempDir,
   type ChainFixture,
   type Contribution,
+  useDeliveryTestEnv,
 } from "./chainFixture.js";
 
 /** A content store that counts the reads of each CID (envelope fetches show up here). */
@@ -44,26 +42,7 @@ function countingStore(inner: ContentStore): ContentStore & { gets: string[] } {
 describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-shredding", function () {
   this.timeout(180_000);
 
-  let store: HeliaContentStore;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  const databases: DatabaseSync[] = [];
-
-  before(async () => {
-    store = await createHeliaStore();
-    dir = await tempDir();
-  });
-  after(async () => {
-    for (const db of databases) if (db.isOpen) db.close();
-    await store.stop();
-    await dir.dispose();
-  });
-
-  let counter = 0;
-  function openDb(): DatabaseSync {
-    const db = new DatabaseSync(join(dir.path, `custody-${counter++}.sqlite`));
-    databases.push(db);
-    return db;
-  }
+  const env = useDeliveryTestEnv("custody");
 
   async function contributions(fixture: ChainFixture, count: number): Promise<Contribution[]> {
     const made: Contribution[] = [];
@@ -88,10 +67,10 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
     }[];
 
   it("the first delivery opens each envelope once and keeps its key; later deliveries fetch no envelope", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const made = await contributions(fixture, 5);
-    const counting = countingStore(store);
-    const db = openDb();
+    const counting = countingStore(env.store);
+    const db = env.openDb();
     const worker = fixture.worker(db, { store: counting });
     const envelopeCids = new Set(made.map((c) => c.dataCid));
     const envelopeReads = () => counting.gets.filter((cid) => envelopeCids.has(cid)).length;
@@ -113,13 +92,13 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
   });
 
   it("the acceptance path can keep a key ahead of delivery: the first delivery then fetches no envelope", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const made = await contributions(fixture, 3);
-    const counting = countingStore(store);
-    const worker = fixture.worker(openDb(), { store: counting });
+    const counting = countingStore(env.store);
+    const worker = fixture.worker(env.openDb(), { store: counting });
     for (const c of made) {
       const dataKey = await unwrapDataKey(
-        await store.get(c.dataCid),
+        await env.store.get(c.dataCid),
         fixture.custodianKeys.privateKey,
       );
       await worker.keyCustody.keep(await recordOf(fixture, c), dataKey);
@@ -132,14 +111,14 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
   });
 
   it("a kept key is sealed under the KEK for its record: no plaintext at rest; another record, key or custodian does not open it", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const [a, b] = await contributions(fixture, 2);
-    const db = openDb();
+    const db = env.openDb();
     const custody = createKeyCustody({ db, custodianPrivateKey: fixture.custodianKeys.privateKey });
     let loads = 0;
     const load = (c: Contribution) => async () => {
       loads++;
-      return store.get(c.dataCid);
+      return env.store.get(c.dataCid);
     };
     const dataKeyA = await custody.dataKey(await recordOf(fixture, a!), load(a!));
     await custody.dataKey(await recordOf(fixture, b!), load(b!));
@@ -165,7 +144,7 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
     const keyB = await custody.dataKey(await recordOf(fixture, b!), load(b!));
     expect(loads).to.equal(3);
     expect(hex(keyB)).to.equal(
-      hex(await unwrapDataKey(await store.get(b!.dataCid), fixture.custodianKeys.privateKey)),
+      hex(await unwrapDataKey(await env.store.get(b!.dataCid), fixture.custodianKeys.privateKey)),
     );
     // A record named with another pool or data CID does not open the row either.
     await custody.dataKey({ ...(await recordOf(fixture, a!)), poolId: 99 }, load(a!));
@@ -187,11 +166,11 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
   });
 
   it("revoking crypto-shreds the record: key row gone, the node refuses to open it and to deliver it; the contributor's own entry still opens", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const now = await fixture.networkHelpers.time.latest();
     const made = await contributions(fixture, 3);
     const expiring = await fixture.contribute(7, { expiresAt: now + 1_000 });
-    const db = openDb();
+    const db = env.openDb();
     const events: { event: string; fields: Record<string, unknown> }[] = [];
     const worker = fixture.worker(db, { log: (event, fields) => events.push({ event, fields }) });
     const first = await fixture.buy(0);
@@ -227,7 +206,7 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
     try {
       await worker.keyCustody.dataKey(await recordOf(fixture, revoked), async () => {
         loaded = true;
-        return store.get(revoked.dataCid);
+        return env.store.get(revoked.dataCid);
       });
     } catch (error) {
       failure = error;
@@ -253,16 +232,16 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
 
     // The contributor keeps its own access: its entry in the envelope opens with its key.
     const plaintext = await openEnvelope(
-      await store.get(revoked.dataCid),
+      await env.store.get(revoked.dataCid),
       revoked.contributorKeys.privateKey,
     );
     expect(Buffer.from(plaintext).equals(Buffer.from(revoked.plaintext))).to.equal(true);
   });
 
   it("a shredded record still in the active set stops the delivery with an error naming it; nothing is fulfilled", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const made = await contributions(fixture, 2);
-    const worker = fixture.worker(openDb());
+    const worker = fixture.worker(env.openDb());
     // E.g. a revocation reorganised away: the tombstone stays, and the node will not open it.
     worker.keyCustody.shred([made[0]!.tokenId], "revoked");
     const { purchase } = await fixture.buy();

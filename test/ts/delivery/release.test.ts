@@ -5,39 +5,28 @@
  * DATABANK_DELIVERY_CONFIRMATIONS confirmations.
  */
 import { expect } from "chai";
-import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
 import { decodeFunctionData, type Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { openDelivery } from "../../../lib/delivery/index.js";
-import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
-import { createChainFixture, plaintextsById, tempDir, type Contribution } from "./chainFixture.js";
+import {
+  createChainFixture,
+  plaintextsById,
+  type Contribution,
+  useDeliveryTestEnv,
+} from "./chainFixture.js";
 import { expectDeliveryError } from "./helpers.js";
 
 describe("service/custodian/delivery: the delivery key is released only once fulfil is final", function () {
   this.timeout(180_000);
 
-  let store: HeliaContentStore;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  const databases: DatabaseSync[] = [];
-
-  before(async () => {
-    store = await createHeliaStore();
-    dir = await tempDir();
-  });
-  after(async () => {
-    for (const db of databases) if (db.isOpen) db.close();
-    await store.stop();
-    await dir.dispose();
-  });
+  const env = useDeliveryTestEnv("release");
 
   it("a pending fulfil's calldata names a manifest that opens nothing; after mining and 2 confirmations every record decrypts", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const contributions: Contribution[] = [];
     for (let i = 0; i < 4; i++) contributions.push(await fixture.contribute(i));
     const { purchase, keys } = await fixture.buy();
-    const db = new DatabaseSync(join(dir.path, "release.sqlite"));
-    databases.push(db);
+    const db = env.openDb();
 
     let sent!: (hash: Hex) => void;
     const fulfilSent = new Promise<Hex>((resolve) => (sent = resolve));
@@ -71,7 +60,7 @@ describe("service/custodian/delivery: the delivery key is released only once ful
         Hex,
         number,
       ];
-      const manifest = await store.get(deliveryCid);
+      const manifest = await env.store.get(deliveryCid);
       const json = JSON.parse(new TextDecoder().decode(manifest));
       expect(json.version).to.equal(2);
       expect(JSON.stringify(json)).to.not.include("wrappedKey");
@@ -91,7 +80,7 @@ describe("service/custodian/delivery: the delivery key is released only once ful
           },
           fetchContent: async (cid) => {
             fetched++;
-            return store.get(cid);
+            return env.store.get(cid);
           },
           buyerPrivateKey: keys.privateKey,
           deliveryKey: async () => (await worker.status(purchase.id))?.deliveryKey,
@@ -127,12 +116,11 @@ describe("service/custodian/delivery: the delivery key is released only once ful
   });
 
   it("another buyer cannot use the released key: it is sealed to the purchase's buyer key", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     for (let i = 0; i < 2; i++) await fixture.contribute(i);
     const first = await fixture.buy(0);
     const second = await fixture.buy(1);
-    const db = new DatabaseSync(join(dir.path, "release-other.sqlite"));
-    databases.push(db);
+    const db = env.openDb();
     const worker = fixture.worker(db);
     await worker.deliverPending();
     expect(await fixture.openAsBuyer(second.purchase.id, second.keys, worker)).to.have.length(2);
@@ -147,11 +135,10 @@ describe("service/custodian/delivery: the delivery key is released only once ful
     );
   });
   it("a fulfil mined after the deadline reverts: the buyer gets its refund and nothing it can open (found in review)", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     for (let i = 0; i < 2; i++) await fixture.contribute(i);
     const { purchase, keys } = await fixture.buy();
-    const db = new DatabaseSync(join(dir.path, "deadline.sqlite"));
-    databases.push(db);
+    const db = env.openDb();
     // The node comes to this purchase 1 s before its deadline (a backlog, a restart, a big pool)…
     await fixture.networkHelpers.time.increaseTo(purchase.deadline - 1);
     const worker = fixture.worker(db, {
@@ -192,7 +179,7 @@ describe("service/custodian/delivery: the delivery key is released only once ful
     expect(await fixture.reader.contract.read.purchaseStatus([purchase.id])).to.equal(3);
     // …and the manifest named in the reverted calldata opens nothing: no key was released.
     expect(await worker.status(purchase.id)).to.not.have.property("deliveryKey");
-    const manifest = await store.get(deliveryCid);
+    const manifest = await env.store.get(deliveryCid);
     await expectDeliveryError(
       () =>
         openDelivery({
@@ -205,7 +192,7 @@ describe("service/custodian/delivery: the delivery key is released only once ful
             databank: fixture.address,
             deliveryCid,
           },
-          fetchContent: (cid) => store.get(cid),
+          fetchContent: (cid) => env.store.get(cid),
           buyerPrivateKey: keys.privateKey,
           deliveryKey: async () => (await worker.status(purchase.id))?.deliveryKey,
         }),

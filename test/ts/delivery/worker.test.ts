@@ -1,41 +1,19 @@
 import { expect } from "chai";
-import { DatabaseSync } from "node:sqlite";
-import { join } from "node:path";
 import { createWalletClient, custom } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { generateKeyPair } from "../../../lib/crypto/index.js";
-import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
 import {
   createChainFixture,
   plaintextsById,
-  tempDir,
   type ChainFixture,
   type Contribution,
+  useDeliveryTestEnv,
 } from "./chainFixture.js";
 
 describe("service/custodian/delivery: the delivery worker on a real chain and Helia store", function () {
   this.timeout(180_000);
 
-  let store: HeliaContentStore;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  const databases: DatabaseSync[] = [];
-
-  before(async () => {
-    store = await createHeliaStore();
-    dir = await tempDir();
-  });
-  after(async () => {
-    for (const db of databases) if (db.isOpen) db.close();
-    await store.stop();
-    await dir.dispose();
-  });
-
-  let counter = 0;
-  function openDb(): DatabaseSync {
-    const db = new DatabaseSync(join(dir.path, `worker-${counter++}.sqlite`));
-    databases.push(db);
-    return db;
-  }
+  const env = useDeliveryTestEnv("worker");
 
   async function withContributions(fixture: ChainFixture, count: number): Promise<Contribution[]> {
     const made: Contribution[] = [];
@@ -44,11 +22,11 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   }
 
   it("delivers a purchase of N contributions; the buyer decrypts exactly those N records", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const contributions = await withContributions(fixture, 6);
     const { purchase, keys } = await fixture.buy();
     const events: { event: string; fields: Record<string, unknown> }[] = [];
-    const worker = fixture.worker(openDb(), {
+    const worker = fixture.worker(env.openDb(), {
       log: (event, fields) => events.push({ event, fields }),
     });
 
@@ -80,9 +58,9 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("excludes a contribution revoked before a later purchase", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const contributions = await withContributions(fixture, 4);
-    const worker = fixture.worker(openDb());
+    const worker = fixture.worker(env.openDb());
     const first = await fixture.buy(0);
     await worker.deliverPending();
     expect((await fixture.openAsBuyer(first.purchase.id, first.keys, worker)).length).to.equal(4);
@@ -98,14 +76,14 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("retires expired consents before delivering, and does not deliver them", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const now = await fixture.networkHelpers.time.latest();
     const kept = await withContributions(fixture, 2);
     const expiring = await fixture.contribute(9, { expiresAt: now + 1_000 });
     const { purchase, keys } = await fixture.buy();
     await fixture.networkHelpers.time.increase(2_000);
     const events: string[] = [];
-    const worker = fixture.worker(openDb(), { log: (event) => events.push(event) });
+    const worker = fixture.worker(env.openDb(), { log: (event) => events.push(event) });
 
     await worker.deliverPending();
 
@@ -121,11 +99,11 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("marks a purchase past its deadline failed (refundable) instead of fulfilling it", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     await withContributions(fixture, 2);
     const { purchase } = await fixture.buy();
     await fixture.networkHelpers.time.increase(86_400 + 10);
-    const worker = fixture.worker(openDb());
+    const worker = fixture.worker(env.openDb());
 
     await worker.deliverPending();
 
@@ -143,14 +121,14 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("keeps delivering other purchases when one fails, and records the failing record's error", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     await withContributions(fixture, 2);
     const brokenPool = await fixture.createPool();
     // Accepted by mistake: sealed to another key, so the custodian cannot re-wrap it.
     const broken = await fixture.contribute(5, { poolId: brokenPool, sealTo: generateKeyPair() });
     const bad = await fixture.buy(0, brokenPool);
     const good = await fixture.buy(1);
-    const worker = fixture.worker(openDb());
+    const worker = fixture.worker(env.openDb());
 
     await worker.deliverPending();
 
@@ -163,10 +141,10 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("sends no fulfil estimated above its gas ceiling, and sends each with the ceiling as gas limit", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     await withContributions(fixture, 2);
     const { purchase } = await fixture.buy();
-    const db = openDb();
+    const db = env.openDb();
 
     // fulfill needs about 64k gas (more before refunds): a 40k ceiling refuses it.
     await fixture.worker(db, { gasLimit: 40_000n }).deliverPending();
@@ -189,14 +167,14 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("ignores purchases of pools another custodian holds", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     const otherCustodian = fixture.clientOf(3);
     const foreignPool = await fixture.createPool(otherCustodian.walletClient.account.address);
     await fixture.contribute(0);
     await fixture.contribute(1, { poolId: foreignPool, relayer: otherCustodian });
     const foreign = await fixture.buy(0, foreignPool);
     const ours = await fixture.buy(1);
-    const worker = fixture.worker(openDb());
+    const worker = fixture.worker(env.openDb());
 
     await worker.deliverPending();
 
@@ -206,9 +184,9 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
   });
 
   it("start() polls: a purchase made while it runs is delivered; stop() waits for the pass", async () => {
-    const fixture = await createChainFixture(store);
+    const fixture = await createChainFixture(env.store);
     await withContributions(fixture, 3);
-    const worker = fixture.worker(openDb(), { pollIntervalMs: 20 });
+    const worker = fixture.worker(env.openDb(), { pollIntervalMs: 20 });
     worker.start();
     try {
       const { purchase, keys } = await fixture.buy();
@@ -226,14 +204,13 @@ describe("service/custodian/delivery: the delivery worker on a real chain and He
 
 describe("service/custodian/delivery: a revocation racing the fulfil transaction", function () {
   this.timeout(180_000);
+  const env = useDeliveryTestEnv("race");
 
   it("lands the delivery anyway, keeps the manifest hidden while pending, and puts the erasure on the buyer", async () => {
-    const store = await createHeliaStore();
-    const dir = await tempDir();
-    const db = new DatabaseSync(join(dir.path, "race.sqlite"));
-    try {
+    const db = env.openDb();
+    {
       // The buyer also holds one of the two records of a pool at its threshold of 2.
-      const fixture = await createChainFixture(store, { minContributors: 2 });
+      const fixture = await createChainFixture(env.store, { minContributors: 2 });
       const [kept, raced] = [await fixture.contribute(0), await fixture.contribute(1)];
       const { purchase, keys } = await fixture.buy();
       await fixture.testClient.setBalance({
@@ -294,10 +271,6 @@ describe("service/custodian/delivery: a revocation racing the fulfil transaction
       );
       const records = await fixture.openAsBuyer(purchase.id, keys, worker);
       expect(records.map((r) => r.tokenId)).to.deep.equal([kept!.tokenId, raced!.tokenId]);
-    } finally {
-      db.close();
-      await store.stop();
-      await dir.dispose();
     }
   });
 });
