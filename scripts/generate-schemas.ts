@@ -4,7 +4,14 @@
  */
 import { writeFileSync } from "node:fs";
 import { exportBundleJsonSchema } from "../lib/portability/index.js";
+import { queryJsonSchema, queryPolicyJsonSchema } from "../lib/query/index.js";
 
-const target = "docs/schemas/export-bundle.v1.schema.json";
-writeFileSync(target, `${JSON.stringify(exportBundleJsonSchema(), null, 2)}\n`);
-console.log(`generate-schemas: wrote ${target}`);
+const schemas: [string, Record<string, unknown>][] = [
+  ["docs/schemas/export-bundle.v1.schema.json", exportBundleJsonSchema()],
+  ["docs/schemas/query.schema.json", queryJsonSchema()],
+  ["docs/schemas/query-policy.schema.json", queryPolicyJsonSchema()],
+];
+for (const [target, schema] of schemas) {
+  writeFileSync(target, `${JSON.stringify(schema, null, 2)}\n`);
+  console.log(`generate-schemas: wrote ${target}`);
+}
