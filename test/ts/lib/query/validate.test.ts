@@ -12,26 +12,7 @@ import {
   type CheckQueryParams,
   type QueryErrorCode,
 } from "../../../../lib/query/index.js";
-import { CITIES, resumePolicy, resumeSchema } from "./helpers.js";
-
-/** The demo question: mean and median years of experience by city. */
-export const exampleQuery = {
-  version: 1,
-  epsilon: "0.5",
-  filters: [{ field: "education", op: "in", values: ["bachelor", "master", "doctorate"] }],
-  groupBy: [{ field: "city" }],
-  aggregates: [
-    { kind: "count", epsilon: "0.1" },
-    { kind: "mean", field: "yearsOfExperience", lo: 0, hi: 40 },
-    {
-      kind: "quantile",
-      field: "yearsOfExperience",
-      q: [0.5],
-      buckets: [0, 2, 4, 6, 8, 10, 15, 20, 30, 40],
-      as: "median_years",
-    },
-  ],
-};
+import { CITIES, exampleQuery, resumePolicy, resumeSchema } from "./helpers.js";
 
 function check(query: unknown, overrides: Partial<CheckQueryParams> = {}) {
   return checkQuery({ query, recordSchema: resumeSchema, policy: resumePolicy(), ...overrides });
