@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
  * the envelope's throughput, the delivery latency (purchase to buyer-decrypted) and memory, and
- * the audit tool's speed, the node's memory while serving concurrent downloads, and the dApp's
- * bundle size.
+ * the audit tool's speed, the node's memory while serving concurrent downloads, the query
+ * engine's compute, and the dApp's bundle size.
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
@@ -14,6 +14,7 @@ import { printBaselines } from "./baselines.js";
 import { writeGasSnapshot } from "./databankGas.js";
 import { benchDelivery, printDeliveryTable } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
+import { benchQueryEngine, printQueryTable } from "./query.js";
 import { printTable } from "./table.js";
 
 // First, while the heap is small: the later benchmarks leave gigabytes of chain state behind, and
@@ -21,6 +22,8 @@ import { printTable } from "./table.js";
 const envelope = await benchEnvelope();
 // Also early: its figures are the process's memory above a baseline.
 const contentMemory = await benchContentMemory({ progress: (line) => console.log(line) });
+// Also before the chain: its heap figure is the growth during one answer.
+const query = await benchQueryEngine();
 
 const { viem } = await network.create();
 await writeGasSnapshot(viem);
@@ -38,6 +41,8 @@ printTable(
   ["operation", "size", "value", "unit"],
   contentMemory.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
 );
+
+await printQueryTable(query);
 
 const delivery = await benchDelivery({ progress: (line) => console.log(line) });
 printDeliveryTable(delivery);
