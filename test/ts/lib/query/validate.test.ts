@@ -327,3 +327,19 @@ describe("lib/query: query format and validation", () => {
     });
   });
 });
+
+describe("lib/query: docs/queries.md", () => {
+  it("its example query passes its example policy, and the answer example names the same aggregates", () => {
+    const blocks = [
+      ...readFileSync("docs/queries.md", "utf8").matchAll(/```json\n([\s\S]*?)```/g),
+    ].map((match) => JSON.parse(match[1]!) as Record<string, unknown>);
+    const [query, policy, answer] = blocks;
+    const result = checkQuery({ query, recordSchema: resumeSchema, policy });
+    expect(result.ok, result.ok ? "" : result.error.message).to.equal(true);
+    if (!result.ok) return;
+    expect((answer!.aggregates as { name: string }[]).map((a) => a.name)).to.deep.equal(
+      result.query.aggregates.map((a) => a.name),
+    );
+    expect(query).to.deep.equal(exampleQuery);
+  });
+});
