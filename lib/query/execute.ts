@@ -299,19 +299,17 @@ function describe(measurement: Measurement, scale: Rational): AnswerAggregate {
     case "count":
       return { ...base, ...(aggregate.implicit ? { implicit: true } : {}) };
     case "sum":
-      return {
-        ...base,
-        field: aggregate.field,
-        lo: aggregate.clamp.lo / divisor,
-        hi: aggregate.clamp.hi / divisor,
-      };
     case "mean":
       return {
         ...base,
         field: aggregate.field,
         lo: aggregate.clamp.lo / divisor,
         hi: aggregate.clamp.hi / divisor,
-        derivation: `c + (noisy sum of (value − c)) / (noisy count), c = ${measurement.center! / divisor}, clamped to [lo, hi]; the noise is on the sum, the count is the query's count`,
+        ...(aggregate.kind === "mean"
+          ? {
+              derivation: `c + (noisy sum of (value − c)) / (noisy count), c = ${measurement.center! / divisor}, clamped to [lo, hi]; the noise is on the sum, the count is the query's count`,
+            }
+          : {}),
       };
     case "histogram":
       return { ...base, field: aggregate.field, bins: aggregate.bins.labels };

@@ -162,17 +162,29 @@ export type Scalar = z.infer<typeof scalarSchema>;
 
 /** Validates a parsed query document's shape. @throws QueryError INVALID_QUERY naming the place */
 export function parseQuery(value: unknown): Query {
-  const result = querySchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.join(".");
-    throw new QueryError(
-      "INVALID_QUERY",
-      `the query is not a valid query document: ${path || "(root)"}: ${issue.message}`,
-      { path },
-    );
-  }
-  return result.data;
+  return parseDocument(
+    querySchema,
+    value,
+    "INVALID_QUERY",
+    "the query is not a valid query document",
+  );
+}
+
+/**
+ * Parses `value` with `schema`, or throws a QueryError of `code` naming the first bad place (one
+ * fault at a time: the buyer fixes it and checks again).
+ */
+export function parseDocument<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  code: "INVALID_QUERY" | "INVALID_POLICY",
+  what: string,
+): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.join(".");
+  throw new QueryError(code, `${what}: ${path || "(root)"}: ${issue.message}`, { path });
 }
 
 /** The JSON Schema of the query document (draft 2020-12). */

@@ -8,7 +8,13 @@
  * Its JSON Schema is generated to docs/schemas/query-policy.schema.json (`npm run schemas`).
  */
 import { z } from "zod";
-import { AGGREGATE_KINDS, MAX_GROUP_BY, fieldPathSchema, scalarSchema } from "./format.js";
+import {
+  AGGREGATE_KINDS,
+  MAX_GROUP_BY,
+  fieldPathSchema,
+  parseDocument,
+  scalarSchema,
+} from "./format.js";
 import { EPSILON_PATTERN } from "./epsilon.js";
 import { QueryError } from "./errors.js";
 
@@ -104,16 +110,13 @@ export type FieldPolicy = z.infer<typeof fieldPolicySchema>;
 
 /** Validates a parsed policy document. @throws QueryError INVALID_POLICY naming the place */
 export function parseQueryPolicy(value: unknown): QueryPolicy {
-  const result = queryPolicySchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.join(".");
-    throw new QueryError(
-      "INVALID_POLICY",
-      `the pool's query policy is not valid: ${path || "(root)"}: ${issue.message}`,
-    );
-  }
-  for (const [field, rules] of Object.entries(result.data.fields)) {
+  const policy = parseDocument(
+    queryPolicySchema,
+    value,
+    "INVALID_POLICY",
+    "the pool's query policy is not valid",
+  );
+  for (const [field, rules] of Object.entries(policy.fields)) {
     if (rules.bounds !== undefined && !(rules.bounds.lo < rules.bounds.hi)) {
       throw new QueryError(
         "INVALID_POLICY",
@@ -121,7 +124,7 @@ export function parseQueryPolicy(value: unknown): QueryPolicy {
       );
     }
   }
-  return result.data;
+  return policy;
 }
 
 /** The JSON Schema of the policy document (draft 2020-12). */

@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { answerQuery, assertQuery, type CheckedQuery } from "../../lib/query/index.js";
+import { demoQueryPolicy } from "../demo/queryPolicy.js";
 import { demoResume } from "../demo/resumes.js";
 import type { BenchRow } from "./types.js";
 
@@ -22,7 +23,6 @@ const SUITE = "query";
 /** Record counts measured by default. */
 export const QUERY_COUNTS = [1_000, 10_000, 100_000] as const;
 const RUNS = 11;
-const CITIES = ["Guiyang", "Shenzhen", "Hangzhou", "Chengdu", "Beijing", "Shanghai", "Wuhan"];
 
 /** The query measured, checked against the demo's resume schema and a policy for it. */
 function benchQuery(): CheckedQuery {
@@ -31,17 +31,7 @@ function benchQuery(): CheckedQuery {
   ) as object;
   return assertQuery({
     recordSchema,
-    policy: {
-      version: 1,
-      maxEpsilon: "1",
-      minNoisyCount: 20,
-      maxGroupBy: 2,
-      fields: {
-        city: { domain: CITIES },
-        education: {},
-        yearsOfExperience: { bounds: { lo: 0, hi: 60 } },
-      },
-    },
+    policy: demoQueryPolicy(),
     query: {
       version: 1,
       epsilon: "0.5",

@@ -37,7 +37,16 @@ const SKILLS = [
   "C++",
   "Spark",
 ];
-const CITIES = ["Guiyang", "Shenzhen", "Hangzhou", "Chengdu", "Beijing", "Shanghai", "Wuhan"];
+/** The cities demo resumes are in (public: the query policy lists them as the city field's domain). */
+export const CITIES = [
+  "Guiyang",
+  "Shenzhen",
+  "Hangzhou",
+  "Chengdu",
+  "Beijing",
+  "Shanghai",
+  "Wuhan",
+];
 const EDUCATION: Resume["education"][] = ["secondary", "bachelor", "master", "doctorate"];
 
 /** The `index`-th demo resume; distinct for every index below 10,000. */

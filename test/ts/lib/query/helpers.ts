@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import type { RandomBytes } from "../../../../lib/query/index.js";
+import { demoQueryPolicy } from "../../../../scripts/demo/queryPolicy.js";
+import { CITIES } from "../../../../scripts/demo/resumes.js";
 
 export const resumeSchema = JSON.parse(
   readFileSync(
@@ -13,33 +15,11 @@ export const resumeSchema = JSON.parse(
   ),
 ) as object;
 
-export const CITIES = [
-  "Guiyang",
-  "Shenzhen",
-  "Hangzhou",
-  "Chengdu",
-  "Beijing",
-  "Shanghai",
-  "Wuhan",
-];
+export { CITIES };
 
-/** A policy for the resume schema, as a curator might publish it. */
+/** The demo pool's policy, with `overrides` on top. */
 export function resumePolicy(overrides: Record<string, unknown> = {}) {
-  return {
-    version: 1,
-    maxEpsilon: "1",
-    minNoisyCount: 20,
-    maxGroupBy: 2,
-    fields: {
-      city: { domain: CITIES },
-      education: {},
-      skills: { groupBy: false, aggregate: false },
-      yearsOfExperience: { bounds: { lo: 0, hi: 60 } },
-      "salaryExpectation.amount": { bounds: { lo: 0, hi: 2_000_000 } },
-      "salaryExpectation.currency": { aggregate: false },
-    },
-    ...overrides,
-  };
+  return { ...demoQueryPolicy(), ...overrides };
 }
 
 /** The issue's demo question: mean and median years of experience by city. */
