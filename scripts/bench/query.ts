@@ -6,8 +6,10 @@
  * bucket, filtered on education, at ε = 0.5.
  *
  * Figures: median wall time of 11 runs (after one warm-up), records per second, and the JS heap
- * grown during one run (heapUsed after − before, garbage not collected; with
- * NODE_OPTIONS=--expose-gc, collected first). The target: 10,000 records well under 1 s.
+ * grown during one run (heapUsed after − before; the npm script passes --expose-gc so garbage is
+ * collected first, but a collection during the run can still make it an underestimate: the
+ * engine's own state is a few numbers per group and bin, the records themselves are the caller's).
+ * The target: 10,000 records well under 1 s.
  *
  * Run alone: `npm run bench:query`; writes bench/query.txt.
  */
