@@ -3,10 +3,7 @@ pragma solidity 0.8.30;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
@@ -15,17 +12,26 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ConsentToken} from "./ConsentToken.sol";
 import {IConsentReceiptRenderer} from "./interfaces/IConsentReceiptRenderer.sol";
 import {IDatabank} from "./interfaces/IDatabank.sol";
+import {BountyBudget} from "./libraries/BountyBudget.sol";
 import {CanonicalCid} from "./libraries/CanonicalCid.sol";
+import {ErasureLedger} from "./libraries/ErasureLedger.sol";
+import {EscrowReturns} from "./libraries/EscrowReturns.sol";
+import {ConsentScope} from "./libraries/ConsentScope.sol";
+import {ContributionShares} from "./libraries/ContributionShares.sol";
+import {Payments} from "./libraries/Payments.sol";
+import {PoolAccess} from "./libraries/PoolAccess.sol";
 import {PoolRegistry} from "./libraries/PoolRegistry.sol";
-import {RevenueSplit} from "./libraries/RevenueSplit.sol";
+import {QuerySales} from "./libraries/QuerySales.sol";
+import {SaleLedger} from "./libraries/SaleLedger.sol";
 
 /// @title Databank personal-data marketplace
 /// @notice See {IDatabank}. Payments are pull-based: every party's share is credited and
 /// withdrawn with {claim}; the contributors' share of a sale is spread over every active
 /// contribution with a reward-per-contribution accumulator, so no function loops over a pool.
 contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, ReentrancyGuardTransient {
-    using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using PoolAccess for mapping(uint32 => Pool);
+    using SaleLedger for mapping(uint64 => bytes32);
 
     /// @notice Hard cap on the platform fee: 10%.
     uint16 public constant MAX_PLATFORM_FEE_BPS = 1_000;
@@ -36,27 +42,14 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     /// @notice EIP-712 type of a relayed consent.
     bytes32 public constant CONSENT_TYPEHASH = keccak256(
         "Consent(address contributor,uint256 poolId,bytes32 dataCommitment,bytes32 termsDigest,uint32 purposes,"
-        "uint40 expiresAt,uint256 nonce,uint256 deadline)"
+        "uint8 scope,uint40 expiresAt,uint256 nonce,uint256 deadline)"
     );
-
-    /// @dev The parts of one sale.
-    struct SaleSplit {
-        uint256 platform;
-        uint256 curator;
-        uint256 contributors;
-        uint256 perContribution;
-        uint32 carry;
-    }
 
     /// @dev A submission awaiting the custodian's check, and the bounty set aside for it.
     struct PendingSubmission {
         address contributor;
         uint96 reservedBounty;
     }
-
-    /// @dev Purchase slots hold the purchase's digest while pending, then one of these markers.
-    bytes32 private constant _FULFILLED = bytes32(uint256(1));
-    bytes32 private constant _REFUNDED = bytes32(uint256(2));
 
     /// @notice Account credited with platform fees.
     address public treasury;
@@ -76,6 +69,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     mapping(uint64 purchaseId => bytes32) private _purchases;
     mapping(address account => mapping(address token => uint256)) private _credits;
     mapping(uint32 poolId => mapping(address buyer => BuyerErasure)) private _buyerErasures;
+    /// @dev Written only for contributions that allow statistics, so a records-only join costs nothing more.
+    mapping(uint256 contributionId => ContributionShares.StatisticsShare) private _statisticsShares;
 
     /// @param initialOwner Account that sets the platform fee and treasury.
     /// @param initialTreasury Account credited with platform fees.
@@ -119,38 +114,27 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function setPrice(uint32 poolId, uint96 newPrice) external {
-        Pool storage pool = _poolOfCurator(poolId);
-        emit PoolPriceChanged(poolId, pool.price, newPrice);
-        pool.price = newPrice;
+        PoolRegistry.setPrice(_pools, poolId, Product.Records, newPrice);
+    }
+
+    /// @inheritdoc IDatabank
+    function setQueryPrice(uint32 poolId, uint96 newPrice) external {
+        PoolRegistry.setPrice(_pools, poolId, Product.Query, newPrice);
     }
 
     /// @inheritdoc IDatabank
     function setPaused(uint32 poolId, bool paused) external {
-        _poolOfCurator(poolId).paused = paused;
-        emit PoolPausedSet(poolId, paused);
+        PoolRegistry.setPaused(_pools, poolId, paused);
     }
 
     /// @inheritdoc IDatabank
     function fundBounty(uint32 poolId, uint128 amount) external payable nonReentrant {
-        Pool storage pool = _existingPool(poolId);
-        _collect(pool.paymentToken, amount);
-        uint96 added = uint256(amount).toUint96();
-        uint96 curatorBounty = _curatorBountyLeft(pool);
-        if (msg.sender == pool.curator) curatorBounty += added;
-        pool.curatorBounty = curatorBounty;
-        pool.bountyBudget += added;
-        emit BountyFunded(poolId, msg.sender, amount);
+        BountyBudget.fund(_pools, poolId, amount);
     }
 
     /// @inheritdoc IDatabank
     function withdrawBounty(uint32 poolId, uint128 amount) external {
-        Pool storage pool = _poolOfCurator(poolId);
-        uint96 withdrawable = _min(pool.curatorBounty, pool.bountyBudget);
-        if (withdrawable < amount) revert BountyBudgetTooSmall(poolId, withdrawable, amount);
-        pool.curatorBounty = _curatorBountyLeft(pool) - uint96(amount);
-        pool.bountyBudget -= uint96(amount);
-        _credit(msg.sender, pool.paymentToken, poolId, amount);
-        emit BountyWithdrawn(poolId, msg.sender, amount);
+        BountyBudget.withdraw(_pools, _credits, poolId, amount);
     }
 
     // ---------------------------------------------------------------- contributors
@@ -159,10 +143,11 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function submitContribution(
         uint32 poolId,
         string calldata dataCid,
-        uint40 expiresAt
+        uint40 expiresAt,
+        uint8 scope
     ) external returns (uint256 contributionId) {
-        Pool storage pool = _existingPool(poolId);
-        contributionId = _register(poolId, pool, msg.sender, dataCid, expiresAt);
+        Pool storage pool = _pools.existing(poolId);
+        contributionId = _register(poolId, pool, msg.sender, dataCid, expiresAt, scope);
         uint96 bounty = pool.bountyPerContribution;
         if (bounty == 0 || pool.bountyBudget < bounty) bounty = 0;
         else {
@@ -178,20 +163,27 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         ConsentRequest calldata request,
         bytes calldata signature
     ) external returns (uint256 contributionId) {
-        Pool storage pool = _poolOfCustodian(request.poolId);
+        Pool storage pool = _pools.ofCustodian(request.poolId);
         if (block.timestamp > request.deadline) revert SignatureExpired(request.deadline);
         bytes32 digest = _consentDigest(request, pool, _useNonce(request.contributor));
         if (!SignatureChecker.isValidSignatureNow(request.contributor, digest, signature)) {
             revert InvalidSignature(request.contributor);
         }
-        contributionId = _register(request.poolId, pool, request.contributor, request.dataCid, request.expiresAt);
+        contributionId = _register(
+            request.poolId,
+            pool,
+            request.contributor,
+            request.dataCid,
+            request.expiresAt,
+            request.scope
+        );
         _activate(contributionId, request.contributor, pool, 0);
     }
 
     /// @inheritdoc IDatabank
     function acceptContribution(uint256 contributionId) external {
         Consent storage consent = _consentIn(contributionId, ContributionStatus.Pending);
-        Pool storage pool = _poolOfCustodian(consent.poolId);
+        Pool storage pool = _pools.ofCustodian(consent.poolId);
         if (consent.expiresAt != 0 && consent.expiresAt <= block.timestamp) revert InvalidExpiry(consent.expiresAt);
         PendingSubmission memory pending = _pending[contributionId];
         delete _pending[contributionId];
@@ -203,7 +195,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function rejectContribution(uint256 contributionId, RejectionReason reason) external {
         Consent storage consent = _consentIn(contributionId, ContributionStatus.Pending);
         uint32 poolId = consent.poolId;
-        address contributor = _discardPending(contributionId, consent, _poolOfCustodian(poolId));
+        address contributor = _discardPending(contributionId, consent, _pools.ofCustodian(poolId));
         emit ContributionRejected(contributionId, poolId, contributor, reason);
     }
 
@@ -243,7 +235,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             amount += credit;
         }
         if (amount == 0) revert NothingToClaim(msg.sender, token);
-        _pay(token, msg.sender, amount);
+        Payments.pay(token, msg.sender, amount);
         emit Withdrawn(msg.sender, token, amount);
     }
 
@@ -268,12 +260,31 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         bytes32 r,
         bytes32 s
     ) external nonReentrant returns (Purchase memory) {
-        address token = _existingPool(poolId).paymentToken;
+        address token = _pools.existing(poolId).paymentToken;
         if (token == address(0)) revert InvalidPaymentToken(token);
         // A failed permit is tolerated: someone may have front-run it with the same signature, in
         // which case the allowance is there and the transfer succeeds; otherwise the transfer reverts.
         try IERC20Permit(token).permit(msg.sender, address(this), maxPrice, permitDeadline, v, r, s) {} catch {}
         return _purchase(poolId, maxPrice, buyerKey);
+    }
+
+    /// @inheritdoc IDatabank
+    function purchaseQuery(
+        uint32 poolId,
+        uint96 maxPrice,
+        bytes32 buyerKey,
+        uint32 epsilon,
+        string calldata queryCid,
+        bytes32 queryDigest
+    ) external payable nonReentrant returns (Purchase memory sale) {
+        sale = QuerySales.purchase(
+            _pools,
+            _purchases,
+            ++_purchaseCount,
+            QuerySales.Order(poolId, maxPrice, buyerKey, epsilon, queryDigest),
+            queryCid
+        );
+        Payments.collect(_pools[poolId].paymentToken, sale.amount);
     }
 
     /// @inheritdoc IDatabank
@@ -284,60 +295,62 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         uint32 recordCount,
         uint32 erasuresSeen
     ) external {
-        Pool storage pool = _poolOfCustodian(sale.poolId);
-        _closePurchase(sale, _FULFILLED);
-        if (block.timestamp > sale.deadline) revert DeliveryOverdue(sale.id, sale.deadline);
-        if (bytes(deliveryCid).length == 0) revert EmptyDelivery();
-        uint32 active = pool.activeCount;
-        uint32 erasureCount = pool.erasureCount;
-        if (erasuresSeen < sale.erasureMark || erasuresSeen > erasureCount) {
-            revert StaleDeliverySet(erasuresSeen, sale.erasureMark, erasureCount);
-        }
-        // The set was taken when `erasuresSeen` consents had ended; every consent that ended since
-        // was in it (the custodian accepts no one in between), so it counts as delivered.
-        uint32 expected = active + (erasureCount - erasuresSeen);
-        if (recordCount != expected) revert RecordCountMismatch(recordCount, expected);
-        if (recordCount < pool.minContributors) {
-            revert BelowThreshold(sale.poolId, recordCount, pool.minContributors);
-        }
-        if (active == 0) revert NoActiveContributions(sale.poolId);
+        Pool storage pool = _pools.ofCustodian(sale.poolId);
+        if (sale.product != Product.Records) revert WrongProduct(sale.id, sale.product);
+        _purchases.closeDelivered(sale, deliveryCid);
+        uint32 active = pool.recordsActive;
+        SaleLedger.checkSetUsed(sale, pool, active, pool.erasureCount, recordCount, erasuresSeen);
 
-        SaleSplit memory split = _creditSale(pool, sale.amount, active);
-        _recordDelivery(sale.poolId, sale.buyer, erasuresSeen);
+        SaleLedger.SaleSplit memory split = _creditSale(pool, sale.amount, active);
+        ErasureLedger.recordDelivery(_buyerErasures[sale.poolId][sale.buyer], erasuresSeen);
         _emitFulfilled(sale, pool.paymentToken, split, recordCount, recordsRoot, deliveryCid, erasuresSeen);
     }
 
     /// @inheritdoc IDatabank
+    function fulfillQuery(
+        Purchase calldata sale,
+        string calldata answerCid,
+        bytes32 recordsRoot,
+        uint32 recordCount,
+        uint32 statisticsSeen,
+        uint32 epsilonSpent
+    ) external {
+        QuerySales.answer(
+            _pools,
+            _purchases,
+            _credits,
+            treasury,
+            sale,
+            QuerySales.Answer(recordsRoot, recordCount, statisticsSeen, epsilonSpent),
+            answerCid
+        );
+    }
+
+    /// @inheritdoc IDatabank
+    function rejectPurchase(Purchase calldata sale, string calldata reason) external {
+        EscrowReturns.reject(_pools, _purchases, _credits, sale, reason);
+    }
+
+    /// @inheritdoc IDatabank
     function refund(Purchase calldata sale) external nonReentrant {
-        Pool storage pool = _existingPool(sale.poolId);
-        _closePurchase(sale, _REFUNDED);
-        if (block.timestamp <= sale.deadline) revert RefundNotYetAvailable(sale.id, sale.deadline);
-        _pay(pool.paymentToken, sale.buyer, sale.amount);
-        emit PurchaseRefunded(sale.id, sale.poolId, sale.buyer, sale.amount);
+        EscrowReturns.refund(_pools, _purchases, sale);
     }
 
     /// @inheritdoc IDatabank
     function attestErasure(uint32 poolId, uint32 upToIndex) external {
-        uint32 erasureCount = _existingPool(poolId).erasureCount;
-        BuyerErasure storage erasure = _buyerErasures[poolId][msg.sender];
-        uint32 attested = _attestedUpTo(erasure);
-        if (!erasure.delivered || upToIndex <= attested || upToIndex > erasureCount) {
-            revert InvalidErasureIndex(upToIndex, attested, erasureCount);
-        }
-        erasure.attestedUpTo = upToIndex;
-        emit ErasureAttested(poolId, msg.sender, attested, upToIndex);
+        ErasureLedger.attest(_pools, _buyerErasures, poolId, upToIndex);
     }
 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IDatabank
     function getPool(uint32 poolId) external view returns (Pool memory) {
-        return _existingPool(poolId);
+        return _pools.existing(poolId);
     }
 
     /// @inheritdoc IDatabank
     function poolDocuments(uint32 poolId) external view returns (string memory schemaCid, string memory termsCid) {
-        _existingPool(poolId);
+        _pools.existing(poolId);
         string[2] storage documents = _poolDocuments[poolId];
         return (documents[0], documents[1]);
     }
@@ -351,16 +364,19 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function purchaseStatus(uint64 purchaseId) external view returns (PurchaseStatus) {
         bytes32 slot = _purchases[purchaseId];
         if (slot == bytes32(0)) return PurchaseStatus.None;
-        if (slot == _FULFILLED) return PurchaseStatus.Fulfilled;
-        if (slot == _REFUNDED) return PurchaseStatus.Refunded;
+        if (slot == SaleLedger.FULFILLED) return PurchaseStatus.Fulfilled;
+        if (slot == SaleLedger.REFUNDED) return PurchaseStatus.Refunded;
         return PurchaseStatus.Pending;
     }
 
     /// @inheritdoc IDatabank
     function pendingEarnings(uint256 contributionId) external view returns (uint256) {
-        Consent storage consent = _consents[contributionId];
-        if (consent.status != ContributionStatus.Active) return 0;
-        return _pools[consent.poolId].rewardPerContribution - consent.rewardCheckpoint;
+        return ContributionShares.earnings(_pools, _consents[contributionId], _statisticsShares[contributionId]);
+    }
+
+    /// @inheritdoc IDatabank
+    function privacyLoss(uint256 contributionId) external view returns (uint32) {
+        return ContributionShares.privacyLoss(_pools, _consents[contributionId], _statisticsShares[contributionId]);
     }
 
     /// @inheritdoc IDatabank
@@ -370,9 +386,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function erasuresOwed(uint32 poolId, address buyer) external view returns (uint32) {
-        BuyerErasure storage erasure = _buyerErasures[poolId][buyer];
-        if (!erasure.delivered) return 0;
-        return _pools[poolId].erasureCount - _attestedUpTo(erasure);
+        return ErasureLedger.owed(_pools, _buyerErasures, poolId, buyer);
     }
 
     /// @inheritdoc IDatabank
@@ -387,7 +401,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function consentDigest(ConsentRequest calldata request, uint256 nonce) external view returns (bytes32) {
-        return _consentDigest(request, _existingPool(request.poolId), nonce);
+        return _consentDigest(request, _pools.existing(request.poolId), nonce);
     }
 
     /// @notice Number of contributions ever submitted (the highest contribution id).
@@ -400,28 +414,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         return _purchaseCount;
     }
 
-    /// @notice The EIP-712 domain separator of this deployment.
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
-        return _domainSeparatorV4();
-    }
 
     // ---------------------------------------------------------------- internal: pools
-
-    function _existingPool(uint32 poolId) private view returns (Pool storage pool) {
-        pool = _pools[poolId];
-        if (pool.curator == address(0)) revert UnknownPool(poolId);
-    }
-
-    function _poolOfCurator(uint32 poolId) private view returns (Pool storage pool) {
-        pool = _existingPool(poolId);
-        if (pool.curator != msg.sender) revert NotCurator(poolId, msg.sender);
-    }
-
-    function _poolOfCustodian(uint32 poolId) private view returns (Pool storage pool) {
-        pool = _pools[poolId];
-        if (pool.custodian != msg.sender) revert NotCustodian(poolId, msg.sender);
-    }
 
     function _termsOf(uint32 poolId) internal view override returns (string memory termsCid, bytes32 termsDigest) {
         return (_poolDocuments[poolId][1], _pools[poolId].termsDigest);
@@ -435,10 +429,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         Pool storage pool,
         address contributor,
         string calldata dataCid,
-        uint40 expiresAt
+        uint40 expiresAt,
+        uint8 scope
     ) private returns (uint256 contributionId) {
         if (!CanonicalCid.isCanonical(dataCid)) revert NonCanonicalCid(dataCid);
         if (expiresAt != 0 && expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt);
+        if (!ConsentScope.isValid(scope, pool.products)) revert InvalidScope(scope, pool.products);
         bytes32 commitment = keccak256(bytes(dataCid));
         bytes32 key = _submissionKey(contributor, commitment);
         if (_committed[poolId][key]) revert DuplicateCommitment(poolId, commitment);
@@ -449,33 +445,43 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             grantedAt: 0,
             expiresAt: expiresAt,
             purposes: pool.purposes,
+            scope: scope,
             status: ContributionStatus.Pending,
             rewardCheckpoint: 0,
             dataCommitment: commitment
         });
-        emit ContributionSubmitted(contributionId, poolId, contributor, commitment, dataCid, expiresAt);
+        emit ContributionSubmitted(contributionId, poolId, contributor, commitment, dataCid, expiresAt, scope);
     }
 
-    /// @dev Makes a pending contribution active: it counts, earns from now on, is delivered, and
-    /// gets its bounty: the one reserved at submission, or else one from the budget if it lasts.
+    /// @dev Makes a pending contribution active: it counts in the products its scope allows, earns
+    /// from now on, and gets its bounty: the one reserved at submission, or else one from the
+    /// budget if it lasts.
     function _activate(uint256 contributionId, address contributor, Pool storage pool, uint96 bounty) private {
         Consent storage consent = _consents[contributionId];
         uint32 poolId = consent.poolId;
-        uint32 active = pool.activeCount;
-        if (pool.maxContributors != 0 && active >= pool.maxContributors) revert PoolFull(poolId, pool.maxContributors);
+        uint8 scope = consent.scope;
+        uint32 cap = pool.maxContributors;
+        if (cap != 0 && pool.recordsActive + pool.statisticsOnlyActive >= cap) revert PoolFull(poolId, cap);
         if (bounty == 0) {
             bounty = pool.bountyPerContribution;
             if (bounty != 0 && pool.bountyBudget >= bounty) pool.bountyBudget -= bounty;
             else bounty = 0;
         }
         if (bounty != 0) _credit(contributor, pool.paymentToken, poolId, bounty);
-        pool.activeCount = active + 1;
-        uint104 checkpoint = pool.rewardPerContribution;
+        uint104 checkpoint;
+        if (ConsentScope.allowsRecords(scope)) {
+            pool.recordsActive += 1;
+            checkpoint = pool.rewardPerContribution;
+        }
+        uint104 statisticsCheckpoint;
+        if (ConsentScope.allowsStatistics(scope)) {
+            statisticsCheckpoint = ContributionShares.joinStatistics(pool, _statisticsShares[contributionId], scope);
+        }
         consent.status = ContributionStatus.Active;
         consent.grantedAt = uint40(block.timestamp);
         consent.rewardCheckpoint = checkpoint;
         _mintConsent(contributor, contributionId);
-        emit ConsentGranted(contributionId, poolId, contributor, bounty, checkpoint);
+        emit ConsentGranted(contributionId, poolId, contributor, bounty, checkpoint, statisticsCheckpoint);
     }
 
     /// @dev Forgets a pending submission entirely, freeing its data commitment and returning its
@@ -502,36 +508,30 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         return keccak256(abi.encode(contributor, commitment));
     }
 
-    /// @dev What is left of the curator's own funding: what it funded, less what bounties paid
-    /// since beyond third-party funding (spent first). Bounty money still held is the budget plus
-    /// the reservations, so a reservation never counts as spent (it may come back).
-    function _curatorBountyLeft(Pool storage pool) private view returns (uint96) {
-        return _min(pool.curatorBounty, pool.bountyBudget + pool.bountyReserved);
-    }
-
-    function _min(uint96 a, uint96 b) private pure returns (uint96) {
-        return a < b ? a : b;
-    }
-
     /// @dev Ends an active consent: its earnings to date move to the holder's credit, it leaves the
-    /// active set, and an erasure request goes to every earlier buyer.
+    /// products it was in, and if it allowed records an erasure request goes to every earlier buyer.
     function _endConsent(uint256 contributionId, Consent storage consent, address holder, bool expired) private {
         uint32 poolId = consent.poolId;
         Pool storage pool = _pools[poolId];
-        uint104 accumulated = pool.rewardPerContribution;
-        uint256 earned = accumulated - consent.rewardCheckpoint;
+        uint8 scope = consent.scope;
+        uint256 earned = ContributionShares.settle(pool, consent, _statisticsShares[contributionId]);
         consent.status = ContributionStatus.Revoked;
-        consent.rewardCheckpoint = accumulated;
-        pool.activeCount -= 1;
+        bool requestsErasure = ConsentScope.allowsRecords(scope);
         uint32 erasureIndex = pool.erasureCount;
-        pool.erasureCount = erasureIndex + 1;
+        if (requestsErasure) {
+            pool.recordsActive -= 1;
+            pool.erasureCount = erasureIndex + 1;
+        }
+        if (ConsentScope.allowsStatistics(scope)) {
+            ContributionShares.leaveStatistics(pool, _statisticsShares[contributionId], scope);
+        }
         if (earned != 0) {
             _credits[holder][pool.paymentToken] += earned;
             emit ContributionSettled(contributionId, poolId, holder, earned);
         }
         _burn(contributionId);
         emit ConsentRevoked(contributionId, poolId, holder, expired, earned);
-        emit ErasureRequested(poolId, contributionId, erasureIndex);
+        if (requestsErasure) emit ErasureRequested(poolId, contributionId, erasureIndex);
     }
 
     /// @dev Brings one of the caller's contributions up to date and returns what it earned since its last settlement.
@@ -540,12 +540,8 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         if (_ownerOf(contributionId) != msg.sender) revert NotContributor(contributionId, msg.sender);
         Pool storage pool = _pools[consent.poolId];
         if (pool.paymentToken != token) revert TokenMismatch(contributionId, pool.paymentToken, token);
-        uint104 accumulated = pool.rewardPerContribution;
-        earned = accumulated - consent.rewardCheckpoint;
-        if (earned != 0) {
-            consent.rewardCheckpoint = accumulated;
-            emit ContributionSettled(contributionId, consent.poolId, msg.sender, earned);
-        }
+        earned = ContributionShares.settle(pool, consent, _statisticsShares[contributionId]);
+        if (earned != 0) emit ContributionSettled(contributionId, consent.poolId, msg.sender, earned);
     }
 
     function _consentIn(
@@ -571,6 +567,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
                         keccak256(bytes(request.dataCid)),
                         pool.termsDigest,
                         pool.purposes,
+                        request.scope,
                         request.expiresAt,
                         nonce,
                         request.deadline
@@ -582,16 +579,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     // ---------------------------------------------------------------- internal: purchases
 
     function _purchase(uint32 poolId, uint96 maxPrice, bytes32 buyerKey) private returns (Purchase memory sale) {
-        Pool storage pool = _existingPool(poolId);
-        if (pool.paused) revert PoolPaused(poolId);
-        if (pool.activeCount < pool.minContributors) {
-            revert BelowThreshold(poolId, pool.activeCount, pool.minContributors);
-        }
+        Pool storage pool = _pools.openForSale(poolId, Product.Records);
         uint96 price = pool.price;
         if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
         if (buyerKey == bytes32(0)) revert MissingBuyerKey();
         address token = pool.paymentToken;
-        _collect(token, price);
+        Payments.collect(token, price);
 
         sale = Purchase({
             id: ++_purchaseCount,
@@ -599,48 +592,28 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             buyer: msg.sender,
             amount: price,
             deadline: uint40(block.timestamp + pool.deliveryWindow),
-            erasureMark: pool.erasureCount
+            erasureMark: pool.erasureCount,
+            product: Product.Records,
+            epsilon: 0
         });
-        _purchases[sale.id] = keccak256(abi.encode(sale));
+        _purchases.open(sale);
         emit PurchaseCreated(sale.id, poolId, msg.sender, token, price, sale.deadline, buyerKey, sale.erasureMark);
     }
 
-    /// @dev Checks that `sale` is a pending purchase exactly as made, and marks it settled.
-    function _closePurchase(Purchase calldata sale, bytes32 outcome) private {
-        bytes32 stored = _purchases[sale.id];
-        if (stored != keccak256(abi.encode(sale))) {
-            if (stored == _FULFILLED) revert PurchaseSettled(sale.id, PurchaseStatus.Fulfilled);
-            if (stored == _REFUNDED) revert PurchaseSettled(sale.id, PurchaseStatus.Refunded);
-            revert UnknownPurchase(sale.id);
-        }
-        _purchases[sale.id] = outcome;
-    }
-
-    /// @dev Splits a sale and credits every party: the platform and curator directly, the
-    /// contributions through the pool's accumulator, whatever their number.
-    /// Virtual only so that a test variant can mis-credit a sale and prove the audit tool catches it.
+    /// @dev Credits a record sale (see `SaleLedger.credit`). Virtual only so that a test variant
+    /// can mis-credit a sale and prove the audit tool catches it.
     function _creditSale(
         Pool storage pool,
         uint96 amount,
         uint32 active
-    ) internal virtual returns (SaleSplit memory split) {
-        (split.platform, split.curator, split.contributors) = RevenueSplit.split(
-            amount,
-            pool.platformFeeBps,
-            pool.contributorShareBps
-        );
-        (split.perContribution, split.carry) = RevenueSplit.distribute(split.contributors, pool.carry, active);
-        pool.rewardPerContribution = (pool.rewardPerContribution + split.perContribution).toUint104();
-        pool.carry = split.carry;
-        address token = pool.paymentToken;
-        if (split.curator != 0) _credits[pool.curator][token] += split.curator;
-        if (split.platform != 0) _credits[treasury][token] += split.platform;
+    ) internal virtual returns (SaleLedger.SaleSplit memory) {
+        return SaleLedger.credit(pool, _credits, treasury, amount, active, Product.Records);
     }
 
     function _emitFulfilled(
         Purchase calldata sale,
         address token,
-        SaleSplit memory split,
+        SaleLedger.SaleSplit memory split,
         uint32 recordCount,
         bytes32 recordsRoot,
         string calldata deliveryCid,
@@ -663,52 +636,10 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         );
     }
 
-    /// @dev A buyer owes erasure of every contribution that ended after the earliest set it was
-    /// delivered was taken. A delivery whose set was taken before erasures the buyer already
-    /// attested (it attested while this delivery was in flight, or deliveries landed out of order)
-    /// gave it those records again: they are owed again.
-    function _recordDelivery(uint32 poolId, address buyer, uint32 erasuresSeen) private {
-        BuyerErasure storage erasure = _buyerErasures[poolId][buyer];
-        if (!erasure.delivered) {
-            erasure.delivered = true;
-            erasure.owedFrom = erasuresSeen;
-            return;
-        }
-        if (erasure.owedFrom > erasuresSeen) erasure.owedFrom = erasuresSeen;
-        if (erasure.attestedUpTo > erasuresSeen) erasure.attestedUpTo = erasuresSeen;
-    }
-
-    function _attestedUpTo(BuyerErasure storage erasure) private view returns (uint32) {
-        return erasure.attestedUpTo > erasure.owedFrom ? erasure.attestedUpTo : erasure.owedFrom;
-    }
-
     // ---------------------------------------------------------------- internal: money
 
-    /// @dev Takes exactly `amount` from the caller: the native coin sent, or an ERC-20 transfer whose
-    /// effect on our balance is checked, which rejects fee-on-transfer tokens.
-    function _collect(address token, uint256 amount) private {
-        if (token == address(0)) {
-            if (msg.value != amount) revert IncorrectPayment(msg.value, amount);
-            return;
-        }
-        if (msg.value != 0) revert UnexpectedNativePayment();
-        uint256 balanceBefore = IERC20(token).balanceOf(address(this));
-        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(token).balanceOf(address(this)) - balanceBefore;
-        if (received != amount) revert UnsupportedToken(token, amount, received);
-    }
-
-    function _pay(address token, address to, uint256 amount) private {
-        if (token == address(0)) {
-            Address.sendValue(payable(to), amount);
-        } else {
-            IERC20(token).safeTransfer(to, amount);
-        }
-    }
-
     function _credit(address account, address token, uint32 poolId, uint256 amount) private {
-        _credits[account][token] += amount;
-        emit Credited(account, token, poolId, amount);
+        Payments.credit(_credits, account, token, poolId, amount);
     }
 
     function _setPlatformFee(uint16 feeBps) private {

@@ -17,13 +17,17 @@ interface IConsentToken is IERC5192 {
     }
 
     /// @notice A consent record as stored: one slot of packed fields plus the data commitment.
-    /// @dev `rewardCheckpoint` is the pool's cumulative reward per contribution when this
+    /// `purposes` are the pool's (they fit in 5 bits); `scope` is the uses the contributor allowed
+    /// (see `ConsentScope`: records, statistics or both).
+    /// @dev `rewardCheckpoint` is the pool's cumulative record-sale reward per contribution when this
     /// contribution last settled; the difference to the pool's current value is what it earned since.
+    /// (The query reward checkpoint of a contribution that allows statistics is kept apart.)
     struct Consent {
         uint32 poolId;
         uint40 grantedAt;
         uint40 expiresAt;
-        uint32 purposes;
+        uint24 purposes;
+        uint8 scope;
         ContributionStatus status;
         uint104 rewardCheckpoint;
         bytes32 dataCommitment;

@@ -7,12 +7,17 @@ import {IConsentToken} from "./IConsentToken.sol";
 /// @notice Curators open pools asking for data; contributors join them with encrypted data and an
 /// on-chain consent; buyers pay for access; a custodian delivers the data keys and the payment is
 /// split between the platform, the curator and every active contribution in constant gas.
+/// A pool sells up to two products. A record sale delivers a copy of every record whose consent
+/// allows records. A query buys a differentially private answer computed by the custodian over
+/// every record whose consent allows statistics, and spends part of the pool's public privacy
+/// budget (ε, counted in millionths: `ConsentScope.EPSILON_UNIT`). Each product pays exactly the
+/// contributions it used, through one accumulator per product.
 interface IDatabank is IConsentToken {
     // ---------------------------------------------------------------- types
 
     /// @notice Parameters a curator chooses when opening a pool.
     /// @param paymentToken ERC-20 token buyers pay with, or address(0) for the native coin.
-    /// @param price Price of one sale (one delivery of every active record).
+    /// @param price Price of one record sale (one delivery of every active record that allows records).
     /// @param contributorShareBps Share of the net sale (after the platform fee) credited to the
     /// contributions, in basis points; the curator receives the rest.
     /// @param minContributors Minimum active contributions before any sale (k-anonymity threshold), >= 1.
@@ -24,6 +29,12 @@ interface IDatabank is IConsentToken {
     /// @param custodianKey The custodian's X25519 public key; contributors wrap their data keys to it.
     /// @param schemaCid IPFS CID of the JSON Schema records must match.
     /// @param termsCid IPFS CID of the consent terms in full.
+    /// @param products The products sold, a non-empty combination of `ConsentScope.RECORDS` (record
+    /// sales) and `ConsentScope.STATISTICS` (queries); contributions may allow only these.
+    /// @param queryPrice Price of one query, when the pool sells queries (else 0).
+    /// @param epsilonBudget Total privacy loss (ε, in millionths) all queries together may ever
+    /// spend; fixed for life. 0 when the pool sells no queries.
+    /// @param maxEpsilonPerQuery Most ε (in millionths) one query may spend, at most `epsilonBudget`.
     struct PoolParams {
         address paymentToken;
         uint96 price;
@@ -37,18 +48,29 @@ interface IDatabank is IConsentToken {
         bytes32 custodianKey;
         string schemaCid;
         string termsCid;
+        uint8 products;
+        uint96 queryPrice;
+        uint32 epsilonBudget;
+        uint32 maxEpsilonPerQuery;
     }
 
     /// @notice A pool as stored, packed so that each operation touches as few slots as possible.
     /// `bountyBudget` is what bounties can still be paid from, net of `bountyReserved`, the bounties
     /// set aside for pending submissions. `curatorBounty` is what the curator funded and bounties
     /// have not used yet (third-party funding is spent first); the curator may withdraw at most
-    /// the smaller of it and `bountyBudget`. `erasureCount` counts every consent that ended
-    /// (revoked or retired), so it also numbers erasure requests.
+    /// the smaller of it and `bountyBudget`.
+    /// Record sales: `recordsActive` counts the active contributions that allow records, and
+    /// `rewardPerContribution` and `carry` are their accumulator. `erasureCount` counts every such
+    /// consent that ended (revoked or retired), so it also numbers erasure requests.
+    /// Queries: `statisticsActive` counts the active contributions that allow statistics (of which
+    /// `statisticsOnlyActive` allow nothing else), `statisticsEnded` those that ended, and
+    /// `statisticsRewardPerContribution` and `statisticsCarry` are their accumulator. The privacy
+    /// budget: `epsilonSpent` by answered queries plus `epsilonReserved` by pending ones never
+    /// exceeds `epsilonBudget`. The pool's active contributions are `recordsActive + statisticsOnlyActive`.
     struct Pool {
-        // slot 0: read by purchase, fulfil, accept and revoke
+        // slot 0: read by record sales, accept and revoke
         address custodian;
-        uint32 activeCount;
+        uint32 recordsActive;
         uint32 minContributors;
         uint32 erasureCount;
         // slot 1
@@ -60,26 +82,47 @@ interface IDatabank is IConsentToken {
         // slot 2
         address curator;
         uint96 price;
-        // slot 3: the only pool slot a sale writes
+        // slot 3: the only pool slot a record sale writes
         uint104 rewardPerContribution;
         uint32 carry;
         uint96 bountyPerContribution;
-        // slot 4
+        // slot 4 (purposes fit in 5 bits, see ConsentReceipt)
         uint96 bountyBudget;
         uint96 curatorBounty;
         uint32 maxContributors;
-        uint32 purposes;
+        uint24 purposes;
+        uint8 products;
         // slot 5, 6
         bytes32 custodianKey;
         bytes32 termsDigest;
-        // slot 7: written only by direct submissions with a bounty, and their accept or reject
+        // slot 7: read by queries and by statistics-scoped joins and ends
         uint96 bountyReserved;
+        uint32 statisticsActive;
+        uint32 statisticsOnlyActive;
+        uint32 statisticsEnded;
+        uint32 epsilonBudget;
+        uint32 maxEpsilonPerQuery;
+        // slot 8: the only pool slot a query writes
+        uint104 statisticsRewardPerContribution;
+        uint32 statisticsCarry;
+        uint32 epsilonSpent;
+        uint32 epsilonReserved;
+        // slot 9
+        uint96 queryPrice;
+    }
+
+    /// @notice What a purchase buys.
+    enum Product {
+        Records,
+        Query
     }
 
     /// @notice A purchase held in escrow. Only its digest is stored; callers pass it back in full
-    /// (it is in the `PurchaseCreated` event), which keeps a purchase at one storage slot.
-    /// `erasureMark` is the pool's erasure count at purchase: the delivered set may be taken at any
-    /// moment from then on (see `fulfill`).
+    /// (it is in the `PurchaseCreated` or `QueryPurchased` event), which keeps a purchase at one
+    /// storage slot. `erasureMark` is the count of ended consents of the product's scope at purchase
+    /// (for record sales the pool's erasure count, for queries `statisticsEnded`): the set used may
+    /// be taken at any moment from then on (see `fulfill`). `epsilon` is the most privacy loss (ε in
+    /// millionths) a query may spend, reserved from the pool's budget; 0 for record sales.
     struct Purchase {
         uint64 id;
         uint32 poolId;
@@ -87,6 +130,8 @@ interface IDatabank is IConsentToken {
         uint96 amount;
         uint40 deadline;
         uint32 erasureMark;
+        Product product;
+        uint32 epsilon;
     }
 
     /// @notice State of a purchase.
@@ -114,12 +159,14 @@ interface IDatabank is IConsentToken {
     /// @param dataCid CID of the encrypted data envelope (canonical); its keccak256 is the data commitment.
     /// @param expiresAt When consent ends (0 = until revoked).
     /// @param deadline Last timestamp at which the signature may be used.
+    /// @param scope The uses allowed (see `ConsentScope`), within the pool's products.
     struct ConsentRequest {
         address contributor;
         uint32 poolId;
         string dataCid;
         uint40 expiresAt;
         uint256 deadline;
+        uint8 scope;
     }
 
     /// @notice Erasure bookkeeping of one buyer in one pool.
@@ -155,14 +202,16 @@ interface IDatabank is IConsentToken {
     /// returned to it because the submission was rejected or withdrawn (`reserved` false).
     event BountyReserved(uint256 indexed contributionId, uint32 indexed poolId, uint256 amount, bool reserved);
 
-    /// @notice A contribution was submitted and awaits the custodian's check.
+    /// @notice A contribution was submitted and awaits the custodian's check. `scope` is the uses
+    /// its consent allows (see `ConsentScope`).
     event ContributionSubmitted(
         uint256 indexed contributionId,
         uint32 indexed poolId,
         address indexed contributor,
         bytes32 dataCommitment,
         string dataCid,
-        uint40 expiresAt
+        uint40 expiresAt,
+        uint8 scope
     );
     /// @notice The custodian rejected a submission; no token exists for it.
     event ContributionRejected(
@@ -173,13 +222,16 @@ interface IDatabank is IConsentToken {
     );
     /// @notice A contribution became active: its consent token was minted. The data commitment,
     /// expiry and data CID are in its `ContributionSubmitted` event, the terms and purposes in the pool's.
-    /// @param rewardCheckpoint The pool's reward per contribution at acceptance: it earns from here on.
+    /// @param rewardCheckpoint The pool's record-sale reward per contribution at acceptance (0 when
+    /// the consent does not allow records): it earns from here on.
+    /// @param statisticsCheckpoint The same for queries (0 when it does not allow statistics).
     event ConsentGranted(
         uint256 indexed contributionId,
         uint32 indexed poolId,
         address indexed contributor,
         uint256 bounty,
-        uint104 rewardCheckpoint
+        uint104 rewardCheckpoint,
+        uint104 statisticsCheckpoint
     );
     /// @notice Consent ended (revoked by its holder, or retired after expiry); earnings to date were credited.
     event ConsentRevoked(
@@ -189,7 +241,8 @@ interface IDatabank is IConsentToken {
         bool expired,
         uint256 settled
     );
-    /// @notice Every buyer that received the pool's data before now must erase this contribution.
+    /// @notice Every buyer that received the pool's records before now must erase this contribution.
+    /// Only contributions that allow records are ever delivered, so only their end requests erasure.
     event ErasureRequested(uint32 indexed poolId, uint256 indexed contributionId, uint32 erasureIndex);
     /// @notice A buyer attested it erased every requested record with an index below `upToIndex`.
     event ErasureAttested(uint32 indexed poolId, address indexed buyer, uint32 fromIndex, uint32 upToIndex);
@@ -226,6 +279,53 @@ interface IDatabank is IConsentToken {
     );
     /// @notice An undelivered purchase was refunded in full.
     event PurchaseRefunded(uint64 indexed purchaseId, uint32 indexed poolId, address indexed buyer, uint96 amount);
+    /// @notice The curator changed the price of future queries.
+    event QueryPriceChanged(uint32 indexed poolId, uint96 oldPrice, uint96 newPrice);
+    /// @notice A buyer paid into escrow for a query and reserved `epsilon` of the pool's privacy
+    /// budget. The query is the JSON document at `queryCid`, whose bytes hash (keccak256) to `queryDigest`.
+    /// @param statisticsMark The pool's `statisticsEnded` at purchase (the purchase's `erasureMark`).
+    event QueryPurchased(
+        uint64 indexed purchaseId,
+        uint32 indexed poolId,
+        address indexed buyer,
+        address paymentToken,
+        uint96 amount,
+        uint40 deadline,
+        bytes32 buyerKey,
+        uint32 statisticsMark,
+        uint32 epsilon,
+        string queryCid,
+        bytes32 queryDigest
+    );
+    /// @notice The custodian answered a query; escrow was split as in `PurchaseFulfilled`, over the
+    /// contributions that allow statistics. The `recordCount` records used are those active when the
+    /// pool's `statisticsEnded` was `statisticsSeen`. The answer, sealed to the buyer, is at
+    /// `answerCid`; it spent `epsilonSpent` (millionths of ε) of the pool's budget.
+    event QueryAnswered(
+        uint64 indexed purchaseId,
+        uint32 indexed poolId,
+        address indexed buyer,
+        address paymentToken,
+        uint256 platformAmount,
+        uint256 curatorAmount,
+        uint256 contributorsAmount,
+        uint256 perContribution,
+        uint32 carry,
+        uint32 recordCount,
+        bytes32 recordsRoot,
+        string answerCid,
+        uint32 statisticsSeen,
+        uint32 epsilonSpent
+    );
+    /// @notice The custodian declined a pending purchase (for a query: its policy forbids it) and
+    /// the buyer was refunded in full at once; a query's reserved ε went back to the budget.
+    event PurchaseRejected(
+        uint64 indexed purchaseId,
+        uint32 indexed poolId,
+        address indexed buyer,
+        uint96 amount,
+        string reason
+    );
 
     /// @notice A contribution's dividends were moved into its holder's credit.
     event ContributionSettled(
@@ -325,6 +425,24 @@ interface IDatabank is IConsentToken {
     error UnexpectedNativePayment();
     /// @notice Purposes must be a non-empty combination of the defined purposes.
     error InvalidPurposes(uint32 purposes);
+    /// @notice A pool's products must be a non-empty combination of `ConsentScope.RECORDS` and
+    /// `ConsentScope.STATISTICS`.
+    error InvalidProducts(uint8 products);
+    /// @notice A pool selling queries needs a privacy budget and a per-query maximum, with
+    /// 0 < maxEpsilonPerQuery <= epsilonBudget; a pool selling no queries sets both (and its query price) to 0.
+    error InvalidPrivacyBudget(uint32 epsilonBudget, uint32 maxEpsilonPerQuery);
+    /// @notice A consent's scope must be a non-empty combination of the uses the pool offers.
+    error InvalidScope(uint8 scope, uint8 products);
+    /// @notice The pool does not sell this product.
+    error ProductNotOffered(uint32 poolId, Product product);
+    /// @notice A query's ε must be above 0 and at most `maxEpsilon` (at purchase, the pool's
+    /// per-query maximum; at fulfilment, what the buyer reserved).
+    error InvalidEpsilon(uint32 epsilon, uint32 maxEpsilon);
+    /// @notice The pool's privacy budget has only `remaining` (millionths of ε) left, net of the
+    /// queries pending, less than the `requested`.
+    error PrivacyBudgetExhausted(uint32 poolId, uint32 remaining, uint32 requested);
+    /// @notice The purchase is for another product than this call handles.
+    error WrongProduct(uint64 purchaseId, Product product);
     /// @notice Nothing to withdraw.
     error NothingToClaim(address account, address token);
     /// @notice The curator may withdraw at most `withdrawable`: what it funded itself, less what
@@ -348,12 +466,17 @@ interface IDatabank is IConsentToken {
     /// @return poolId The new pool's id.
     function createPool(PoolParams calldata params) external returns (uint32 poolId);
 
-    /// @notice Changes the price of future sales; purchases already made keep their price. Curator only.
+    /// @notice Changes the price of future record sales; purchases already made keep their price. Curator only.
     /// @param poolId The pool.
     /// @param newPrice The new price.
     function setPrice(uint32 poolId, uint96 newPrice) external;
 
-    /// @notice Pauses or resumes sales. Curator only.
+    /// @notice Changes the price of future queries; queries already bought keep their price. Curator only.
+    /// @param poolId The pool.
+    /// @param newPrice The new price.
+    function setQueryPrice(uint32 poolId, uint96 newPrice) external;
+
+    /// @notice Pauses or resumes sales of both products. Curator only.
     /// @param poolId The pool.
     /// @param paused True to pause.
     function setPaused(uint32 poolId, bool paused) external;
@@ -379,11 +502,13 @@ interface IDatabank is IConsentToken {
     /// @param poolId The pool joined; calling this is consent to the pool's terms and purposes.
     /// @param dataCid CID of the encrypted data envelope, canonical (CIDv1, lowercase base32).
     /// @param expiresAt When consent ends (0 = until revoked).
+    /// @param scope The uses allowed (see `ConsentScope`), within the pool's products.
     /// @return contributionId The id of the pending contribution (and of its future token).
     function submitContribution(
         uint32 poolId,
         string calldata dataCid,
-        uint40 expiresAt
+        uint40 expiresAt,
+        uint8 scope
     ) external returns (uint256 contributionId);
 
     /// @notice Submits and accepts a contribution signed by the contributor (EIP-712), so the
@@ -408,8 +533,8 @@ interface IDatabank is IConsentToken {
     function rejectContribution(uint256 contributionId, RejectionReason reason) external;
 
     /// @notice Revokes consent (or withdraws a pending submission). Earnings to date stay
-    /// claimable; the contribution earns nothing from, and is excluded from, later sales, and every
-    /// earlier buyer is asked to erase it.
+    /// claimable; the contribution earns nothing from, and is excluded from, later sales and
+    /// queries, and every earlier buyer of its record (if it allowed records) is asked to erase it.
     /// @param contributionId The caller's contribution.
     function revokeConsent(uint256 contributionId) external;
 
@@ -426,7 +551,7 @@ interface IDatabank is IConsentToken {
 
     // ---------------------------------------------------------------- buyers
 
-    /// @notice Pays for one delivery of the pool's active records into escrow.
+    /// @notice Pays for one delivery of the pool's active records that allow records into escrow.
     /// @param poolId The pool.
     /// @param maxPrice The most the buyer accepts to pay (protects against a price change).
     /// @param buyerKey The buyer's X25519 public key; data keys are wrapped to it.
@@ -476,6 +601,54 @@ interface IDatabank is IConsentToken {
         uint32 erasuresSeen
     ) external;
 
+    /// @notice Pays into escrow for one differentially private answer to a query, computed by the
+    /// custodian over every active record that allows statistics, and reserves `epsilon` of the
+    /// pool's privacy budget for it.
+    /// @param poolId The pool.
+    /// @param maxPrice The most the buyer accepts to pay.
+    /// @param buyerKey The buyer's X25519 public key; the answer is sealed to it.
+    /// @param epsilon The most privacy loss (millionths of ε) the answer may spend, at most the
+    /// pool's per-query maximum and what is left of its budget.
+    /// @param queryCid CID of the query document (canonical: CIDv1, lowercase base32).
+    /// @param queryDigest keccak256 of the query document's bytes.
+    /// @return purchase The purchase, to pass back to `refund`.
+    function purchaseQuery(
+        uint32 poolId,
+        uint96 maxPrice,
+        bytes32 buyerKey,
+        uint32 epsilon,
+        string calldata queryCid,
+        bytes32 queryDigest
+    ) external payable returns (Purchase memory purchase);
+
+    /// @notice Records the answer to a query and releases its escrow as `fulfill` does, to every
+    /// active contribution that allows statistics; spends `epsilonSpent` of the pool's privacy
+    /// budget and returns the rest of the reservation. Custodian only.
+    /// @param purchase The pending query purchase.
+    /// @param answerCid CID of the answer, sealed to the buyer.
+    /// @param recordsRoot Merkle root over (token id, data commitment) of the records used.
+    /// @param recordCount Number of records used: the active contributions that allow statistics
+    /// now plus those ended since `statisticsSeen`; at least the pool's threshold.
+    /// @param statisticsSeen The pool's `statisticsEnded` when the set was taken, from the
+    /// purchase's mark up to now.
+    /// @param epsilonSpent The privacy loss of the answer (millionths of ε), above 0 and at most
+    /// the purchase's `epsilon`.
+    function fulfillQuery(
+        Purchase calldata purchase,
+        string calldata answerCid,
+        bytes32 recordsRoot,
+        uint32 recordCount,
+        uint32 statisticsSeen,
+        uint32 epsilonSpent
+    ) external;
+
+    /// @notice Declines a pending purchase and refunds the buyer in full at once (a query's
+    /// reserved ε goes back to the budget). Custodian only; for a query that its policy forbids,
+    /// or any purchase it cannot serve.
+    /// @param purchase The pending purchase.
+    /// @param reason Why, in plain words, for the buyer.
+    function rejectPurchase(Purchase calldata purchase, string calldata reason) external;
+
     /// @notice Refunds an undelivered purchase in full once its deadline passed. Anyone may call it;
     /// the buyer is paid. Never earlier: revocations after the purchase do not stop a delivery (see
     /// `fulfill`), so nobody can race a delivery with a refund or refund another buyer's purchase.
@@ -502,8 +675,14 @@ interface IDatabank is IConsentToken {
     /// @notice Returns the state of a purchase.
     function purchaseStatus(uint64 purchaseId) external view returns (PurchaseStatus);
 
-    /// @notice Dividends a contribution has earned and not yet settled.
+    /// @notice Dividends a contribution has earned and not yet settled, from both products.
     function pendingEarnings(uint256 contributionId) external view returns (uint256);
+
+    /// @notice A contribution's privacy loss so far (millionths of ε): the ε of every query
+    /// answered while it was active and allowed statistics. A query whose set was taken just
+    /// before its consent ended, and answered after, used it too and is not counted here; the
+    /// pool's `epsilonSpent` bounds every contribution's loss whatever the timing.
+    function privacyLoss(uint256 contributionId) external view returns (uint32);
 
     /// @notice Credit an account can withdraw in a token, beside its contributions' pending earnings.
     function creditOf(address account, address token) external view returns (uint256);

@@ -7,6 +7,7 @@ pragma solidity 0.8.30;
 import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IConsentToken} from "../interfaces/IConsentToken.sol";
+import {ConsentScope} from "./ConsentScope.sol";
 
 /// @title Consent receipt rendering
 /// @notice Renders a consent token's metadata as on-chain JSON, so any block explorer or wallet
@@ -24,10 +25,10 @@ library ConsentReceipt {
     uint32 internal constant ALL_PURPOSES = (1 << 5) - 1;
 
     /// @notice Human-readable list of the purposes in a bitmask, e.g. "analytics, recruitment".
-    function purposeNames(uint32 purposes) internal pure returns (string memory names) {
+    function purposeNames(uint24 purposes) internal pure returns (string memory names) {
         string[5] memory labels = ["analytics", "recruitment", "research", "marketing", "model training"];
         for (uint256 bit = 0; bit < labels.length; ++bit) {
-            if (purposes & (uint32(1) << uint32(bit)) != 0) {
+            if (purposes & (uint24(1) << uint24(bit)) != 0) {
                 names = bytes(names).length == 0 ? labels[bit] : string.concat(names, ", ", labels[bit]);
             }
         }
@@ -64,6 +65,8 @@ library ConsentReceipt {
                 _trait("Pool", uint256(consent.poolId).toString()),
                 ",",
                 _trait("Purposes", purposeNames(consent.purposes)),
+                ",",
+                _trait("Scope", ConsentScope.describe(consent.scope)),
                 ",",
                 _trait("Terms", string.concat("ipfs://", Strings.escapeJSON(termsCid))),
                 ",",

@@ -3,13 +3,17 @@ pragma solidity 0.8.30;
 
 import {IDatabank} from "../interfaces/IDatabank.sol";
 import {ConsentReceipt} from "./ConsentReceipt.sol";
+import {ConsentScope} from "./ConsentScope.sol";
+import {PoolAccess} from "./PoolAccess.sol";
 import {RevenueSplit} from "./RevenueSplit.sol";
 
-/// @title Opening pools
-/// @notice Validates a curator's pool parameters and stores the new pool. An external library:
-/// opening a pool is rare and not on any hot path, so it runs by DELEGATECALL from Databank's
-/// storage and keeps its code out of Databank's 24 KiB.
+/// @title Opening and configuring pools
+/// @notice Validates a curator's pool parameters and stores the new pool, and applies the
+/// curator's later changes (prices, pause). An external library: these are rare and off every hot
+/// path, so they run by DELEGATECALL on Databank's storage and keep their code out of its 24 KiB.
 library PoolRegistry {
+    using PoolAccess for mapping(uint32 => IDatabank.Pool);
+
     /// @notice Shortest delivery window a pool may set.
     uint32 internal constant MIN_DELIVERY_WINDOW = 1 hours;
     /// @notice Longest delivery window a pool may set.
@@ -38,11 +42,39 @@ library PoolRegistry {
         pool.price = params.price;
         pool.bountyPerContribution = params.bountyPerContribution;
         pool.maxContributors = params.maxContributors;
-        pool.purposes = params.purposes;
+        pool.purposes = uint24(params.purposes); // checked: within ALL_PURPOSES (5 bits)
+        pool.products = params.products;
+        pool.queryPrice = params.queryPrice;
+        pool.epsilonBudget = params.epsilonBudget;
+        pool.maxEpsilonPerQuery = params.maxEpsilonPerQuery;
         pool.custodianKey = params.custodianKey;
         pool.termsDigest = keccak256(bytes(params.termsCid));
         documents[poolId] = [params.schemaCid, params.termsCid];
         emit IDatabank.PoolCreated(poolId, curator, params.custodian, platformFeeBps, params);
+    }
+
+    /// @notice Sets the price of future sales of `product`. Curator only.
+    function setPrice(
+        mapping(uint32 => IDatabank.Pool) storage pools,
+        uint32 poolId,
+        IDatabank.Product product,
+        uint96 newPrice
+    ) external {
+        IDatabank.Pool storage pool = pools.ofCurator(poolId);
+        if (product == IDatabank.Product.Records) {
+            emit IDatabank.PoolPriceChanged(poolId, pool.price, newPrice);
+            pool.price = newPrice;
+            return;
+        }
+        if (!ConsentScope.allowsStatistics(pool.products)) revert IDatabank.ProductNotOffered(poolId, product);
+        emit IDatabank.QueryPriceChanged(poolId, pool.queryPrice, newPrice);
+        pool.queryPrice = newPrice;
+    }
+
+    /// @notice Pauses or resumes sales. Curator only.
+    function setPaused(mapping(uint32 => IDatabank.Pool) storage pools, uint32 poolId, bool paused) external {
+        pools.ofCurator(poolId).paused = paused;
+        emit IDatabank.PoolPausedSet(poolId, paused);
     }
 
     function _validate(IDatabank.PoolParams calldata params) private view {
@@ -59,10 +91,24 @@ library PoolRegistry {
         if (params.purposes == 0 || params.purposes & ~ConsentReceipt.ALL_PURPOSES != 0) {
             revert IDatabank.InvalidPurposes(params.purposes);
         }
+        _validateProducts(params);
         if (params.custodian == address(0) || params.custodianKey == bytes32(0)) revert IDatabank.InvalidCustodian();
         if (params.paymentToken != address(0) && params.paymentToken.code.length == 0) {
             revert IDatabank.InvalidPaymentToken(params.paymentToken);
         }
         if (bytes(params.schemaCid).length == 0 || bytes(params.termsCid).length == 0) revert IDatabank.EmptyCid();
+    }
+
+    /// @dev A pool selling queries states its privacy budget, immutable, and its per-query cap;
+    /// one that does not leaves the query fields empty, so nobody reads a budget that means nothing.
+    function _validateProducts(IDatabank.PoolParams calldata params) private pure {
+        if (!ConsentScope.isValid(params.products, ConsentScope.ALL)) revert IDatabank.InvalidProducts(params.products);
+        if (ConsentScope.allowsStatistics(params.products)) {
+            if (params.maxEpsilonPerQuery == 0 || params.maxEpsilonPerQuery > params.epsilonBudget) {
+                revert IDatabank.InvalidPrivacyBudget(params.epsilonBudget, params.maxEpsilonPerQuery);
+            }
+        } else if (params.epsilonBudget != 0 || params.maxEpsilonPerQuery != 0 || params.queryPrice != 0) {
+            revert IDatabank.InvalidPrivacyBudget(params.epsilonBudget, params.maxEpsilonPerQuery);
+        }
     }
 }

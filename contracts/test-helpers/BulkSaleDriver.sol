@@ -37,7 +37,7 @@ contract BulkSaleDriver {
         bytes32 buyerKey = keccak256("bulk sale driver buyer key");
         for (uint256 i = 0; i < count; ++i) {
             IDatabank.Purchase memory sale = DATABANK.purchase{value: pool.price}(poolId, pool.price, buyerKey);
-            DATABANK.fulfill(sale, deliveryCid, recordsRoot, pool.activeCount, pool.erasureCount);
+            DATABANK.fulfill(sale, deliveryCid, recordsRoot, pool.recordsActive, pool.erasureCount);
         }
     }
 }

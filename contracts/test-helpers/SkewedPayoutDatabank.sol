@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 import {Databank} from "../Databank.sol";
 import {IConsentReceiptRenderer} from "../interfaces/IConsentReceiptRenderer.sol";
+import {SaleLedger} from "../libraries/SaleLedger.sol";
 
 /// @title Databank that pays contributions one wei off (test helper)
 /// @notice Identical to Databank except that every sale moves the pool's reward accumulator by
@@ -32,7 +33,7 @@ contract SkewedPayoutDatabank is Databank {
         Pool storage pool,
         uint96 amount,
         uint32 active
-    ) internal override returns (SaleSplit memory split) {
+    ) internal override returns (SaleLedger.SaleSplit memory split) {
         split = super._creditSale(pool, amount, active);
         pool.rewardPerContribution = uint104(uint256(int256(uint256(pool.rewardPerContribution)) + SKEW_WEI));
     }

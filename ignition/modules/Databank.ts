@@ -1,8 +1,9 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { DATABANK_LIBRARIES } from "../../lib/contracts/libraries.js";
 
 /**
- * Deploys the whole Databank system: the consent receipt renderer, the pool registry library and
- * the marketplace.
+ * Deploys the whole Databank system: the consent receipt renderer, the external libraries
+ * Databank links to (see lib/contracts/libraries.ts) and the marketplace.
  * Parameters per network live in ignition/parameters/<network>.json (owner, treasury, fee).
  */
 export default buildModule("Databank", (m) => {
@@ -12,10 +13,7 @@ export default buildModule("Databank", (m) => {
   const platformFeeBps = m.getParameter("platformFeeBps", 250);
 
   const renderer = m.contract("ConsentReceiptRenderer");
-  // Pool opening lives in an external library, linked into Databank (keeps it under 24 KiB).
-  const poolRegistry = m.library("PoolRegistry");
-  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer], {
-    libraries: { PoolRegistry: poolRegistry },
-  });
-  return { databank, renderer, poolRegistry };
+  const libraries = Object.fromEntries(DATABANK_LIBRARIES.map((name) => [name, m.library(name)]));
+  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer], { libraries });
+  return { databank, renderer, ...libraries };
 });

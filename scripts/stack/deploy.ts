@@ -8,6 +8,7 @@ import { network } from "hardhat";
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import { zeroAddress, type Address, type ContractFunctionArgs } from "viem";
 import type { databankAbi } from "../../lib/contracts/index.js";
+import { DATABANK_LIBRARIES, type DatabankLibrary } from "../../lib/contracts/libraries.js";
 import LocalDemoModule from "../../ignition/modules/LocalDemo.js";
 import { LOCAL_ROLES, localAccount } from "./accounts.js";
 
@@ -77,12 +78,13 @@ export async function deployDatabankWithViem(
 }
 
 /**
- * Deploys the external libraries Databank links to (pool opening lives in `PoolRegistry`, to keep
- * Databank under 24 KiB) and returns them in the form `deployContract`'s `libraries` option takes.
+ * Deploys the external libraries Databank links to (lib/contracts/libraries.ts) and returns them
+ * in the form `deployContract`'s `libraries` option takes.
  */
-export async function databankLibraries(viem: HardhatViemHelpers) {
-  const poolRegistry = await viem.deployContract("PoolRegistry");
-  return { PoolRegistry: poolRegistry.address };
+export async function databankLibraries(viem: HardhatViemHelpers): Promise<Record<DatabankLibrary, Address>> {
+  const libraries: Partial<Record<DatabankLibrary, Address>> = {};
+  for (const name of DATABANK_LIBRARIES) libraries[name] = (await viem.deployContract(name)).address;
+  return libraries as Record<DatabankLibrary, Address>;
 }
 
 /** The `createPool` argument (`IDatabank.PoolParams`). */

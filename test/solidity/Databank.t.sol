@@ -72,7 +72,11 @@ contract DatabankTest is TestBase {
             custodian: custodian,
             custodianKey: CUSTODIAN_KEY,
             schemaCid: "bafyschema",
-            termsCid: "bafyterms"
+            termsCid: "bafyterms",
+            products: 1,
+            queryPrice: 0,
+            epsilonBudget: 0,
+            maxEpsilonPerQuery: 0
         });
     }
 
@@ -87,7 +91,7 @@ contract DatabankTest is TestBase {
 
     function _contribute(uint32 poolId, address who, string memory cid) internal returns (uint256 id) {
         vm.prank(who);
-        id = db.submitContribution(poolId, cid, 0);
+        id = db.submitContribution(poolId, cid, 0, 1);
         vm.prank(custodian);
         db.acceptContribution(id);
     }
@@ -121,7 +125,8 @@ contract DatabankTest is TestBase {
                 poolId: poolId,
                 dataCid: cid,
                 expiresAt: 0,
-                deadline: block.timestamp + 1 hours
+                deadline: block.timestamp + 1 hours,
+                scope: 1
             });
     }
 
@@ -159,6 +164,7 @@ contract DatabankTest is TestBase {
                 keccak256(bytes(req.dataCid)),
                 pool.termsDigest,
                 pool.purposes,
+                req.scope,
                 req.expiresAt,
                 nonce,
                 req.deadline
@@ -478,7 +484,7 @@ contract DatabankTest is TestBase {
         db.fundBounty{value: 150}(poolId, 150);
         _contribute(poolId, alice, "bafyalice");
         vm.prank(bob);
-        uint256 id = db.submitContribution(poolId, "bafybobby", 0);
+        uint256 id = db.submitContribution(poolId, "bafybobby", 0, 1);
         vm.prank(custodian);
         db.acceptContribution(id);
         assertEq(db.ownerOf(id), bob, "joined");
@@ -490,7 +496,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         uint256 c = db.contributeWithSignature(req, sig);
         assertEq(db.ownerOf(c), carol, "relayed join");
-        assertEq(db.getPool(poolId).activeCount, 3, "three active");
+        assertEq(db.getPool(poolId).recordsActive, 3, "three active");
     }
 
     /// @notice A pending submission's bounty is reserved: the curator cannot withdraw it ahead of
@@ -502,7 +508,7 @@ contract DatabankTest is TestBase {
         vm.prank(curator);
         db.fundBounty{value: 100}(poolId, 100);
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1);
         assertEq(db.getPool(poolId).bountyBudget, 0, "reserved");
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.BountyBudgetTooSmall.selector, poolId, 0, 100));
@@ -514,7 +520,7 @@ contract DatabankTest is TestBase {
         vm.prank(curator);
         db.fundBounty{value: 100}(poolId, 100);
         vm.prank(bob);
-        id = db.submitContribution(poolId, "bafybobby", 0);
+        id = db.submitContribution(poolId, "bafybobby", 0, 1);
         vm.prank(custodian);
         db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch);
         assertEq(db.getPool(poolId).bountyBudget, 100, "returned");
@@ -559,7 +565,7 @@ contract DatabankTest is TestBase {
     function testSubmitContribution() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 10 days));
+        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 10 days), 1);
         assertEq(id, 1, "id");
         assertEq(db.pendingContributor(id), alice, "pending contributor");
         IConsentToken.Consent memory c = db.consentOf(id);
@@ -572,10 +578,10 @@ contract DatabankTest is TestBase {
     function testSubmitDuplicateCommitment() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        db.submitContribution(poolId, "bafysame", 0);
+        db.submitContribution(poolId, "bafysame", 0, 1);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.DuplicateCommitment.selector, poolId, keccak256("bafysame")));
-        db.submitContribution(poolId, "bafysame", 0);
+        db.submitContribution(poolId, "bafysame", 0, 1);
         assertEq(db.contributionCount(), 1, "one submission");
     }
 
@@ -584,7 +590,7 @@ contract DatabankTest is TestBase {
     function testSquatterCannotBlockOwner() public {
         uint32 poolId = _ethPool();
         vm.prank(stranger);
-        uint256 squat = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 squat = db.submitContribution(poolId, "bafyalice", 0, 1);
         IDatabank.ConsentRequest memory req = _request(alice, poolId, "bafyalice");
         bytes memory sig = _signConsent(ALICE_PK, req);
         vm.prank(custodian);
@@ -595,9 +601,9 @@ contract DatabankTest is TestBase {
         assertEq(db.pendingContributor(squat), address(0), "copy discarded");
         // Direct submissions too: the owner submits after a squatter's copy.
         vm.prank(stranger);
-        db.submitContribution(poolId, "bafybobby", 0);
+        db.submitContribution(poolId, "bafybobby", 0, 1);
         vm.prank(bob);
-        uint256 own = db.submitContribution(poolId, "bafybobby", 0);
+        uint256 own = db.submitContribution(poolId, "bafybobby", 0, 1);
         assertEq(db.pendingContributor(own), bob, "owner pending");
     }
 
@@ -615,7 +621,7 @@ contract DatabankTest is TestBase {
         for (uint256 i = 0; i < spellings.length; ++i) {
             vm.prank(alice);
             vm.expectRevert(abi.encodeWithSelector(IDatabank.NonCanonicalCid.selector, spellings[i]));
-            db.submitContribution(poolId, spellings[i], 0);
+            db.submitContribution(poolId, spellings[i], 0, 1);
         }
         assertEq(db.contributionCount(), 0, "none");
     }
@@ -624,7 +630,7 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NonCanonicalCid.selector, ""));
-        db.submitContribution(poolId, "", 0);
+        db.submitContribution(poolId, "", 0, 1);
         assertEq(db.contributionCount(), 0, "none");
     }
 
@@ -632,7 +638,7 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidExpiry.selector, uint40(START)));
-        db.submitContribution(poolId, "bafyalice", uint40(START));
+        db.submitContribution(poolId, "bafyalice", uint40(START), 1);
         assertEq(db.contributionCount(), 0, "none");
     }
 
@@ -640,7 +646,7 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         uint256 id = _contribute(poolId, alice, "bafyalice");
         assertEq(db.ownerOf(id), alice, "token minted");
-        assertEq(db.getPool(poolId).activeCount, 1, "active");
+        assertEq(db.getPool(poolId).recordsActive, 1, "active");
         assertEq(db.pendingContributor(id), address(0), "no longer pending");
         IConsentToken.Consent memory c = db.consentOf(id);
         assertEq(uint256(c.status), uint256(IConsentToken.ContributionStatus.Active), "active status");
@@ -650,11 +656,11 @@ contract DatabankTest is TestBase {
     function testAcceptOnlyCustodian() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1);
         vm.prank(alice);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, alice));
         db.acceptContribution(id);
-        assertEq(db.getPool(poolId).activeCount, 0, "not accepted");
+        assertEq(db.getPool(poolId).recordsActive, 0, "not accepted");
     }
 
     function testAcceptOnlyPending() public {
@@ -678,38 +684,38 @@ contract DatabankTest is TestBase {
             )
         );
         db.acceptContribution(99);
-        assertEq(db.getPool(poolId).activeCount, 1, "one active");
+        assertEq(db.getPool(poolId).recordsActive, 1, "one active");
     }
 
     function testAcceptExpiredPending() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 1 hours));
+        uint256 id = db.submitContribution(poolId, "bafyalice", uint40(START + 1 hours), 1);
         vm.warp(START + 2 hours);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidExpiry.selector, uint40(START + 1 hours)));
         db.acceptContribution(id);
-        assertEq(db.getPool(poolId).activeCount, 0, "not accepted");
+        assertEq(db.getPool(poolId).recordsActive, 0, "not accepted");
     }
 
     function testRejectContribution() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1);
         vm.prank(custodian);
         db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch);
         assertEq(db.pendingContributor(id), address(0), "not pending");
         assertEq(uint256(db.consentOf(id).status), 0, "forgotten");
         // The commitment is free again.
         vm.prank(alice);
-        uint256 again = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 again = db.submitContribution(poolId, "bafyalice", 0, 1);
         assertEq(again, id + 1, "resubmitted");
     }
 
     function testRejectOnlyCustodianAndPending() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1);
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, curator));
         db.rejectContribution(id, IDatabank.RejectionReason.Other);
@@ -730,7 +736,7 @@ contract DatabankTest is TestBase {
     function testRevokePendingSubmission() public {
         uint32 poolId = _ethPool();
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0);
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1);
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotContributor.selector, id, bob));
         db.revokeConsent(id);
@@ -750,7 +756,7 @@ contract DatabankTest is TestBase {
         uint256 id = db.contributeWithSignature(req, sig);
         assertEq(db.ownerOf(id), alice, "minted to contributor");
         assertEq(db.nonces(alice), 1, "nonce used");
-        assertEq(db.getPool(poolId).activeCount, 1, "active");
+        assertEq(db.getPool(poolId).recordsActive, 1, "active");
         assertEq(_manualDigest(req, 0, block.chainid, address(db)), db.consentDigest(req, 0), "digest matches spec");
     }
 
@@ -761,7 +767,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 0, "none");
+        assertEq(db.getPool(poolId).recordsActive, 0, "none");
     }
 
     function testContributeWithSignatureReplay() public {
@@ -773,7 +779,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 1, "only one");
+        assertEq(db.getPool(poolId).recordsActive, 1, "only one");
     }
 
     function testContributeWithSignatureExpired() public {
@@ -784,7 +790,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.SignatureExpired.selector, req.deadline));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 0, "none");
+        assertEq(db.getPool(poolId).recordsActive, 0, "none");
     }
 
     function testContributeWithSignatureOtherChain() public {
@@ -794,7 +800,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 0, "none");
+        assertEq(db.getPool(poolId).recordsActive, 0, "none");
     }
 
     function testContributeWithSignatureOtherContract() public {
@@ -805,7 +811,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidSignature.selector, alice));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 0, "none");
+        assertEq(db.getPool(poolId).recordsActive, 0, "none");
     }
 
     function testContributeWithSignatureOnlyCustodian() public {
@@ -1195,7 +1201,7 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         _contribute(poolId, alice, "bafyalice");
         vm.prank(bob);
-        uint256 b = db.submitContribution(poolId, "bafybobby", uint40(START + 2 hours));
+        uint256 b = db.submitContribution(poolId, "bafybobby", uint40(START + 2 hours), 1);
         vm.prank(custodian);
         db.acceptContribution(b);
         IDatabank.Purchase memory sale = _buy(poolId);
@@ -1259,7 +1265,7 @@ contract DatabankTest is TestBase {
         assertEq(db.creditOf(alice, address(0)), per, "earnings credited");
         assertEq(db.pendingEarnings(a), 0, "nothing pending");
         assertEq(uint256(db.consentOf(a).status), uint256(IConsentToken.ContributionStatus.Revoked), "revoked");
-        assertEq(db.getPool(poolId).activeCount, 1, "one left");
+        assertEq(db.getPool(poolId).recordsActive, 1, "one left");
         assertEq(db.getPool(poolId).erasureCount, 1, "erasure requested");
         uint256 before = alice.balance;
         vm.prank(alice);
@@ -1291,7 +1297,7 @@ contract DatabankTest is TestBase {
         uint32 poolId = _ethPool();
         uint40 expiry = uint40(START + 10 days);
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", expiry);
+        uint256 id = db.submitContribution(poolId, "bafyalice", expiry, 1);
         vm.prank(custodian);
         db.acceptContribution(id);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.ConsentNotExpired.selector, id, expiry));
@@ -1301,7 +1307,7 @@ contract DatabankTest is TestBase {
         vm.prank(stranger);
         db.retireExpired(id);
         assertEq(uint256(db.consentOf(id).status), uint256(IConsentToken.ContributionStatus.Revoked), "retired");
-        assertEq(db.getPool(poolId).activeCount, 1, "one left");
+        assertEq(db.getPool(poolId).recordsActive, 1, "one left");
         vm.warp(uint256(expiry) + 1000 days);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.ConsentNotExpired.selector, forever, uint40(0)));
         db.retireExpired(forever);
@@ -1443,7 +1449,7 @@ contract DatabankTest is TestBase {
         _contribute(poolId, alice, "bafyalice");
         _contribute(poolId, bob, "bafybobby");
         vm.prank(carol);
-        uint256 id = db.submitContribution(poolId, "bafycarol", 0);
+        uint256 id = db.submitContribution(poolId, "bafycarol", 0, 1);
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.PoolFull.selector, poolId, uint32(2)));
         db.acceptContribution(id);
@@ -1452,7 +1458,7 @@ contract DatabankTest is TestBase {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.PoolFull.selector, poolId, uint32(2)));
         db.contributeWithSignature(req, sig);
-        assertEq(db.getPool(poolId).activeCount, 2, "capped");
+        assertEq(db.getPool(poolId).recordsActive, 2, "capped");
     }
 
     // ================================================================ ownership and renderer
@@ -1491,7 +1497,6 @@ contract DatabankTest is TestBase {
         assertEq(uint256(db.purchaseStatus(42)), uint256(IDatabank.PurchaseStatus.None), "no purchase");
         assertEq(db.pendingEarnings(42), 0, "no earnings");
         assertEq(db.erasuresOwed(1, buyer), 0, "no erasures");
-        assertEq(db.DOMAIN_SEPARATOR(), _manualDomain(), "domain separator");
         vm.expectRevert(abi.encodeWithSelector(IDatabank.UnknownPool.selector, uint32(9)));
         db.poolDocuments(9);
     }

@@ -55,7 +55,11 @@ contract DatabankAttacksTest is TestBase {
             custodian: custodian,
             custodianKey: keccak256("k"),
             schemaCid: "bafyschema",
-            termsCid: "bafyterms"
+            termsCid: "bafyterms",
+            products: 1,
+            queryPrice: 0,
+            epsilonBudget: 0,
+            maxEpsilonPerQuery: 0
         });
         vm.prank(curator);
         return db.createPool(p);
@@ -63,7 +67,7 @@ contract DatabankAttacksTest is TestBase {
 
     function _contribute(uint32 poolId, address who, string memory cid) internal returns (uint256 id) {
         vm.prank(who);
-        id = db.submitContribution(poolId, cid, 0);
+        id = db.submitContribution(poolId, cid, 0, 1);
         vm.prank(custodian);
         db.acceptContribution(id);
     }
@@ -91,7 +95,7 @@ contract DatabankAttacksTest is TestBase {
         uint256[] memory junk = new uint256[](10);
         for (uint256 i = 0; i < 10; ++i) {
             vm.prank(stranger);
-            junk[i] = db.submitContribution(poolId, string(abi.encodePacked("bafyjunk", bytes1(uint8(97 + i)))), 0);
+            junk[i] = db.submitContribution(poolId, string(abi.encodePacked("bafyjunk", bytes1(uint8(97 + i)))), 0, 1);
         }
         assertEq(db.getPool(poolId).bountyBudget, 0, "all reserved");
         // 1 wei of "sponsorship" normalises curatorBounty to min(curatorBounty, budget) = 0.
@@ -114,7 +118,7 @@ contract DatabankAttacksTest is TestBase {
         vm.prank(curator);
         db.fundBounty{value: 100}(poolId, 100);
         vm.prank(alice);
-        uint256 id = db.submitContribution(poolId, "bafyalice", 0); // reserves the 100
+        uint256 id = db.submitContribution(poolId, "bafyalice", 0, 1); // reserves the 100
         vm.prank(curator);
         db.fundBounty{value: 1}(poolId, 1); // curatorBounty = min(100, 0) + 1 = 1
         vm.prank(custodian);
@@ -142,7 +146,7 @@ contract DatabankAttacksTest is TestBase {
             "aa"
         );
         vm.prank(alice);
-        return db.submitContribution(poolId, string(cid), 0);
+        return db.submitContribution(poolId, string(cid), 0, 1);
     }
 
     /// @notice under "third-party money spent first", the curator never gets more than its
@@ -278,7 +282,7 @@ contract DatabankAttacksTest is TestBase {
         IDatabank.Purchase memory sale = _buy(poolId);
         uint32 seen = db.getPool(poolId).erasureCount;
         vm.prank(bob);
-        uint256 id = db.submitContribution(poolId, "bafybobby", 0);
+        uint256 id = db.submitContribution(poolId, "bafybobby", 0, 1);
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.NotCustodian.selector, poolId, bob));
         db.acceptContribution(id);

@@ -112,7 +112,8 @@ contract DatabankHandler {
             poolId: poolId,
             dataCid: _nextCid(),
             expiresAt: _expiry(expirySeed),
-            deadline: block.timestamp + 1 hours
+            deadline: block.timestamp + 1 hours,
+            scope: 1
         });
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_pks[i], db.consentDigest(req, db.nonces(who)));
         vm.prank(custodian);
@@ -130,7 +131,7 @@ contract DatabankHandler {
         address who = _contributors[actorSeed % 4];
         uint40 expiresAt = _expiry(expirySeed);
         vm.prank(who);
-        try db.submitContribution(poolId, _nextCid(), expiresAt) returns (uint256 id) {
+        try db.submitContribution(poolId, _nextCid(), expiresAt, 1) returns (uint256 id) {
             vm.prank(custodian);
             if (actorSeed % 5 == 0) {
                 try db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch) {
@@ -419,7 +420,11 @@ contract DatabankInvariantTest is TestBase {
                 custodian: custodian,
                 custodianKey: keccak256("custodian key"),
                 schemaCid: "bafyschema",
-                termsCid: "bafyterms"
+                termsCid: "bafyterms",
+                products: 1,
+                queryPrice: 0,
+                epsilonBudget: 0,
+                maxEpsilonPerQuery: 0
             })
         );
         handler = new DatabankHandler(db, poolId, curator, custodian, treasury);
@@ -513,7 +518,7 @@ contract DatabankInvariantTest is TestBase {
     function invariant_ActiveCountMatchesTokens() public view {
         uint256[] memory ids = handler.activeIds();
         IDatabank.Pool memory pool = db.getPool(poolId);
-        assertEq(pool.activeCount, ids.length, "activeCount == tracked active tokens");
+        assertEq(pool.recordsActive, ids.length, "recordsActive == tracked active tokens");
         for (uint256 i = 0; i < ids.length; ++i) {
             assertEq(db.ownerOf(ids[i]), handler.holderOf(ids[i]), "token held by its contributor");
         }

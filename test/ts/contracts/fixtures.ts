@@ -1,6 +1,7 @@
 import { base32 } from "multiformats/bases/base32";
 import { network } from "hardhat";
 import { consentTypes, dataCommitment } from "../../../lib/contracts/client.js";
+import { DATABANK_LIBRARIES } from "../../../lib/contracts/libraries.js";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { EventLog, Signature, TransactionResponse } from "ethers";
 
@@ -80,11 +81,14 @@ export async function deployFixture() {
   const contributors = signers.slice(8, 20);
 
   const renderer = await ethers.deployContract("ConsentReceiptRenderer");
-  const poolRegistry = await ethers.deployContract("PoolRegistry");
+  const libraries: Record<string, string> = {};
+  for (const name of DATABANK_LIBRARIES) {
+    libraries[name] = await (await ethers.deployContract(name)).getAddress();
+  }
   const databank = (await ethers.deployContract(
     "Databank",
     [owner.address, treasury.address, PLATFORM_FEE_BPS, await renderer.getAddress()],
-    { libraries: { PoolRegistry: await poolRegistry.getAddress() } },
+    { libraries },
   )) as unknown as Databank;
   const stablecoin = (await ethers.deployContract("TestStablecoin")) as unknown as TestStablecoin;
   const feeToken = (await ethers.deployContract(

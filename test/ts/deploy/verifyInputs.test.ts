@@ -14,6 +14,7 @@ import { fixedSize } from "ipfs-unixfs-importer/chunker";
 import { CID } from "multiformats/cid";
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import DatabankModule from "../../../ignition/modules/Databank.js";
+import { DATABANK_LIBRARIES, type DatabankLibrary } from "../../../lib/contracts/libraries.js";
 
 const require = createRequire(import.meta.url);
 
@@ -88,20 +89,22 @@ describe("contract verification inputs (offline)", function () {
     ) as { solcLongVersion: string; input: { settings: { outputSelection: unknown } } };
 
     const { ignition, viem } = await network.create();
-    const { databank, poolRegistry } = await ignition.deploy(DatabankModule);
+    const deployment = await ignition.deploy(DatabankModule);
+    const { databank } = deployment;
     const publicClient = await viem.getPublicClient();
     const deployed = hexToBytes((await publicClient.getCode({ address: databank.address }))!);
 
     expect(withoutDeploymentSlots(deployed, artifact)).to.equal(
       withoutDeploymentSlots(unlinkedCode(artifact), artifact),
     );
-    // Every link slot holds the PoolRegistry that Ignition deployed.
-    const links = Object.values(artifact.deployedLinkReferences).flatMap((l) => Object.values(l));
-    expect(links.flat()).to.not.be.empty;
-    for (const { start, length } of links.flat()) {
-      expect(bytesToHex(deployed.subarray(start, start + length))).to.equal(
-        poolRegistry.address.toLowerCase(),
-      );
+    // Every link slot holds the library of its name that Ignition deployed.
+    const links = Object.values(artifact.deployedLinkReferences).flatMap((l) => Object.entries(l));
+    expect(links.map(([name]) => name).sort()).to.deep.equal([...DATABANK_LIBRARIES].sort());
+    for (const [name, slots] of links) {
+      const library = deployment[name as DatabankLibrary];
+      for (const { start, length } of slots) {
+        expect(bytesToHex(deployed.subarray(start, start + length))).to.equal(library.address.toLowerCase());
+      }
     }
 
     const solc = require("solc") as { compile(input: string): string; version(): string };
