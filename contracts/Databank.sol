@@ -345,7 +345,12 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
 
     /// @inheritdoc IDatabank
     function getPool(uint32 poolId) external view returns (Pool memory) {
-        return _pools.existing(poolId);
+        bytes memory encoded = PoolRegistry.encode(_pools, poolId);
+        // The library's encoding is exactly this function's return data: it is handed back as is,
+        // so Databank carries no encoder for the pool's 30-odd fields (over 1 KiB of code).
+        assembly ("memory-safe") {
+            return(add(encoded, 32), mload(encoded))
+        }
     }
 
     /// @inheritdoc IDatabank

@@ -71,6 +71,16 @@ library PoolRegistry {
         pool.queryPrice = newPrice;
     }
 
+    /// @notice The ABI encoding of pool `poolId`, as `IDatabank.getPool` returns it (which hands
+    /// these bytes back unchanged).
+    function encode(
+        mapping(uint32 => IDatabank.Pool) storage pools,
+        uint32 poolId
+    ) external view returns (bytes memory) {
+        IDatabank.Pool memory pool = pools.existing(poolId);
+        return abi.encode(pool);
+    }
+
     /// @notice Pauses or resumes sales. Curator only.
     function setPaused(mapping(uint32 => IDatabank.Pool) storage pools, uint32 poolId, bool paused) external {
         pools.ofCurator(poolId).paused = paused;

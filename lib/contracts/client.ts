@@ -565,7 +565,7 @@ const MESSAGES: MessageTable = {
   InvalidEpsilon: (value, max) =>
     value === 0
       ? "A query must spend some privacy budget (ε above 0)."
-      : `ε = ${epsilon(value)} is above the most allowed here (${epsilon(max)}).`,
+      : `The privacy loss ε = ${epsilon(value)} is above the most allowed here (${epsilon(max)}).`,
   PrivacyBudgetExhausted: (poolId, remaining, requested) =>
     `Pool ${n(poolId)} has ε = ${epsilon(remaining)} of its privacy budget left (net of pending queries), less than the ${epsilon(requested)} asked.`,
   WrongProduct: (id, product) =>

@@ -76,7 +76,7 @@ const BUYER_CONCURRENCY = 32;
 const BATCH_SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 interface IDatabankBench {
-  function submitContribution(uint32 poolId, string calldata dataCid, uint40 expiresAt) external returns (uint256);
+  function submitContribution(uint32 poolId, string calldata dataCid, uint40 expiresAt, uint8 scope) external returns (uint256);
   function acceptContribution(uint256 contributionId) external;
 }
 /// Benchmark setup only: many contributions per transaction.
@@ -84,7 +84,7 @@ contract BenchBatch {
   /// The custodian's delegating transaction (EIP-7702) calls its own account with no data.
   fallback() external payable {}
   function submitAll(IDatabankBench databank, uint32 poolId, string[] calldata cids) external {
-    for (uint256 i = 0; i < cids.length; ++i) databank.submitContribution(poolId, cids[i], 0);
+    for (uint256 i = 0; i < cids.length; ++i) databank.submitContribution(poolId, cids[i], 0, 1);
   }
   function acceptRange(IDatabankBench databank, uint256 first, uint256 count) external {
     for (uint256 i = 0; i < count; ++i) databank.acceptContribution(first + i);

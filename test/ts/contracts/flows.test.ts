@@ -347,10 +347,11 @@ describe("Databank flows", function () {
           commitment(testCid("bafyData")),
           testCid("bafyData"),
           0n,
+          1n,
         );
       await expect(relayed)
         .to.emit(d.databank, "ConsentGranted")
-        .withArgs(1n, poolId, contributor.address, 0n, 0n);
+        .withArgs(1n, poolId, contributor.address, 0n, 0n, 0n);
       expect(await d.databank.ownerOf(1n)).to.equal(contributor.address);
       expect(await d.databank.locked(1n)).to.equal(true);
       expect(await d.databank.nonces(contributor.address)).to.equal(1n);
@@ -619,6 +620,7 @@ describe("Databank flows", function () {
       expect(traits).to.deep.equal({
         Pool: poolId.toString(),
         Purposes: "analytics, research, model training",
+        Scope: "records",
         Terms: `ipfs://${termsCid}`,
         "Terms digest": ethers.keccak256(ethers.toUtf8Bytes(termsCid)),
         "Data commitment": commitment(testCid(`bafyData-${poolId}-0`)),
@@ -692,6 +694,7 @@ describe("Databank flows", function () {
           commitment(testCid("bafyAlice")),
           testCid("bafyAlice"),
           0n,
+          1n,
         );
       expect(await d.databank.pendingContributor(1n)).to.equal(alice.address);
       await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0, 1))
