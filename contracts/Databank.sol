@@ -277,14 +277,36 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         string calldata queryCid,
         bytes32 queryDigest
     ) external payable nonReentrant returns (Purchase memory sale) {
-        sale = QuerySales.purchase(
-            _pools,
-            _purchases,
-            ++_purchaseCount,
-            QuerySales.Order(poolId, maxPrice, buyerKey, epsilon, queryDigest),
-            queryCid
+        if (!CanonicalCid.isCanonical(queryCid)) revert NonCanonicalCid(queryCid);
+        Pool storage pool = _pools.openForSale(poolId, Product.Query);
+        uint96 price = pool.queryPrice;
+        if (price > maxPrice) revert PriceAboveMax(price, maxPrice);
+        if (buyerKey == bytes32(0)) revert MissingBuyerKey();
+        QuerySales.checkEpsilon(pool, epsilon);
+        Payments.collect(pool.paymentToken, price);
+
+        sale = Purchase({
+            id: ++_purchaseCount,
+            poolId: poolId,
+            buyer: msg.sender,
+            amount: price,
+            deadline: uint40(block.timestamp + pool.deliveryWindow),
+            erasureMark: pool.statisticsEnded,
+            epsilon: epsilon
+        });
+        _purchases.open(sale);
+        emit QueryPurchased(
+            sale.id,
+            poolId,
+            msg.sender,
+            sale.amount,
+            sale.deadline,
+            buyerKey,
+            sale.erasureMark,
+            epsilon,
+            queryCid,
+            queryDigest
         );
-        Payments.collect(_pools[poolId].paymentToken, sale.amount);
     }
 
     /// @inheritdoc IDatabank

@@ -436,7 +436,7 @@ interface IDatabank is IConsentToken {
     /// per-query maximum; at fulfilment, what the buyer reserved).
     error InvalidEpsilon(uint32 epsilon, uint32 maxEpsilon);
     /// @notice The pool's privacy budget has only `remaining` (millionths of ε) left, less than the
-    /// `requested`: at purchase, what the query may spend; at fulfilment, what it spent.
+    /// answer would spend.
     error PrivacyBudgetExhausted(uint32 poolId, uint32 remaining, uint32 requested);
     /// @notice The purchase is for another product than this call handles.
     error WrongProduct(uint64 purchaseId, Product product);
@@ -599,14 +599,14 @@ interface IDatabank is IConsentToken {
     ) external;
 
     /// @notice Pays into escrow for one differentially private answer to a query, computed by the
-    /// custodian over every active record that allows statistics. The budget is checked now and
-    /// enforced when the answer lands: queries bought together may not all fit, and the custodian
-    /// then declines the one that does not (`rejectPurchase`, an immediate refund).
+    /// custodian over every active record that allows statistics. The budget is enforced when the
+    /// answer lands, which is what spends it: read what is left from `getPool` before paying. A
+    /// query that no longer fits is declined by the custodian (`rejectPurchase`, an immediate credit).
     /// @param poolId The pool.
     /// @param maxPrice The most the buyer accepts to pay.
     /// @param buyerKey The buyer's X25519 public key; the answer is sealed to it.
-    /// @param epsilon The most privacy loss (millionths of ε) the answer may spend, at most the
-    /// pool's per-query maximum and what is left of its budget now.
+    /// @param epsilon The most privacy loss (millionths of ε) the answer may spend: above 0 and at
+    /// most the pool's per-query maximum.
     /// @param queryCid CID of the query document (canonical: CIDv1, lowercase base32).
     /// @param queryDigest keccak256 of the query document's bytes.
     /// @return purchase The purchase, to pass back to `refund`.

@@ -15,7 +15,7 @@ import {
 import type { Viem } from "./baselines.js";
 import { deployDatabankWithViem } from "../stack/deploy.js";
 import { testPoolParams } from "../stack/deploy.js";
-import { CONTRIBUTOR_COUNTS, GAS_GOALS, GAS_SNAPSHOT_PATH, GAS_TARGETS } from "./gasTargets.js";
+import { CONTRIBUTOR_COUNTS, GAS_SNAPSHOT_PATH, GAS_TARGETS } from "./gasTargets.js";
 import { printTable } from "./table.js";
 
 /** Operation -> contributor count -> gas used. */
@@ -227,16 +227,9 @@ export async function writeGasSnapshot(viem: Viem): Promise<GasSnapshot> {
     SNAPSHOT_OPERATIONS.map((operation) => [
       operation,
       ...CONTRIBUTOR_COUNTS.map((count) => snapshot[operation]![String(count)]!.toLocaleString("en-US")),
-      GAS_TARGETS[operation]
-        ? `<= ${GAS_TARGETS[operation].toLocaleString("en-US")}`
-        : GAS_GOALS[operation]
-          ? `goal <= ${GAS_GOALS[operation].gas.toLocaleString("en-US")} (not met)`
-          : "",
+      GAS_TARGETS[operation] ? `<= ${GAS_TARGETS[operation].toLocaleString("en-US")}` : "",
     ]),
   );
-  for (const [operation, goal] of Object.entries(GAS_GOALS)) {
-    console.log(`goal not met yet, ${operation}: ${goal.waitingFor}`);
-  }
   await writeFile(GAS_SNAPSHOT_PATH, `${JSON.stringify(snapshot, null, 2)}\n`);
   console.log(`\nwrote ${GAS_SNAPSHOT_PATH}`);
   return snapshot;
