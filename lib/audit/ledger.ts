@@ -1218,12 +1218,7 @@ class Replay {
     }
     const where = `query #${sale.id} (pool ${pool.id})`;
     if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
-      this.find(
-        "balance",
-        `${where} answered for another pool or buyer than paid`,
-        event,
-        pool.id,
-      );
+      this.find("balance", `${where} answered for another pool or buyer than paid`, event, pool.id);
     }
     if (sale.product !== "query") {
       this.find(
@@ -1322,7 +1317,9 @@ class Replay {
     this.creditSale(pool, platform, curator);
   }
 
-  private purchaseRejected(event: Extract<DatabankEventLog, { eventName: "PurchaseRejected" }>): void {
+  private purchaseRejected(
+    event: Extract<DatabankEventLog, { eventName: "PurchaseRejected" }>,
+  ): void {
     const { purchaseId, amount, reason } = event.args;
     const sale = this.ledger.purchases.get(purchaseId);
     if (!sale || sale.status !== "pending") {
@@ -1439,7 +1436,9 @@ class Replay {
     const scope = product === "records" ? "records" : "statistics";
     const sets: [string, number][] = [
       [
-        product === "records" ? "contributions allowing statistics" : "contributions allowing records",
+        product === "records"
+          ? "contributions allowing statistics"
+          : "contributions allowing records",
         product === "records" ? pool.statisticsActive.size : pool.recordsActive.size,
       ],
       ["contributions of any scope", pool.active.size],
