@@ -139,6 +139,8 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
       "PASS",
       "PASS",
       "PASS",
+      "PASS",
+      "PASS",
     ]);
     expect(report.purchases[0]).to.include({
       id: "1",

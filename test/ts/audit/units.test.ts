@@ -286,7 +286,7 @@ describe("audit: explorer links and report rendering", function () {
       erasures: [],
     } as unknown as AuditReport;
     expect(reportToCsv(report).split("\n")[1]).to.equal(
-      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,',
+      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,,,',
     );
   });
 });
@@ -321,7 +321,14 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         curator: CURATOR,
         custodian: CURATOR,
         platformFeeBps: 250,
-        params: { paymentToken: ZERO, contributorShareBps: 7_000, bountyPerContribution: 0n },
+        params: {
+          paymentToken: ZERO,
+          contributorShareBps: 7_000,
+          bountyPerContribution: 0n,
+          products: 1,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
+        },
       }),
       event("ContributionSubmitted", {
         contributionId: 1n,
@@ -330,6 +337,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         dataCommitment: keccak256(toHex(cid)),
         dataCid: cid,
         expiresAt: 0,
+        scope: 1,
       }),
       event("ConsentGranted", {
         contributionId: 1n,
@@ -337,6 +345,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         contributor: ALICE,
         bounty: 0n,
         rewardCheckpoint: 0n,
+        statisticsCheckpoint: 0n,
       }),
       event("PurchaseCreated", {
         purchaseId: 1n,
@@ -346,6 +355,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         amount: 1_000_000n,
         deadline: 1,
         buyerKey: keccak256(toHex("key")),
+        erasureMark: 0,
       }),
       // One contribution is active, but the sale says two records and splits for two.
       event("PurchaseFulfilled", {
