@@ -130,6 +130,113 @@ describe("audit: honest histories", function () {
     await expectReportMatchesViews(market, report);
   });
 
+  it("a history mixing both products (consent scopes, record sale, queries answered, rejected and refunded, revocations, claims) passes every check, each product paying its scope", async function () {
+    const market = await deployMarket(viem);
+    const [alice, bob, carol, dave] = market.contributors;
+    const [buyer1, buyer2, buyer3] = market.buyers;
+    const pool = await market.createPool({
+      products: 3,
+      price: 1_000_000n,
+      queryPrice: 2_000_000n,
+      epsilonBudget: 2_000_000,
+      maxEpsilonPerQuery: 1_000_000,
+      bounty: 10n ** 12n,
+    });
+    const recordsOnly = await market.contribute(pool, alice!, 1);
+    const statisticsOnly = await market.contribute(pool, bob!, 2);
+    const both = await market.contribute(pool, carol!, 3);
+    // A record sale delivers and pays alice and carol; a query uses and pays bob and carol.
+    await market.fulfil(await market.purchase(pool, buyer1!));
+    const first = await market.purchaseQuery(pool, buyer2!, 600_000);
+    await market.answer(first, 500_000);
+    const late = await market.contribute(pool, dave!, 2);
+    // A statistics-only consent ends without an erasure request; one allowing records requests one.
+    await market.revoke(statisticsOnly);
+    const second = await market.purchaseQuery(pool, buyer2!, 1_000_000);
+    await market.answer(second, 250_000);
+    const rejected = await market.purchaseQuery(pool, buyer3!, 1_000_000);
+    await market.reject(rejected);
+    const overdue = await market.purchaseQuery(pool, buyer1!, 100_000);
+    await market.revoke(both);
+    await time.increase(DELIVERY_WINDOW + 60);
+    await market.refund(overdue, buyer1!);
+    await market.claim(buyer3!, zeroAddress);
+    await market.claim(carol!, zeroAddress);
+    await market.claim(market.curators[0]!, zeroAddress);
+    await market.attestErasures(pool, buyer1!);
+
+    const report = await audit(market);
+    expect(statuses(report), JSON.stringify(report.checks, null, 1)).to.deep.equal(ALL_PASS);
+    expect(report.passed).to.equal(true);
+    await expectReportMatchesViews(market, report);
+    expect(report.purchases.map((row) => [row.product, row.status])).to.deep.equal([
+      ["records", "fulfilled"],
+      ["query", "fulfilled"],
+      ["query", "fulfilled"],
+      ["query", "rejected"],
+      ["query", "refunded"],
+    ]);
+    // 1,000,000 wei: 25,000 platform, 682,500 to the 2 contributions allowing records.
+    expect(report.purchases[0]).to.include({ perContribution: 341_250n, recordCount: 2 });
+    // 2,000,000 wei per query, split as a sale (QueryAnswered does not carry it): 50,000 platform,
+    // 1,365,000 to the 2 contributions allowing statistics, 585,000 to the curator.
+    expect(report.purchases[1]).to.include({
+      platform: 50_000n,
+      curator: 585_000n,
+      contributors: 1_365_000n,
+      perContribution: 682_500n,
+      recordCount: 2,
+      activeCount: 2,
+      epsilon: 600_000,
+      epsilonSpent: 500_000,
+    });
+    expect(report.purchases[3]!.rejectReason).to.equal("the query's policy forbids it");
+    const row = (id: bigint) => report.contributions.find((c) => c.id === id)!;
+    // alice: one record sale; bob: first query; carol: both products; dave: the second query.
+    expect(row(recordsOnly)).to.include({ scope: 1, earned: 341_250n, privacyLoss: 0 });
+    expect(row(statisticsOnly)).to.include({ scope: 2, earned: 682_500n, privacyLoss: 500_000 });
+    expect(row(both)).to.include({
+      scope: 3,
+      earned: 341_250n + 2n * 682_500n,
+      privacyLoss: 750_000,
+    });
+    expect(row(late)).to.include({ scope: 2, earned: 682_500n, privacyLoss: 250_000 });
+    expect(report.privacyBudgets).to.deep.equal([
+      {
+        poolId: pool,
+        budget: 2_000_000,
+        maxPerQuery: 1_000_000,
+        spent: 750_000,
+        remaining: 1_250_000,
+        answers: 2,
+      },
+    ]);
+    const buyer3Address = getAddress(buyer3!.account.address);
+    expect(report.accounts.find((a) => a.account === buyer3Address)).to.include({
+      rejectedCredits: 2_000_000n,
+      entitled: 2_000_000n,
+      withdrawn: 2_000_000n,
+      unclaimed: 0n,
+    });
+    expect(check(report, "privacy-budget").message).to.equal(
+      "2 answers in 1 pool, each within its query's ε and the per-query maximum, every pool within its budget; 3 contributions' privacy loss = privacyLoss",
+    );
+    expect(check(report, "privacy-budget").details).to.deep.equal([
+      `pool ${pool}: ε 0.75 spent of a budget of 2 (1.25 left, at most 1 per query) by 2 answers`,
+    ]);
+    expect(check(report, "products").message).to.equal(
+      "1 record sale paid 0.0000000000006825 ETH to exactly the active contributions allowing records, 2 queries paid 0.00000000000273 ETH to exactly those allowing statistics; 1 erasure request, all of records-scoped consents (1 statistics-only consents ended without one)",
+    );
+    expect(check(report, "manifests").notes).to.deep.equal([
+      "2 answered queries have no delivery manifest (the answer is sealed to the buyer): the records used are checked by count against the contributions allowing statistics (record-counts check), not record by record",
+    ]);
+    const text = reportToText(report);
+    expect(text).to.match(/\nPrivacy budgets \(ε, per pool selling queries\)\n/);
+    expect(text).to.match(/^PASS {4}\(6\) each answer's ε within its query's request/m);
+    expect(text).to.match(/^PASS {4}\(7\) each sale paid exactly the active contributions/m);
+    expect(reportToCsv(report)).to.match(new RegExp(`^privacy-budget,,${pool},.*,0\\.75$`, "m"));
+  });
+
   it("random honest histories (fast-check, fake IPFS: in-memory Map) pass every check and match the contract's views", async function () {
     type Action =
       | {
