@@ -237,7 +237,7 @@ describe("audit: honest histories", function () {
     expect(reportToCsv(report)).to.match(new RegExp(`^privacy-budget,,${pool},.*,0\\.75$`, "m"));
   });
 
-  it("random honest histories (fast-check, fake IPFS: in-memory Map) pass every check and match the contract's views", async function () {
+  it("random honest histories mixing both products (fast-check: consent scopes, record sales, queries answered with random ε, rejected or refunded; fake IPFS: in-memory Map) pass every check and match the contract's views", async function () {
     type Action =
       | {
           kind: "create";
@@ -247,11 +247,16 @@ describe("audit: honest histories", function () {
           price: bigint;
           bounty: bigint;
           curator: number;
+          products: 1 | 2 | 3;
+          queryPrice: bigint;
+          epsilonBudget: number;
+          maxEpsilonPerQuery: number;
         }
-      | { kind: "contribute"; pool: number; who: number }
+      | { kind: "contribute"; pool: number; who: number; scope: 1 | 2 | 3 }
       | { kind: "abandon"; pool: number; who: number; rejected: boolean }
-      | { kind: "purchase"; pool: number; buyer: number }
-      | { kind: "fulfil"; pick: number }
+      | { kind: "purchase"; pool: number; buyer: number; query: boolean; epsilon: number }
+      | { kind: "fulfil"; pick: number; percent: number }
+      | { kind: "reject"; pick: number }
       | { kind: "refund"; pick: number }
       | { kind: "revoke"; pick: number }
       | { kind: "claim"; who: number; stable: boolean }
@@ -268,6 +273,11 @@ describe("audit: honest histories", function () {
           price: fc.bigInt({ min: 0n, max: 10n ** 15n }),
           bounty: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 12n })),
           curator: fc.integer({ min: 0, max: 1 }),
+          products: fc.constantFrom(1 as const, 2 as const, 3 as const),
+          queryPrice: fc.bigInt({ min: 0n, max: 10n ** 15n }),
+          // Small budgets, so that some answers find them exhausted (and are refused).
+          epsilonBudget: fc.integer({ min: 1_000_000, max: 3_000_000 }),
+          maxEpsilonPerQuery: fc.integer({ min: 100_000, max: 1_000_000 }),
         }),
       },
       {
@@ -276,6 +286,7 @@ describe("audit: honest histories", function () {
           kind: fc.constant("contribute" as const),
           pool: fc.nat(),
           who: fc.nat(7),
+          scope: fc.constantFrom(1 as const, 2 as const, 3 as const),
         }),
       },
       {
@@ -288,14 +299,28 @@ describe("audit: honest histories", function () {
         }),
       },
       {
-        weight: 5,
+        weight: 8,
         arbitrary: fc.record({
           kind: fc.constant("purchase" as const),
           pool: fc.nat(),
           buyer: fc.nat(2),
+          query: fc.boolean(),
+          // Mostly within a typical per-query maximum, sometimes above it (refused).
+          epsilon: fc.oneof(
+            { weight: 4, arbitrary: fc.integer({ min: 1, max: 300_000 }) },
+            { weight: 1, arbitrary: fc.integer({ min: 1, max: 1_000_000 }) },
+          ),
         }),
       },
-      { weight: 7, arbitrary: fc.record({ kind: fc.constant("fulfil" as const), pick: fc.nat() }) },
+      {
+        weight: 7,
+        arbitrary: fc.record({
+          kind: fc.constant("fulfil" as const),
+          pick: fc.nat(),
+          percent: fc.integer({ min: 1, max: 100 }),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("reject" as const), pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), pick: fc.nat() }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("revoke" as const), pick: fc.nat() }) },
       {
@@ -355,13 +380,20 @@ describe("audit: honest histories", function () {
                 price: action.price,
                 bounty: action.bounty,
                 curator: market.curators[action.curator],
+                products: action.products,
+                queryPrice: action.queryPrice,
+                epsilonBudget: action.epsilonBudget,
+                maxEpsilonPerQuery: Math.min(action.maxEpsilonPerQuery, action.epsilonBudget),
               }),
             );
             break;
           case "contribute":
             if (pool !== undefined) {
-              await attempt("contribute", () =>
-                market.contribute(pool, market.contributors[action.who]!),
+              // A scope within the pool's products (the contract refuses any other).
+              const products = market.pools.get(pool)!.products;
+              const scope = (action.scope & products || products) as 1 | 2 | 3;
+              await attempt(`contribute (scope ${scope})`, () =>
+                market.contribute(pool, market.contributors[action.who]!, scope),
               );
             }
             break;
@@ -374,7 +406,7 @@ describe("audit: honest histories", function () {
                 // Canonical spelling (the contract requires it): the counter in base32.
                 `bafkreiabandoned${base32.baseEncode(new TextEncoder().encode(String(abandoned++)))}`,
                 0,
-                1,
+                market.pools.get(pool)!.products,
               ],
               {
                 account: who.account,
@@ -392,18 +424,35 @@ describe("audit: honest histories", function () {
           }
           case "purchase":
             if (pool !== undefined) {
-              await attempt("purchase", async () =>
-                pending.push(await market.purchase(pool, market.buyers[action.buyer]!)),
+              const buyer = market.buyers[action.buyer]!;
+              // A pool sells what it offers; over the per-query maximum or the budget left, the
+              // contract refuses the query.
+              await attempt(action.query ? "purchaseQuery" : "purchase", async () =>
+                pending.push(
+                  action.query
+                    ? await market.purchaseQuery(pool, buyer, action.epsilon)
+                    : await market.purchase(pool, buyer),
+                ),
               );
             }
             break;
           case "fulfil":
+          case "reject":
           case "refund": {
             if (pending.length === 0) break;
             const [sale] = pending.splice(action.pick % pending.length, 1);
             if (action.kind === "fulfil") {
-              // An overdue sale (after a refund moved time on) is left unfulfilled.
-              await attempt("fulfil", () => market.fulfil(sale!));
+              // An overdue sale (after a refund moved time on), or an answer the budget can no
+              // longer pay, is left unfulfilled.
+              if (sale!.epsilon === 0) await attempt("fulfil", () => market.fulfil(sale!));
+              else {
+                const spent = Math.max(1, Math.floor((sale!.epsilon * action.percent) / 100));
+                await attempt("answer", () => market.answer(sale!, spent));
+              }
+            } else if (action.kind === "reject") {
+              await attempt(sale!.epsilon === 0 ? "reject sale" : "reject query", () =>
+                market.reject(sale!),
+              );
             } else {
               await time.increase(DELIVERY_WINDOW + 1);
               await attempt("refund", () => market.refund(sale!, market.owner));
@@ -417,7 +466,12 @@ describe("audit: honest histories", function () {
             break;
           }
           case "claim": {
-            const claimers = [...market.contributors, ...market.curators, market.treasury];
+            const claimers = [
+              ...market.contributors,
+              ...market.curators,
+              market.treasury,
+              ...market.buyers,
+            ];
             const token = action.stable ? market.stablecoin.address : zeroAddress;
             await attempt("claim", () =>
               market.claim(claimers[action.who % claimers.length]!, token),
@@ -465,9 +519,14 @@ describe("audit: honest histories", function () {
     );
     console.log("      actions that succeeded:", Object.fromEntries([...done].sort()));
     for (const kind of [
-      "contribute",
+      "contribute (scope 1)",
+      "contribute (scope 2)",
+      "contribute (scope 3)",
       "purchase",
+      "purchaseQuery",
       "fulfil",
+      "answer",
+      "reject query",
       "refund",
       "revoke",
       "claim",
