@@ -2,13 +2,24 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { base32 } from "multiformats/bases/base32";
 import { network } from "hardhat";
-import { getAddress, zeroAddress } from "viem";
+import {
+  decodeEventLog,
+  encodeAbiParameters,
+  encodeEventTopics,
+  getAddress,
+  zeroAddress,
+  type AbiEvent,
+  type Address,
+  type Log,
+} from "viem";
+import { databankAbi } from "../../../lib/contracts/abis.js";
 import type { Purchase } from "../../../lib/contracts/client.js";
 import {
   reportToCsv,
   reportToJson,
   reportToText,
   runAudit,
+  type AuditChainClient,
   type AuditReport,
   type CheckId,
   type CheckResult,
@@ -719,6 +730,208 @@ describe("audit: tampered histories fail with a precise message", function () {
     expect(oneAccount.contributions.map((row) => row.contributor)).to.deep.equal([account]);
     expect(oneAccount.accounts.map((row) => row.account)).to.deep.equal([account]);
     expect(oneAccount.passed).to.equal(true);
+  });
+});
+
+/** A decoded Databank event as a tamperer sees it. */
+interface DecodedEvent {
+  eventName: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * A chain client that hands the audit a tampered history (the replay's input): `rewrite` sees each
+ * decoded Databank event and returns its args changed (re-encoded into the raw log), `null` to drop
+ * it, or undefined to keep it. `privacyLossOffset` is added to every `privacyLoss` the audit reads.
+ */
+function tamperedClient(
+  market: Market,
+  rewrite: (event: DecodedEvent) => Record<string, unknown> | null | undefined,
+  privacyLossOffset = 0,
+): AuditChainClient {
+  const client = market.publicClient;
+  const getLogs = async (parameters: { address: Address; fromBlock: bigint; toBlock: bigint }) => {
+    const tampered: Log[] = [];
+    for (const log of await client.getLogs(parameters)) {
+      let decoded: DecodedEvent;
+      try {
+        decoded = decodeEventLog({
+          abi: databankAbi,
+          data: log.data,
+          topics: log.topics,
+        }) as unknown as DecodedEvent;
+      } catch {
+        tampered.push(log);
+        continue;
+      }
+      const args = rewrite(decoded);
+      if (args === null) continue;
+      if (args === undefined) {
+        tampered.push(log);
+        continue;
+      }
+      const item = databankAbi.find(
+        (entry) => entry.type === "event" && entry.name === decoded.eventName,
+      ) as AbiEvent;
+      const nonIndexed = item.inputs.filter((input) => !input.indexed);
+      tampered.push({
+        ...log,
+        topics: encodeEventTopics({
+          abi: [item],
+          eventName: item.name,
+          args,
+        } as never) as Log["topics"],
+        data: encodeAbiParameters(
+          nonIndexed,
+          nonIndexed.map((input) => args[input.name!]),
+        ),
+      });
+    }
+    return tampered;
+  };
+  const readContract = async (parameters: Parameters<typeof client.readContract>[0]) => {
+    const value = await client.readContract(parameters);
+    return parameters.functionName === "privacyLoss"
+      ? (value as number) + privacyLossOffset
+      : value;
+  };
+  return { ...client, getLogs, readContract } as unknown as AuditChainClient;
+}
+
+describe("audit: both products, dishonest histories", function () {
+  this.timeout(300_000);
+
+  /**
+   * A pool selling both products (budget 1 ε, at most 0.6 per query): alice allows records, bob
+   * statistics, carol both, dave statistics; one honest record sale (alice and carol) and one
+   * honest query (bob, carol and dave) that asked for 0.6 and spent 0.5.
+   */
+  async function mixedStart() {
+    const market = await deployMarket(viem);
+    const pool = await market.createPool({
+      products: 3,
+      price: 1_000_000n,
+      queryPrice: 2_000_000n,
+      epsilonBudget: 1_000_000,
+      maxEpsilonPerQuery: 600_000,
+    });
+    const [alice, bob, carol, dave] = market.contributors;
+    const ids = {
+      alice: await market.contribute(pool, alice!, 1),
+      bob: await market.contribute(pool, bob!, 2),
+      carol: await market.contribute(pool, carol!, 3),
+      dave: await market.contribute(pool, dave!, 2),
+    };
+    await market.fulfil(await market.purchase(pool, market.buyers[0]!));
+    const query = await market.purchaseQuery(pool, market.buyers[1]!, 600_000);
+    await market.answer(query, 500_000);
+    return { market, pool, ids, query };
+  }
+
+  it("the honest start passes every check", async function () {
+    const { market } = await mixedStart();
+    expect(statuses(await audit(market))).to.deep.equal(ALL_PASS);
+  });
+
+  it("a custodian that delivers a statistics-only record in a record sale (fake IPFS: in-memory Map) fails the manifest check naming it", async function () {
+    const { market, pool, ids } = await mixedStart();
+    const sale = await market.purchase(pool, market.buyers[2]!);
+    await market.fulfil(sale, { kind: "list-statistics-only", contributionId: ids.bob });
+    const report = await audit(market);
+    const details = check(report, "manifests").details.join("\n");
+    expect(check(report, "manifests").status).to.equal("FAIL");
+    expect(details).to.include(
+      `manifest lists #${ids.bob}, whose consent (statistics only) does not allow its record to be delivered`,
+    );
+    expect(details).to.include(`manifest misses #${ids.alice}, active at this delivery`);
+    // The contract only checks the count and paid the right set: the other invariants hold.
+    expect(statuses(report)).to.deep.equal({ ...ALL_PASS, manifests: "FAIL" });
+  });
+
+  it("a query that pays the records-scoped set instead of the statistics-scoped one (tampered replay input: QueryAnswered.perContribution rewritten) fails the products check, naming the set it fits", async function () {
+    const { market, pool, query } = await mixedStart();
+    // 2,000,000 wei: 1,365,000 to the contributors, 455,000 to each of the 3 allowing statistics;
+    // the tampered event pays 682,500, the share of the 2 allowing records.
+    const report = await audit(market, {
+      client: tamperedClient(market, (event) =>
+        event.eventName === "QueryAnswered"
+          ? { ...event.args, perContribution: 682_500n }
+          : undefined,
+      ),
+    });
+    const products = check(report, "products");
+    expect(products.status).to.equal("FAIL");
+    expect(products.details[0]).to.match(
+      new RegExp(
+        `^query #${query.id} \\(pool ${pool}\\): paid 682500 to each contribution, not the contributors' share spread over the 3 active contributions allowing statistics \\(455000 each\\): it is the share spread over the 2 active contributions allowing records \\[tx `,
+      ),
+    );
+    expect(check(report, "credits").status).to.equal("FAIL");
+    expect(check(report, "credits").details).to.include(
+      `pool ${pool} queries: contributions earned 2047500 + carry 0, contributors' share of queries 1365000`,
+    );
+    expect(report.passed).to.equal(false);
+  });
+
+  it("an answer spending more ε than its query asked, then a pool spending past its budget (tampered replay input: QueryAnswered.epsilonSpent rewritten) fail the privacy-budget check, and the replayed privacy loss then disagrees with the contract's privacyLoss", async function () {
+    const { market, pool, ids, query } = await mixedStart();
+    const second = await market.purchaseQuery(pool, market.buyers[2]!, 400_000);
+    await market.answer(second, 400_000);
+    const report = await audit(market, {
+      client: tamperedClient(market, (event) =>
+        event.eventName === "QueryAnswered" && event.args.purchaseId === query.id
+          ? { ...event.args, epsilonSpent: 700_000 }
+          : undefined,
+      ),
+    });
+    const privacy = check(report, "privacy-budget");
+    expect(privacy.status).to.equal("FAIL");
+    const details = privacy.details.map((detail) => detail.replace(/ \[tx \S+\]$/, ""));
+    expect(details).to.include.members([
+      `query #${query.id} (pool ${pool}): the answer spent ε 0.7, the query allowed above 0 and at most 0.6`,
+      `query #${query.id} (pool ${pool}): the answer spent ε 0.7, above the pool's maximum of 0.6 per query`,
+      `query #${second.id} (pool ${pool}): the answer spent ε 0.4 with 0.7 already spent, past the pool's budget of 1`,
+      `contribution #${ids.bob} (pool ${pool}): the events give a privacy loss of ε 1.1, the contract's privacyLoss says ε 0.9`,
+    ]);
+    // Every contribution allowing statistics is off by the same 0.2; none allowing records only.
+    expect(details.filter((detail) => detail.includes("privacyLoss says"))).to.have.lengthOf(3);
+    expect(check(report, "products").status).to.equal("PASS");
+    expect(report.passed).to.equal(false);
+  });
+
+  it("a contract whose privacyLoss disagrees with its events (tampered view: the client adds one millionth of ε to each privacyLoss read) fails the privacy-budget check", async function () {
+    const { market, pool, ids } = await mixedStart();
+    const report = await audit(market, {
+      client: tamperedClient(market, () => undefined, 1),
+    });
+    const privacy = check(report, "privacy-budget");
+    expect(privacy.status).to.equal("FAIL");
+    expect(privacy.details).to.deep.equal(
+      [ids.bob, ids.carol, ids.dave].map(
+        (id) =>
+          `contribution #${id} (pool ${pool}): the events give a privacy loss of ε 0.5, the contract's privacyLoss says ε 0.500001`,
+      ),
+    );
+    expect(statuses(report)).to.deep.equal({ ...ALL_PASS, "privacy-budget": "FAIL" });
+  });
+
+  it("a records-scoped consent ending without an erasure request, and a request naming a statistics-only consent (tampered replay input: ErasureRequested rewritten), fail the products check", async function () {
+    const { market, pool, ids } = await mixedStart();
+    await market.revoke(ids.bob);
+    await market.revoke(ids.carol);
+    const report = await audit(market, {
+      client: tamperedClient(market, (event) =>
+        event.eventName === "ErasureRequested"
+          ? { ...event.args, contributionId: ids.bob }
+          : undefined,
+      ),
+    });
+    const products = check(report, "products");
+    expect(products.status).to.equal("FAIL");
+    expect(products.details.map((detail) => detail.replace(/ \[tx \S+\]$/, ""))).to.deep.equal([
+      `pool ${pool}: erasure request #0 names contribution #${ids.bob}, whose consent (statistics only) never allowed its record to be delivered`,
+      `contribution #${ids.carol} (records and statistics) ended without an erasure request: buyers of its record are never asked to erase it`,
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@
  * the active contributions allowing statistics, with a stand-in sealed answer) or rejects it.
  */
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
-import { keccak256, toBytes, toHex, zeroAddress, type Address, type Hex } from "viem";
+import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
 import {
   CONSENT_SCOPE,
   purchaseFromEvent,
@@ -284,7 +284,14 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
       const query = utf8(JSON.stringify({ aggregates: [{ op: "count" }], nonce: cidCounter++ }));
       const queryCid = await computeCid(query);
       ipfs.set(queryCid, query);
-      const args = [poolId, pool.queryPrice, BUYER_KEY, epsilon, queryCid, keccak256(query)] as const;
+      const args = [
+        poolId,
+        pool.queryPrice,
+        BUYER_KEY,
+        epsilon,
+        queryCid,
+        keccak256(query),
+      ] as const;
       if (pool.paymentToken === zeroAddress) {
         return purchaseFromEvent(
           await mined(
@@ -378,16 +385,9 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
       ipfs.set(cid, bytes);
       const committedRoot = cheat?.kind === "wrong-root" ? keccak256(toHex("not the root")) : root;
       await mined(
-        await contract.write.fulfill(
-          [
-            sale,
-            cid,
-            committedRoot,
-            activeCount,
-            erasureCount,
-          ],
-          { account: custodian!.account },
-        ),
+        await contract.write.fulfill([sale, cid, committedRoot, activeCount, erasureCount], {
+          account: custodian!.account,
+        }),
       );
       return cid;
     },
