@@ -1419,21 +1419,32 @@ class Replay {
     },
   ): void {
     const { product, activeCount, previousCarry, perContribution, carry } = paid;
-    if (activeCount === 0) return;
-    const pot = paid.contributors + previousCarry;
-    const expected = distribute(pot, activeCount);
-    if (perContribution === expected.perContribution && carry === expected.carry) return;
     const where =
       product === "records"
         ? `purchase #${sale.id} (pool ${pool.id})`
         : `query #${sale.id} (pool ${pool.id})`;
+    const scope = product === "records" ? "records" : "statistics";
+    if (activeCount === 0) {
+      // The contract refuses such a sale (nobody to pay); what it credits goes to nobody.
+      if (perContribution !== 0n) {
+        this.find(
+          "products",
+          `${where}: paid ${perContribution} to each contribution, but no active contribution allows ${scope}`,
+          event,
+          pool.id,
+        );
+      }
+      return;
+    }
+    const pot = paid.contributors + previousCarry;
+    const expected = distribute(pot, activeCount);
+    if (perContribution === expected.perContribution && carry === expected.carry) return;
     this.find(
       "credits",
       `${where}: ${perContribution} per contribution and ${carry} carried, expected ${expected.perContribution} to each of ${activeCount} and ${carry === expected.carry ? carry : expected.carry} carried`,
       event,
       pool.id,
     );
-    const scope = product === "records" ? "records" : "statistics";
     const sets: [string, number][] = [
       [
         product === "records"
