@@ -1,8 +1,8 @@
 /**
  * `runAudit`: reads a Databank's events, replays them, reads the few facts the invariants compare
- * against at the audited block (token balances, symbols and decimals, `erasuresOwed`, block
- * times), fetches the delivery manifests through a caller-supplied content source, and returns the
- * report, with what it could not verify.
+ * against at the audited block (token balances, symbols and decimals, `erasuresOwed`,
+ * `privacyLoss`, block times), fetches the delivery manifests through a caller-supplied content
+ * source, and returns the report, with what it could not verify.
  */
 import { erc20Abi, getAddress, zeroAddress, type Address, type PublicClient } from "viem";
 import { databankAbi } from "../contracts/abis.js";
@@ -12,6 +12,8 @@ import {
   checkCredits,
   checkErasures,
   checkManifests,
+  checkPrivacyBudget,
+  checkProducts,
   checkRecordCounts,
   expectedHoldings,
   type AuditScope,
@@ -22,8 +24,10 @@ import { AuditError, NotAContractError, shortMessage } from "./errors.js";
 import { txUrlBuilder } from "./explorer.js";
 import {
   accountKey,
+  allowsStatistics,
   buildLedger,
   earnedDividends,
+  replayedPrivacyLoss,
   tokenLabel,
   unsettledDividends,
   type Ledger,
@@ -39,6 +43,8 @@ import type {
   BalanceRow,
   ContributionRow,
   ErasureRow,
+  PrivacyBudgetRow,
+  PrivacyLossRow,
   PurchaseRow,
   TxLink,
 } from "./report.js";
@@ -198,8 +204,17 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
     parameters.erasureGraceSeconds ?? DEFAULT_ERASURE_GRACE_SECONDS,
     parameters.readConcurrency ?? 16,
   );
+  const privacyLosses = await privacyLossRows(
+    client,
+    databank,
+    ledger,
+    scope,
+    block,
+    parameters.readConcurrency ?? 16,
+  );
+  // Only record sales have a delivery manifest; a query's answer is sealed to its buyer.
   const fulfilled = [...ledger.purchases.values()].filter(
-    (sale) => sale.fulfilment && scope.poolIds.has(sale.poolId),
+    (sale) => sale.fulfilment && sale.product === "records" && scope.poolIds.has(sale.poolId),
   );
   const manifests = parameters.fetchContent
     ? await verifyManifests(
@@ -223,6 +238,8 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
       scope,
       format,
     ),
+    checkPrivacyBudget(ledger, privacyLosses, scope, format),
+    checkProducts(ledger, balances, scope, format),
   ];
   return {
     chainId,
@@ -235,6 +252,7 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
     checks,
     ...rows(ledger, scope, link),
     erasures,
+    privacyBudgets: privacyBudgetRows(ledger, scope),
     balances,
     unverifiable: auditCaveats(
       [...ledger.pools.values()].filter((pool) => scope.poolIds.has(pool.id)),
@@ -290,8 +308,12 @@ function rows(
       poolId: sale.poolId,
       buyer: sale.buyer,
       token: sale.paymentToken,
+      product: sale.product,
       status: sale.status,
       amount: sale.amount,
+      epsilon: sale.epsilon,
+      epsilonSpent: f?.epsilonSpent,
+      rejectReason: sale.rejectReason,
       platform: f?.platform,
       curator: f?.curator,
       contributors: f?.contributors,
@@ -318,7 +340,9 @@ function rows(
       poolId: contribution.poolId,
       contributor: contribution.contributor,
       status: contribution.status,
+      scope: contribution.scope,
       expired: contribution.expired,
+      privacyLoss: replayedPrivacyLoss(ledger, contribution),
       bounty: contribution.bounty,
       earned,
       settled: contribution.settled,
@@ -343,13 +367,14 @@ function rows(
       credit: 0n,
       withdrawn: 0n,
       refunded: 0n,
+      rejectedCredits: 0n,
     });
   }
   for (const entry of entries.values()) {
     if (!related.has(entry.account)) continue;
     const dividends = dividendsOf.get(`${entry.account}:${entry.token}`) ?? 0n;
     // Settled dividends are already in the credit history; count each dividend once, as earned.
-    const entitled = entry.bounties + entry.saleCredits + dividends;
+    const entitled = entry.bounties + entry.saleCredits + entry.rejectedCredits + dividends;
     accounts.push({
       account: entry.account,
       token: entry.token,
@@ -360,6 +385,7 @@ function rows(
       withdrawn: entry.withdrawn,
       unclaimed: entitled - entry.withdrawn,
       refunded: entry.refunded,
+      rejectedCredits: entry.rejectedCredits,
     });
   }
   return { purchases, contributions, accounts };
@@ -445,6 +471,66 @@ async function crossCheckViews(
       });
     }
   });
+}
+
+/** The privacy budget of each pool in scope that sells queries, replayed. */
+function privacyBudgetRows(ledger: Ledger, scope: ResolvedScope): PrivacyBudgetRow[] {
+  const rows: PrivacyBudgetRow[] = [];
+  for (const pool of ledger.pools.values()) {
+    if (!scope.poolIds.has(pool.id) || !allowsStatistics(pool.products)) continue;
+    let answers = 0;
+    for (const sale of ledger.purchases.values()) {
+      if (sale.poolId === pool.id && sale.product === "query" && sale.fulfilment) answers += 1;
+    }
+    rows.push({
+      poolId: pool.id,
+      budget: pool.epsilonBudget,
+      maxPerQuery: pool.maxEpsilonPerQuery,
+      spent: pool.epsilonSpent,
+      remaining: Math.max(pool.epsilonBudget - pool.epsilonSpent, 0),
+      answers,
+    });
+  }
+  return rows;
+}
+
+/**
+ * Each contribution in scope whose consent allows statistics and that became active: its privacy
+ * loss replayed from the events, and the contract's `privacyLoss` at the audited block. (A
+ * records-only consent's loss is 0 by definition; it is not read.)
+ */
+async function privacyLossRows(
+  client: AuditChainClient,
+  databank: Address,
+  ledger: Ledger,
+  scope: ResolvedScope,
+  block: bigint,
+  concurrency: number,
+): Promise<PrivacyLossRow[]> {
+  const contributions = [...ledger.contributions.values()].filter(
+    (contribution) =>
+      scope.poolIds.has(contribution.poolId) &&
+      allowsStatistics(contribution.scope) &&
+      (contribution.status === "active" || contribution.status === "revoked"),
+  );
+  const rows: PrivacyLossRow[] = [];
+  await forEachConcurrently(contributions, concurrency, async (contribution) => {
+    const onChain = await client.readContract({
+      abi: databankAbi,
+      address: databank,
+      functionName: "privacyLoss",
+      args: [contribution.id],
+      blockNumber: block,
+    });
+    rows.push({
+      contributionId: contribution.id,
+      poolId: contribution.poolId,
+      replayed: replayedPrivacyLoss(ledger, contribution),
+      onChain: Number(onChain),
+    });
+  });
+  rows.sort((x, y) => (x.contributionId < y.contributionId ? -1 : 1));
+  return rows;
 }
 
 /** Each delivered buyer's erasures owed, replayed and read from `erasuresOwed`, with the oldest request's age. */

@@ -1,11 +1,15 @@
 /**
- * The five invariants, judged from the replayed ledger and the few facts read from the chain at the
- * audited block (balances, `erasuresOwed`, block times) or from the data bank node (manifests).
- * Pure functions: the I/O is in ./audit.ts.
+ * The seven invariants, judged from the replayed ledger and the few facts read from the chain at the
+ * audited block (balances, `erasuresOwed`, `privacyLoss`, block times) or from the data bank node
+ * (manifests). Pure functions: the I/O is in ./audit.ts.
  */
-import type { Address } from "viem";
+import { zeroAddress, type Address } from "viem";
+import { formatEpsilon } from "../query/epsilon.js";
 import {
-  earnedDividends,
+  allowsRecords,
+  allowsStatistics,
+  earnedByProduct,
+  scopeLabel,
   unsettledDividends,
   type CheckId,
   type Finding,
@@ -13,18 +17,27 @@ import {
   type PurchaseLedger,
 } from "./ledger.js";
 import { formatTokenAmount, type TokenUnits } from "./money.js";
-import type { BalanceRow, CheckResult, ErasureRow } from "./report.js";
+import type { BalanceRow, CheckResult, ErasureRow, PrivacyLossRow } from "./report.js";
 
 /** The invariants in words, as printed. */
 export const CHECK_TITLES: Record<CheckId, string> = {
   balance:
     "contract balance ≥ escrow + unclaimed credits + unsettled dividends + carry + bounty budgets (a surplus is reported)",
-  credits: "credits to contributions = contributors' share of fulfilled purchases",
-  "record-counts": "delivered record count = active contributions at fulfilment",
+  credits:
+    "credits to contributions = contributors' share of fulfilled purchases, per product (record sales, queries)",
+  "record-counts":
+    "delivered (or, for a query, used) record count = active contributions of the product's scope when the set was taken",
   manifests:
-    "every delivery's manifest can be fetched and lists exactly the active contributions (no revoked record)",
+    "every delivery's manifest can be fetched and lists exactly the active contributions allowing records (no revoked or statistics-only record)",
   erasures: "no buyer with an overdue erasure attestation",
+  "privacy-budget":
+    "each answer's ε within its query's request and the pool's per-query maximum, each pool's total within its budget, each contribution's privacy loss = the contract's privacyLoss",
+  products:
+    "each sale paid exactly the active contributions of its product's scope (record sales: records; queries: statistics), and only records-scoped consents requested erasure",
 };
+
+/** micro-ε (as stored on-chain) in ε: 500000 → "0.5". */
+const eps = (micro: number) => formatEpsilon(BigInt(micro));
 
 /** Renders a finding with a link to its transaction. */
 export type FindingFormatter = (finding: Finding) => string;
@@ -103,7 +116,7 @@ export function expectedHoldings(
   let bountyBudgets = 0n;
   for (const pool of ledger.pools.values()) {
     if (pool.paymentToken !== token) continue;
-    carry += pool.carry;
+    carry += pool.carry + pool.statisticsCarry;
     bountyBudgets += pool.bountyBudget + pool.bountyReserved;
   }
   const expected = escrow + credits + dividends + carry + bountyBudgets;
@@ -176,7 +189,10 @@ export function checkBalance(
   return verdict("balance", failures, pass, details, notes);
 }
 
-/** (2) Per pool, what the contributions earned (replayed accumulator) plus the carry equals the contributors' share of every sale. */
+/**
+ * (2) Per pool and product, what the contributions earned (replayed accumulator) plus the product's
+ * carry equals the contributors' share of every sale of that product.
+ */
 export function checkCredits(
   ledger: Ledger,
   scope: AuditScope,
@@ -187,16 +203,26 @@ export function checkCredits(
   let sales = 0;
   for (const pool of ledger.pools.values()) {
     if (!scope.poolIds.has(pool.id)) continue;
-    let earned = 0n;
+    let records = 0n;
+    let statistics = 0n;
     for (const contribution of ledger.contributions.values()) {
-      if (contribution.poolId === pool.id) earned += earnedDividends(ledger, contribution);
+      if (contribution.poolId !== pool.id) continue;
+      const earned = earnedByProduct(ledger, contribution);
+      records += earned.records;
+      statistics += earned.statistics;
     }
     for (const sale of ledger.purchases.values()) {
       if (sale.poolId === pool.id && sale.fulfilment) sales += 1;
     }
-    const line = `pool ${pool.id}: contributions earned ${earned} + carry ${pool.carry}, contributors' share of sales ${pool.contributorsShareTotal}`;
-    if (earned + pool.carry !== pool.contributorsShareTotal) failures.unshift(line);
+    const line = `pool ${pool.id}: contributions earned ${records} + carry ${pool.carry}, contributors' share of sales ${pool.contributorsShareTotal}`;
+    if (records + pool.carry !== pool.contributorsShareTotal) failures.unshift(line);
     else details.push(line);
+    if (!allowsStatistics(pool.products) && statistics === 0n && pool.statisticsShareTotal === 0n) {
+      continue;
+    }
+    const queries = `pool ${pool.id} queries: contributions earned ${statistics} + carry ${pool.statisticsCarry}, contributors' share of queries ${pool.statisticsShareTotal}`;
+    if (statistics + pool.statisticsCarry !== pool.statisticsShareTotal) failures.unshift(queries);
+    else details.push(queries);
   }
   return verdict(
     "credits",
@@ -206,7 +232,10 @@ export function checkCredits(
   );
 }
 
-/** (3) Every delivery counted as many records as contributions were active, replayed in order. */
+/**
+ * (3) Every delivery counted as many records as contributions allowing records were active, every
+ * answer as many as contributions allowing statistics, replayed in order.
+ */
 export function checkRecordCounts(
   ledger: Ledger,
   scope: AuditScope,
@@ -214,13 +243,19 @@ export function checkRecordCounts(
 ): CheckResult {
   const failures = findingsOf(ledger, "record-counts", scope, format);
   let deliveries = 0;
+  let answers = 0;
   for (const sale of ledger.purchases.values()) {
-    if (sale.fulfilment && scope.poolIds.has(sale.poolId)) deliveries += 1;
+    if (!sale.fulfilment || !scope.poolIds.has(sale.poolId)) continue;
+    if (sale.product === "query") answers += 1;
+    else deliveries += 1;
   }
   return verdict(
     "record-counts",
     failures,
-    `${deliveries} deliveries, each of as many records as active contributions`,
+    `${deliveries} deliveries, each of as many records as active contributions` +
+      (answers > 0
+        ? `; ${answers} query answers, each over as many records as active contributions allowing statistics`
+        : ""),
   );
 }
 
@@ -257,6 +292,16 @@ export function checkManifests(
     };
   }
   const failures = [...findings];
+  const notes: string[] = [];
+  let answers = 0;
+  for (const sale of ledger.purchases.values()) {
+    if (sale.product === "query" && sale.fulfilment && scope.poolIds.has(sale.poolId)) answers += 1;
+  }
+  if (answers > 0) {
+    notes.push(
+      `${answers} answered quer${answers === 1 ? "y has" : "ies have"} no delivery manifest (the answer is sealed to the buyer): the records used are checked by count against the contributions allowing statistics (record-counts check), not record by record`,
+    );
+  }
   let verified = 0;
   for (const outcome of outcomes) {
     const where = `purchase #${outcome.purchase.id} (pool ${outcome.purchase.poolId}, manifest ${outcome.purchase.fulfilment?.deliveryCid})`;
@@ -275,6 +320,8 @@ export function checkManifests(
     outcomes.length === 0
       ? "no deliveries"
       : `${verified} manifests: roots, counts and records match the events, no revoked record`,
+    [],
+    notes,
   );
 }
 
@@ -313,4 +360,146 @@ export function checkErasures(
         ? `; ${owedWithinGrace} owe erasures still within the grace period`
         : ""),
   );
+}
+
+/**
+ * (6) The privacy budget. From the events: every query's ε is above 0 and within the pool's
+ * per-query maximum, every answer spent above 0 and at most its query's ε, and no pool spent past
+ * its budget (findings of the replay). Against the contract: each contribution's privacy loss
+ * replayed from the events (the pool's ε spent between its join and its end) equals `privacyLoss`
+ * at the audited block (`losses`; without them that part is not checked and a note says so).
+ */
+export function checkPrivacyBudget(
+  ledger: Ledger,
+  losses: PrivacyLossRow[] | undefined,
+  scope: AuditScope,
+  format: FindingFormatter,
+): CheckResult {
+  const failures = findingsOf(ledger, "privacy-budget", scope, format);
+  const details: string[] = [];
+  const notes: string[] = [];
+  for (const row of losses ?? []) {
+    if (row.replayed !== row.onChain) {
+      failures.push(
+        `contribution #${row.contributionId} (pool ${row.poolId}): the events give a privacy loss of ε ${eps(row.replayed)}, the contract's privacyLoss says ε ${eps(row.onChain)}`,
+      );
+    }
+  }
+  let answers = 0;
+  let pools = 0;
+  let usedAfterEnd = 0;
+  for (const pool of ledger.pools.values()) {
+    if (!scope.poolIds.has(pool.id) || !allowsStatistics(pool.products)) continue;
+    pools += 1;
+    let poolAnswers = 0;
+    for (const sale of ledger.purchases.values()) {
+      if (sale.poolId !== pool.id || sale.product !== "query" || !sale.fulfilment) continue;
+      poolAnswers += 1;
+      usedAfterEnd += sale.fulfilment.endedInFlight.length;
+    }
+    answers += poolAnswers;
+    details.push(
+      `pool ${pool.id}: ε ${eps(pool.epsilonSpent)} spent of a budget of ${eps(pool.epsilonBudget)} (${eps(Math.max(pool.epsilonBudget - pool.epsilonSpent, 0))} left, at most ${eps(pool.maxEpsilonPerQuery)} per query) by ${poolAnswers} answer${poolAnswers === 1 ? "" : "s"}`,
+    );
+  }
+  if (usedAfterEnd > 0) {
+    notes.push(
+      `${usedAfterEnd} record${usedAfterEnd === 1 ? " was" : "s were"} used by an answer whose set was taken before its consent ended: privacyLoss does not count that answer's ε for it (the contract's definition); the pool's total still bounds its loss`,
+    );
+  }
+  const compared = losses?.length ?? 0;
+  if (losses === undefined && pools > 0) {
+    notes.push("each contribution's privacy loss was not compared with the contract's privacyLoss");
+  }
+  const pass =
+    pools === 0
+      ? "no pool sells queries"
+      : `${answers} answer${answers === 1 ? "" : "s"} in ${pools} pool${pools === 1 ? "" : "s"}, each within its query's ε and the per-query maximum, every pool within its budget; ${compared} contributions' privacy loss = privacyLoss`;
+  return verdict("privacy-budget", failures, pass, details, notes);
+}
+
+/** An amount in token units when the token's units are known, else in base units. */
+function amountIn(amount: bigint, token: Address, units: Map<Address, TokenUnits>): string {
+  const known = units.get(token);
+  if (known) return formatTokenAmount(amount, known);
+  return `${amount} base units of ${token === zeroAddress ? "the native coin" : token}`;
+}
+
+/** Per-token totals in token units: "1.5 TUSD + 0.001 ETH", or "nothing". */
+function totals(byToken: Map<Address, bigint>, units: Map<Address, TokenUnits>): string {
+  const parts = [...byToken].map(([token, amount]) => amountIn(amount, token, units));
+  return parts.length === 0 ? "nothing" : parts.join(" + ");
+}
+
+/**
+ * (7) Each product paid exactly its scope. A record sale delivers and pays only the active
+ * contributions whose consent allows records, a query only those allowing statistics: every sale's
+ * per-contribution credit and carry must be its contributors' share (plus the product's carry)
+ * spread over that set, replayed from the events; a contribution's checkpoint for a product its
+ * consent does not allow is 0; a pool sells only its products to consents within them; and only a
+ * records-scoped consent's end requests erasure, each one of them does (findings of the replay).
+ * Amounts in token units (`balances` carries each token's symbol and decimals).
+ */
+export function checkProducts(
+  ledger: Ledger,
+  balances: readonly BalanceRow[],
+  scope: AuditScope,
+  format: FindingFormatter,
+): CheckResult {
+  const failures = findingsOf(ledger, "products", scope, format);
+  const units = new Map<Address, TokenUnits>(
+    balances.map((row) => [row.token, { symbol: row.symbol, decimals: row.decimals }]),
+  );
+  const details: string[] = [];
+  const recordsPaid = new Map<Address, bigint>();
+  const queriesPaid = new Map<Address, bigint>();
+  let recordSales = 0;
+  let queries = 0;
+  let erasureRequests = 0;
+  let statisticsOnlyEnds = 0;
+  for (const pool of ledger.pools.values()) {
+    if (!scope.poolIds.has(pool.id)) continue;
+    let poolSales = 0;
+    let poolQueries = 0;
+    let poolRecordsPaid = 0n;
+    let poolQueriesPaid = 0n;
+    for (const sale of ledger.purchases.values()) {
+      if (sale.poolId !== pool.id || !sale.fulfilment) continue;
+      if (sale.product === "query") {
+        poolQueries += 1;
+        poolQueriesPaid += sale.fulfilment.contributors;
+      } else {
+        poolSales += 1;
+        poolRecordsPaid += sale.fulfilment.contributors;
+      }
+    }
+    recordSales += poolSales;
+    queries += poolQueries;
+    recordsPaid.set(
+      pool.paymentToken,
+      (recordsPaid.get(pool.paymentToken) ?? 0n) + poolRecordsPaid,
+    );
+    queriesPaid.set(
+      pool.paymentToken,
+      (queriesPaid.get(pool.paymentToken) ?? 0n) + poolQueriesPaid,
+    );
+    erasureRequests += pool.erasureCount;
+    for (const end of pool.statisticsEnds) {
+      const contribution = ledger.contributions.get(end.contributionId);
+      if (contribution && !allowsRecords(contribution.scope)) statisticsOnlyEnds += 1;
+    }
+    details.push(
+      `pool ${pool.id} (sells ${scopeLabel(pool.products)}): ${poolSales} record sale${poolSales === 1 ? "" : "s"} paid ${amountIn(poolRecordsPaid, pool.paymentToken, units)} to the contributions allowing records (${pool.recordsActive.size} active now); ${poolQueries} quer${poolQueries === 1 ? "y" : "ies"} paid ${amountIn(poolQueriesPaid, pool.paymentToken, units)} to those allowing statistics (${pool.statisticsActive.size} active now)`,
+    );
+  }
+  const nonZero = (byToken: Map<Address, bigint>) =>
+    new Map([...byToken].filter(([, amount]) => amount !== 0n));
+  const pass =
+    `${recordSales} record sale${recordSales === 1 ? "" : "s"} paid ${totals(nonZero(recordsPaid), units)} to exactly the active contributions allowing records, ` +
+    `${queries} quer${queries === 1 ? "y" : "ies"} paid ${totals(nonZero(queriesPaid), units)} to exactly those allowing statistics; ` +
+    `${erasureRequests} erasure request${erasureRequests === 1 ? "" : "s"}, all of records-scoped consents` +
+    (statisticsOnlyEnds > 0
+      ? ` (${statisticsOnlyEnds} statistics-only consents ended without one)`
+      : "");
+  return verdict("products", failures, pass, details);
 }

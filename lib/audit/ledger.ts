@@ -1,10 +1,14 @@
 /**
  * Rebuilds Databank's books from its events alone, replaying them in chain order with the same
- * arithmetic as the contract: the revenue split of every sale, the pool's reward-per-contribution
- * accumulator (raised by `PurchaseFulfilled.perContribution`, the remainder carried to the next
- * sale), each contribution's checkpoint (set at `ConsentGranted`, moved by `ContributionSettled`),
- * every account's credit (bounties, curator shares, platform fees, settled dividends) and
- * withdrawals, escrow, bounty budgets and erasure bookkeeping.
+ * arithmetic as the contract: the revenue split of every sale, the pool's two reward-per-contribution
+ * accumulators, one per product (record sales raise the records accumulator by
+ * `PurchaseFulfilled.perContribution` over the active contributions whose scope allows records;
+ * query answers raise the statistics accumulator by `QueryAnswered.perContribution` over those
+ * that allow statistics; each keeps its own remainder for the next sale), each contribution's scope
+ * and checkpoints (set at `ConsentGranted`, moved by `ContributionSettled`), every account's credit
+ * (bounties, curator shares, platform fees, settled dividends, rejected purchases) and withdrawals,
+ * escrow of both products, bounty budgets, erasure bookkeeping, and the pool's privacy budget: the
+ * ε each answer spent, and each contribution's ε at join and at end, which give its privacy loss.
  *
  * Every event is also checked against the replayed state (the split matches the pool's rates, a
  * checkpoint equals the accumulator, a settlement equals what the accumulator owes, a withdrawal
@@ -12,13 +16,48 @@
  * breaks; the replay goes on with the event's figures, as the contract did.
  */
 import { getAddress, keccak256, toBytes, zeroAddress, type Address, type Hex } from "viem";
+import { formatEpsilon } from "../query/epsilon.js";
 import type { DatabankEventLog } from "./logs.js";
 
 /** Basis points in 100%. */
 const BPS = 10_000n;
 
+/** Scope bit: the record may be delivered as a copy (record sales). `ConsentScope.RECORDS`. */
+export const SCOPE_RECORDS = 1;
+/** Scope bit: the record may be used inside aggregate answers (queries). `ConsentScope.STATISTICS`. */
+export const SCOPE_STATISTICS = 2;
+
+/** Whether a scope (or a pool's products) allows records. */
+export function allowsRecords(scope: number): boolean {
+  return (scope & SCOPE_RECORDS) !== 0;
+}
+
+/** Whether a scope (or a pool's products) allows statistics. */
+export function allowsStatistics(scope: number): boolean {
+  return (scope & SCOPE_STATISTICS) !== 0;
+}
+
+/** A scope in words, as the consent receipt writes it. */
+export function scopeLabel(scope: number): string {
+  if (scope === (SCOPE_RECORDS | SCOPE_STATISTICS)) return "records and statistics";
+  if (scope === SCOPE_RECORDS) return "records";
+  if (scope === SCOPE_STATISTICS) return "statistics only";
+  return `invalid scope ${scope}`;
+}
+
+/** What a purchase buys: a copy of the records (`PurchaseCreated`) or a query answer (`QueryPurchased`). */
+export type Product = "records" | "query";
+
 /** The invariants the audit checks, in the order they are reported. */
-export const CHECK_IDS = ["balance", "credits", "record-counts", "manifests", "erasures"] as const;
+export const CHECK_IDS = [
+  "balance",
+  "credits",
+  "record-counts",
+  "manifests",
+  "erasures",
+  "privacy-budget",
+  "products",
+] as const;
 
 /** One of the audited invariants. */
 export type CheckId = (typeof CHECK_IDS)[number];
@@ -61,22 +100,42 @@ export interface PoolLedger {
   contributorShareBps: bigint;
   /** Bounty paid to each accepted contribution. */
   bountyPerContribution: bigint;
-  /** Cumulative reward per contribution (the contract's accumulator). */
+  /** Products sold: `SCOPE_RECORDS` (record sales), `SCOPE_STATISTICS` (queries), or both. */
+  products: number;
+  /** Cumulative reward per contribution of record sales (the contract's records accumulator). */
   rewardPerContribution: bigint;
-  /** Remainder of the last sale, kept for the next one. */
+  /** Remainder of the last record sale, kept for the next one. */
   carry: bigint;
+  /** Cumulative reward per contribution of queries (the contract's statistics accumulator). */
+  statisticsRewardPerContribution: bigint;
+  /** Remainder of the last query, kept for the next one. */
+  statisticsCarry: bigint;
   /** Bounty budget left, net of reservations. */
   bountyBudget: bigint;
   /** Bounties set aside for pending submissions (still held by the contract). */
   bountyReserved: bigint;
-  /** Contribution ids active now. */
+  /** Contribution ids active now, of any scope. */
   active: Set<bigint>;
-  /** Erasure requests made so far. */
+  /** Active contributions whose scope allows records: those a record sale delivers and pays. */
+  recordsActive: Set<bigint>;
+  /** Active contributions whose scope allows statistics: those a query uses and pays. */
+  statisticsActive: Set<bigint>;
+  /** Erasure requests made so far (ends of records-scoped consents). */
   erasureCount: number;
   /** Erasure requests in index order: which contribution, and when. */
   erasureRequests: { contributionId: bigint; tx: TxRef }[];
-  /** Sum of the contributors' share of every fulfilled sale. */
+  /** Ends of statistics-scoped consents in order (the contract's `statisticsEnded` is their count). */
+  statisticsEnds: { contributionId: bigint; tx: TxRef }[];
+  /** Sum of the contributors' share of every fulfilled record sale. */
   contributorsShareTotal: bigint;
+  /** Sum of the contributors' share of every answered query. */
+  statisticsShareTotal: bigint;
+  /** Total ε (millionths) all queries together may spend, fixed at creation. */
+  epsilonBudget: number;
+  /** Most ε (millionths) one query may spend. */
+  maxEpsilonPerQuery: number;
+  /** ε (millionths) spent by answered queries so far. */
+  epsilonSpent: number;
   /** The `PoolCreated` event. */
   created: TxRef;
 }
@@ -98,18 +157,32 @@ export interface ContributionLedger {
   dataCid: string;
   /** Where it is in its lifecycle. */
   status: ContributionStatus;
+  /** The uses its consent allows: `SCOPE_RECORDS`, `SCOPE_STATISTICS` or both. */
+  scope: number;
   /** Whether a revocation was a retirement after expiry. */
   expired: boolean;
   /** Bounty credited at acceptance. */
   bounty: bigint;
   /** Bounty set aside while it is pending (`BountyReserved`), 0 when none. */
   reservedBounty: bigint;
-  /** The pool's accumulator when it became active: it earns from there. */
+  /** The pool's records accumulator when it became active (0 without records scope): it earns from there. */
   grantCheckpoint: bigint;
-  /** The accumulator at its last settlement. */
+  /** The records accumulator at its last settlement. */
   checkpoint: bigint;
-  /** The accumulator when it stopped earning (revocation); undefined while active. */
+  /** The records accumulator when it stopped earning (revocation); undefined while active. */
   endAccumulator?: bigint;
+  /** The pool's statistics accumulator when it became active (0 without statistics scope). */
+  statisticsGrantCheckpoint: bigint;
+  /** The statistics accumulator at its last settlement. */
+  statisticsCheckpoint: bigint;
+  /** The statistics accumulator when it stopped earning; undefined while active. */
+  statisticsEndAccumulator?: bigint;
+  /** The pool's ε spent when it joined (statistics scope only). */
+  epsilonAtJoin?: number;
+  /** The pool's ε spent when its consent ended (statistics scope only). */
+  epsilonAtEnd?: number;
+  /** Whether an `ErasureRequested` names it. */
+  erasureRequested?: boolean;
   /** Dividends moved to its holder (settled on claim or revocation). */
   settled: bigint;
   /** Event order of its activation and revocation (to know whether it was active at a delivery). */
@@ -126,13 +199,18 @@ export interface ContributionLedger {
   lastSettlement?: { transactionHash: Hex; amount: bigint };
 }
 
-/** The split of a fulfilled purchase, as emitted, and the replayed active count it applied to. */
+/**
+ * The split of a fulfilled purchase (record sale) or answered query, and the replayed active count
+ * it applied to. A record sale's platform, curator and contributors' amounts are its event's; a
+ * query's are derived from its amount and the pool's rates (`QueryAnswered` does not carry them),
+ * as the contract's `RevenueSplit.split` does.
+ */
 export interface Fulfilment {
   /** Credited to the treasury. */
   platform: bigint;
   /** Credited to the curator. */
   curator: bigint;
-  /** Spread over the active contributions. */
+  /** Spread over the active contributions of the product's scope. */
   contributors: bigint;
   /** Added to the accumulator: credited to each active contribution. */
   perContribution: bigint;
@@ -140,18 +218,23 @@ export interface Fulfilment {
   carry: bigint;
   /** Carry before this sale. */
   previousCarry: bigint;
-  /** Records the custodian says it delivered. */
+  /** Records the custodian says it delivered (or, for a query, used). */
   recordCount: number;
-  /** Active contributions at fulfilment, replayed from the events. */
+  /** Active contributions of the product's scope at fulfilment, replayed from the events. */
   activeCount: number;
-  /** The pool's erasure count when the delivered set was taken (`erasuresSeen`). */
+  /**
+   * Ended consents of the product's scope when the set was taken: the pool's erasure count for a
+   * record sale (`erasuresSeen`), its `statisticsEnded` for a query (`statisticsSeen`).
+   */
   erasuresSeen: number;
-  /** Contributions whose consent ended after the set was taken: delivered, but paid nothing. */
+  /** Contributions whose consent ended after the set was taken: used, but paid nothing. */
   endedInFlight: bigint[];
-  /** Merkle root over the delivered records. */
+  /** Merkle root over the delivered (or used) records. */
   recordsRoot: Hex;
-  /** CID of the delivery manifest. */
+  /** CID of the delivery manifest, or of the sealed answer of a query. */
   deliveryCid: string;
+  /** ε (millionths) the answer spent; 0 for a record sale. */
+  epsilonSpent: number;
   /** Event order of the fulfilment. */
   seq: number;
   /** The `PurchaseFulfilled` event. */
@@ -172,17 +255,31 @@ export interface PurchaseLedger {
   amount: bigint;
   /** Delivery deadline (unix seconds). */
   deadline: number;
-  /** The pool's erasure count at purchase: the earliest moment its delivered set may be taken. */
+  /**
+   * Ended consents of the product's scope at purchase (the pool's erasure count for a record sale,
+   * `statisticsEnded` for a query): the earliest moment its set may be taken.
+   */
   erasureMark: number;
-  /** Where it is. */
-  status: "pending" | "fulfilled" | "refunded";
-  /** The `PurchaseCreated` event. */
+  /** What it buys. */
+  product: Product;
+  /** Most ε (millionths) the answer may spend; 0 for a record sale. */
+  epsilon: number;
+  /** CID of the query document (queries only). */
+  queryCid?: string;
+  /** Where it is: a rejection credits the buyer at once, a refund pays it after the deadline. */
+  status: PurchaseStatus;
+  /** The `PurchaseCreated` or `QueryPurchased` event. */
   created: TxRef;
-  /** The split, once fulfilled. */
+  /** The split, once fulfilled (delivered or answered). */
   fulfilment?: Fulfilment;
-  /** The `PurchaseRefunded` event. */
+  /** The `PurchaseRefunded` or `PurchaseRejected` event. */
   refunded?: TxRef;
+  /** Why the custodian rejected it (`PurchaseRejected.reason`). */
+  rejectReason?: string;
 }
+
+/** Where a purchase is. `rejected` and `refunded` are both the contract's `Refunded`. */
+export type PurchaseStatus = "pending" | "fulfilled" | "refunded" | "rejected";
 
 /** What one account is owed and was paid in one token. */
 export interface AccountLedger {
@@ -200,8 +297,10 @@ export interface AccountLedger {
   credit: bigint;
   /** Paid out by `claim`. */
   withdrawn: bigint;
-  /** Refunds of undelivered purchases. */
+  /** Refunds of undelivered purchases, paid out directly. */
   refunded: bigint;
+  /** Purchases the custodian rejected, credited to the buyer (withdrawn with `claim`). */
+  rejectedCredits: bigint;
 }
 
 /** Erasure bookkeeping of one buyer in one pool (the contract's `BuyerErasure`). */
@@ -218,7 +317,7 @@ export interface BuyerErasureLedger {
 
 /** Money in and out of the contract in one token, from events. */
 export interface TokenFlows {
-  /** Purchases and bounty funding. */
+  /** Purchases of both products and bounty funding. */
   paidIn: bigint;
   /** Refunds and withdrawals. */
   paidOut: bigint;
@@ -269,21 +368,78 @@ export function buyerErasureKey(poolId: number, buyer: Address): string {
   return `${poolId}:${checksum(buyer)}`;
 }
 
-/** Dividends a contribution has earned and not settled yet (the contract's `pendingEarnings`). */
+/** What an active contribution's checkpoints leave it to settle, per product. */
+function owedByProduct(
+  pool: PoolLedger,
+  contribution: ContributionLedger,
+): { records: bigint; statistics: bigint } {
+  return {
+    records: allowsRecords(contribution.scope)
+      ? pool.rewardPerContribution - contribution.checkpoint
+      : 0n,
+    statistics: allowsStatistics(contribution.scope)
+      ? pool.statisticsRewardPerContribution - contribution.statisticsCheckpoint
+      : 0n,
+  };
+}
+
+/**
+ * Dividends a contribution has earned and not settled yet, from both products (the contract's
+ * `pendingEarnings`).
+ */
 export function unsettledDividends(ledger: Ledger, contribution: ContributionLedger): bigint {
   if (contribution.status !== "active") return 0n;
   const pool = ledger.pools.get(contribution.poolId);
-  return pool ? pool.rewardPerContribution - contribution.checkpoint : 0n;
+  if (!pool) return 0n;
+  const owed = owedByProduct(pool, contribution);
+  return owed.records + owed.statistics;
 }
 
-/** Everything a contribution earned from sales: the accumulator's rise while it was active. */
+/**
+ * Everything a contribution earned from each product: each accumulator's rise while it was active,
+ * for the products its scope allows.
+ */
+export function earnedByProduct(
+  ledger: Ledger,
+  contribution: ContributionLedger,
+): { records: bigint; statistics: bigint } {
+  if (contribution.status !== "active" && contribution.status !== "revoked") {
+    return { records: 0n, statistics: 0n };
+  }
+  const pool = ledger.pools.get(contribution.poolId);
+  const records = allowsRecords(contribution.scope)
+    ? (contribution.endAccumulator ?? pool?.rewardPerContribution ?? contribution.grantCheckpoint) -
+      contribution.grantCheckpoint
+    : 0n;
+  const statistics = allowsStatistics(contribution.scope)
+    ? (contribution.statisticsEndAccumulator ??
+        pool?.statisticsRewardPerContribution ??
+        contribution.statisticsGrantCheckpoint) - contribution.statisticsGrantCheckpoint
+    : 0n;
+  return { records, statistics };
+}
+
+/** Everything a contribution earned from sales of both products. */
 export function earnedDividends(ledger: Ledger, contribution: ContributionLedger): bigint {
-  if (contribution.status !== "active" && contribution.status !== "revoked") return 0n;
-  const end =
-    contribution.endAccumulator ??
-    ledger.pools.get(contribution.poolId)?.rewardPerContribution ??
-    contribution.grantCheckpoint;
-  return end - contribution.grantCheckpoint;
+  const earned = earnedByProduct(ledger, contribution);
+  return earned.records + earned.statistics;
+}
+
+/**
+ * A contribution's privacy loss so far in millionths of ε, replayed as the contract's
+ * `privacyLoss` defines it: the pool's ε spent since it joined while it is active, frozen when its
+ * consent ends; 0 when its scope does not allow statistics or it never became active.
+ */
+export function replayedPrivacyLoss(ledger: Ledger, contribution: ContributionLedger): number {
+  if (!allowsStatistics(contribution.scope) || contribution.epsilonAtJoin === undefined) return 0;
+  if (contribution.status === "active") {
+    const pool = ledger.pools.get(contribution.poolId);
+    return (pool?.epsilonSpent ?? contribution.epsilonAtJoin) - contribution.epsilonAtJoin;
+  }
+  if (contribution.status === "revoked" && contribution.epsilonAtEnd !== undefined) {
+    return contribution.epsilonAtEnd - contribution.epsilonAtJoin;
+  }
+  return 0;
 }
 
 /** Whether a contribution was active at event order `seq` (granted before, not revoked before). */
@@ -318,6 +474,7 @@ export function buildLedger(events: readonly DatabankEventLog[]): Ledger {
   };
   const replay = new Replay(ledger);
   events.forEach((event, seq) => replay.apply(event, seq));
+  replay.finish();
   return ledger;
 }
 
@@ -345,6 +502,7 @@ class Replay {
         credit: 0n,
         withdrawn: 0n,
         refunded: 0n,
+        rejectedCredits: 0n,
       };
       this.ledger.accounts.set(key, entry);
     }
@@ -391,14 +549,24 @@ class Replay {
           platformFeeBps: BigInt(platformFeeBps),
           contributorShareBps: BigInt(params.contributorShareBps),
           bountyPerContribution: params.bountyPerContribution,
+          products: params.products,
           rewardPerContribution: 0n,
           carry: 0n,
+          statisticsRewardPerContribution: 0n,
+          statisticsCarry: 0n,
           bountyBudget: 0n,
           bountyReserved: 0n,
           active: new Set(),
+          recordsActive: new Set(),
+          statisticsActive: new Set(),
           erasureCount: 0,
           erasureRequests: [],
+          statisticsEnds: [],
           contributorsShareTotal: 0n,
+          statisticsShareTotal: 0n,
+          epsilonBudget: params.epsilonBudget,
+          maxEpsilonPerQuery: params.maxEpsilonPerQuery,
+          epsilonSpent: 0,
           created: txRef(event),
         });
         return;
@@ -485,8 +653,16 @@ class Replay {
         return;
       }
       case "ContributionSubmitted": {
-        const { contributionId, poolId, contributor, dataCommitment, dataCid } = event.args;
-        this.pool(poolId, event);
+        const { contributionId, poolId, contributor, dataCommitment, dataCid, scope } = event.args;
+        const pool = this.pool(poolId, event);
+        if (pool && (scope === 0 || (scope & ~pool.products) !== 0)) {
+          this.find(
+            "products",
+            `contribution #${contributionId}: consent scope ${scope} (${scopeLabel(scope)}) is not within pool ${poolId}'s products (${scopeLabel(pool.products)})`,
+            event,
+            poolId,
+          );
+        }
         if (keccak256(toBytes(dataCid)) !== dataCommitment) {
           this.find(
             "manifests",
@@ -502,11 +678,14 @@ class Replay {
           dataCommitment,
           dataCid,
           status: "pending",
+          scope,
           expired: false,
           bounty: 0n,
           reservedBounty: 0n,
           grantCheckpoint: 0n,
           checkpoint: 0n,
+          statisticsGrantCheckpoint: 0n,
+          statisticsCheckpoint: 0n,
           settled: 0n,
           submitted: txRef(event),
         });
@@ -534,6 +713,23 @@ class Replay {
             pool.id,
           );
         }
+        // Only a records-scoped consent was ever delivered, so only its end asks buyers to erase.
+        const requested = this.ledger.contributions.get(event.args.contributionId);
+        if (!requested || !allowsRecords(requested.scope) || requested.status !== "revoked") {
+          this.find(
+            "products",
+            `pool ${pool.id}: erasure request #${event.args.erasureIndex} names contribution #${event.args.contributionId}, ${
+              !requested
+                ? "never submitted"
+                : !allowsRecords(requested.scope)
+                  ? `whose consent (${scopeLabel(requested.scope)}) never allowed its record to be delivered`
+                  : `${requested.status}, not ended`
+            }`,
+            event,
+            pool.id,
+          );
+        }
+        if (requested) requested.erasureRequested = true;
         pool.erasureRequests.push({ contributionId: event.args.contributionId, tx: txRef(event) });
         pool.erasureCount += 1;
         return;
@@ -582,12 +778,36 @@ class Replay {
           amount,
           deadline,
           erasureMark,
+          product: "records",
+          epsilon: 0,
           status: "pending",
           created: txRef(event),
         });
         this.flows(paymentToken).paidIn += amount;
+        if (pool && !allowsRecords(pool.products)) {
+          this.find(
+            "products",
+            `purchase #${purchaseId}: a record sale of pool ${poolId}, which sells ${scopeLabel(pool.products)} only`,
+            event,
+            poolId,
+          );
+        }
+        if (pool && erasureMark !== pool.erasureCount) {
+          this.find(
+            "record-counts",
+            `purchase #${purchaseId} (pool ${poolId}): erasure mark ${erasureMark}, the pool's erasure count was ${pool.erasureCount}`,
+            event,
+            poolId,
+          );
+        }
         return;
       }
+      case "QueryPurchased":
+        return this.queryPurchased(event);
+      case "QueryAnswered":
+        return this.queryAnswered(event, seq);
+      case "PurchaseRejected":
+        return this.purchaseRejected(event);
       case "PurchaseFulfilled":
         return this.purchaseFulfilled(event, seq);
       case "PurchaseRefunded": {
@@ -640,7 +860,7 @@ class Replay {
     event: Extract<DatabankEventLog, { eventName: "ConsentGranted" }>,
     seq: number,
   ): void {
-    const { contributionId, poolId, bounty, rewardCheckpoint } = event.args;
+    const { contributionId, poolId, bounty, rewardCheckpoint, statisticsCheckpoint } = event.args;
     const contribution = this.contribution(contributionId, event);
     const pool = this.pool(poolId, event);
     if (!contribution || !pool) return;
@@ -652,10 +872,29 @@ class Replay {
         poolId,
       );
     }
-    if (rewardCheckpoint !== pool.rewardPerContribution) {
+    const records = allowsRecords(contribution.scope);
+    const statistics = allowsStatistics(contribution.scope);
+    if (records && rewardCheckpoint !== pool.rewardPerContribution) {
       this.find(
         "credits",
         `contribution #${contributionId} starts earning at ${rewardCheckpoint}, the pool's accumulator is ${pool.rewardPerContribution}`,
+        event,
+        poolId,
+      );
+    }
+    if (statistics && statisticsCheckpoint !== pool.statisticsRewardPerContribution) {
+      this.find(
+        "credits",
+        `contribution #${contributionId} starts earning from queries at ${statisticsCheckpoint}, the pool's query accumulator is ${pool.statisticsRewardPerContribution}`,
+        event,
+        poolId,
+      );
+    }
+    // A product the consent does not allow has no checkpoint: the contribution is not in its set.
+    if ((!records && rewardCheckpoint !== 0n) || (!statistics && statisticsCheckpoint !== 0n)) {
+      this.find(
+        "products",
+        `contribution #${contributionId} (${scopeLabel(contribution.scope)}) granted with checkpoints ${rewardCheckpoint} (record sales) and ${statisticsCheckpoint} (queries): a product its consent does not allow must have none`,
         event,
         poolId,
       );
@@ -685,8 +924,17 @@ class Replay {
     pool.active.add(contributionId);
     contribution.status = "active";
     contribution.bounty = bounty;
-    contribution.grantCheckpoint = pool.rewardPerContribution;
-    contribution.checkpoint = pool.rewardPerContribution;
+    if (records) {
+      pool.recordsActive.add(contributionId);
+      contribution.grantCheckpoint = pool.rewardPerContribution;
+      contribution.checkpoint = pool.rewardPerContribution;
+    }
+    if (statistics) {
+      pool.statisticsActive.add(contributionId);
+      contribution.statisticsGrantCheckpoint = pool.statisticsRewardPerContribution;
+      contribution.statisticsCheckpoint = pool.statisticsRewardPerContribution;
+      contribution.epsilonAtJoin = pool.epsilonSpent;
+    }
     contribution.grantedSeq = seq;
     contribution.granted = txRef(event);
   }
@@ -714,7 +962,8 @@ class Replay {
       );
       return;
     }
-    const unsettled = pool.rewardPerContribution - contribution.checkpoint;
+    const owed = owedByProduct(pool, contribution);
+    const unsettled = owed.records + owed.statistics;
     const settledNow =
       contribution.lastSettlement?.transactionHash === event.transactionHash
         ? contribution.lastSettlement.amount
@@ -730,7 +979,16 @@ class Replay {
     pool.active.delete(contributionId);
     contribution.status = "revoked";
     contribution.expired = expired;
-    contribution.endAccumulator = pool.rewardPerContribution;
+    if (allowsRecords(contribution.scope)) {
+      pool.recordsActive.delete(contributionId);
+      contribution.endAccumulator = pool.rewardPerContribution;
+    }
+    if (allowsStatistics(contribution.scope)) {
+      pool.statisticsActive.delete(contributionId);
+      pool.statisticsEnds.push({ contributionId, tx: txRef(event) });
+      contribution.statisticsEndAccumulator = pool.statisticsRewardPerContribution;
+      contribution.epsilonAtEnd = pool.epsilonSpent;
+    }
     contribution.revokedSeq = seq;
     contribution.revoked = txRef(event);
   }
@@ -742,7 +1000,8 @@ class Replay {
     const contribution = this.contribution(contributionId, event);
     const pool = this.pool(poolId, event);
     if (!contribution || !pool) return;
-    const owed = pool.rewardPerContribution - contribution.checkpoint;
+    const byProduct = owedByProduct(pool, contribution);
+    const owed = byProduct.records + byProduct.statistics;
     if (contribution.status !== "active" || amount !== owed) {
       this.find(
         "credits",
@@ -759,7 +1018,10 @@ class Replay {
         poolId,
       );
     }
-    contribution.checkpoint = pool.rewardPerContribution;
+    if (allowsRecords(contribution.scope)) contribution.checkpoint = pool.rewardPerContribution;
+    if (allowsStatistics(contribution.scope)) {
+      contribution.statisticsCheckpoint = pool.statisticsRewardPerContribution;
+    }
     contribution.settled += amount;
     contribution.lastSettlement = { transactionHash: event.transactionHash, amount };
     // Settled dividends join the credit: a claim pays them with it, a revocation leaves them there.
@@ -793,7 +1055,16 @@ class Replay {
         pool.id,
       );
     }
-    const activeCount = pool.active.size;
+    if (sale.product !== "records") {
+      this.find(
+        "products",
+        `purchase #${sale.id} (pool ${pool.id}) is a query, yet it was delivered as a record sale`,
+        event,
+        pool.id,
+      );
+    }
+    // A record sale delivers, and pays, only the active contributions whose consent allows records.
+    const activeCount = pool.recordsActive.size;
     const previousCarry = pool.carry;
     const { erasuresSeen } = args;
     if (erasuresSeen < sale.erasureMark || erasuresSeen > pool.erasureCount) {
@@ -809,7 +1080,27 @@ class Replay {
       .slice(Math.min(erasuresSeen, pool.erasureCount))
       .map((request) => request.contributionId);
     const delivered = activeCount + endedInFlight.length;
-    this.checkSplit(event, sale, pool, { activeCount, delivered, previousCarry });
+    if (args.recordCount !== delivered) {
+      this.find(
+        "record-counts",
+        `purchase #${sale.id} (pool ${pool.id}): ${args.recordCount} records delivered, ${delivered} contributions were active when the set was taken`,
+        event,
+        pool.id,
+      );
+    }
+    this.checkSplit(event, sale, pool, {
+      platform: args.platformAmount,
+      curator: args.curatorAmount,
+      contributors: args.contributorsAmount,
+    });
+    this.checkDistribution(event, sale, pool, {
+      product: "records",
+      activeCount,
+      previousCarry,
+      contributors: args.contributorsAmount,
+      perContribution: args.perContribution,
+      carry: BigInt(args.carry),
+    });
 
     sale.status = "fulfilled";
     sale.fulfilment = {
@@ -825,22 +1116,14 @@ class Replay {
       endedInFlight,
       recordsRoot: args.recordsRoot,
       deliveryCid: args.deliveryCid,
+      epsilonSpent: 0,
       seq,
       tx: txRef(event),
     };
     pool.rewardPerContribution += args.perContribution;
     pool.carry = BigInt(args.carry);
     pool.contributorsShareTotal += args.contributorsAmount;
-    if (args.curatorAmount !== 0n) {
-      const curator = this.account(pool.curator, pool.paymentToken);
-      curator.saleCredits += args.curatorAmount;
-      curator.credit += args.curatorAmount;
-    }
-    if (args.platformAmount !== 0n) {
-      const treasury = this.account(this.ledger.treasury, pool.paymentToken);
-      treasury.saleCredits += args.platformAmount;
-      treasury.credit += args.platformAmount;
-    }
+    this.creditSale(pool, args.platformAmount, args.curatorAmount);
     // The buyer owes erasure of every contribution that ended after the earliest set it was
     // delivered was taken; a delivery of an earlier set re-opens what the buyer had attested.
     const key = buyerErasureKey(pool.id, sale.buyer);
@@ -858,58 +1141,366 @@ class Replay {
     }
   }
 
-  /** Recomputes the sale's split with the pool's rates and the replayed counts. */
+  private queryPurchased(event: Extract<DatabankEventLog, { eventName: "QueryPurchased" }>): void {
+    const { purchaseId, poolId, buyer, amount, deadline, statisticsMark, epsilon, queryCid } =
+      event.args;
+    const pool = this.pool(poolId, event);
+    // The event names no token: a query is paid in its pool's.
+    const paymentToken = pool?.paymentToken ?? zeroAddress;
+    this.ledger.purchases.set(purchaseId, {
+      id: purchaseId,
+      poolId,
+      buyer: checksum(buyer),
+      paymentToken,
+      amount,
+      deadline,
+      erasureMark: statisticsMark,
+      product: "query",
+      epsilon,
+      queryCid,
+      status: "pending",
+      created: txRef(event),
+    });
+    this.flows(paymentToken).paidIn += amount;
+    if (!pool) return;
+    const where = `query #${purchaseId} (pool ${poolId})`;
+    if (!allowsStatistics(pool.products)) {
+      this.find(
+        "products",
+        `${where}: pool ${poolId} sells ${scopeLabel(pool.products)} only, no queries`,
+        event,
+        poolId,
+      );
+    }
+    if (statisticsMark !== pool.statisticsEnds.length) {
+      this.find(
+        "record-counts",
+        `${where}: statistics mark ${statisticsMark}, ${pool.statisticsEnds.length} statistics-scoped consents had ended`,
+        event,
+        poolId,
+      );
+    }
+    if (epsilon === 0 || epsilon > pool.maxEpsilonPerQuery) {
+      this.find(
+        "privacy-budget",
+        `${where} may spend ε ${formatEpsilon(BigInt(epsilon))}, the pool allows above 0 and at most ${formatEpsilon(BigInt(pool.maxEpsilonPerQuery))} per query`,
+        event,
+        poolId,
+      );
+    }
+    const remaining = pool.epsilonBudget - pool.epsilonSpent;
+    if (epsilon > remaining) {
+      this.find(
+        "privacy-budget",
+        `${where} may spend ε ${formatEpsilon(BigInt(epsilon))}, only ${formatEpsilon(BigInt(remaining))} of the pool's budget was left`,
+        event,
+        poolId,
+      );
+    }
+  }
+
+  private queryAnswered(
+    event: Extract<DatabankEventLog, { eventName: "QueryAnswered" }>,
+    seq: number,
+  ): void {
+    const args = event.args;
+    const sale = this.ledger.purchases.get(args.purchaseId);
+    const pool = this.pool(args.poolId, event);
+    if (!pool) return;
+    if (!sale || sale.status !== "pending") {
+      this.find(
+        "balance",
+        `query #${args.purchaseId} answered but not pending (${sale?.status ?? "unknown"})`,
+        event,
+        pool.id,
+      );
+      return;
+    }
+    const where = `query #${sale.id} (pool ${pool.id})`;
+    if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
+      this.find("balance", `${where} answered for another pool or buyer than paid`, event, pool.id);
+    }
+    if (sale.product !== "query") {
+      this.find(
+        "products",
+        `purchase #${sale.id} (pool ${pool.id}) is a record sale, yet it was answered as a query`,
+        event,
+        pool.id,
+      );
+    }
+    // A query runs over, and pays, every active contribution whose consent allows statistics.
+    const activeCount = pool.statisticsActive.size;
+    const previousCarry = pool.statisticsCarry;
+    const ended = pool.statisticsEnds.length;
+    const seen = args.statisticsSeen;
+    if (seen < sale.erasureMark || seen > ended) {
+      this.find(
+        "record-counts",
+        `${where}: set used taken at ${seen} ended statistics consents, outside the purchase's ${sale.erasureMark} to the pool's ${ended}`,
+        event,
+        pool.id,
+      );
+    }
+    const endedInFlight = pool.statisticsEnds
+      .slice(Math.min(seen, ended))
+      .map((end) => end.contributionId);
+    const used = activeCount + endedInFlight.length;
+    if (args.recordCount !== used) {
+      this.find(
+        "record-counts",
+        `${where}: ${args.recordCount} records used, ${used} contributions allowing statistics were active when the set was taken`,
+        event,
+        pool.id,
+      );
+    }
+
+    // The privacy budget: within the buyer's request, the pool's per-query maximum and its total.
+    const spent = args.epsilonSpent;
+    const eps = (value: number) => formatEpsilon(BigInt(value));
+    if (spent === 0 || spent > sale.epsilon) {
+      this.find(
+        "privacy-budget",
+        `${where}: the answer spent ε ${eps(spent)}, the query allowed above 0 and at most ${eps(sale.epsilon)}`,
+        event,
+        pool.id,
+      );
+    }
+    if (spent > pool.maxEpsilonPerQuery) {
+      this.find(
+        "privacy-budget",
+        `${where}: the answer spent ε ${eps(spent)}, above the pool's maximum of ${eps(pool.maxEpsilonPerQuery)} per query`,
+        event,
+        pool.id,
+      );
+    }
+    if (pool.epsilonSpent + spent > pool.epsilonBudget) {
+      this.find(
+        "privacy-budget",
+        `${where}: the answer spent ε ${eps(spent)} with ${eps(pool.epsilonSpent)} already spent, past the pool's budget of ${eps(pool.epsilonBudget)}`,
+        event,
+        pool.id,
+      );
+    }
+    pool.epsilonSpent += spent;
+
+    // `QueryAnswered` carries no split: it is the pool's rates applied to the amount paid.
+    const { platform, curator, contributors } = splitOf(sale.amount, pool);
+    this.checkDistribution(event, sale, pool, {
+      product: "query",
+      activeCount,
+      previousCarry,
+      contributors,
+      perContribution: args.perContribution,
+      carry: BigInt(args.carry),
+    });
+    sale.status = "fulfilled";
+    sale.fulfilment = {
+      platform,
+      curator,
+      contributors,
+      perContribution: args.perContribution,
+      carry: BigInt(args.carry),
+      previousCarry,
+      recordCount: args.recordCount,
+      activeCount,
+      erasuresSeen: seen,
+      endedInFlight,
+      recordsRoot: args.recordsRoot,
+      deliveryCid: args.answerCid,
+      epsilonSpent: spent,
+      seq,
+      tx: txRef(event),
+    };
+    pool.statisticsRewardPerContribution += args.perContribution;
+    pool.statisticsCarry = BigInt(args.carry);
+    pool.statisticsShareTotal += contributors;
+    this.creditSale(pool, platform, curator);
+  }
+
+  private purchaseRejected(
+    event: Extract<DatabankEventLog, { eventName: "PurchaseRejected" }>,
+  ): void {
+    const { purchaseId, amount, reason } = event.args;
+    const sale = this.ledger.purchases.get(purchaseId);
+    if (!sale || sale.status !== "pending") {
+      this.find(
+        "balance",
+        `purchase #${purchaseId} rejected but not pending (${sale?.status ?? "unknown"})`,
+        event,
+        event.args.poolId,
+      );
+      return;
+    }
+    if (amount !== sale.amount) {
+      this.find(
+        "balance",
+        `purchase #${purchaseId} rejected with ${amount} credited, ${sale.amount} was paid`,
+        event,
+        sale.poolId,
+      );
+    }
+    sale.status = "rejected";
+    sale.refunded = txRef(event);
+    sale.rejectReason = reason;
+    // The buyer's credit comes with the `Credited` event emitted just before.
+    const entry = this.account(sale.buyer, sale.paymentToken);
+    const credit = this.lastCredit;
+    if (
+      credit?.transactionHash === event.transactionHash &&
+      credit.entry === entry &&
+      credit.amount === amount
+    ) {
+      credit.entry.bounties -= amount;
+    } else {
+      this.find(
+        "balance",
+        `purchase #${purchaseId} rejected without a Credited event of ${amount} to its buyer ${sale.buyer}`,
+        event,
+        sale.poolId,
+      );
+      entry.credit += amount;
+    }
+    entry.rejectedCredits += amount;
+  }
+
+  /** Credits the curator share and the platform fee of a sale (no event of their own). */
+  private creditSale(pool: PoolLedger, platform: bigint, curator: bigint): void {
+    if (curator !== 0n) {
+      const entry = this.account(pool.curator, pool.paymentToken);
+      entry.saleCredits += curator;
+      entry.credit += curator;
+    }
+    if (platform !== 0n) {
+      const entry = this.account(this.ledger.treasury, pool.paymentToken);
+      entry.saleCredits += platform;
+      entry.credit += platform;
+    }
+  }
+
+  /** Recomputes a record sale's split with the pool's rates. */
   private checkSplit(
     event: Extract<DatabankEventLog, { eventName: "PurchaseFulfilled" }>,
     sale: PurchaseLedger,
     pool: PoolLedger,
-    counts: {
-      /** Contributions active at fulfilment: the contributors' share is spread over them. */
-      activeCount: number;
-      /** Contributions in the delivered set: active when it was taken. */
-      delivered: number;
-      previousCarry: bigint;
-    },
+    emitted: { platform: bigint; curator: bigint; contributors: bigint },
   ): void {
-    const { activeCount, delivered, previousCarry } = counts;
-    const args = event.args;
-    const where = `purchase #${sale.id} (pool ${pool.id})`;
-    if (args.recordCount !== delivered) {
-      this.find(
-        "record-counts",
-        `${where}: ${args.recordCount} records delivered, ${delivered} contributions were active when the set was taken`,
-        event,
-        pool.id,
-      );
-    }
-    const platform = (sale.amount * pool.platformFeeBps) / BPS;
-    const contributors = ((sale.amount - platform) * pool.contributorShareBps) / BPS;
-    const curator = sale.amount - platform - contributors;
+    const { platform, curator, contributors } = splitOf(sale.amount, pool);
     if (
-      args.platformAmount !== platform ||
-      args.curatorAmount !== curator ||
-      args.contributorsAmount !== contributors
+      emitted.platform !== platform ||
+      emitted.curator !== curator ||
+      emitted.contributors !== contributors
     ) {
       this.find(
         "credits",
-        `${where}: split ${args.platformAmount}/${args.curatorAmount}/${args.contributorsAmount} (platform/curator/contributors), the pool's rates give ${platform}/${curator}/${contributors} of ${sale.amount}`,
-        event,
-        pool.id,
-      );
-    }
-    if (activeCount === 0) return;
-    const pot = args.contributorsAmount + previousCarry;
-    const perContribution = pot / BigInt(activeCount);
-    const carry = pot - perContribution * BigInt(activeCount);
-    if (args.perContribution !== perContribution || BigInt(args.carry) !== carry) {
-      this.find(
-        "credits",
-        `${where}: ${args.perContribution} per contribution and ${args.carry} carried, expected ${perContribution} to each of ${activeCount} and ${carry} carried`,
+        `purchase #${sale.id} (pool ${pool.id}): split ${emitted.platform}/${emitted.curator}/${emitted.contributors} (platform/curator/contributors), the pool's rates give ${platform}/${curator}/${contributors} of ${sale.amount}`,
         event,
         pool.id,
       );
     }
   }
+
+  /**
+   * Checks that a sale paid exactly the active contributions of its product's scope: the
+   * contributors' share plus the product's carry, spread evenly over them. A mismatch is a
+   * finding of the credits check (the figures) and of the products check (the set paid), which
+   * names the set the payout does fit, when one does.
+   */
+  private checkDistribution(
+    event: DatabankEventLog,
+    sale: PurchaseLedger,
+    pool: PoolLedger,
+    paid: {
+      product: Product;
+      activeCount: number;
+      previousCarry: bigint;
+      contributors: bigint;
+      perContribution: bigint;
+      carry: bigint;
+    },
+  ): void {
+    const { product, activeCount, previousCarry, perContribution, carry } = paid;
+    const where =
+      product === "records"
+        ? `purchase #${sale.id} (pool ${pool.id})`
+        : `query #${sale.id} (pool ${pool.id})`;
+    const scope = product === "records" ? "records" : "statistics";
+    if (activeCount === 0) {
+      // The contract refuses such a sale (nobody to pay); what it credits goes to nobody.
+      if (perContribution !== 0n) {
+        this.find(
+          "products",
+          `${where}: paid ${perContribution} to each contribution, but no active contribution allows ${scope}`,
+          event,
+          pool.id,
+        );
+      }
+      return;
+    }
+    const pot = paid.contributors + previousCarry;
+    const expected = distribute(pot, activeCount);
+    if (perContribution === expected.perContribution && carry === expected.carry) return;
+    this.find(
+      "credits",
+      `${where}: ${perContribution} per contribution and ${carry} carried, expected ${expected.perContribution} to each of ${activeCount} and ${carry === expected.carry ? carry : expected.carry} carried`,
+      event,
+      pool.id,
+    );
+    const sets: [string, number][] = [
+      [
+        product === "records"
+          ? "contributions allowing statistics"
+          : "contributions allowing records",
+        product === "records" ? pool.statisticsActive.size : pool.recordsActive.size,
+      ],
+      ["contributions of any scope", pool.active.size],
+    ];
+    const fits = sets.find(([, count]) => {
+      if (count === 0 || count === activeCount) return false;
+      const other = distribute(pot, count);
+      return other.perContribution === perContribution && other.carry === carry;
+    });
+    this.find(
+      "products",
+      `${where}: paid ${perContribution} to each contribution, not the contributors' share spread over the ${activeCount} active contributions allowing ${scope} (${expected.perContribution} each)` +
+        (fits ? `: it is the share spread over the ${fits[1]} active ${fits[0]}` : ""),
+      event,
+      pool.id,
+    );
+  }
+
+  /** Findings only the whole history shows: a records-scoped consent that ended without an erasure request. */
+  finish(): void {
+    for (const contribution of this.ledger.contributions.values()) {
+      if (
+        contribution.status === "revoked" &&
+        allowsRecords(contribution.scope) &&
+        !contribution.erasureRequested
+      ) {
+        this.ledger.findings.push({
+          check: "products",
+          poolId: contribution.poolId,
+          message: `contribution #${contribution.id} (${scopeLabel(contribution.scope)}) ended without an erasure request: buyers of its record are never asked to erase it`,
+          tx: contribution.revoked,
+        });
+      }
+    }
+  }
+}
+
+/** A sale's split by the pool's rates, as the contract's `RevenueSplit.split`. */
+export function splitOf(
+  amount: bigint,
+  pool: Pick<PoolLedger, "platformFeeBps" | "contributorShareBps">,
+): { platform: bigint; curator: bigint; contributors: bigint } {
+  const platform = (amount * pool.platformFeeBps) / BPS;
+  const contributors = ((amount - platform) * pool.contributorShareBps) / BPS;
+  return { platform, curator: amount - platform - contributors, contributors };
+}
+
+/** The contributors' pot spread evenly over `count`, as the contract's `RevenueSplit.distribute`. */
+function distribute(pot: bigint, count: number): { perContribution: bigint; carry: bigint } {
+  const perContribution = pot / BigInt(count);
+  return { perContribution, carry: pot - perContribution * BigInt(count) };
 }
 
 /** A token's name in messages: ETH for the native coin, else its address. */

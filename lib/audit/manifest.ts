@@ -11,6 +11,8 @@ import { z } from "zod";
 import { recordsRoot } from "../contracts/recordsMerkle.js";
 import { ManifestFormatError } from "./errors.js";
 import {
+  allowsRecords,
+  scopeLabel,
   wasActiveAt,
   type ContributionLedger,
   type Ledger,
@@ -183,11 +185,13 @@ export function manifestProblems(
     );
   }
 
-  // The delivered set: active at the fulfilment, plus those whose consent ended while it was in
-  // flight (after the set was taken), which were delivered and are owed erasure.
+  // The delivered set: the contributions allowing records active at the fulfilment, plus those
+  // whose consent ended while it was in flight (after the set was taken), which were delivered and
+  // are owed erasure. A consent that allows statistics only is never delivered.
   const inFlight = new Set(fulfilment.endedInFlight);
   const inSet = (contribution: ContributionLedger): boolean =>
-    wasActiveAt(contribution, fulfilment.seq) || inFlight.has(contribution.id);
+    allowsRecords(contribution.scope) &&
+    (wasActiveAt(contribution, fulfilment.seq) || inFlight.has(contribution.id));
   const listed = new Set<bigint>();
   for (const record of manifest.records) {
     listed.add(record.tokenId);
@@ -200,6 +204,10 @@ export function manifestProblems(
     }
     if (inSet(contribution)) {
       // listed, as it should be
+    } else if (!allowsRecords(contribution.scope)) {
+      problems.push(
+        `manifest lists #${record.tokenId}, whose consent (${scopeLabel(contribution.scope)}) does not allow its record to be delivered`,
+      );
     } else if (
       contribution.revokedSeq !== undefined &&
       contribution.revokedSeq < fulfilment.seq &&

@@ -3,8 +3,15 @@
  * reads the chain.
  */
 import type { Address, Hex } from "viem";
+import { formatEpsilon } from "../query/epsilon.js";
 import type { Caveat } from "./caveats.js";
-import type { CheckId, ContributionStatus } from "./ledger.js";
+import {
+  scopeLabel,
+  type CheckId,
+  type ContributionStatus,
+  type Product,
+  type PurchaseStatus,
+} from "./ledger.js";
 
 /** Outcome of one invariant. SKIPPED never counts as a pass: it says what could not be checked. */
 export type CheckStatus = "PASS" | "FAIL" | "SKIPPED";
@@ -46,10 +53,18 @@ export interface PurchaseRow {
   buyer: Address;
   /** Payment token (zero address: native coin). */
   token: Address;
-  /** pending, fulfilled or refunded. */
-  status: "pending" | "fulfilled" | "refunded";
+  /** What it buys: a copy of the records, or a query answer. */
+  product: Product;
+  /** pending, fulfilled (delivered or answered), refunded (after the deadline) or rejected (credited at once). */
+  status: PurchaseStatus;
   /** Paid into escrow. */
   amount: bigint;
+  /** Most ε (millionths) the query may spend; 0 for a record sale. */
+  epsilon: number;
+  /** ε (millionths) the answer spent, once answered. */
+  epsilonSpent?: number;
+  /** Why the custodian rejected it. */
+  rejectReason?: string;
   /** Platform fee credited to the treasury. */
   platform?: bigint;
   /** Curator share. */
@@ -60,11 +75,11 @@ export interface PurchaseRow {
   perContribution?: bigint;
   /** Remainder carried to the next sale. */
   carry?: bigint;
-  /** Records delivered (from the event). */
+  /** Records delivered or used (from the event). */
   recordCount?: number;
-  /** Contributions active at fulfilment (replayed from events). */
+  /** Contributions of the product's scope active at fulfilment (replayed from events). */
   activeCount?: number;
-  /** Delivery manifest CID. */
+  /** Delivery manifest CID, or the sealed answer's for a query. */
   deliveryCid?: string;
   /** The purchase transaction. */
   created: TxLink;
@@ -82,8 +97,12 @@ export interface ContributionRow {
   contributor: Address;
   /** Lifecycle status. */
   status: ContributionStatus;
+  /** The uses its consent allows: 1 records, 2 statistics, 3 both. */
+  scope: number;
   /** Whether a revocation was a retirement after expiry. */
   expired: boolean;
+  /** Privacy loss so far (millionths of ε), replayed: the pool's ε spent while it allowed statistics and was active. */
+  privacyLoss: number;
   /** Bounty credited at acceptance. */
   bounty: bigint;
   /** Dividends earned from sales while active (the per-contribution entitlement). */
@@ -116,8 +135,38 @@ export interface AccountRow {
   withdrawn: bigint;
   /** Entitled and not withdrawn yet. */
   unclaimed: bigint;
-  /** Refunds of undelivered purchases (not part of the entitlement). */
+  /** Refunds of undelivered purchases paid out directly (not part of the entitlement). */
   refunded: bigint;
+  /** Purchases the custodian rejected, credited to the buyer (part of the entitlement: withdrawn with claim). */
+  rejectedCredits: bigint;
+}
+
+/** One pool's privacy budget, replayed from its events. */
+export interface PrivacyBudgetRow {
+  /** Pool. */
+  poolId: number;
+  /** Total ε (millionths) all queries together may spend. */
+  budget: number;
+  /** Most ε (millionths) one query may spend. */
+  maxPerQuery: number;
+  /** ε (millionths) spent by answers. */
+  spent: number;
+  /** budget − spent. */
+  remaining: number;
+  /** Queries answered. */
+  answers: number;
+}
+
+/** One contribution's privacy loss, replayed and read from the contract's `privacyLoss`. */
+export interface PrivacyLossRow {
+  /** Contribution id. */
+  contributionId: bigint;
+  /** Pool. */
+  poolId: number;
+  /** Replayed from events (millionths of ε). */
+  replayed: number;
+  /** `privacyLoss` at the audited block (millionths of ε). */
+  onChain: number;
 }
 
 /** A buyer's outstanding erasures in one pool. */
@@ -195,6 +244,8 @@ export interface AuditReport {
   accounts: AccountRow[];
   /** Per buyer and pool: erasures owed. */
   erasures: ErasureRow[];
+  /** Per pool selling queries: its privacy budget. */
+  privacyBudgets: PrivacyBudgetRow[];
   /** Per token: the accounting identity. */
   balances: BalanceRow[];
   /** What the audit could not verify: for every pool in scope, then per pool (see ./caveats.ts). */
@@ -242,13 +293,17 @@ export const CSV_COLUMNS = [
   "detail",
   "tx",
   "url",
+  "product",
+  "epsilon",
 ] as const;
 
 type CsvLine = Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>;
 
 /**
  * CSV of the report (RFC 4180 quoting), one line per check and its notes, balance, purchase,
- * contribution, account, erasure, and thing the audit could not verify ("unverifiable").
+ * contribution, account, erasure, privacy budget, and thing the audit could not verify
+ * ("unverifiable"). ε is in ε ("0.5"), not millionths: a purchase's is what its answer spent (what
+ * it may spend while pending), a contribution's its privacy loss, a budget line's what was spent.
  */
 export function reportToCsv(report: AuditReport): string {
   const lines: CsvLine[] = [];
@@ -287,9 +342,11 @@ export function reportToCsv(report: AuditReport): string {
       contributors: row.contributors,
       per_contribution: row.perContribution,
       records: row.recordCount,
-      detail: row.deliveryCid,
+      detail: row.rejectReason ?? row.deliveryCid,
       tx: tx.hash,
       url: tx.url,
+      product: row.product,
+      epsilon: row.product === "query" ? epsilonText(row.epsilonSpent ?? row.epsilon) : undefined,
     });
   }
   for (const row of report.contributions) {
@@ -306,6 +363,8 @@ export function reportToCsv(report: AuditReport): string {
       unclaimed: row.unsettled,
       tx: tx?.hash,
       url: tx?.url,
+      product: scopeLabel(row.scope),
+      epsilon: epsilonText(row.privacyLoss),
     });
   }
   for (const row of report.accounts) {
@@ -317,7 +376,15 @@ export function reportToCsv(report: AuditReport): string {
       earned: row.dividends,
       withdrawn: row.withdrawn,
       unclaimed: row.unclaimed,
-      detail: `bounties ${row.bounties}, sale credits ${row.saleCredits}, refunds ${row.refunded}`,
+      detail: `bounties ${row.bounties}, sale credits ${row.saleCredits}, rejected purchases credited ${row.rejectedCredits}, refunds ${row.refunded}`,
+    });
+  }
+  for (const row of report.privacyBudgets ?? []) {
+    lines.push({
+      record: "privacy-budget",
+      pool: row.poolId,
+      epsilon: epsilonText(row.spent),
+      detail: `ε ${epsilonText(row.spent)} spent of ${epsilonText(row.budget)} (${epsilonText(row.remaining)} left, at most ${epsilonText(row.maxPerQuery)} per query) by ${row.answers} answers`,
     });
   }
   for (const row of report.erasures) {
@@ -366,6 +433,8 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
 }
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+/** millionths of ε (as the contract counts) in ε: 500000 → "0.5". */
+const epsilonText = (micro: number) => formatEpsilon(BigInt(micro));
 const tokenName = (token: Address) => (/^0x0{40}$/i.test(token) ? "ETH" : short(token));
 const text = (value: bigint | number | undefined) => (value === undefined ? "" : String(value));
 const link = (tx: TxLink | undefined) => (tx ? (tx.url ?? tx.hash) : "");
@@ -380,7 +449,7 @@ export function reportToText(report: AuditReport): string {
         : "every pool";
   const out: string[] = [
     `Databank audit of ${report.databank} on chain ${report.chainId}, blocks ${report.fromBlock}-${report.block} (${report.eventCount} events), ${scope}`,
-    "Amounts in the token's smallest unit (wei for ETH).",
+    "Amounts in the token's smallest unit (wei for ETH); privacy loss in ε (the contract counts millionths).",
   ];
   out.push(
     "",
@@ -391,6 +460,7 @@ export function reportToText(report: AuditReport): string {
         "pool",
         "buyer",
         "token",
+        "product",
         "status",
         "amount",
         "platform",
@@ -398,6 +468,7 @@ export function reportToText(report: AuditReport): string {
         "contributors",
         "per contrib.",
         "records",
+        "ε",
         "tx",
       ],
       report.purchases.map((row) => [
@@ -405,6 +476,7 @@ export function reportToText(report: AuditReport): string {
         text(row.poolId),
         short(row.buyer),
         tokenName(row.token),
+        row.product,
         row.status,
         text(row.amount),
         text(row.platform),
@@ -412,6 +484,8 @@ export function reportToText(report: AuditReport): string {
         text(row.contributors),
         text(row.perContribution),
         text(row.recordCount),
+        // What the answer spent, or (pending, refunded, rejected) what the query asked for.
+        row.product === "query" ? epsilonText(row.epsilonSpent ?? row.epsilon) : "",
         link(row.settled ?? row.created),
       ]),
     ),
@@ -420,16 +494,30 @@ export function reportToText(report: AuditReport): string {
     "",
     "Contributions",
     textTable(
-      ["id", "pool", "contributor", "status", "bounty", "earned", "settled", "unsettled", "tx"],
+      [
+        "id",
+        "pool",
+        "contributor",
+        "scope",
+        "status",
+        "bounty",
+        "earned",
+        "settled",
+        "unsettled",
+        "ε lost",
+        "tx",
+      ],
       report.contributions.map((row) => [
         text(row.id),
         text(row.poolId),
         short(row.contributor),
+        scopeLabel(row.scope),
         row.status + (row.expired ? " (expired)" : ""),
         text(row.bounty),
         text(row.earned),
         text(row.settled),
         text(row.unsettled),
+        epsilonText(row.privacyLoss),
         link(row.revoked ?? row.granted),
       ]),
     ),
@@ -444,6 +532,7 @@ export function reportToText(report: AuditReport): string {
         "bounties",
         "sale credits",
         "dividends",
+        "rejected",
         "entitled",
         "withdrawn",
         "unclaimed",
@@ -454,6 +543,7 @@ export function reportToText(report: AuditReport): string {
         text(row.bounties),
         text(row.saleCredits),
         text(row.dividends),
+        text(row.rejectedCredits),
         text(row.entitled),
         text(row.withdrawn),
         text(row.unclaimed),
@@ -484,6 +574,23 @@ export function reportToText(report: AuditReport): string {
           text(row.owedOnChain),
           row.oldestRequestedAt ? new Date(row.oldestRequestedAt * 1000).toISOString() : "",
           row.overdue ? "yes" : "no",
+        ]),
+      ),
+    );
+  }
+  if ((report.privacyBudgets ?? []).length > 0) {
+    out.push(
+      "",
+      "Privacy budgets (ε, per pool selling queries)",
+      textTable(
+        ["pool", "budget", "max per query", "spent", "remaining", "answers"],
+        report.privacyBudgets.map((row) => [
+          text(row.poolId),
+          epsilonText(row.budget),
+          epsilonText(row.maxPerQuery),
+          epsilonText(row.spent),
+          epsilonText(row.remaining),
+          text(row.answers),
         ]),
       ),
     );

@@ -139,6 +139,8 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
       "PASS",
       "PASS",
       "PASS",
+      "PASS",
+      "PASS",
     ]);
     expect(report.purchases[0]).to.include({
       id: "1",
@@ -172,7 +174,7 @@ describe("audit CLI against a hardhat node (fake IPFS: in-memory Map served over
     expect(result.stderr).to.include(`audit passed; report written to ${out}`);
     const csv = (await readFile(out, "utf8")).split("\n");
     expect(csv[0]).to.match(/^record,id,pool,account,token,status,amount,/);
-    expect(csv.filter((line) => line.startsWith("check,"))).to.have.lengthOf(5);
+    expect(csv.filter((line) => line.startsWith("check,"))).to.have.lengthOf(7);
     expect(csv.some((line) => line.startsWith("purchase,1,"))).to.equal(true);
   });
 

@@ -4,10 +4,18 @@
  * delivery manifest for every fulfilment. Content goes to a fake IPFS, an in-memory Map keyed by
  * real CIDs (so the CLI's CID verification passes when the Map is served over HTTP). The custodian
  * can be told to cheat on one delivery. Works on an in-process network and on a `hardhat node`.
+ * Both products: contributors consent with a scope (records, statistics or both), buyers buy record
+ * sales or queries, and the custodian answers a query (spending some ε of the pool's budget over
+ * the active contributions allowing statistics, with a stand-in sealed answer) or rejects it.
  */
 import type { HardhatViemHelpers } from "@nomicfoundation/hardhat-viem/types";
 import { keccak256, toHex, zeroAddress, type Address, type Hex } from "viem";
-import { purchaseFromEvent, type Purchase } from "../../../lib/contracts/client.js";
+import {
+  CONSENT_SCOPE,
+  purchaseFromEvent,
+  type ConsentScopeBits,
+  type Purchase,
+} from "../../../lib/contracts/client.js";
 import { recordsRoot, type DeliveredRecord } from "../../../lib/contracts/recordsMerkle.js";
 import { computeCid } from "../../../lib/storage/cid.js";
 import { MANIFEST_FORMAT } from "../../../lib/audit/manifest.js";
@@ -25,6 +33,8 @@ const BUYER_KEY = keccak256(toHex("audit test buyer key"));
 export type Cheat =
   | { kind: "drop-record" } // lists one active record fewer; commits the full count
   | { kind: "list-revoked"; contributionId: bigint } // swaps an active record for a revoked one
+  // swaps an active record for one whose consent allows statistics only
+  | { kind: "list-statistics-only"; contributionId: bigint }
   | { kind: "wrong-root" }; // commits a root that is not the manifest's
 
 /** Options of {@link deployMarket}. */
@@ -40,6 +50,8 @@ export interface KnownContribution {
   holder: Address;
   dataCid: string;
   active: boolean;
+  /** The uses its consent allows. */
+  scope: ConsentScopeBits;
 }
 
 export type Market = Awaited<ReturnType<typeof deployMarket>>;
@@ -77,7 +89,12 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
   const contributions = new Map<bigint, KnownContribution>();
   const pools = new Map<
     number,
-    { token: Address; price: bigint; curator: (typeof wallets)[number] }
+    {
+      token: Address;
+      price: bigint;
+      curator: (typeof wallets)[number];
+      products: ConsentScopeBits;
+    }
   >();
   let cidCounter = 0;
 
@@ -120,12 +137,22 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
         minContributors?: number;
         bounty?: bigint;
         curator?: Wallet;
+        /** Products sold: 1 record sales (default), 2 queries, 3 both. */
+        products?: ConsentScopeBits;
+        /** Price of a query (default 10^15 when the pool sells queries). */
+        queryPrice?: bigint;
+        /** Total ε in millionths (default 5 ε when the pool sells queries). */
+        epsilonBudget?: number;
+        /** Most ε per query in millionths (default 1 ε when the pool sells queries). */
+        maxEpsilonPerQuery?: number;
       } = {},
     ): Promise<number> {
       const curator = params.curator ?? curatorA!;
       const token = params.token === "stablecoin" ? stablecoin.address : zeroAddress;
       const price = params.price ?? 10n ** 18n;
       const bounty = params.bounty ?? 0n;
+      const products = params.products ?? CONSENT_SCOPE.records;
+      const queries = (products & CONSENT_SCOPE.statistics) !== 0;
       await mined(
         await contract.write.createPool(
           [
@@ -142,17 +169,17 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               custodianKey: CUSTODIAN_KEY,
               schemaCid: "bafkreiauditschema",
               termsCid: "bafkreiauditterms",
-              products: 1,
-              queryPrice: 0n,
-              epsilonBudget: 0,
-              maxEpsilonPerQuery: 0,
+              products,
+              queryPrice: queries ? (params.queryPrice ?? 10n ** 15n) : 0n,
+              epsilonBudget: queries ? (params.epsilonBudget ?? 5_000_000) : 0,
+              maxEpsilonPerQuery: queries ? (params.maxEpsilonPerQuery ?? 1_000_000) : 0,
             },
           ],
           { account: curator.account },
         ),
       );
       const poolId = await contract.read.poolCount();
-      pools.set(poolId, { token, price, curator });
+      pools.set(poolId, { token, price, curator, products });
       if (bounty !== 0n) {
         const budget = bounty * 4n;
         if (token === zeroAddress) {
@@ -175,11 +202,18 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
       return poolId;
     },
 
-    /** A contributor submits data and the custodian accepts it; returns the contribution id. */
-    async contribute(poolId: number, contributor: Wallet): Promise<bigint> {
+    /**
+     * A contributor submits data with a consent scope (records by default) and the custodian
+     * accepts it; returns the contribution id.
+     */
+    async contribute(
+      poolId: number,
+      contributor: Wallet,
+      scope: ConsentScopeBits = CONSENT_SCOPE.records,
+    ): Promise<bigint> {
       const dataCid = `bafkreiauditdata${base32.baseEncode(utf8(String(cidCounter++)))}`;
       await mined(
-        await contract.write.submitContribution([poolId, dataCid, 0, 1], {
+        await contract.write.submitContribution([poolId, dataCid, 0, scope], {
           account: contributor.account,
         }),
       );
@@ -191,6 +225,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
         holder: contributor.account.address,
         dataCid,
         active: true,
+        scope,
       });
       return id;
     },
@@ -230,11 +265,81 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
       );
     },
 
-    /** The active contributions of a pool as the test knows them. */
-    activeRecords(poolId: number): KnownContribution[] {
+    /** The active contributions of a pool whose consent allows `use` (records by default). */
+    activeRecords(
+      poolId: number,
+      use: ConsentScopeBits = CONSENT_SCOPE.records,
+    ): KnownContribution[] {
       return [...contributions.values()]
-        .filter((c) => c.poolId === poolId && c.active)
+        .filter((c) => c.poolId === poolId && c.active && (c.scope & use) !== 0)
         .sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+
+    /**
+     * A buyer pays the pool's query price for a query that may spend up to `epsilon` (millionths);
+     * the query document goes to the fake IPFS.
+     */
+    async purchaseQuery(poolId: number, buyer: Wallet, epsilon: number): Promise<Purchase> {
+      const pool = await contract.read.getPool([poolId]);
+      const query = utf8(JSON.stringify({ aggregates: [{ op: "count" }], nonce: cidCounter++ }));
+      const queryCid = await computeCid(query);
+      ipfs.set(queryCid, query);
+      const args = [
+        poolId,
+        pool.queryPrice,
+        BUYER_KEY,
+        epsilon,
+        queryCid,
+        keccak256(query),
+      ] as const;
+      if (pool.paymentToken === zeroAddress) {
+        return purchaseFromEvent(
+          await mined(
+            await contract.write.purchaseQuery(args, {
+              account: buyer.account,
+              value: pool.queryPrice,
+            }),
+          ),
+          { address },
+        );
+      }
+      await mined(
+        await stablecoin.write.approve([address, pool.queryPrice], { account: buyer.account }),
+      );
+      return purchaseFromEvent(
+        await mined(await contract.write.purchaseQuery(args, { account: buyer.account })),
+        { address },
+      );
+    },
+
+    /**
+     * The custodian answers a query over the active contributions allowing statistics, spending
+     * `epsilonSpent` (default: all the query may spend) of the pool's budget, and uploads a
+     * stand-in for the sealed answer. Returns the answer's CID.
+     */
+    async answer(sale: Purchase, epsilonSpent: number = sale.epsilon): Promise<string> {
+      const used = market.activeRecords(sale.poolId, CONSENT_SCOPE.statistics);
+      const { statisticsEnded } = await contract.read.getPool([sale.poolId]);
+      const root = recordsRoot(
+        used.map((c) => ({ tokenId: c.id, dataCommitment: keccak256(toHex(c.dataCid)) })),
+      );
+      const answer = utf8(JSON.stringify({ sealedFor: sale.buyer, purchaseId: String(sale.id) }));
+      const cid = await computeCid(answer);
+      ipfs.set(cid, answer);
+      await mined(
+        await contract.write.fulfillQuery(
+          [sale, cid, root, used.length, statisticsEnded, epsilonSpent],
+          { account: custodian!.account },
+        ),
+      );
+      return cid;
+    },
+
+    /** The custodian declines a pending purchase; the buyer is credited at once. */
+    async reject(sale: Purchase, reason = "the query's policy forbids it"): Promise<void> {
+      await mined(
+        await contract.write.rejectPurchase([sale, reason], { account: custodian!.account }),
+      );
     },
 
     /**
@@ -244,7 +349,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
     async fulfil(sale: Purchase, cheat?: Cheat): Promise<string> {
       let listed = market.activeRecords(sale.poolId);
       if (cheat?.kind === "drop-record") listed = listed.slice(1);
-      if (cheat?.kind === "list-revoked") {
+      if (cheat?.kind === "list-revoked" || cheat?.kind === "list-statistics-only") {
         listed = [...listed.slice(1), contributions.get(cheat.contributionId)!];
       }
       const activeCount = market.activeRecords(sale.poolId).length;
@@ -280,46 +385,16 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
       ipfs.set(cid, bytes);
       const committedRoot = cheat?.kind === "wrong-root" ? keccak256(toHex("not the root")) : root;
       await mined(
-        await contract.write.fulfill(
-          [
-            {
-              id: sale.id,
-              poolId: sale.poolId,
-              buyer: sale.buyer,
-              amount: sale.amount,
-              deadline: sale.deadline,
-              erasureMark: sale.erasureMark,
-              epsilon: 0,
-            },
-            cid,
-            committedRoot,
-            activeCount,
-            erasureCount,
-          ],
-          { account: custodian!.account },
-        ),
+        await contract.write.fulfill([sale, cid, committedRoot, activeCount, erasureCount], {
+          account: custodian!.account,
+        }),
       );
       return cid;
     },
 
-    /** Refunds a pending purchase (after its deadline, or below the pool's threshold). */
+    /** Refunds a pending purchase of either product after its deadline. */
     async refund(sale: Purchase, caller: Wallet): Promise<void> {
-      await mined(
-        await contract.write.refund(
-          [
-            {
-              id: sale.id,
-              poolId: sale.poolId,
-              buyer: sale.buyer,
-              amount: sale.amount,
-              deadline: sale.deadline,
-              erasureMark: sale.erasureMark,
-              epsilon: 0,
-            },
-          ],
-          { account: caller.account },
-        ),
-      );
+      await mined(await contract.write.refund([sale], { account: caller.account }));
     },
 
     /** Claims everything `who` has in `token`: its active contributions' dividends and its credit. */

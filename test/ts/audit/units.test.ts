@@ -20,6 +20,8 @@ import {
   buildLedger,
   checkBalance,
   checkCredits,
+  checkPrivacyBudget,
+  checkProducts,
   checkRecordCounts,
   custodianIsCurator,
   expectedHoldings,
@@ -286,7 +288,7 @@ describe("audit: explorer links and report rendering", function () {
       erasures: [],
     } as unknown as AuditReport;
     expect(reportToCsv(report).split("\n")[1]).to.equal(
-      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,',
+      'check,balance,,,,FAIL,,,,,,,,,,,"ETH: ""1, 2""",,,,',
     );
   });
 });
@@ -321,7 +323,14 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         curator: CURATOR,
         custodian: CURATOR,
         platformFeeBps: 250,
-        params: { paymentToken: ZERO, contributorShareBps: 7_000, bountyPerContribution: 0n },
+        params: {
+          paymentToken: ZERO,
+          contributorShareBps: 7_000,
+          bountyPerContribution: 0n,
+          products: 1,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
+        },
       }),
       event("ContributionSubmitted", {
         contributionId: 1n,
@@ -330,6 +339,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         dataCommitment: keccak256(toHex(cid)),
         dataCid: cid,
         expiresAt: 0,
+        scope: 1,
       }),
       event("ConsentGranted", {
         contributionId: 1n,
@@ -337,6 +347,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         contributor: ALICE,
         bounty: 0n,
         rewardCheckpoint: 0n,
+        statisticsCheckpoint: 0n,
       }),
       event("PurchaseCreated", {
         purchaseId: 1n,
@@ -346,6 +357,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
         amount: 1_000_000n,
         deadline: 1,
         buyerKey: keccak256(toHex("key")),
+        erasureMark: 0,
       }),
       // One contribution is active, but the sale says two records and splits for two.
       event("PurchaseFulfilled", {
@@ -398,6 +410,119 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
     expect(short.details[0]).to.equal(
       "ETH: the contract holds 0.000000000000366249 ETH, the events account for 0.00000000000036625 ETH (escrow 0 ETH + credits 0.000000000000025 ETH + dividends 0.00000000000034125 ETH + carry 0 ETH + bounty budgets 0 ETH = 0.00000000000036625 ETH); a deficit of 0.000000000000000001 ETH: not everyone owed can be paid",
     );
+  });
+
+  it("fails the products, privacy-budget and balance checks when a records-only pool sells a query, answers it over budget and rejects another without crediting the buyer", function () {
+    const cid = "bafkreisyntheticquerydata";
+    const ledger = buildLedger([
+      event("TreasuryChanged", { oldTreasury: ZERO, newTreasury: TREASURY }),
+      event("PoolCreated", {
+        poolId: 1,
+        curator: CURATOR,
+        custodian: CURATOR,
+        platformFeeBps: 0,
+        params: {
+          paymentToken: ZERO,
+          contributorShareBps: 10_000,
+          bountyPerContribution: 0n,
+          products: 1,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
+        },
+      }),
+      event("ContributionSubmitted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        dataCommitment: keccak256(toHex(cid)),
+        dataCid: cid,
+        expiresAt: 0,
+        scope: 1,
+      }),
+      event("ConsentGranted", {
+        contributionId: 1n,
+        poolId: 1,
+        contributor: ALICE,
+        bounty: 0n,
+        rewardCheckpoint: 0n,
+        statisticsCheckpoint: 0n,
+      }),
+      event("QueryPurchased", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        amount: 100n,
+        deadline: 1,
+        statisticsMark: 0,
+        epsilon: 500_000,
+        queryCid: "bafkreisyntheticquery",
+      }),
+      event("QueryPurchased", {
+        purchaseId: 2n,
+        poolId: 1,
+        buyer: BUYER,
+        amount: 70n,
+        deadline: 1,
+        statisticsMark: 0,
+        epsilon: 500_000,
+        queryCid: "bafkreisyntheticquery",
+      }),
+      // Nobody allows statistics, yet the query is answered over one record, paying it 100.
+      event("QueryAnswered", {
+        purchaseId: 1n,
+        poolId: 1,
+        buyer: BUYER,
+        perContribution: 100n,
+        carry: 0,
+        recordCount: 1,
+        recordsRoot: keccak256(toHex("root")),
+        answerCid: "bafkreisyntheticanswer",
+        statisticsSeen: 0,
+        epsilonSpent: 500_000,
+      }),
+      event("PurchaseRejected", {
+        purchaseId: 2n,
+        poolId: 1,
+        buyer: BUYER,
+        amount: 70n,
+        reason: "no",
+      }),
+    ]);
+    const scope = { poolIds: new Set([1]) };
+    const format = (finding: { message: string }) => finding.message;
+    const products = checkProducts(ledger, [], scope, format);
+    expect(products.status).to.equal("FAIL");
+    expect(products.details).to.deep.equal([
+      "query #1 (pool 1): pool 1 sells records only, no queries",
+      "query #2 (pool 1): pool 1 sells records only, no queries",
+      "query #1 (pool 1): paid 100 to each contribution, but no active contribution allows statistics",
+    ]);
+    expect(checkRecordCounts(ledger, scope, format).details).to.deep.equal([
+      "query #1 (pool 1): 1 records used, 0 contributions allowing statistics were active when the set was taken",
+    ]);
+    expect(checkPrivacyBudget(ledger, [], scope, format).details).to.deep.equal([
+      "query #1 (pool 1) may spend ε 0.5, the pool allows above 0 and at most 0 per query",
+      "query #1 (pool 1) may spend ε 0.5, only 0 of the pool's budget was left",
+      "query #2 (pool 1) may spend ε 0.5, the pool allows above 0 and at most 0 per query",
+      "query #2 (pool 1) may spend ε 0.5, only 0 of the pool's budget was left",
+      "query #1 (pool 1): the answer spent ε 0.5, above the pool's maximum of 0 per query",
+      "query #1 (pool 1): the answer spent ε 0.5 with 0 already spent, past the pool's budget of 0",
+    ]);
+    // The rejected purchase left escrow; without its `Credited` event the buyer is credited anyway
+    // (the event says so) and the missing event is a balance finding.
+    const balance = checkBalance(
+      ledger,
+      [expectedHoldings(ledger, ZERO, 170n, ETH_UNITS)],
+      scope,
+      format,
+    );
+    expect(balance.details[0]).to.equal(
+      `purchase #2 rejected without a Credited event of 70 to its buyer ${BUYER}`,
+    );
+    expect(expectedHoldings(ledger, ZERO, 170n, ETH_UNITS)).to.include({
+      escrow: 0n,
+      credits: 70n,
+    });
   });
 });
 

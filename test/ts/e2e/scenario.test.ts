@@ -127,7 +127,7 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
       databank: stack.deployment.databank,
       fetchContent: (cid) => api.getContent(cid),
     });
-    expect(report.checks.map((c) => `${c.status} ${c.title}`)).to.have.length(5);
+    expect(report.checks.map((c) => `${c.status} ${c.title}`)).to.have.length(7);
     for (const check of report.checks) expect(check.status, check.message).to.equal("PASS");
   });
 });
