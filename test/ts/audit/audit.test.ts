@@ -29,9 +29,6 @@ import { DELIVERY_WINDOW, deployMarket, type Market } from "./market.js";
 
 const { viem, networkHelpers } = await network.create();
 const { time } = networkHelpers;
-// SkewedPayoutDatabank (a test-only variant) is a few bytes over the 24 KiB deployment limit since
-// the query product joined Databank: it is deployed on a network that waives the limit.
-const skewedNetwork = await network.create({ override: { allowUnlimitedContractSize: true } });
 
 async function audit(market: Market, overrides: Partial<RunAuditParameters> = {}) {
   return runAudit({
@@ -553,10 +550,7 @@ describe("audit: tampered histories fail with a precise message", function () {
 
   /** Three contributions in an ETH pool, and one honest delivery to buyer 1. */
   async function honestStart(options: { skew?: 1 | -1 } = {}) {
-    const market = await deployMarket(
-      options.skew === undefined ? viem : skewedNetwork.viem,
-      options,
-    );
+    const market = await deployMarket(viem, options);
     const pool = await market.createPool({ price: 1_000_000n });
     const ids: bigint[] = [];
     for (const who of market.contributors.slice(0, 3)) ids.push(await market.contribute(pool, who));
