@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IDatabank} from "../../contracts/interfaces/IDatabank.sol";
-import {IConsentToken} from "../../contracts/interfaces/IConsentToken.sol";
 import {DatabankFixture} from "./utils/DatabankFixture.sol";
 
 /// @notice Unit tests of consent scopes and the query product (issue 11): pool products and privacy
@@ -836,6 +835,8 @@ contract DatabankQueriesTest is DatabankFixture {
 
     // ================================================================ consent receipt
 
+    // The expected JSON is written with single quotes so that its double quotes need no escaping.
+    // solhint-disable quotes
     function testReceiptShowsScope() public {
         (, uint256 r, uint256 s, uint256 b) = _mixedPool();
         assertTrue(_receiptHas(r, '{"trait_type":"Scope","value":"records"}'), "records-only receipt");
@@ -843,6 +844,8 @@ contract DatabankQueriesTest is DatabankFixture {
         assertTrue(_receiptHas(b, '{"trait_type":"Scope","value":"records and statistics"}'), "both receipt");
         assertFalse(_receiptHas(s, '"value":"records"}'), "statistics-only receipt does not say records");
     }
+
+    // solhint-enable quotes
 
     /// @dev Whether consent `id`'s token URI (base64 JSON) contains `needle`.
     function _receiptHas(uint256 id, string memory needle) internal view returns (bool) {

@@ -27,6 +27,7 @@ abstract contract DatabankFixture is TestBase {
     uint32 internal constant BUDGET = 3_000_000;
     uint32 internal constant MAX_EPSILON = 1_000_000;
     bytes32 internal constant BUYER_KEY = keccak256("buyer x25519 key");
+    // solhint-disable-next-line quotes
     bytes32 internal constant QUERY_DIGEST = keccak256('{"aggregates":[{"count":true}]}');
     string internal constant QUERY_CID = "bafyquerydocument";
     string internal constant ANSWER_CID = "bafyanswer";
