@@ -163,6 +163,11 @@ abstract contract DatabankFixture is TestBase {
         );
     }
 
+    /// @dev A copy of a purchase to tamper with (assigning a memory struct only copies a reference).
+    function _copy(IDatabank.Purchase memory sale) internal pure returns (IDatabank.Purchase memory) {
+        return abi.decode(abi.encode(sale), (IDatabank.Purchase));
+    }
+
     // ---------------------------------------------------------------- arithmetic
 
     /// @dev The platform's, curator's and contributors' parts of a sale of `amount`.
