@@ -14,10 +14,13 @@ import {Vm} from "./utils/Vm.sol";
 // suite ran on its own.
 
 /// @title Invariant handler for Databank
-/// @notice Drives random but valid sequences of marketplace operations on one native-coin pool,
-/// over four contributors and two buyers, and keeps ghost accounting to check against: every wei
-/// paid in and out, pending escrow, and a reference entitlement per account computed with plain
-/// arithmetic (iterating over its own small arrays, which the contract never does).
+/// @notice Drives random but valid sequences of marketplace operations on one native-coin pool
+/// selling both products, over four contributors (each contribution with a random scope: records,
+/// statistics only, or both) and two buyers, and keeps ghost accounting to check against: every wei
+/// paid in and out, pending escrow, the privacy budget spent and reserved, and a reference
+/// entitlement per account computed with plain arithmetic (iterating over its own small arrays,
+/// which the contract never does): a record sale pays the active contributions that allow records,
+/// a query those that allow statistics.
 /// @dev The fuzzer ignores reverts (failOnRevert = false), so the handler only makes calls it
 /// expects to succeed and counts any revert in `unexpectedReverts`, which an invariant requires to
 /// stay 0.
@@ -25,6 +28,8 @@ contract DatabankHandler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     bytes32 internal constant BUYER_KEY = keccak256("buyer x25519 key");
+    uint8 internal constant RECORDS = 1;
+    uint8 internal constant STATISTICS = 2;
 
     Databank public immutable db;
     uint32 public immutable poolId;
@@ -40,6 +45,12 @@ contract DatabankHandler {
     uint256[] internal _active;
     mapping(uint256 id => address) public holderOf;
     mapping(uint256 id => uint40) public expiryOf;
+    mapping(uint256 id => uint8) public scopeOf;
+    /// @dev The pool's ε spent when a statistics-scoped contribution joined, and its frozen loss once ended.
+    mapping(uint256 id => uint256) public spentAtJoin;
+    mapping(uint256 id => uint256) public frozenLoss;
+    /// @dev Ended contributions that allowed statistics, whose privacy loss must stay frozen.
+    uint256[] internal _endedStatistics;
 
     IDatabank.Purchase[] internal _pending;
 
@@ -48,8 +59,14 @@ contract DatabankHandler {
     uint256 public paidIn;
     uint256 public paidOut;
     uint256 public escrow;
-    /// @dev Reference value of the pool's carry.
+    /// @dev Reference values of the pool's carries: record sales and queries.
     uint256 public refCarry;
+    uint256 public refStatisticsCarry;
+    /// @dev Reference privacy budget use, and ended consents per product.
+    uint256 public epsilonSpent;
+    uint256 public epsilonReserved;
+    uint256 public recordsEnded;
+    uint256 public statisticsEnded;
     mapping(address account => uint256) public entitlement;
     mapping(address account => uint256) public withdrawn;
     uint256 public unexpectedReverts;
@@ -88,6 +105,27 @@ contract DatabankHandler {
         return _active;
     }
 
+    function endedStatisticsIds() external view returns (uint256[] memory) {
+        return _endedStatistics;
+    }
+
+    /// @notice Tracked active contributions whose scope allows `use`, and those that allow only statistics.
+    function activeCount(uint8 use) public view returns (uint256 count) {
+        for (uint256 k = 0; k < _active.length; ++k) {
+            if (scopeOf[_active[k]] & use != 0) ++count;
+        }
+    }
+
+    function statisticsOnlyCount() external view returns (uint256 count) {
+        for (uint256 k = 0; k < _active.length; ++k) {
+            if (scopeOf[_active[k]] == STATISTICS) ++count;
+        }
+    }
+
+    function pendingEpsilon(uint256 i) external view returns (uint256) {
+        return _pending[i].epsilon;
+    }
+
     function buyers() external view returns (address[2] memory) {
         return _buyers;
     }
@@ -103,7 +141,7 @@ contract DatabankHandler {
     // ---------------------------------------------------------------- actions
 
     /// @notice A contributor signs a consent that the custodian relays.
-    function contributeSigned(uint256 actorSeed, uint256 expirySeed) external {
+    function contributeSigned(uint256 actorSeed, uint256 expirySeed, uint256 scopeSeed) external {
         uint256 bounty = _bountyDue();
         uint256 i = actorSeed % 4;
         address who = _contributors[i];
@@ -113,12 +151,12 @@ contract DatabankHandler {
             dataCid: _nextCid(),
             expiresAt: _expiry(expirySeed),
             deadline: block.timestamp + 1 hours,
-            scope: 1
+            scope: _scope(scopeSeed)
         });
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(_pks[i], db.consentDigest(req, db.nonces(who)));
         vm.prank(custodian);
         try db.contributeWithSignature(req, abi.encodePacked(r, s, v)) returns (uint256 id) {
-            _activated(id, who, req.expiresAt, bounty);
+            _activated(id, who, req.expiresAt, bounty, req.scope);
             calls["contributeSigned"]++;
         } catch {
             unexpectedReverts++;
@@ -126,12 +164,13 @@ contract DatabankHandler {
     }
 
     /// @notice A contributor submits; the custodian accepts (or, one time in five, rejects).
-    function contributeSubmitted(uint256 actorSeed, uint256 expirySeed) external {
+    function contributeSubmitted(uint256 actorSeed, uint256 expirySeed, uint256 scopeSeed) external {
         uint256 bounty = _bountyDue(); // reserved at submission while the budget lasts
         address who = _contributors[actorSeed % 4];
         uint40 expiresAt = _expiry(expirySeed);
+        uint8 scope = _scope(scopeSeed);
         vm.prank(who);
-        try db.submitContribution(poolId, _nextCid(), expiresAt, 1) returns (uint256 id) {
+        try db.submitContribution(poolId, _nextCid(), expiresAt, scope) returns (uint256 id) {
             vm.prank(custodian);
             if (actorSeed % 5 == 0) {
                 try db.rejectContribution(id, IDatabank.RejectionReason.SchemaMismatch) {
@@ -141,7 +180,7 @@ contract DatabankHandler {
                 }
             } else {
                 try db.acceptContribution(id) {
-                    _activated(id, who, expiresAt, bounty);
+                    _activated(id, who, expiresAt, bounty, scope);
                     calls["contributeSubmitted"]++;
                 } catch {
                     unexpectedReverts++;
@@ -186,6 +225,15 @@ contract DatabankHandler {
         }
     }
 
+    function setQueryPrice(uint256 priceSeed) external {
+        vm.prank(curator);
+        try db.setQueryPrice(poolId, uint96(priceSeed % 5_000_000)) {
+            calls["setQueryPrice"]++;
+        } catch {
+            unexpectedReverts++;
+        }
+    }
+
     function togglePause() external {
         bool paused = db.getPool(poolId).paused;
         vm.prank(curator);
@@ -198,7 +246,7 @@ contract DatabankHandler {
 
     function purchase(uint256 buyerSeed) external {
         IDatabank.Pool memory pool = db.getPool(poolId);
-        if (pool.paused || _active.length < pool.minContributors) return;
+        if (pool.paused || activeCount(RECORDS) < pool.minContributors) return;
         address buyer = _buyers[buyerSeed % 2];
         uint96 price = pool.price;
         vm.deal(buyer, buyer.balance + price);
@@ -213,30 +261,117 @@ contract DatabankHandler {
         }
     }
 
+    /// @notice A buyer asks a query with a random ε. When the ε asked is more than the budget has
+    /// left (net of pending reservations), the purchase must fail with PrivacyBudgetExhausted.
+    function purchaseQuery(uint256 buyerSeed, uint256 epsilonSeed) external {
+        IDatabank.Pool memory pool = db.getPool(poolId);
+        if (pool.paused || activeCount(STATISTICS) < pool.minContributors) return;
+        address buyer = _buyers[buyerSeed % 2];
+        uint96 price = pool.queryPrice;
+        uint32 epsilon = uint32(1 + (epsilonSeed % pool.maxEpsilonPerQuery));
+        uint256 remaining = pool.epsilonBudget - epsilonSpent - epsilonReserved;
+        vm.deal(buyer, buyer.balance + price);
+        vm.prank(buyer);
+        try db.purchaseQuery{value: price}(poolId, price, BUYER_KEY, epsilon, "bafyquery", keccak256("query")) returns (
+            IDatabank.Purchase memory sale
+        ) {
+            if (epsilon > remaining) mismatches++; // the budget should have refused it
+            _pending.push(sale);
+            escrow += price;
+            paidIn += price;
+            epsilonReserved += epsilon;
+            calls["purchaseQuery"]++;
+        } catch (bytes memory reason) {
+            bytes memory exhausted = abi.encodeWithSelector(
+                IDatabank.PrivacyBudgetExhausted.selector,
+                poolId,
+                uint32(remaining),
+                epsilon
+            );
+            if (epsilon <= remaining || keccak256(reason) != keccak256(exhausted)) unexpectedReverts++;
+            else calls["queryBudgetExhausted"]++;
+        }
+    }
+
+    /// @notice The custodian delivers a record sale or answers a query, with the set taken now;
+    /// a query spends a random part of its reservation.
     function fulfil(uint256 seed) external {
         if (_pending.length == 0) return;
         uint256 index = seed % _pending.length;
         IDatabank.Purchase memory sale = _pending[index];
         IDatabank.Pool memory pool = db.getPool(poolId);
-        uint256 n = _active.length;
+        bool records = sale.product == IDatabank.Product.Records;
+        uint8 use = records ? RECORDS : STATISTICS;
+        uint256 n = activeCount(use);
         if (block.timestamp > sale.deadline || n < pool.minContributors) return;
+        uint32 spent = records ? 0 : uint32(1 + ((seed >> 32) % sale.epsilon));
         vm.prank(custodian);
-        try db.fulfill(sale, "bafydelivery", keccak256(abi.encode(sale.id)), uint32(n), pool.erasureCount) {
+        if (records) {
+            try db.fulfill(sale, "bafydelivery", keccak256(abi.encode(sale.id)), uint32(n), pool.erasureCount) {
+                calls["fulfil"]++;
+            } catch {
+                unexpectedReverts++;
+                return;
+            }
+        } else {
+            try
+                db.fulfillQuery(
+                    sale,
+                    "bafyanswer",
+                    keccak256(abi.encode(sale.id)),
+                    uint32(n),
+                    pool.statisticsEnded,
+                    spent
+                )
+            {
+                epsilonReserved -= sale.epsilon;
+                epsilonSpent += spent;
+                calls["fulfillQuery"]++;
+            } catch {
+                unexpectedReverts++;
+                return;
+            }
+        }
+        _removePending(index);
+        escrow -= sale.amount;
+        _creditReference(sale, pool, use, n);
+    }
+
+    /// @dev Reference split: plain arithmetic, credited to each active holder of the product's scope by iteration.
+    function _creditReference(
+        IDatabank.Purchase memory sale,
+        IDatabank.Pool memory pool,
+        uint8 use,
+        uint256 n
+    ) internal {
+        bool records = use == RECORDS;
+        uint256 platform = (uint256(sale.amount) * pool.platformFeeBps) / 10_000;
+        uint256 net = sale.amount - platform;
+        uint256 contributors = (net * pool.contributorShareBps) / 10_000;
+        uint256 total = contributors + (records ? refCarry : refStatisticsCarry);
+        uint256 per = total / n;
+        if (records) refCarry = total - per * n;
+        else refStatisticsCarry = total - per * n;
+        for (uint256 k = 0; k < _active.length; ++k) {
+            if (scopeOf[_active[k]] & use != 0) entitlement[holderOf[_active[k]]] += per;
+        }
+        entitlement[curator] += net - contributors;
+        entitlement[treasury] += platform;
+    }
+
+    /// @notice The custodian declines a pending purchase of either product: the buyer is credited
+    /// at once and a query's reservation returns to the budget.
+    function rejectPurchase(uint256 seed) external {
+        if (_pending.length == 0) return;
+        uint256 index = seed % _pending.length;
+        IDatabank.Purchase memory sale = _pending[index];
+        vm.prank(custodian);
+        try db.rejectPurchase(sale, "declined") {
             _removePending(index);
             escrow -= sale.amount;
-            // Reference split: plain arithmetic, credited to each active holder by iteration.
-            uint256 platform = (uint256(sale.amount) * pool.platformFeeBps) / 10_000;
-            uint256 net = sale.amount - platform;
-            uint256 contributors = (net * pool.contributorShareBps) / 10_000;
-            uint256 total = contributors + refCarry;
-            uint256 per = total / n;
-            refCarry = total - per * n;
-            for (uint256 k = 0; k < n; ++k) {
-                entitlement[holderOf[_active[k]]] += per;
-            }
-            entitlement[curator] += net - contributors;
-            entitlement[treasury] += platform;
-            calls["fulfil"]++;
+            epsilonReserved -= sale.epsilon;
+            entitlement[sale.buyer] += sale.amount;
+            calls["rejectPurchase"]++;
         } catch {
             unexpectedReverts++;
         }
@@ -254,6 +389,7 @@ contract DatabankHandler {
         try db.refund(sale) {
             _removePending(index);
             escrow -= sale.amount;
+            epsilonReserved -= sale.epsilon;
             entitlement[sale.buyer] += sale.amount;
             uint256 received = sale.buyer.balance - before;
             if (received != sale.amount) mismatches++;
@@ -271,6 +407,7 @@ contract DatabankHandler {
         uint256 id = _active[index];
         vm.prank(holderOf[id]);
         try db.revokeConsent(id) {
+            _ended(id);
             _removeActive(index);
             calls["revoke"]++;
         } catch {
@@ -286,6 +423,7 @@ contract DatabankHandler {
             uint40 expiry = expiryOf[id];
             if (expiry != 0 && expiry <= block.timestamp) {
                 try db.retireExpired(id) {
+                    _ended(id);
                     _removeActive(index);
                     calls["retire"]++;
                 } catch {
@@ -357,11 +495,29 @@ contract DatabankHandler {
         return pool.bountyBudget >= pool.bountyPerContribution ? pool.bountyPerContribution : 0;
     }
 
-    function _activated(uint256 id, address who, uint40 expiresAt, uint256 bounty) internal {
+    function _activated(uint256 id, address who, uint40 expiresAt, uint256 bounty, uint8 scope) internal {
         _active.push(id);
         holderOf[id] = who;
         expiryOf[id] = expiresAt;
+        scopeOf[id] = scope;
+        spentAtJoin[id] = epsilonSpent;
         entitlement[who] += bounty;
+    }
+
+    /// @dev A consent ended: it leaves the products of its scope, and its privacy loss freezes.
+    function _ended(uint256 id) internal {
+        uint8 scope = scopeOf[id];
+        if (scope & RECORDS != 0) recordsEnded++;
+        if (scope & STATISTICS != 0) {
+            statisticsEnded++;
+            frozenLoss[id] = epsilonSpent - spentAtJoin[id];
+            _endedStatistics.push(id);
+        }
+    }
+
+    /// @dev Records, statistics only, or both, in equal measure.
+    function _scope(uint256 seed) internal pure returns (uint8) {
+        return uint8(1 + (seed % 3));
     }
 
     /// @dev A number spelled in base32 letters, so generated CIDs stay canonical.
@@ -421,17 +577,17 @@ contract DatabankInvariantTest is TestBase {
                 custodianKey: keccak256("custodian key"),
                 schemaCid: "bafyschema",
                 termsCid: "bafyterms",
-                products: 1,
-                queryPrice: 0,
-                epsilonBudget: 0,
-                maxEpsilonPerQuery: 0
+                products: 3, // record sales and queries
+                queryPrice: 2_000_003,
+                epsilonBudget: 6_000_000, // small enough for campaigns to exhaust it
+                maxEpsilonPerQuery: 2_000_000
             })
         );
         handler = new DatabankHandler(db, poolId, curator, custodian, treasury);
         handler.fundBounty(15_000);
 
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](14);
+        bytes4[] memory selectors = new bytes4[](18);
         selectors[0] = DatabankHandler.contributeSigned.selector;
         selectors[1] = DatabankHandler.contributeSubmitted.selector;
         selectors[2] = DatabankHandler.fundBounty.selector;
@@ -446,6 +602,11 @@ contract DatabankInvariantTest is TestBase {
         selectors[11] = DatabankHandler.claim.selector;
         selectors[12] = DatabankHandler.attestErasure.selector;
         selectors[13] = DatabankHandler.warp.selector;
+        selectors[14] = DatabankHandler.purchaseQuery.selector;
+        selectors[15] = DatabankHandler.rejectPurchase.selector;
+        selectors[16] = DatabankHandler.setQueryPrice.selector;
+        // queries are bought as often as record sales and answered as often as delivered
+        selectors[17] = DatabankHandler.purchaseQuery.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -464,7 +625,7 @@ contract DatabankInvariantTest is TestBase {
     }
 
     /// @notice Every wei Databank holds belongs to someone: escrow, credits, contributions' pending
-    /// earnings, the pool's carried remainder, or the bounty budget.
+    /// earnings (from both products), the pool's carried remainders (one per product), or the bounty budget.
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_EthBalanceFullyAccounted() public view {
@@ -476,10 +637,44 @@ contract DatabankInvariantTest is TestBase {
         IDatabank.Pool memory pool = db.getPool(poolId);
         assertEq(
             address(db).balance,
-            escrow + _sumCredits() + _sumPendingEarnings() + pool.carry + pool.bountyBudget,
-            "balance == escrow + credits + pending earnings + carry + bounty budget"
+            escrow + _sumCredits() + _sumPendingEarnings() + pool.carry + pool.statisticsCarry + pool.bountyBudget,
+            "balance == escrow + credits + pending earnings + both carries + bounty budget"
         );
-        assertEq(pool.carry, handler.refCarry(), "carry matches the reference");
+        assertEq(pool.carry, handler.refCarry(), "records carry matches the reference");
+        assertEq(pool.statisticsCarry, handler.refStatisticsCarry(), "query carry matches the reference");
+    }
+
+    /// @notice What Databank owes right now (credits and the active contributions' pending
+    /// earnings from both products) never exceeds what it holds.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 64
+    function invariant_OwedWithinBalance() public view {
+        assertLe(_sumCredits() + _sumPendingEarnings(), address(db).balance, "credits + pending earnings <= balance");
+    }
+
+    /// @notice The privacy budget: spent + reserved never exceeds it; spent is the sum of the answers'
+    /// ε and reserved the sum of the pending queries' ε; every contribution's privacy loss is the ε
+    /// spent while it was active (frozen once it ended), never more than the pool's total.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 64
+    function invariant_PrivacyBudget() public view {
+        IDatabank.Pool memory pool = db.getPool(poolId);
+        assertLe(uint256(pool.epsilonSpent) + pool.epsilonReserved, pool.epsilonBudget, "spent + reserved <= budget");
+        assertEq(pool.epsilonSpent, handler.epsilonSpent(), "spent == sum of answered epsilon");
+        uint256 reserved;
+        for (uint256 i = 0; i < handler.pendingCount(); ++i) reserved += handler.pendingEpsilon(i);
+        assertEq(pool.epsilonReserved, reserved, "reserved == sum of pending queries' epsilon");
+        assertEq(handler.epsilonReserved(), reserved, "ghost reservation");
+        uint256[] memory ids = handler.activeIds();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            uint256 expected = handler.scopeOf(ids[i]) & 2 != 0 ? pool.epsilonSpent - handler.spentAtJoin(ids[i]) : 0;
+            assertEq(db.privacyLoss(ids[i]), expected, "active: loss == epsilon spent since joining");
+        }
+        ids = handler.endedStatisticsIds();
+        for (uint256 i = 0; i < ids.length; ++i) {
+            assertEq(db.privacyLoss(ids[i]), handler.frozenLoss(ids[i]), "ended: loss frozen");
+            assertLe(db.privacyLoss(ids[i]), pool.epsilonSpent, "loss <= pool total");
+        }
     }
 
     /// @notice Money is conserved: paid in == paid out + held.
@@ -511,14 +706,21 @@ contract DatabankInvariantTest is TestBase {
         assertEq(handler.unexpectedReverts(), 0, "no valid operation reverted");
     }
 
-    /// @notice The pool's active count is the number of live consent tokens the handler tracks,
-    /// each held by its contributor; no buyer owes more erasures than were requested.
+    /// @notice Each product's active count is the number of live consent tokens the handler tracks
+    /// whose scope allows it, each held by its contributor; each product's ended count matches the
+    /// consents of its scope that ended (only records-scoped ones request erasure); no buyer owes
+    /// more erasures than were requested.
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 64
     function invariant_ActiveCountMatchesTokens() public view {
         uint256[] memory ids = handler.activeIds();
         IDatabank.Pool memory pool = db.getPool(poolId);
-        assertEq(pool.recordsActive, ids.length, "recordsActive == tracked active tokens");
+        assertEq(pool.recordsActive, handler.activeCount(1), "recordsActive == tracked records-scoped tokens");
+        assertEq(pool.statisticsActive, handler.activeCount(2), "statisticsActive == tracked statistics-scoped tokens");
+        assertEq(pool.statisticsOnlyActive, handler.statisticsOnlyCount(), "statisticsOnlyActive");
+        assertEq(pool.recordsActive + pool.statisticsOnlyActive, ids.length, "each contribution counted once");
+        assertEq(pool.erasureCount, handler.recordsEnded(), "erasure requests == records-scoped ends");
+        assertEq(pool.statisticsEnded, handler.statisticsEnded(), "statisticsEnded == statistics-scoped ends");
         for (uint256 i = 0; i < ids.length; ++i) {
             assertEq(db.ownerOf(ids[i]), handler.holderOf(ids[i]), "token held by its contributor");
         }
