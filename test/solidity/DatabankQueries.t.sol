@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {IDatabank} from "../../contracts/interfaces/IDatabank.sol";
+import {TestStablecoin} from "../../contracts/test-helpers/TestStablecoin.sol";
 import {DatabankFixture} from "./utils/DatabankFixture.sol";
 
 /// @notice Unit tests of consent scopes and the query product (issue 11): pool products and privacy
@@ -569,6 +570,29 @@ contract DatabankQueriesTest is DatabankFixture {
         assertEq(pool.epsilonReserved, 2_000_000, "reservation released");
         _expectExhausted(poolId, 750_000, 750_001);
         _buyQuery(poolId, 750_000);
+    }
+
+    function testPurchaseQueryErc20() public {
+        TestStablecoin usdc = new TestStablecoin();
+        IDatabank.PoolParams memory p = _params(STATISTICS);
+        p.paymentToken = address(usdc);
+        uint32 poolId = _createPool(p);
+        uint256 s = _contribute(poolId, alice, "bafyalice", STATISTICS);
+        usdc.mint(buyer, QUERY_PRICE);
+        vm.prank(buyer);
+        usdc.approve(address(db), QUERY_PRICE);
+        vm.prank(buyer);
+        vm.expectRevert(IDatabank.UnexpectedNativePayment.selector);
+        db.purchaseQuery{value: 1}(poolId, QUERY_PRICE, BUYER_KEY, 1, QUERY_CID, QUERY_DIGEST);
+        vm.prank(buyer);
+        IDatabank.Purchase memory sale = db.purchaseQuery(poolId, QUERY_PRICE, BUYER_KEY, 1, QUERY_CID, QUERY_DIGEST);
+        assertEq(usdc.balanceOf(address(db)), QUERY_PRICE, "escrowed in the token");
+        _answer(sale, 1);
+        uint256[] memory ids = new uint256[](1);
+        ids[0] = s;
+        vm.prank(alice);
+        db.claim(address(usdc), ids);
+        assertEq(usdc.balanceOf(alice), _contributorsPart(QUERY_PRICE), "query share paid in the token");
     }
 
     // ================================================================ fulfillQuery

@@ -141,6 +141,28 @@ contract DatabankQueryAttacksTest is DatabankFixture {
         assertEq(pool.epsilonBudget - pool.epsilonSpent, 2 * MAX_EPSILON, "the rest is available again");
     }
 
+    /// @notice WEAKNESS (held as designed, documented here). Attacker: anyone, when the query price
+    /// is 0 (allowed at creation and by `setQueryPrice`). Gain: a free, renewable denial of service
+    /// on the query product: it reserves the whole budget for nothing, and re-reserves it in the
+    /// same block each time the custodian rejects, so honest buyers only get in if they win the race.
+    /// With a price, the same costs only the capital locked until the rejection or refund.
+    function testFreeQueriesLetAnyoneHoldTheBudget() public {
+        IDatabank.PoolParams memory p = _params(BOTH);
+        p.queryPrice = 0;
+        uint32 poolId = _createPool(p);
+        _join(poolId, 1, STATISTICS);
+        uint256 before = stranger.balance;
+        for (uint256 round = 0; round < 3; ++round) {
+            IDatabank.Purchase[3] memory held;
+            for (uint256 i = 0; i < 3; ++i) held[i] = _buyQueryAs(stranger, poolId, MAX_EPSILON);
+            assertEq(db.getPool(poolId).epsilonReserved, BUDGET, "whole budget held");
+            vm.startPrank(custodian);
+            for (uint256 i = 0; i < 3; ++i) db.rejectPurchase(held[i], "hoarding");
+            vm.stopPrank();
+        }
+        assertEq(stranger.balance, before, "it cost the attacker nothing but gas");
+    }
+
     // ================================================================ a custodian overspending ε
 
     /// @notice Attacker: the custodian (or a compromised node). Gain: a more accurate answer, or one

@@ -10,6 +10,10 @@ import {TestBase} from "./TestBase.sol";
 /// @notice A fresh Databank, named actors, and one-line helpers to open pools selling either or
 /// both products, join them with any scope, and buy, fulfil and answer sales. Pools are paid in the
 /// native coin and have a threshold of 1 unless a test says otherwise.
+/// @dev Databank's external libraries (QuerySales, ContributionShares, ...) are linked: the test
+/// runner deploys them from `artifacts/`, which `hardhat test solidity <file>` does not rebuild. After
+/// changing a library, run `npx hardhat build` (or the whole suite) before a single file, or the file
+/// runs against the old library and may pass when it should fail.
 abstract contract DatabankFixture is TestBase {
     /// @dev Consent scopes and pool products (ConsentScope's bits, spelled out so that a change
     /// in the library is caught by the tests rather than followed by them).
