@@ -296,7 +296,7 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
         uint32 erasuresSeen
     ) external {
         Pool storage pool = _pools.ofCustodian(sale.poolId);
-        if (sale.product != Product.Records) revert WrongProduct(sale.id, sale.product);
+        if (sale.epsilon != 0) revert WrongProduct(sale.id, Product.Query);
         _purchases.closeDelivered(sale, deliveryCid);
         uint32 active = pool.recordsActive;
         SaleLedger.checkSetUsed(sale, pool, active, pool.erasureCount, recordCount, erasuresSeen);
@@ -413,7 +413,6 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
     function purchaseCount() external view returns (uint64) {
         return _purchaseCount;
     }
-
 
     // ---------------------------------------------------------------- internal: pools
 
@@ -593,7 +592,6 @@ contract Databank is IDatabank, ConsentToken, EIP712, Nonces, Ownable2Step, Reen
             amount: price,
             deadline: uint40(block.timestamp + pool.deliveryWindow),
             erasureMark: pool.erasureCount,
-            product: Product.Records,
             epsilon: 0
         });
         _purchases.open(sale);

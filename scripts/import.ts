@@ -2,18 +2,35 @@
  * `npm run import -- --bundle <file> --pool <id>`: contributes the active records of an export
  * bundle to a pool of the deployment configured by DATABANK_RPC_URL / DATABANK_NODE_URL (another
  * data bank, possibly on another chain). Signs with DATABANK_WALLET_PRIVATE_KEY, gasless.
+ * `--scope records|statistics|both` consents to that use in the target pool; by default each
+ * record keeps the scope it had.
  */
 import { readFileSync } from "node:fs";
 import { createNodeApiClient } from "../lib/api/index.js";
 import { createDatabankClient } from "../lib/contracts/index.js";
 import { deriveWalletKeyPair, fromHex32 } from "../lib/crypto/index.js";
-import { importBundle, parseExportBundle } from "../lib/portability/index.js";
+import {
+  importBundle,
+  parseExportBundle,
+  SCOPE_NAMES,
+  scopeBits,
+} from "../lib/portability/index.js";
 import { connect, parseCli, runCli, UsageError, walletFromEnv } from "./cli.js";
 
 runCli("import", async () => {
-  const args = parseCli({ bundle: { type: "string" }, pool: { type: "string" } });
+  const args = parseCli({
+    bundle: { type: "string" },
+    pool: { type: "string" },
+    scope: { type: "string" },
+  });
   if (!args.bundle || !args.pool || !/^[0-9]+$/.test(args.pool)) {
-    throw new UsageError("usage: npm run import -- --bundle <export.json> --pool <pool id>");
+    throw new UsageError(
+      "usage: npm run import -- --bundle <export.json> --pool <pool id> [--scope records|statistics|both]",
+    );
+  }
+  const scopeName = args.scope as (typeof SCOPE_NAMES)[number] | undefined;
+  if (scopeName !== undefined && !SCOPE_NAMES.includes(scopeName)) {
+    throw new UsageError(`--scope must be records, statistics or both, not "${args.scope}"`);
   }
   let raw: unknown;
   try {
@@ -48,6 +65,7 @@ runCli("import", async () => {
     custodianPublicKey: fromHex32(pool.custodianKey),
     signer: account,
     contributorPublicKey: keys.publicKey,
+    scope: scopeName === undefined ? undefined : scopeBits(scopeName),
     onProgress: (done, total) => process.stderr.write(`\rimport: ${done}/${total} records`),
   });
   process.stderr.write("\n");

@@ -65,8 +65,8 @@ interface IDatabank is IConsentToken {
     /// Queries: `statisticsActive` counts the active contributions that allow statistics (of which
     /// `statisticsOnlyActive` allow nothing else), `statisticsEnded` those that ended, and
     /// `statisticsRewardPerContribution` and `statisticsCarry` are their accumulator. The privacy
-    /// budget: `epsilonSpent` by answered queries plus `epsilonReserved` by pending ones never
-    /// exceeds `epsilonBudget`. The pool's active contributions are `recordsActive + statisticsOnlyActive`.
+    /// budget: `epsilonSpent` by answered queries never exceeds `epsilonBudget`.
+    /// The pool's active contributions are `recordsActive + statisticsOnlyActive`.
     struct Pool {
         // slot 0: read by record sales, accept and revoke
         address custodian;
@@ -96,19 +96,18 @@ interface IDatabank is IConsentToken {
         bytes32 custodianKey;
         bytes32 termsDigest;
         // slot 7: read by queries and by statistics-scoped joins and ends
-        uint96 bountyReserved;
+        uint96 queryPrice;
         uint32 statisticsActive;
-        uint32 statisticsOnlyActive;
         uint32 statisticsEnded;
-        uint32 epsilonBudget;
         uint32 maxEpsilonPerQuery;
+        uint32 epsilonBudget;
+        uint32 statisticsOnlyActive;
         // slot 8: the only pool slot a query writes
         uint104 statisticsRewardPerContribution;
         uint32 statisticsCarry;
         uint32 epsilonSpent;
-        uint32 epsilonReserved;
-        // slot 9
-        uint96 queryPrice;
+        // slot 9: written only by direct submissions with a bounty, and their accept or reject
+        uint96 bountyReserved;
     }
 
     /// @notice What a purchase buys.
@@ -122,7 +121,8 @@ interface IDatabank is IConsentToken {
     /// storage slot. `erasureMark` is the count of ended consents of the product's scope at purchase
     /// (for record sales the pool's erasure count, for queries `statisticsEnded`): the set used may
     /// be taken at any moment from then on (see `fulfill`). `epsilon` is the most privacy loss (ε in
-    /// millionths) a query may spend, reserved from the pool's budget; 0 for record sales.
+    /// millionths) a query may spend, always above 0; it is 0 for a record sale, so it also says
+    /// which product the purchase is (one calldata word less on every fulfilment than a field of its own).
     struct Purchase {
         uint64 id;
         uint32 poolId;
@@ -130,7 +130,6 @@ interface IDatabank is IConsentToken {
         uint96 amount;
         uint40 deadline;
         uint32 erasureMark;
-        Product product;
         uint32 epsilon;
     }
 
@@ -281,14 +280,14 @@ interface IDatabank is IConsentToken {
     event PurchaseRefunded(uint64 indexed purchaseId, uint32 indexed poolId, address indexed buyer, uint96 amount);
     /// @notice The curator changed the price of future queries.
     event QueryPriceChanged(uint32 indexed poolId, uint96 oldPrice, uint96 newPrice);
-    /// @notice A buyer paid into escrow for a query and reserved `epsilon` of the pool's privacy
-    /// budget. The query is the JSON document at `queryCid`, whose bytes hash (keccak256) to `queryDigest`.
+    /// @notice A buyer paid into escrow (in the pool's payment token) for a query that may spend up
+    /// to `epsilon` of the pool's privacy budget. The query is the JSON document at `queryCid`,
+    /// whose bytes hash (keccak256) to `queryDigest`.
     /// @param statisticsMark The pool's `statisticsEnded` at purchase (the purchase's `erasureMark`).
     event QueryPurchased(
         uint64 indexed purchaseId,
         uint32 indexed poolId,
         address indexed buyer,
-        address paymentToken,
         uint96 amount,
         uint40 deadline,
         bytes32 buyerKey,
@@ -297,18 +296,16 @@ interface IDatabank is IConsentToken {
         string queryCid,
         bytes32 queryDigest
     );
-    /// @notice The custodian answered a query; escrow was split as in `PurchaseFulfilled`, over the
-    /// contributions that allow statistics. The `recordCount` records used are those active when the
-    /// pool's `statisticsEnded` was `statisticsSeen`. The answer, sealed to the buyer, is at
+    /// @notice The custodian answered a query; escrow was split as in `PurchaseFulfilled` (the
+    /// platform, curator and contributors' amounts follow from the purchase's amount and the pool's
+    /// shares, by `RevenueSplit.split`), over the contributions that allow statistics:
+    /// `perContribution` to each active one. The `recordCount` records used are those active when
+    /// the pool's `statisticsEnded` was `statisticsSeen`. The answer, sealed to the buyer, is at
     /// `answerCid`; it spent `epsilonSpent` (millionths of ε) of the pool's budget.
     event QueryAnswered(
         uint64 indexed purchaseId,
         uint32 indexed poolId,
         address indexed buyer,
-        address paymentToken,
-        uint256 platformAmount,
-        uint256 curatorAmount,
-        uint256 contributorsAmount,
         uint256 perContribution,
         uint32 carry,
         uint32 recordCount,
@@ -317,8 +314,8 @@ interface IDatabank is IConsentToken {
         uint32 statisticsSeen,
         uint32 epsilonSpent
     );
-    /// @notice The custodian declined a pending purchase (for a query: its policy forbids it) and
-    /// the buyer was refunded in full at once; a query's reserved ε went back to the budget.
+    /// @notice The custodian declined a pending purchase (for a query: its policy forbids it, or the
+    /// budget cannot pay its ε any more) and the buyer was credited in full at once.
     event PurchaseRejected(
         uint64 indexed purchaseId,
         uint32 indexed poolId,
@@ -438,8 +435,8 @@ interface IDatabank is IConsentToken {
     /// @notice A query's ε must be above 0 and at most `maxEpsilon` (at purchase, the pool's
     /// per-query maximum; at fulfilment, what the buyer reserved).
     error InvalidEpsilon(uint32 epsilon, uint32 maxEpsilon);
-    /// @notice The pool's privacy budget has only `remaining` (millionths of ε) left, net of the
-    /// queries pending, less than the `requested`.
+    /// @notice The pool's privacy budget has only `remaining` (millionths of ε) left, less than the
+    /// `requested`: at purchase, what the query may spend; at fulfilment, what it spent.
     error PrivacyBudgetExhausted(uint32 poolId, uint32 remaining, uint32 requested);
     /// @notice The purchase is for another product than this call handles.
     error WrongProduct(uint64 purchaseId, Product product);
@@ -602,13 +599,14 @@ interface IDatabank is IConsentToken {
     ) external;
 
     /// @notice Pays into escrow for one differentially private answer to a query, computed by the
-    /// custodian over every active record that allows statistics, and reserves `epsilon` of the
-    /// pool's privacy budget for it.
+    /// custodian over every active record that allows statistics. The budget is checked now and
+    /// enforced when the answer lands: queries bought together may not all fit, and the custodian
+    /// then declines the one that does not (`rejectPurchase`, an immediate refund).
     /// @param poolId The pool.
     /// @param maxPrice The most the buyer accepts to pay.
     /// @param buyerKey The buyer's X25519 public key; the answer is sealed to it.
     /// @param epsilon The most privacy loss (millionths of ε) the answer may spend, at most the
-    /// pool's per-query maximum and what is left of its budget.
+    /// pool's per-query maximum and what is left of its budget now.
     /// @param queryCid CID of the query document (canonical: CIDv1, lowercase base32).
     /// @param queryDigest keccak256 of the query document's bytes.
     /// @return purchase The purchase, to pass back to `refund`.
@@ -622,8 +620,8 @@ interface IDatabank is IConsentToken {
     ) external payable returns (Purchase memory purchase);
 
     /// @notice Records the answer to a query and releases its escrow as `fulfill` does, to every
-    /// active contribution that allows statistics; spends `epsilonSpent` of the pool's privacy
-    /// budget and returns the rest of the reservation. Custodian only.
+    /// active contribution that allows statistics, and spends `epsilonSpent` of the pool's privacy
+    /// budget: never past it (`PrivacyBudgetExhausted`). Custodian only.
     /// @param purchase The pending query purchase.
     /// @param answerCid CID of the answer, sealed to the buyer.
     /// @param recordsRoot Merkle root over (token id, data commitment) of the records used.
@@ -642,9 +640,9 @@ interface IDatabank is IConsentToken {
         uint32 epsilonSpent
     ) external;
 
-    /// @notice Declines a pending purchase and refunds the buyer in full at once (a query's
-    /// reserved ε goes back to the budget). Custodian only; for a query that its policy forbids,
-    /// or any purchase it cannot serve.
+    /// @notice Declines a pending purchase and credits the buyer in full at once (withdraw with
+    /// `claim`). Custodian only; for a query that its policy forbids or the budget can no longer
+    /// pay, or any purchase it cannot serve.
     /// @param purchase The pending purchase.
     /// @param reason Why, in plain words, for the buyer.
     function rejectPurchase(Purchase calldata purchase, string calldata reason) external;

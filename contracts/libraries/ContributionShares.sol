@@ -12,11 +12,14 @@ import {ConsentScope} from "./ConsentScope.sol";
 /// Updating a share is inline; reading one (`earnings`, `privacyLoss`) runs by DELEGATECALL, so
 /// the views' code stays out of Databank's 24 KiB.
 library ContributionShares {
-    /// @notice The query side of a contribution that allows statistics.
+    /// @notice The query side of a contribution that allows statistics. `joined` is always true
+    /// once written: it keeps the slot non-zero from the join on, so a settlement rewrites it
+    /// (2,900 gas) instead of creating it (22,100) when the pool had sold no query yet.
     struct StatisticsShare {
         uint104 rewardCheckpoint;
         uint32 epsilonAtJoin;
         uint32 epsilonAtEnd;
+        bool joined;
     }
 
     /// @notice Adds a contribution to the query product: it earns from the next query on and its
@@ -31,6 +34,7 @@ library ContributionShares {
         checkpoint = pool.statisticsRewardPerContribution;
         share.rewardCheckpoint = checkpoint;
         share.epsilonAtJoin = pool.epsilonSpent;
+        share.joined = true;
     }
 
     /// @notice Takes an ended consent out of the query product and freezes its privacy loss.

@@ -8,16 +8,14 @@ import {SaleLedger} from "./SaleLedger.sol";
 
 /// @title Giving escrow back
 /// @notice A pending purchase of either product goes back to its buyer in two ways: the custodian
-/// declines it at once, or anyone refunds it after its deadline. A query's reserved ε returns to
-/// the pool's budget either way. An external library, run by DELEGATECALL on Databank's storage:
+/// declines it at once, or anyone refunds it after its deadline. An external library, run by DELEGATECALL on Databank's storage:
 /// returns are rare, so their code stays out of Databank's 24 KiB.
 library EscrowReturns {
     using PoolAccess for mapping(uint32 => IDatabank.Pool);
     using SaleLedger for mapping(uint64 => bytes32);
 
     /// @notice The custodian declines `sale`; the buyer is credited in full at once. Credited, not
-    /// pushed: a buyer whose wallet refuses the coin cannot block the rejection and keep the pool's
-    /// privacy budget reserved.
+    /// pushed: a buyer whose wallet refuses the coin cannot make the custodian's transaction fail.
     function reject(
         mapping(uint32 => IDatabank.Pool) storage pools,
         mapping(uint64 => bytes32) storage purchases,
@@ -27,7 +25,6 @@ library EscrowReturns {
     ) external {
         IDatabank.Pool storage pool = pools.ofCustodian(sale.poolId);
         purchases.close(sale, SaleLedger.REFUNDED);
-        _release(pool, sale);
         Payments.credit(credits, sale.buyer, pool.paymentToken, sale.poolId, sale.amount);
         emit IDatabank.PurchaseRejected(sale.id, sale.poolId, sale.buyer, sale.amount, reason);
     }
@@ -43,13 +40,7 @@ library EscrowReturns {
         IDatabank.Pool storage pool = pools.existing(sale.poolId);
         purchases.close(sale, SaleLedger.REFUNDED);
         if (block.timestamp <= sale.deadline) revert IDatabank.RefundNotYetAvailable(sale.id, sale.deadline);
-        _release(pool, sale);
         Payments.pay(pool.paymentToken, sale.buyer, sale.amount);
         emit IDatabank.PurchaseRefunded(sale.id, sale.poolId, sale.buyer, sale.amount);
-    }
-
-    /// @dev Returns a query's reserved ε to the pool's budget.
-    function _release(IDatabank.Pool storage pool, IDatabank.Purchase calldata sale) private {
-        if (sale.product == IDatabank.Product.Query) pool.epsilonReserved -= sale.epsilon;
     }
 }

@@ -8,13 +8,14 @@ import {ConsentScope} from "./ConsentScope.sol";
 /// @notice The access and availability rules every pool operation starts with, shared by
 /// Databank and its external libraries so each rule is written once.
 library PoolAccess {
-    /// @notice The pool, which must exist.
+    /// @notice The pool, which must exist. Every pool has a custodian (checked at creation), read
+    /// from slot 0, which the callers read anyway.
     function existing(
         mapping(uint32 => IDatabank.Pool) storage pools,
         uint32 poolId
     ) internal view returns (IDatabank.Pool storage pool) {
         pool = pools[poolId];
-        if (pool.curator == address(0)) revert IDatabank.UnknownPool(poolId);
+        if (pool.custodian == address(0)) revert IDatabank.UnknownPool(poolId);
     }
 
     /// @notice The pool, whose curator must be the caller.

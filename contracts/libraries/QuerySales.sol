@@ -7,9 +7,9 @@ import {PoolAccess} from "./PoolAccess.sol";
 import {SaleLedger} from "./SaleLedger.sol";
 
 /// @title Selling differentially private answers
-/// @notice The query product: a buyer pays for one answer and reserves part of the pool's privacy
-/// budget; the custodian answers over every record that allows statistics, spends at most the
-/// reservation, and the escrow goes to exactly those contributions. An external library, run by
+/// @notice The query product: a buyer pays for one answer that may spend up to its ε; the custodian
+/// answers over every record that allows statistics, spends at most that ε and never past the
+/// pool's budget, and the escrow goes to exactly those contributions. An external library, run by
 /// DELEGATECALL on Databank's storage, so the product's code stays out of Databank's 24 KiB.
 library QuerySales {
     using PoolAccess for mapping(uint32 => IDatabank.Pool);
@@ -32,7 +32,7 @@ library QuerySales {
         uint32 epsilonSpent;
     }
 
-    /// @notice Opens a query purchase `purchaseId` and reserves its ε. The caller collects the payment.
+    /// @notice Opens a query purchase `purchaseId`. The caller collects the payment.
     function purchase(
         mapping(uint32 => IDatabank.Pool) storage pools,
         mapping(uint64 => bytes32) storage purchases,
@@ -45,7 +45,10 @@ library QuerySales {
         if (price > order.maxPrice) revert IDatabank.PriceAboveMax(price, order.maxPrice);
         if (order.buyerKey == bytes32(0)) revert IDatabank.MissingBuyerKey();
         if (!CanonicalCid.isCanonical(queryCid)) revert IDatabank.NonCanonicalCid(queryCid);
-        _reserve(order.poolId, pool, order.epsilon);
+        uint32 maxPerQuery = pool.maxEpsilonPerQuery;
+        if (order.epsilon == 0 || order.epsilon > maxPerQuery)
+            revert IDatabank.InvalidEpsilon(order.epsilon, maxPerQuery);
+        _checkBudget(order.poolId, pool, order.epsilon);
 
         sale = IDatabank.Purchase({
             id: purchaseId,
@@ -54,7 +57,6 @@ library QuerySales {
             amount: price,
             deadline: uint40(block.timestamp + pool.deliveryWindow),
             erasureMark: pool.statisticsEnded,
-            product: IDatabank.Product.Query,
             epsilon: order.epsilon
         });
         purchases.open(sale);
@@ -62,7 +64,6 @@ library QuerySales {
             purchaseId,
             order.poolId,
             msg.sender,
-            pool.paymentToken,
             price,
             sale.deadline,
             order.buyerKey,
@@ -73,8 +74,8 @@ library QuerySales {
         );
     }
 
-    /// @notice Records the answer to a query: checks the set used, spends its ε and returns the
-    /// rest of the reservation, and splits the escrow over the contributions that allow statistics.
+    /// @notice Records the answer to a query: checks the set used, spends its ε within the budget,
+    /// and splits the escrow over the contributions that allow statistics.
     function answer(
         mapping(uint32 => IDatabank.Pool) storage pools,
         mapping(uint64 => bytes32) storage purchases,
@@ -85,14 +86,13 @@ library QuerySales {
         string calldata answerCid
     ) external {
         IDatabank.Pool storage pool = pools.ofCustodian(sale.poolId);
-        if (sale.product != IDatabank.Product.Query) revert IDatabank.WrongProduct(sale.id, sale.product);
+        if (sale.epsilon == 0) revert IDatabank.WrongProduct(sale.id, IDatabank.Product.Records);
         purchases.closeDelivered(sale, answerCid);
         uint32 spent = result.epsilonSpent;
         if (spent == 0 || spent > sale.epsilon) revert IDatabank.InvalidEpsilon(spent, sale.epsilon);
         uint32 active = pool.statisticsActive;
         SaleLedger.checkSetUsed(sale, pool, active, pool.statisticsEnded, result.recordCount, result.statisticsSeen);
-        // What the reservation did not use goes back to the budget: spent + reserved never exceeds it.
-        pool.epsilonReserved -= sale.epsilon;
+        _checkBudget(sale.poolId, pool, spent);
         pool.epsilonSpent += spent;
 
         SaleLedger.SaleSplit memory split = SaleLedger.credit(
@@ -107,10 +107,6 @@ library QuerySales {
             sale.id,
             sale.poolId,
             sale.buyer,
-            pool.paymentToken,
-            split.platform,
-            split.curator,
-            split.contributors,
             split.perContribution,
             split.carry,
             result.recordCount,
@@ -121,14 +117,10 @@ library QuerySales {
         );
     }
 
-    /// @dev Sets aside `epsilon` of the pool's privacy budget until the query is answered, rejected
-    /// or refunded, so concurrent queries can never together overspend it.
-    function _reserve(uint32 poolId, IDatabank.Pool storage pool, uint32 epsilon) private {
-        uint32 maxPerQuery = pool.maxEpsilonPerQuery;
-        if (epsilon == 0 || epsilon > maxPerQuery) revert IDatabank.InvalidEpsilon(epsilon, maxPerQuery);
-        uint32 reserved = pool.epsilonReserved;
-        uint32 remaining = pool.epsilonBudget - pool.epsilonSpent - reserved;
+    /// @dev Reverts unless the pool's budget still has `epsilon` left. At purchase this only saves a
+    /// buyer from paying for an answer that cannot come; at fulfilment it is the guarantee.
+    function _checkBudget(uint32 poolId, IDatabank.Pool storage pool, uint32 epsilon) private view {
+        uint32 remaining = pool.epsilonBudget - pool.epsilonSpent;
         if (epsilon > remaining) revert IDatabank.PrivacyBudgetExhausted(poolId, remaining, epsilon);
-        pool.epsilonReserved = reserved + epsilon;
     }
 }

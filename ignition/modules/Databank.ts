@@ -14,6 +14,8 @@ export default buildModule("Databank", (m) => {
 
   const renderer = m.contract("ConsentReceiptRenderer");
   const libraries = Object.fromEntries(DATABANK_LIBRARIES.map((name) => [name, m.library(name)]));
-  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer], { libraries });
+  const databank = m.contract("Databank", [owner, treasury, platformFeeBps, renderer], {
+    libraries,
+  });
   return { databank, renderer, ...libraries };
 });

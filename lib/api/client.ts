@@ -75,6 +75,8 @@ export interface RelayConsentParams {
     dataCid: string;
     expiresAt: number | bigint;
     deadline: number | bigint;
+    /** The uses the consent allows: 1 records, 2 statistics, 3 both. */
+    scope: number;
   };
   signature: Hex;
 }

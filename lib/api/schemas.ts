@@ -101,6 +101,12 @@ export const consentRequestSchema = z
     dataCid: cidInput,
     expiresAt: uintInput(40, "when consent ends, unix seconds (0 = until revoked)"),
     deadline: uintInput(256, "last unix second at which the signature may be used"),
+    scope: z
+      .number({ error: "scope must be 1 (records), 2 (statistics) or 3 (both)" })
+      .int("scope must be 1 (records), 2 (statistics) or 3 (both)")
+      .min(1, "scope must be 1 (records), 2 (statistics) or 3 (both)")
+      .max(3, "scope must be 1 (records), 2 (statistics) or 3 (both)")
+      .describe("the uses the consent allows: 1 records, 2 statistics, 3 both"),
   })
   .strict();
 
@@ -208,7 +214,23 @@ export const poolResponseSchema = z.object({
   platformFeeBps: z.number().int(),
   minContributors: z.number().int(),
   maxContributors: z.number().int(),
-  activeCount: z.number().int(),
+  activeCount: z.number().int().describe("active contributions, whatever their scope"),
+  recordsActive: z
+    .number()
+    .int()
+    .describe("active contributions whose consent allows record sales"),
+  statisticsActive: z
+    .number()
+    .int()
+    .describe("active contributions whose consent allows use in queries"),
+  products: z.number().int().describe("products sold: 1 record sales, 2 queries, 3 both"),
+  queryPrice: decimalString("price of one query, smallest unit"),
+  epsilonBudget: z
+    .number()
+    .int()
+    .describe("the pool's total privacy budget, millionths of ε (immutable)"),
+  maxEpsilonPerQuery: z.number().int().describe("most ε one query may spend, millionths"),
+  epsilonSpent: z.number().int().describe("ε spent by answered queries, millionths"),
   bountyPerContribution: decimalString("bounty per accepted contribution"),
   bountyBudget: decimalString(
     "bounty budget left, net of bounties reserved for pending submissions",

@@ -1,8 +1,8 @@
 /**
  * The one Databank contract client of the project: scripts, the data bank node and the dApp build
  * on it. It is a thin layer over viem's `getContract` with the generated `databankAbi`, plus the
- * helpers every caller needs: turning a `PurchaseCreated` event back into the `Purchase` struct that
- * `fulfill` and `refund` take, the EIP-712 typed data of a relayed consent, the data commitment of
+ * helpers every caller needs: turning a `PurchaseCreated` or `QueryPurchased` event back into the
+ * `Purchase` struct that `fulfill`, `fulfillQuery` and `refund` take, the consent scopes, the EIP-712 typed data of a relayed consent, the data commitment of
  * a CID, and typed, human-readable errors for every custom error the contract can revert with.
  */
 import {
@@ -28,6 +28,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { formatEpsilon } from "../query/epsilon.js";
 import { databankAbi } from "./abis.js";
 
 export { databankAbi };
@@ -37,7 +38,44 @@ export type DatabankAbi = typeof databankAbi;
 
 // ---------------------------------------------------------------- client
 
-/** A purchase as `fulfill` and `refund` take it (the `IDatabank.Purchase` struct). */
+/**
+ * What a contribution's consent allows, one bit per use (`ConsentScope` in Solidity); the same
+ * bits name the products a pool sells.
+ */
+export const CONSENT_SCOPE = {
+  /** The encrypted record may be delivered to buyers as a copy (record sales). */
+  records: 1,
+  /** The record may only be used inside differentially private answers (queries). */
+  statistics: 2,
+  /** Both. */
+  both: 3,
+} as const;
+
+/** A scope or a pool's products: 1 records, 2 statistics, 3 both. */
+export type ConsentScopeBits = 1 | 2 | 3;
+
+/** The products a purchase buys, numbered as the Solidity enum `IDatabank.Product`. */
+export const PRODUCT = { records: 0, query: 1 } as const;
+
+/** Plain words for a scope, as the consent receipt writes them. */
+export function describeScope(scope: number): string {
+  if (scope === CONSENT_SCOPE.both) return "records and statistics";
+  if (scope === CONSENT_SCOPE.records) return "records";
+  if (scope === CONSENT_SCOPE.statistics) return "statistics only";
+  return "none";
+}
+
+/**
+ * The most private scope a pool offers: statistics only when it sells queries, else records.
+ * Privacy first: a form that preselects a scope preselects this one.
+ */
+export function mostPrivateScope(products: number): ConsentScopeBits {
+  return (products & CONSENT_SCOPE.statistics) !== 0
+    ? CONSENT_SCOPE.statistics
+    : CONSENT_SCOPE.records;
+}
+
+/** A purchase as `fulfill`, `fulfillQuery` and `refund` take it (the `IDatabank.Purchase` struct). */
 export interface Purchase {
   /** uint64 purchase id. */
   id: bigint;
@@ -50,10 +88,23 @@ export interface Purchase {
   /** uint40 unix time after which the custodian can no longer deliver and a refund is open. */
   deadline: number;
   /**
-   * uint32 erasure count of the pool at purchase: the delivered set may be taken at any erasure
-   * count from this one up to the pool's current one (`fulfill`'s `erasuresSeen`).
+   * uint32 count of ended consents of the product's scope at purchase (record sales: the pool's
+   * erasure count; queries: its `statisticsEnded`): the set used may be taken at any count from
+   * this one up to the pool's current one (`fulfill`'s `erasuresSeen`, `fulfillQuery`'s `statisticsSeen`).
    */
   erasureMark: number;
+  /**
+   * uint32 most privacy loss a query may spend, in millionths of ε; 0 for a record sale, so it
+   * also says what the purchase buys (see {@link productOf}).
+   */
+  epsilon: number;
+}
+
+/** What a purchase buys: a query when it may spend ε, else a record sale. */
+export function productOf(
+  purchase: Pick<Purchase, "epsilon">,
+): (typeof PRODUCT)[keyof typeof PRODUCT] {
+  return purchase.epsilon === 0 ? PRODUCT.records : PRODUCT.query;
 }
 
 /** What the contract needs to relay a contributor's consent (the `IDatabank.ConsentRequest` struct). */
@@ -68,6 +119,8 @@ export interface ConsentRequest {
   expiresAt: number | bigint;
   /** Last unix second at which the signature may be used. */
   deadline: bigint;
+  /** The uses allowed ({@link CONSENT_SCOPE}), within the pool's products. */
+  scope: number;
 }
 
 /** Anything holding transaction logs: a transaction receipt, or the logs themselves. */
@@ -200,8 +253,8 @@ function logsOf(source: LogsSource): Log[] {
 }
 
 /**
- * Every purchase created in `source` (`PurchaseCreated` events), in log order, as the
- * `Purchase` structs `fulfill` and `refund` take.
+ * Every purchase created in `source` (`PurchaseCreated` and `QueryPurchased` events), in log
+ * order, as the `Purchase` structs `fulfill`, `fulfillQuery` and `refund` take.
  *
  * @param options.address - only logs emitted by this Databank (recommended: a receipt may hold
  *   logs of other contracts with the same event)
@@ -214,16 +267,27 @@ export function purchasesFromEvents(
   const logs = logsOf(source).filter(
     (log) => wanted === undefined || log.address.toLowerCase() === wanted,
   );
-  return parseEventLogs({ abi: databankAbi, eventName: "PurchaseCreated", logs }).map(
-    ({ args }) => ({
+  return parseEventLogs({
+    abi: databankAbi,
+    eventName: ["PurchaseCreated", "QueryPurchased"],
+    logs,
+  }).map((event) => {
+    const { args } = event;
+    const common = {
       id: args.purchaseId,
       poolId: args.poolId,
       buyer: args.buyer,
       amount: args.amount,
       deadline: args.deadline,
-      erasureMark: args.erasureMark,
-    }),
-  );
+    };
+    return event.eventName === "QueryPurchased"
+      ? {
+          ...common,
+          erasureMark: event.args.statisticsMark,
+          epsilon: event.args.epsilon,
+        }
+      : { ...common, erasureMark: event.args.erasureMark, epsilon: 0 };
+  });
 }
 
 /**
@@ -236,7 +300,7 @@ export function purchaseFromEvent(
 ): Purchase {
   const purchases = purchasesFromEvents(source, options);
   if (purchases.length !== 1) {
-    throw new Error(`expected one PurchaseCreated event, found ${purchases.length}`);
+    throw new Error(`expected one purchase event, found ${purchases.length}`);
   }
   return purchases[0]!;
 }
@@ -286,6 +350,7 @@ export const consentTypes = {
     { name: "dataCommitment", type: "bytes32" },
     { name: "termsDigest", type: "bytes32" },
     { name: "purposes", type: "uint32" },
+    { name: "scope", type: "uint8" },
     { name: "expiresAt", type: "uint40" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
@@ -330,6 +395,7 @@ export function consentTypedData(params: ConsentTypedDataParameters) {
       dataCommitment: dataCommitment(request.dataCid),
       termsDigest: params.termsDigest,
       purposes: params.purposes,
+      scope: request.scope,
       expiresAt: Number(request.expiresAt),
       nonce: params.nonce,
       deadline: request.deadline,
@@ -345,6 +411,7 @@ export function consentRequestArgs(request: ConsentRequest) {
     dataCid: request.dataCid,
     expiresAt: Number(request.expiresAt),
     deadline: request.deadline,
+    scope: request.scope,
   };
 }
 
@@ -389,6 +456,8 @@ const time = (seconds: number | bigint) =>
     ? new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z")
     : `unix time ${seconds.toString()}`;
 const status = (list: readonly string[], value: number) => list[value] ?? `status ${value}`;
+/** ε in plain decimals from its on-chain millionths, e.g. 500000 → "0.5". */
+const epsilon = (micro: number) => formatEpsilon(BigInt(micro));
 
 type ErrorArgs<TAbi extends Abi, N extends ContractErrorName<TAbi>> =
   ContractErrorArgs<TAbi, N> extends infer A extends readonly unknown[] ? A : never;
@@ -436,6 +505,12 @@ const MESSAGES: MessageTable = {
     `Only the custodian of pool ${n(poolId)} can do this, not ${caller}.`,
   PoolPaused: (poolId) => `Sales of pool ${n(poolId)} are paused.`,
   PoolFull: (poolId, max) => `Pool ${n(poolId)} is full: it takes at most ${n(max)} contributors.`,
+  InvalidProducts: (products) =>
+    `The products value ${n(products)} is not 1 (record sales), 2 (queries) or 3 (both).`,
+  InvalidPrivacyBudget: (budget, maxPerQuery) =>
+    `A pool that sells queries needs a privacy budget and a per-query maximum above 0 and not above the budget (got budget ${epsilon(budget)}, per query ${epsilon(maxPerQuery)}); a pool that sells none sets both, and its query price, to 0.`,
+  ProductNotOffered: (poolId, product) =>
+    `Pool ${n(poolId)} does not sell ${product === PRODUCT.query ? "queries" : "record copies"}.`,
   BountyBudgetTooSmall: (poolId, withdrawable, requested) =>
     `The curator can withdraw ${n(withdrawable)} of pool ${n(poolId)}'s bounty budget (what it funded itself and no submission has reserved), less than the ${n(requested)} requested.`,
   // contributions and consent
@@ -445,6 +520,8 @@ const MESSAGES: MessageTable = {
       : `Contribution ${n(id)} is ${status(CONTRIBUTION_STATUS, state)}, which does not allow this.`,
   NotContributor: (id, caller) =>
     `Only the holder of contribution ${n(id)} can do this, not ${caller}.`,
+  InvalidScope: (scope, products) =>
+    `The scope ${n(scope)} is not a non-empty combination of what the pool offers (${describeScope(products)}).`,
   DuplicateCommitment: (poolId) => `You already contributed these data to pool ${n(poolId)}.`,
   NonCanonicalCid: (cid) =>
     `The CID "${cid}" is not spelled canonically: use CIDv1 in lowercase base32 ("bafy…"), as CID.toString() writes it.`,
@@ -485,6 +562,14 @@ const MESSAGES: MessageTable = {
   RefundNotYetAvailable: (id, deadline) =>
     `Purchase ${n(id)} can be refunded only after its delivery deadline (${time(deadline)}).`,
   EmptyDelivery: () => "The delivery needs a content identifier (CID).",
+  InvalidEpsilon: (value, max) =>
+    value === 0
+      ? "A query must spend some privacy budget (ε above 0)."
+      : `ε = ${epsilon(value)} is above the most allowed here (${epsilon(max)}).`,
+  PrivacyBudgetExhausted: (poolId, remaining, requested) =>
+    `Pool ${n(poolId)} has ε = ${epsilon(remaining)} of its privacy budget left (net of pending queries), less than the ${epsilon(requested)} asked.`,
+  WrongProduct: (id, product) =>
+    `Purchase ${n(id)} is ${product === PRODUCT.query ? "a query" : "a record sale"}; use the call for that product.`,
   // payouts and erasure
   TokenMismatch: (id, expected, given) =>
     `Contribution ${n(id)} is paid in ${token(expected)}, not ${token(given)}.`,

@@ -6,7 +6,7 @@
  * and the consent is an EIP-712 signature the custodian relays (the contributor pays no gas).
  */
 import type { Address, Hex, TypedDataDefinition } from "viem";
-import type { ConsentRequest } from "../contracts/client.js";
+import type { ConsentRequest, ConsentScopeBits } from "../contracts/client.js";
 import { sealEnvelope } from "../crypto/index.js";
 import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
 
@@ -53,6 +53,12 @@ export interface ContributeParams {
   contributorPublicKey: Uint8Array;
   /** When consent ends, unix seconds; 0 (default) = until revoked. */
   expiresAt?: number;
+  /**
+   * What the consent allows ({@link CONSENT_SCOPE}): record copies sold to buyers, use inside
+   * differentially private statistics only, or both; within what the pool sells. No default:
+   * whether copies of a person's record may be sold is the person's choice.
+   */
+  scope: ConsentScopeBits;
   /** How long the signature stays usable, in seconds; default one hour. */
   signatureLifetimeSeconds?: number;
   /** Called as the stages complete, for progress displays. */
@@ -117,6 +123,7 @@ export async function contribute(params: ContributeParams): Promise<Contribution
     dataCid: cid,
     expiresAt: params.expiresAt ?? 0,
     deadline: BigInt(Math.floor(Date.now() / 1000) + (params.signatureLifetimeSeconds ?? 3600)),
+    scope: params.scope,
   };
   const signature = await params.signer.signTypedData(
     await params.databank.consentTypedData(request),

@@ -15,6 +15,21 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an address");
 const decimal = z.string().regex(/^[0-9]+$/, "a non-negative integer in decimal");
 const txHash = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a transaction hash");
 
+/** Consent scopes, named by their bits (contracts/libraries/ConsentScope.sol): 1, 2 and 3. */
+export const SCOPE_NAMES = ["records", "statistics", "both"] as const;
+
+/** The scope bits (1, 2 or 3) of a scope name. */
+export function scopeBits(name: (typeof SCOPE_NAMES)[number]): 1 | 2 | 3 {
+  return (SCOPE_NAMES.indexOf(name) + 1) as 1 | 2 | 3;
+}
+
+/** The scope name of scope bits (1, 2 or 3). */
+export function scopeName(bits: number): (typeof SCOPE_NAMES)[number] {
+  const name = SCOPE_NAMES[bits - 1];
+  if (name === undefined) throw new Error(`scope ${bits} is not 1, 2 or 3`);
+  return name;
+}
+
 /** Processing purposes, named as in contracts/libraries/ConsentReceipt.sol (bit 0 first). */
 export const PURPOSE_NAMES = [
   "analytics",
@@ -39,6 +54,12 @@ const contributionSchema = z.object({
   dataCid: z.string(),
   dataCommitment: hex,
   expiresAt: z.number().int().nonnegative().describe("unix seconds; 0 = until revoked"),
+  scope: z
+    .enum(SCOPE_NAMES)
+    .optional()
+    .describe(
+      "what the consent allows: record copies sold, use in differentially private statistics only, or both (absent in bundles made before scopes: records)",
+    ),
   submittedTx: txHash,
   consent: z
     .object({

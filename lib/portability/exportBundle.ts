@@ -11,6 +11,7 @@ import { openEnvelope, parseEnvelopeHeader } from "../crypto/index.js";
 import {
   EXPORT_BUNDLE_SCHEMA_ID,
   purposeNames,
+  scopeName,
   type ExportBundle,
   type ExportedContribution,
   type ExportedPayout,
@@ -70,7 +71,7 @@ export async function buildExportBundle(params: BuildExportBundleParams): Promis
 
   const contributions: ExportedContribution[] = [];
   for (const [index, log] of submitted.entries()) {
-    const { contributionId, poolId, dataCommitment, dataCid, expiresAt } = log.args;
+    const { contributionId, poolId, dataCommitment, dataCid, expiresAt, scope } = log.args;
     const id = contributionId!;
     const grant = grantedById.get(id);
     const rejection = rejectedById.get(id);
@@ -90,6 +91,7 @@ export async function buildExportBundle(params: BuildExportBundleParams): Promis
       dataCid: dataCid!,
       dataCommitment: dataCommitment!,
       expiresAt: Number(expiresAt),
+      scope: scopeName(scope ?? 1),
       submittedTx: log.transactionHash,
     };
     if (grant) {
@@ -178,6 +180,7 @@ type WalletEventLog<_N extends WalletEventName> = {
     dataCommitment?: Hex;
     dataCid?: string;
     expiresAt?: number;
+    scope?: number;
     bounty?: bigint;
     reason?: number;
     expired?: boolean;

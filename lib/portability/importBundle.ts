@@ -5,6 +5,7 @@
  * the new envelope is format v2 bound to the target deployment, the new pool and the signer (the
  * exported envelope, bound to the old pool or unbound v1, would be refused as NotBound).
  */
+import type { ConsentScopeBits } from "../contracts/client.js";
 import {
   contribute,
   type ConsentSigner,
@@ -12,7 +13,7 @@ import {
   type ContributionNodeApi,
   type ContributionPayload,
 } from "../contributor/contribute.js";
-import type { ExportBundle, ExportedContribution } from "./bundle.js";
+import { scopeBits, type ExportBundle, type ExportedContribution } from "./bundle.js";
 
 /** Arguments of {@link importBundle}. */
 export interface ImportBundleParams {
@@ -26,6 +27,11 @@ export interface ImportBundleParams {
   /** The contributor's wallet; it must be the bundle's wallet (consent cannot be given for another). */
   signer: ConsentSigner;
   contributorPublicKey: Uint8Array;
+  /**
+   * The scope to consent to in the target pool (1 records, 2 statistics, 3 both); default: each
+   * contribution's own (records for bundles made before scopes).
+   */
+  scope?: ConsentScopeBits;
   /** Which contributions to move; default: the active ones (revoked consent is not re-given). */
   select?: (contribution: ExportedContribution) => boolean;
   onProgress?: (done: number, total: number) => void;
@@ -76,6 +82,7 @@ export async function importBundle(params: ImportBundleParams): Promise<ImportOu
         custodianPublicKey: params.custodianPublicKey,
         contributorPublicKey: params.contributorPublicKey,
         expiresAt: contribution.expiresAt,
+        scope: params.scope ?? scopeBits(contribution.scope ?? "records"),
       });
       outcomes.push({
         from: contribution.contributionId,

@@ -65,7 +65,7 @@ export async function buildAuditHistory(
   const ids: bigint[] = [];
   for (let i = 0; i < CONTRIBUTIONS; i++) {
     await mined(
-      await databank.write.submitContribution([poolId, `bafkreibenchdata${i}`, 0], {
+      await databank.write.submitContribution([poolId, `bafkreibenchdata${i}`, 0, 1], {
         account: contributor!.account,
       }),
     );

@@ -268,7 +268,7 @@ async function measureAt(
         }),
       );
     }
-    const active = (await custodian.contract.read.getPool([poolId])).activeCount;
+    const active = (await custodian.contract.read.getPool([poolId])).recordsActive;
     if (active !== count) throw new Error(`setup joined ${active} contributions, not ${count}`);
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     progress(`delivery bench: ${count} contributions active (setup ${setupSeconds.toFixed(0)} s)`);

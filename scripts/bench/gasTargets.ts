@@ -17,6 +17,18 @@ export const GAS_TARGETS: Record<string, number> = {
   rejectContribution: 40_000,
 };
 
+/**
+ * Targets an issue set that the contracts do not meet yet: printed beside the figures so the gap
+ * stays in sight, not asserted (the snapshot still catches any growth). Each says what it waits for.
+ */
+export const GAS_GOALS: Record<string, { gas: number; waitingFor: string }> = {
+  "purchaseQuery+fulfillQuery": {
+    gas: 140_000,
+    waitingFor:
+      "the query path runs in the QuerySales library (two cold DELEGATECALLs, about 7,000 gas) until Databank has the code room to take it inline",
+  },
+};
+
 /** Lines describing every figure that rose more than the tolerance above the snapshot. */
 export function gasRegressions(snapshot: GasSnapshot, measured: GasSnapshot): string[] {
   const problems: string[] = [];

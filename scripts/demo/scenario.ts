@@ -25,7 +25,12 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type LocalAccount } from "viem/accounts";
 import { createNodeApiClient, NodeApiError, type NodeApiClient } from "../../lib/api/index.js";
-import { createDatabankClient, databankAbi, type Purchase } from "../../lib/contracts/index.js";
+import {
+  CONSENT_SCOPE,
+  createDatabankClient,
+  databankAbi,
+  type Purchase,
+} from "../../lib/contracts/index.js";
 import { contribute } from "../../lib/contributor/contribute.js";
 import { deriveWalletKeyPair, fromHex32, toHex32 } from "../../lib/crypto/index.js";
 import {
@@ -188,6 +193,10 @@ export async function openResumePool(
         custodianKey: custodian.publicKey,
         schemaCid,
         termsCid,
+        products: CONSENT_SCOPE.records,
+        queryPrice: 0n,
+        epsilonBudget: 0,
+        maxEpsilonPerQuery: 0,
       },
     ]),
   );
@@ -243,6 +252,7 @@ export async function contributeRecord(
     payload: { json: record },
     custodianPublicKey: fromHex32(pool.custodianKey),
     contributorPublicKey: ownKey.publicKey,
+    scope: CONSENT_SCOPE.records,
   });
   return receipt.contributionId;
 }

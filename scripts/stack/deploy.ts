@@ -81,9 +81,12 @@ export async function deployDatabankWithViem(
  * Deploys the external libraries Databank links to (lib/contracts/libraries.ts) and returns them
  * in the form `deployContract`'s `libraries` option takes.
  */
-export async function databankLibraries(viem: HardhatViemHelpers): Promise<Record<DatabankLibrary, Address>> {
+export async function databankLibraries(
+  viem: HardhatViemHelpers,
+): Promise<Record<DatabankLibrary, Address>> {
   const libraries: Partial<Record<DatabankLibrary, Address>> = {};
-  for (const name of DATABANK_LIBRARIES) libraries[name] = (await viem.deployContract(name)).address;
+  for (const name of DATABANK_LIBRARIES)
+    libraries[name] = (await viem.deployContract(name)).address;
   return libraries as Record<DatabankLibrary, Address>;
 }
 
@@ -92,7 +95,8 @@ export type PoolParams = ContractFunctionArgs<typeof databankAbi, "nonpayable", 
 
 /**
  * Pool parameters for tests and benchmarks: an ETH pool, 70% to contributors, at least one
- * contributor, no cap, no bounty, a one-day delivery window, analytics + recruitment purposes.
+ * contributor, no cap, no bounty, a one-day delivery window, analytics + recruitment purposes,
+ * record sales only.
  */
 export function testPoolParams(
   params: Pick<PoolParams, "custodian" | "custodianKey"> & Partial<PoolParams>,
@@ -108,6 +112,10 @@ export function testPoolParams(
     purposes: 3,
     schemaCid: "bafkreischema",
     termsCid: "bafkreiterms",
+    products: 1,
+    queryPrice: 0n,
+    epsilonBudget: 0,
+    maxEpsilonPerQuery: 0,
     ...params,
   };
 }

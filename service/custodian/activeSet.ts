@@ -23,6 +23,8 @@ export interface ActiveContribution {
   expiresAt: number;
   /** Who holds the consent token. */
   contributor: Address;
+  /** What its consent allows (CONSENT_SCOPE bits): records, statistics or both. */
+  scope: number;
 }
 
 /** Options of {@link createActiveSetTracker}. */
@@ -59,6 +61,7 @@ interface Submitted {
   dataCid: string;
   expiresAt: number;
   contributor: Address;
+  scope: number;
 }
 
 type PoolEvent =
@@ -92,6 +95,7 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
           dataCid: log.args.dataCid!,
           expiresAt: Number(log.args.expiresAt!),
           contributor: log.args.contributor!,
+          scope: log.args.scope!,
         },
       })),
       ...grantedLogs.map((log): PoolEvent => ({
@@ -135,6 +139,7 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
           dataCommitment: dataCommitment(info.dataCid),
           expiresAt: info.expiresAt,
           contributor: info.contributor,
+          scope: info.scope,
         });
         return;
       }

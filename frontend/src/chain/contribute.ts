@@ -5,7 +5,7 @@
  * lib/contributor and lib/crypto are loaded here, on demand, not with the first page.
  */
 import type { Address, Hex, WalletClient } from "viem";
-import { createDatabankClient } from "../../../lib/contracts/client.js";
+import { createDatabankClient, type ConsentScopeBits } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
 import { nodeApi } from "../node/nodeApi";
 import { encryptionKeyOf } from "./encryptionKey";
@@ -27,6 +27,8 @@ export interface ContributeArgs {
   account: Address;
   pool: PoolView;
   record: Record<string, unknown>;
+  /** What the consent allows (CONSENT_SCOPE bits), within the pool's products. */
+  scope: ConsentScopeBits;
   onProgress(progress: ContributionProgress): void;
 }
 
@@ -68,6 +70,7 @@ export async function contributeRecord(args: ContributeArgs) {
     payload: { json: args.record },
     custodianPublicKey: fromHex32(args.pool.custodianKey),
     contributorPublicKey: ownKey.publicKey,
+    scope: args.scope,
     onProgress: (stage) => {
       if (stage === "uploaded") onProgress({ stage: "signing" });
       if (stage === "signed") onProgress({ stage: "relaying" });

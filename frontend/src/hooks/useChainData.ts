@@ -17,7 +17,10 @@ export interface PoolView {
   price: bigint;
   contributorShareBps: number;
   platformFeeBps: number;
+  /** Active contributions whose consent allows record sales: what a record sale delivers and pays. */
   activeCount: number;
+  /** The products the pool sells (CONSENT_SCOPE bits: 1 record sales, 2 queries, 3 both). */
+  products: number;
   minContributors: number;
   maxContributors: number;
   erasureCount: number;
@@ -74,7 +77,8 @@ async function readPool(
     price: pool.price,
     contributorShareBps: pool.contributorShareBps,
     platformFeeBps: pool.platformFeeBps,
-    activeCount: pool.activeCount,
+    activeCount: pool.recordsActive,
+    products: pool.products,
     minContributors: pool.minContributors,
     maxContributors: pool.maxContributors,
     erasureCount: pool.erasureCount,

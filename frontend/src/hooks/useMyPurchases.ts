@@ -36,6 +36,7 @@ export function useMyPurchases(buyer: Address | undefined) {
           amount: args.amount!,
           deadline: args.deadline!,
           erasureMark: args.erasureMark!,
+          epsilon: 0,
           paymentToken: args.paymentToken!,
           buyerKey: args.buyerKey!,
           transactionHash: event.transactionHash,

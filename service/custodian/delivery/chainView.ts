@@ -4,6 +4,7 @@
  * status, and the binding every seal of a purchase's delivery names.
  */
 import { databankAbi } from "../../../lib/contracts/abis.js";
+import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PurchaseBinding } from "../../../lib/crypto/deliveryKey.js";
 import {
   createActiveSetTracker,
@@ -70,7 +71,7 @@ export function createChainView(ctx: DeliveryContext): ChainView {
 
   async function activeSetWithErasures(poolId: number): Promise<ActiveSetAt> {
     const block = await publicClient.getBlockNumber({ cacheTime: 0 });
-    const [set, pool] = await Promise.all([
+    const [everyActive, pool] = await Promise.all([
       tracker(poolId).at(block),
       publicClient.readContract({
         address,
@@ -80,9 +81,11 @@ export function createChainView(ctx: DeliveryContext): ChainView {
         blockNumber: block,
       }),
     ]);
-    if (set.length !== pool.activeCount) {
+    // A record sale delivers only the contributions whose consent allows copies.
+    const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE.records) !== 0);
+    if (set.length !== pool.recordsActive) {
       throw new Error(
-        `pool ${poolId}: ${set.length} active contributions rebuilt from events but ${pool.activeCount} on-chain at block ${block}`,
+        `pool ${poolId}: ${set.length} active contributions allowing records rebuilt from events but ${pool.recordsActive} on-chain at block ${block}`,
       );
     }
     return { set, erasureCount: pool.erasureCount };

@@ -6,7 +6,7 @@
  */
 import type { Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
-import { decodeDatabankError, type Purchase } from "../../../lib/contracts/client.js";
+import { decodeDatabankError, PRODUCT, type Purchase } from "../../../lib/contracts/client.js";
 import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
 import { gasWithinCeiling } from "../../chain.js";
 import type { PurchaseRow } from "../deliveryStore.js";
@@ -65,6 +65,7 @@ export function createFulfilment({ ctx, chain, recovery }: FulfilmentParams): Fu
       amount: row.amount,
       deadline: row.deadline,
       erasureMark: row.erasureMark,
+      epsilon: 0,
     };
     const args = [purchase, built.cid, built.root, built.count, erasureCount] as const;
     const call = {

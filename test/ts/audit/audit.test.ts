@@ -260,6 +260,7 @@ describe("audit: honest histories", function () {
                 // Canonical spelling (the contract requires it): the counter in base32.
                 `bafkreiabandoned${base32.baseEncode(new TextEncoder().encode(String(abandoned++)))}`,
                 0,
+                1,
               ],
               {
                 account: who.account,

@@ -142,6 +142,10 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               custodianKey: CUSTODIAN_KEY,
               schemaCid: "bafkreiauditschema",
               termsCid: "bafkreiauditterms",
+              products: 1,
+              queryPrice: 0n,
+              epsilonBudget: 0,
+              maxEpsilonPerQuery: 0,
             },
           ],
           { account: curator.account },
@@ -175,7 +179,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
     async contribute(poolId: number, contributor: Wallet): Promise<bigint> {
       const dataCid = `bafkreiauditdata${base32.baseEncode(utf8(String(cidCounter++)))}`;
       await mined(
-        await contract.write.submitContribution([poolId, dataCid, 0], {
+        await contract.write.submitContribution([poolId, dataCid, 0, 1], {
           account: contributor.account,
         }),
       );
@@ -285,6 +289,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               amount: sale.amount,
               deadline: sale.deadline,
               erasureMark: sale.erasureMark,
+              epsilon: 0,
             },
             cid,
             committedRoot,
@@ -309,6 +314,7 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
               amount: sale.amount,
               deadline: sale.deadline,
               erasureMark: sale.erasureMark,
+              epsilon: 0,
             },
           ],
           { account: caller.account },

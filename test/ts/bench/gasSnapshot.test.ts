@@ -37,8 +37,14 @@ describe("gas: every operation against bench/gas-snapshot.json and the targets",
     });
   }
 
-  it("purchase, fulfill and claim do not grow with the number of contributions", function () {
-    for (const operation of ["purchase", "fulfill", "claim (1 contribution)"]) {
+  it("purchases, fulfilments and claims of both products do not grow with the number of contributions", function () {
+    for (const operation of [
+      "purchase",
+      "fulfill",
+      "purchaseQuery",
+      "fulfillQuery",
+      "claim (1 contribution)",
+    ]) {
       const [smallest, ...others] = CONTRIBUTOR_COUNTS.map((count) => measured[operation][String(count)]);
       // Only the calldata of the record count differs (a few non-zero bytes), never per contributor.
       for (const gas of others) expect(Math.abs(gas - smallest), operation).to.be.below(100);

@@ -36,6 +36,10 @@ export interface PoolParams {
   custodianKey: string;
   schemaCid: string;
   termsCid: string;
+  products: number;
+  queryPrice: bigint;
+  epsilonBudget: number;
+  maxEpsilonPerQuery: number;
 }
 
 /**
@@ -54,6 +58,7 @@ export interface Purchase {
   amount: bigint;
   deadline: bigint;
   erasureMark: bigint;
+  epsilon: bigint;
 }
 
 export interface ConsentRequest {
@@ -62,6 +67,7 @@ export interface ConsentRequest {
   dataCid: string;
   expiresAt: bigint | number;
   deadline: bigint | number;
+  scope: number;
 }
 
 /** The data commitment of a CID, from the shared library (the contract computes the same). */
@@ -134,6 +140,10 @@ export function defaultPoolParams(d: Deployment, overrides: Partial<PoolParams> 
     custodianKey: CUSTODIAN_KEY,
     schemaCid: "bafySchemaHealthSurvey",
     termsCid: "bafyTermsHealthSurvey",
+    products: 1,
+    queryPrice: 0n,
+    epsilonBudget: 0,
+    maxEpsilonPerQuery: 0,
     ...overrides,
   };
 }
@@ -178,6 +188,7 @@ export async function signConsent(
       expiresAt: request.expiresAt,
       nonce,
       deadline: request.deadline,
+      scope: request.scope,
     },
   );
 }
@@ -194,6 +205,7 @@ export async function consentRequest(
     dataCid,
     expiresAt,
     deadline: (await now()) + 3_600n,
+    scope: 1,
   };
 }
 
@@ -233,6 +245,7 @@ export function purchaseFromEvent(d: Deployment, logs: readonly unknown[]): Purc
     amount: args.amount as bigint,
     deadline: args.deadline as bigint,
     erasureMark: BigInt(args.erasureMark),
+    epsilon: 0n,
   };
 }
 
@@ -278,7 +291,7 @@ export async function fulfilTx(
       sale,
       deliveryCid,
       ethers.id(`records of ${sale.id}`),
-      pool.activeCount,
+      pool.recordsActive,
       pool.erasureCount,
     );
 }

@@ -72,6 +72,7 @@ describe("Databank flows", function () {
         amount: price,
         deadline: BigInt(next + 86_400),
         erasureMark: 0n,
+        epsilon: 0,
       });
       expect(await d.databank.purchaseStatus(1n)).to.equal(Status.Pending);
 
@@ -682,7 +683,7 @@ describe("Databank flows", function () {
       const [alice, bob, carol] = d.contributors;
       const custodian = d.databank.connect(d.custodian);
 
-      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0))
+      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0, 1))
         .to.emit(d.databank, "ContributionSubmitted")
         .withArgs(
           1n,
@@ -693,7 +694,7 @@ describe("Databank flows", function () {
           0n,
         );
       expect(await d.databank.pendingContributor(1n)).to.equal(alice.address);
-      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0))
+      await expect(d.databank.connect(alice).submitContribution(poolId, testCid("bafyAlice"), 0, 1))
         .to.be.revertedWithCustomError(d.databank, "DuplicateCommitment")
         .withArgs(poolId, commitment(testCid("bafyAlice")));
       await expect(d.databank.connect(alice).acceptContribution(1n))
@@ -702,9 +703,9 @@ describe("Databank flows", function () {
       await expect(custodian.acceptContribution(1n)).to.emit(d.databank, "ConsentGranted");
       expect(await d.databank.ownerOf(1n)).to.equal(alice.address);
       expect(await d.databank.pendingContributor(1n)).to.equal(ZERO);
-      expect((await d.databank.getPool(poolId)).activeCount).to.equal(1n);
+      expect((await d.databank.getPool(poolId)).recordsActive).to.equal(1n);
 
-      await d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0);
+      await d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0, 1);
       await expect(custodian.rejectContribution(2n, 1))
         .to.emit(d.databank, "ContributionRejected")
         .withArgs(2n, poolId, bob.address, 1n);
@@ -713,10 +714,10 @@ describe("Databank flows", function () {
         .withArgs(2n, 0n);
       // The rejected data may be submitted again.
       await expect(
-        d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0),
+        d.databank.connect(bob).submitContribution(poolId, testCid("bafyBob"), 0, 1),
       ).to.emit(d.databank, "ContributionSubmitted");
 
-      await d.databank.connect(carol).submitContribution(poolId, testCid("bafyCarol"), 0);
+      await d.databank.connect(carol).submitContribution(poolId, testCid("bafyCarol"), 0, 1);
       await expect(d.databank.connect(bob).revokeConsent(4n))
         .to.be.revertedWithCustomError(d.databank, "NotContributor")
         .withArgs(4n, bob.address);
@@ -724,7 +725,7 @@ describe("Databank flows", function () {
         .to.emit(d.databank, "ConsentRevoked")
         .withArgs(4n, poolId, carol.address, false, 0n);
       expect((await d.databank.consentOf(4n)).status).to.equal(0n);
-      expect((await d.databank.getPool(poolId)).activeCount).to.equal(1n);
+      expect((await d.databank.getPool(poolId)).recordsActive).to.equal(1n);
     });
 
     it("retires an expired consent for anyone, crediting its holder", async function () {

@@ -365,7 +365,7 @@ async function run(actions: Action[]): Promise<void> {
       const pool = await databank.getPool(poolId);
       const m = model.pools.get(poolId)!;
       expect(
-        [pool.carry, pool.bountyBudget, pool.activeCount],
+        [pool.carry, pool.bountyBudget, pool.recordsActive],
         `${label}: pool ${poolId}`,
       ).to.deep.equal([m.carry, m.bountyBudget, BigInt(m.active.size)]);
       carries += pool.carry;

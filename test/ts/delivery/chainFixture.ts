@@ -96,6 +96,10 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
           custodianKey: toHex32(custodianKeys.publicKey),
           schemaCid: "bafkreischema",
           termsCid: "bafkreiterms",
+          products: 1,
+          queryPrice: 0n,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
         },
       ]),
     });
@@ -139,6 +143,7 @@ export async function createChainFixture(store: ContentStore, options: ChainFixt
       dataCid,
       expiresAt: opts.expiresAt ?? 0,
       deadline: 2n ** 40n,
+      scope: 1,
     };
     const signature = await contributor.signTypedData(await relayer.consentTypedData(request));
     const receipt = await publicClient.waitForTransactionReceipt({

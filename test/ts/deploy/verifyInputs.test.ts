@@ -101,9 +101,13 @@ describe("contract verification inputs (offline)", function () {
     const links = Object.values(artifact.deployedLinkReferences).flatMap((l) => Object.entries(l));
     expect(links.map(([name]) => name).sort()).to.deep.equal([...DATABANK_LIBRARIES].sort());
     for (const [name, slots] of links) {
-      const library = deployment[name as DatabankLibrary];
+      const library = (deployment as unknown as Record<DatabankLibrary, { address: string }>)[
+        name as DatabankLibrary
+      ];
       for (const { start, length } of slots) {
-        expect(bytesToHex(deployed.subarray(start, start + length))).to.equal(library.address.toLowerCase());
+        expect(bytesToHex(deployed.subarray(start, start + length))).to.equal(
+          library.address.toLowerCase(),
+        );
       }
     }
 

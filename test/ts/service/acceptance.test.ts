@@ -63,6 +63,7 @@ describe("service: acceptance worker for on-chain submissions", function () {
       options.pool ?? poolId,
       dataCid,
       0,
+      1,
     ]);
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     const [event] = parseEventLogs({

@@ -113,7 +113,7 @@ describe("service: API surface and the lib/api client", function () {
       await api.relayConsent(await signConsent(chain, contributor, bountyPool, cid));
     }
     const after = await api.pool(bountyPool);
-    expect(after.activeCount).to.equal(3); // the third joined without a bounty
+    expect(after.recordsActive).to.equal(3); // the third joined without a bounty
     expect(after.bountiesLeft).to.equal(0);
     expect(after.bountyBudget).to.equal("50");
   });
@@ -218,7 +218,14 @@ describe("service: API surface and the lib/api client", function () {
     });
     const slow = await apiError(
       limited.relayConsent({
-        request: { contributor: "0x", poolId: 1, dataCid: "x", expiresAt: 0, deadline: 1n },
+        request: {
+          contributor: "0x",
+          poolId: 1,
+          dataCid: "x",
+          expiresAt: 0,
+          deadline: 1n,
+          scope: 1,
+        },
         signature: "0x00",
       }),
     );

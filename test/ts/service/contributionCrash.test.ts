@@ -251,7 +251,7 @@ describe("service: crash recovery of relays and acceptances (fingerprint reserva
     });
     const dataCid = await upload(t.node, await seal(t.node, contributor, record, poolId));
     const receipt = await chain.publicClient.waitForTransactionReceipt({
-      hash: await client.contract.write.submitContribution([poolId, dataCid, 0]),
+      hash: await client.contract.write.submitContribution([poolId, dataCid, 0, 1]),
     });
     const [event] = parseEventLogs({
       abi: databankAbi,

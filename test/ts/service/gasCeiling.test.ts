@@ -75,6 +75,7 @@ describe("service: gas ceilings of the custodian's transactions", function () {
       dataCid,
       expiresAt: 0,
       deadline: BigInt(Math.floor(Date.now() / 1000) + 3_600),
+      scope: 1,
     };
     const signature: Hex = await wallet.owner.account.signTypedData(
       await chain.reader.consentTypedData(request),

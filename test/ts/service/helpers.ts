@@ -205,6 +205,10 @@ export async function createPool(
         custodianKey: overrides.custodianKey ?? node.custodianPublicKey,
         schemaCid,
         termsCid,
+        products: 1,
+        queryPrice: 0n,
+        epsilonBudget: 0,
+        maxEpsilonPerQuery: 0,
       },
     ]),
   });
@@ -232,7 +236,7 @@ export async function submitOnChain(
     address: chain.databank.address,
   });
   const receipt = await chain.publicClient.waitForTransactionReceipt({
-    hash: await client.contract.write.submitContribution([poolId, dataCid, 0]),
+    hash: await client.contract.write.submitContribution([poolId, dataCid, 0, 1]),
   });
   const [event] = parseEventLogs({
     abi: databankAbi,
@@ -289,6 +293,7 @@ export async function signConsent(
     dataCid,
     expiresAt: options.expiresAt ?? 0,
     deadline: options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3_600),
+    scope: 1,
   };
   const signature = await contributor.account.signTypedData(
     await chain.reader.consentTypedData(request),

@@ -29,6 +29,7 @@ export function PurchaseRow({ purchase }: { purchase: PurchaseView }) {
           amount: purchase.amount,
           deadline: purchase.deadline,
           erasureMark: purchase.erasureMark,
+          epsilon: 0,
         },
       ]),
     );

@@ -3,6 +3,7 @@
  * consent. The record is encrypted in the browser before anything is sent (chain/contribute).
  */
 import { useQueryClient } from "@tanstack/react-query";
+import { mostPrivateScope } from "../../../../lib/contracts/client.js";
 import { useMemo, useState, type FormEvent } from "react";
 import { contributeRecord, type ContributionProgress } from "../../chain/contribute";
 import type { PoolView } from "../../hooks/useChainData";
@@ -56,6 +57,7 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
         account,
         pool,
         record: built.record,
+        scope: mostPrivateScope(pool.products),
         onProgress: setProgress,
       });
       setValues({});

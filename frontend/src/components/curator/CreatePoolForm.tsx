@@ -4,7 +4,7 @@
  */
 import { useState, type FormEvent } from "react";
 import { parseEventLogs, zeroAddress, type Address, type Hex } from "viem";
-import { databankAbi } from "../../../../lib/contracts/client.js";
+import { CONSENT_SCOPE, databankAbi } from "../../../../lib/contracts/client.js";
 import { useTransaction } from "../../hooks/useTransaction";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { DEFAULT_POOL_FORM, poolParamsFromForm, type PoolFormValues } from "../../logic/poolForm";
@@ -77,6 +77,11 @@ export function CreatePoolForm() {
           custodianKey: custodian.publicKey as Hex,
           schemaCid: schemaUpload.cid,
           termsCid: termsUpload.cid,
+          // Record sales only until the form offers queries and a privacy budget.
+          products: CONSENT_SCOPE.records,
+          queryPrice: 0n,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
         },
       ]);
       const [created] = parseEventLogs({

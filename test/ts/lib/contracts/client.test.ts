@@ -76,6 +76,10 @@ async function deployWithPool(minContributors = 1) {
         custodianKey: CUSTODIAN_KEY,
         schemaCid: "bafkreischemaschema",
         termsCid: TERMS_CID,
+        products: 1,
+        queryPrice: 0n,
+        epsilonBudget: 0,
+        maxEpsilonPerQuery: 0,
       },
     ]),
   });
@@ -109,6 +113,7 @@ async function relayContribution(setup: Setup, dataCid: string) {
     dataCid,
     expiresAt: 0,
     deadline: 2n ** 40n,
+    scope: 1,
   };
   const typedData = await setup.asCustodian.consentTypedData(request);
   const signature = await contributor.signTypedData(typedData);
@@ -168,6 +173,7 @@ describe("lib/contracts/client", function () {
         dataCid: "bafkreiforged",
         expiresAt: 0,
         deadline: 2n ** 40n,
+        scope: 1,
       };
       const signature = await impostor.signTypedData(
         await setup.asCustodian.consentTypedData(request),
@@ -206,6 +212,7 @@ describe("lib/contracts/client", function () {
         amount: PRICE,
         deadline: Number(block.timestamp) + 86_400,
         erasureMark: 0,
+        epsilon: 0,
       });
       expect(purchaseFromEvent(receipt.logs)).to.deep.equal(purchase);
       expect(await setup.reader.contract.read.purchaseStatus([purchase.id])).to.equal(1);
@@ -327,6 +334,7 @@ describe("lib/contracts/client", function () {
               amount: 0n,
               deadline: 0,
               erasureMark: 0,
+              epsilon: 0,
             },
             "bafkreidelivery",
             `0x${"00".repeat(32)}`,
