@@ -27,7 +27,7 @@ contract DatabankQueriesTest is DatabankFixture {
         assertEq(pool.epsilonBudget, BUDGET, "budget");
         assertEq(pool.maxEpsilonPerQuery, MAX_EPSILON, "max per query");
         assertEq(pool.epsilonSpent, 0, "nothing spent");
-        assertEq(pool.epsilonReserved, 0, "nothing reserved");
+        assertEq(pool.price, PRICE, "record price");
     }
 
     function testCreatePoolEachValidProductSet() public {
@@ -85,6 +85,25 @@ contract DatabankQueriesTest is DatabankFixture {
         p = _params(RECORDS);
         p.queryPrice = 1;
         _expectCreateRevert(p, abi.encodeWithSelector(IDatabank.InvalidPrivacyBudget.selector, uint32(0), uint32(0)));
+    }
+
+    /// @dev The mirror rule: a pool that sells no record copies leaves their price at 0, so no
+    /// client shows (and no buyer reads) a price for a product the pool does not sell.
+    function testCreatePoolPriceForUnsoldRecords() public {
+        IDatabank.PoolParams memory p = _params(STATISTICS);
+        uint96[3] memory bad = [uint96(1), PRICE, type(uint96).max];
+        for (uint256 i = 0; i < bad.length; ++i) {
+            p.price = bad[i];
+            _expectCreateRevert(p, abi.encodeWithSelector(IDatabank.PriceForUnsoldProduct.selector, STATISTICS));
+        }
+        p.price = 0;
+        IDatabank.Pool memory pool = db.getPool(_createPool(p));
+        assertEq(pool.price, 0, "queries-only pool: no record price");
+        assertEq(pool.queryPrice, QUERY_PRICE, "its query price");
+        // A pool selling records may price them at anything, 0 included.
+        p = _params(BOTH);
+        p.price = 0;
+        assertEq(db.getPool(_createPool(p)).price, 0, "free record sales allowed");
     }
 
     // ================================================================ scope validation
@@ -335,14 +354,14 @@ contract DatabankQueriesTest is DatabankFixture {
         (uint32 poolId, uint256 r, uint256 s, uint256 b) = _mixedPool();
         assertEq(db.privacyLoss(s), 0, "nothing spent yet");
         _answer(_buyQuery(poolId, 400_000), 300_000);
-        assertEq(db.privacyLoss(s), 300_000, "first query: what it spent, not what it reserved");
+        assertEq(db.privacyLoss(s), 300_000, "first query: what it spent, not the most it could");
         assertEq(db.privacyLoss(b), 300_000, "both scope: same loss");
         assertEq(db.privacyLoss(r), 0, "records-only: no privacy loss to queries");
 
         uint256 late = _contribute(poolId, stranger, "bafylate", STATISTICS);
         assertEq(db.privacyLoss(late), 0, "a later joiner starts at 0");
         IDatabank.Purchase memory pending = _buyQuery(poolId, MAX_EPSILON);
-        assertEq(db.privacyLoss(s), 300_000, "a reservation is not a loss");
+        assertEq(db.privacyLoss(s), 300_000, "a pending query is not a loss");
         _answer(pending, 500_000);
         assertEq(db.privacyLoss(s), 800_000, "second query adds up");
         assertEq(db.privacyLoss(late), 500_000, "later joiner: only what was spent since it joined");
@@ -407,7 +426,6 @@ contract DatabankQueriesTest is DatabankFixture {
             1,
             poolId,
             buyer,
-            address(0),
             QUERY_PRICE,
             uint40(block.timestamp + WINDOW),
             BUYER_KEY,
@@ -431,19 +449,17 @@ contract DatabankQueriesTest is DatabankFixture {
         assertEq(sale.amount, QUERY_PRICE, "amount");
         assertEq(sale.deadline, block.timestamp + WINDOW, "deadline");
         assertEq(sale.erasureMark, 1, "mark is statisticsEnded, not erasureCount");
-        assertTrue(sale.product == IDatabank.Product.Query, "product");
-        assertEq(sale.epsilon, 400_000, "epsilon");
+        assertEq(sale.epsilon, 400_000, "epsilon, above 0: a query");
         assertTrue(db.purchaseStatus(1) == IDatabank.PurchaseStatus.Pending, "pending");
-        assertEq(db.getPool(poolId).epsilonReserved, 400_000, "reserved");
+        assertEq(db.getPool(poolId).epsilonSpent, 0, "the budget is untouched until the answer");
         assertEq(address(db).balance, QUERY_PRICE, "escrowed");
     }
 
     function testRecordPurchaseHasNoEpsilon() public {
         (uint32 poolId, , , ) = _mixedPool();
         IDatabank.Purchase memory sale = _buyRecords(poolId);
-        assertTrue(sale.product == IDatabank.Product.Records, "records");
-        assertEq(sale.epsilon, 0, "no epsilon");
-        assertEq(db.getPool(poolId).epsilonReserved, 0, "nothing reserved");
+        assertEq(sale.epsilon, 0, "no epsilon: a record sale");
+        assertEq(db.getPool(poolId).epsilonSpent, 0, "nothing spent");
     }
 
     function testPurchaseQueryProductNotOffered() public {
@@ -553,23 +569,101 @@ contract DatabankQueriesTest is DatabankFixture {
         _expectExhausted(poolId, 0, 1);
     }
 
-    /// @dev Pending reservations count: concurrent queries can never together exceed the budget,
-    /// and what an answer does not spend comes back.
-    function testPurchaseQueryBudgetExhaustedWithPendingReservations() public {
+    /// @dev Pending queries hold nothing: the purchase checks ε against what answers have spent
+    /// only, so queries may be bought together whose ε exceeds what is left.
+    function testPurchaseQueryChecksOnlyWhatIsSpent() public {
         (uint32 poolId, , , ) = _mixedPool();
-        IDatabank.Purchase memory first = _buyQuery(poolId, MAX_EPSILON);
-        _buyQuery(poolId, MAX_EPSILON);
-        _buyQuery(poolId, 500_000);
-        assertEq(db.getPool(poolId).epsilonReserved, 2_500_000, "reserved");
+        IDatabank.Purchase[4] memory pending;
+        for (uint256 i = 0; i < 4; ++i) pending[i] = _buyQuery(poolId, MAX_EPSILON);
+        assertEq(db.getPool(poolId).epsilonSpent, 0, "four max-epsilon queries pending, nothing spent");
+        _answer(pending[0], MAX_EPSILON);
+        _answer(pending[1], MAX_EPSILON);
+        _answer(pending[2], 500_000);
+        // 0.5 left: the purchase check now bites, on what is spent.
         _expectExhausted(poolId, 500_000, 500_001);
-        _buyQuery(poolId, 500_000); // exactly what is left
+        IDatabank.Purchase memory a = _buyQuery(poolId, 500_000); // exactly what is left
+        IDatabank.Purchase memory b = _buyQuery(poolId, 500_000); // again: a is not reserved
+        _answer(a, 500_000);
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "budget spent");
         _expectExhausted(poolId, 0, 1);
-        _answer(first, 250_000); // spends a quarter of its reservation; the rest comes back
+        // b and pending[3] can no longer be answered; the custodian declines them.
+        _expectAnswerExhausted(b, 0, 1);
+        _expectAnswerExhausted(pending[3], 0, 1);
+        vm.startPrank(custodian);
+        db.rejectPurchase(b, "privacy budget exhausted");
+        db.rejectPurchase(pending[3], "privacy budget exhausted");
+        vm.stopPrank();
+        assertEq(db.creditOf(buyer, address(0)), 2 * QUERY_PRICE, "both declined queries credited");
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
+    }
+
+    /// @dev The answer of a query that no longer fits reverts, naming what is left and what it spent.
+    function _expectAnswerExhausted(IDatabank.Purchase memory sale, uint32 remaining, uint32 spent) internal {
+        IDatabank.Pool memory pool = db.getPool(sale.poolId);
+        vm.prank(custodian);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, sale.poolId, remaining, spent)
+        );
+        db.fulfillQuery(sale, ANSWER_CID, bytes32(0), pool.statisticsActive, pool.statisticsEnded, spent);
+    }
+
+    /// @dev Two queries bought together whose ε together exceed what is left: the first answer
+    /// lands, the second fulfilment reverts PrivacyBudgetExhausted and the custodian rejects it; the
+    /// buyer is credited at once and the budget is never exceeded.
+    function testQueriesBoughtTogetherMayNotBothFit() public {
+        (uint32 poolId, uint256 r, uint256 s, uint256 b) = _mixedPool();
+        _answer(_buyQuery(poolId, MAX_EPSILON), MAX_EPSILON);
+        _answer(_buyQuery(poolId, MAX_EPSILON), 800_000);
+        // 1.2 left; each query fits alone, together (2.0) they do not.
+        IDatabank.Purchase memory first = _buyQuery(poolId, MAX_EPSILON);
+        IDatabank.Purchase memory second = _buyQueryAs(stranger, poolId, MAX_EPSILON);
+        _answer(first, MAX_EPSILON);
         IDatabank.Pool memory pool = db.getPool(poolId);
-        assertEq(pool.epsilonSpent, 250_000, "spent");
-        assertEq(pool.epsilonReserved, 2_000_000, "reservation released");
-        _expectExhausted(poolId, 750_000, 750_001);
-        _buyQuery(poolId, 750_000);
+        assertEq(pool.epsilonSpent, 2_800_000, "first answer landed");
+        uint256 earnedBefore = db.pendingEarnings(s);
+
+        _expectAnswerExhausted(second, 200_000, MAX_EPSILON);
+        _expectAnswerExhausted(second, 200_000, 200_001);
+        assertTrue(db.purchaseStatus(second.id) == IDatabank.PurchaseStatus.Pending, "still pending after the revert");
+
+        vm.expectEmit(true, true, true, true);
+        emit IDatabank.PurchaseRejected(second.id, poolId, stranger, QUERY_PRICE, "privacy budget exhausted");
+        vm.prank(custodian);
+        db.rejectPurchase(second, "privacy budget exhausted");
+        assertEq(db.creditOf(stranger, address(0)), QUERY_PRICE, "second buyer credited in full at once");
+        assertTrue(db.purchaseStatus(second.id) == IDatabank.PurchaseStatus.Refunded, "refunded");
+        pool = db.getPool(poolId);
+        assertEq(pool.epsilonSpent, 2_800_000, "the rejection spent nothing");
+        assertLe(pool.epsilonSpent, pool.epsilonBudget, "never past the budget");
+        assertEq(db.pendingEarnings(s), earnedBefore, "contributors earn nothing from the declined query");
+        assertEq(db.privacyLoss(b), 2_800_000, "loss is what the answers spent");
+        assertEq(db.privacyLoss(r), 0, "records-only: no loss");
+    }
+
+    /// @dev The fulfilment checks what the answer spent, not the most the buyer allowed: a query
+    /// bought for more than is left may still be answered within what is left.
+    function testFulfillQueryWithinWhatIsLeftLands() public {
+        (uint32 poolId, , , ) = _mixedPool();
+        IDatabank.Purchase memory late = _buyQuery(poolId, MAX_EPSILON);
+        _answer(_buyQuery(poolId, MAX_EPSILON), MAX_EPSILON);
+        _answer(_buyQuery(poolId, MAX_EPSILON), MAX_EPSILON);
+        _answer(_buyQuery(poolId, MAX_EPSILON), 700_000);
+        _expectAnswerExhausted(late, 300_000, 300_001);
+        _answer(late, 300_000);
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "exactly the budget");
+    }
+
+    /// @dev A query that no longer fits and that the custodian neither answers nor declines goes
+    /// back to its buyer after the deadline, like any purchase.
+    function testQueryThatNoLongerFitsIsRefundableAfterDeadline() public {
+        (uint32 poolId, , , ) = _mixedPool();
+        IDatabank.Purchase memory stuck = _buyQueryAs(stranger, poolId, MAX_EPSILON);
+        for (uint256 i = 0; i < 3; ++i) _answer(_buyQuery(poolId, MAX_EPSILON), MAX_EPSILON);
+        _expectAnswerExhausted(stuck, 0, 1);
+        vm.warp(uint256(stuck.deadline) + 1);
+        uint256 before = stranger.balance;
+        db.refund(stuck);
+        assertEq(stranger.balance - before, QUERY_PRICE, "refunded after the deadline");
     }
 
     function testPurchaseQueryErc20() public {
@@ -607,10 +701,6 @@ contract DatabankQueriesTest is DatabankFixture {
             sale.id,
             poolId,
             buyer,
-            address(0),
-            platform,
-            cur,
-            contributors,
             per,
             uint32(contributors - 2 * per),
             2,
@@ -625,8 +715,7 @@ contract DatabankQueriesTest is DatabankFixture {
         assertEq(db.creditOf(curator, address(0)), cur, "curator");
         assertEq(db.pendingEarnings(s), per, "per contribution");
         IDatabank.Pool memory pool = db.getPool(poolId);
-        assertEq(pool.epsilonSpent, 450_000, "spent");
-        assertEq(pool.epsilonReserved, 0, "reservation closed");
+        assertEq(pool.epsilonSpent, 450_000, "spent: what the answer spent, not the most it could");
         assertTrue(db.purchaseStatus(sale.id) == IDatabank.PurchaseStatus.Fulfilled, "fulfilled");
         assertEq(platform + cur + 2 * per + pool.statisticsCarry, QUERY_PRICE, "whole price credited");
     }
@@ -667,7 +756,7 @@ contract DatabankQueriesTest is DatabankFixture {
         vm.prank(custodian);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidEpsilon.selector, uint32(400_001), uint32(400_000)));
         db.fulfillQuery(sale, ANSWER_CID, bytes32(0), 2, 0, 400_001);
-        _answer(sale, 400_000); // exactly the reservation is fine
+        _answer(sale, 400_000); // exactly the epsilon bought is fine
     }
 
     function testFulfillQueryStaleDeliverySet() public {
@@ -722,7 +811,7 @@ contract DatabankQueriesTest is DatabankFixture {
 
     // ================================================================ rejectPurchase
 
-    function testRejectQueryCreditsBuyerAndReleasesReservation() public {
+    function testRejectQueryCreditsBuyer() public {
         (uint32 poolId, , , ) = _mixedPool();
         IDatabank.Purchase memory sale = _buyQuery(poolId, 700_000);
         vm.expectEmit(true, true, true, true);
@@ -730,9 +819,7 @@ contract DatabankQueriesTest is DatabankFixture {
         vm.prank(custodian);
         db.rejectPurchase(sale, "groups below the policy threshold");
         assertEq(db.creditOf(buyer, address(0)), QUERY_PRICE, "buyer credited at once");
-        IDatabank.Pool memory pool = db.getPool(poolId);
-        assertEq(pool.epsilonReserved, 0, "reservation back");
-        assertEq(pool.epsilonSpent, 0, "nothing spent");
+        assertEq(db.getPool(poolId).epsilonSpent, 0, "nothing spent");
         assertTrue(db.purchaseStatus(sale.id) == IDatabank.PurchaseStatus.Refunded, "refunded");
         uint256 before = buyer.balance;
         vm.prank(buyer);
@@ -747,7 +834,7 @@ contract DatabankQueriesTest is DatabankFixture {
         vm.prank(custodian);
         db.rejectPurchase(sale, "cannot serve");
         assertEq(db.creditOf(buyer, address(0)), PRICE, "record buyer credited");
-        assertEq(db.getPool(poolId).epsilonReserved, 0, "no reservation touched");
+        assertEq(db.getPool(poolId).epsilonSpent, 0, "the budget untouched");
     }
 
     function testRejectPurchaseNotCustodian() public {
@@ -784,12 +871,12 @@ contract DatabankQueriesTest is DatabankFixture {
         );
         db.fulfillQuery(rejected, ANSWER_CID, bytes32(0), 2, 0, 1);
         assertEq(db.creditOf(buyer, address(0)), QUERY_PRICE, "credited once");
-        assertEq(db.getPool(poolId).epsilonReserved, 0, "released once");
+        assertEq(db.getPool(poolId).epsilonSpent, 1, "only the answer spent");
     }
 
     // ================================================================ refund
 
-    function testRefundQueryReleasesReservation() public {
+    function testRefundQuery() public {
         (uint32 poolId, , , ) = _mixedPool();
         IDatabank.Purchase memory sale = _buyQuery(poolId, MAX_EPSILON);
         vm.prank(stranger);
@@ -802,7 +889,6 @@ contract DatabankQueriesTest is DatabankFixture {
         vm.prank(stranger);
         db.refund(sale);
         assertEq(buyer.balance - before, QUERY_PRICE, "buyer paid back");
-        assertEq(db.getPool(poolId).epsilonReserved, 0, "reservation released");
         assertEq(db.getPool(poolId).epsilonSpent, 0, "nothing spent");
         vm.expectRevert(
             abi.encodeWithSelector(IDatabank.PurchaseSettled.selector, sale.id, IDatabank.PurchaseStatus.Refunded)
@@ -846,6 +932,28 @@ contract DatabankQueriesTest is DatabankFixture {
         vm.prank(curator);
         vm.expectRevert(abi.encodeWithSelector(IDatabank.ProductNotOffered.selector, poolId, IDatabank.Product.Query));
         db.setQueryPrice(poolId, 1);
+    }
+
+    /// @dev The mirror of the above: a pool that sells no record copies cannot be given a record
+    /// price later either, not even 0.
+    function testSetPriceOnQueriesOnlyPool() public {
+        uint32 poolId = _pool(STATISTICS);
+        uint96[2] memory prices = [uint96(0), PRICE];
+        for (uint256 i = 0; i < prices.length; ++i) {
+            vm.prank(curator);
+            vm.expectRevert(
+                abi.encodeWithSelector(IDatabank.ProductNotOffered.selector, poolId, IDatabank.Product.Records)
+            );
+            db.setPrice(poolId, prices[i]);
+        }
+        assertEq(db.getPool(poolId).price, 0, "still no record price");
+        // A pool selling both still takes record price changes.
+        uint32 both = _pool(BOTH);
+        vm.expectEmit(true, true, true, true);
+        emit IDatabank.PoolPriceChanged(both, PRICE, 7);
+        vm.prank(curator);
+        db.setPrice(both, 7);
+        assertEq(db.getPool(both).price, 7, "record price changed");
     }
 
     function testQueryPriceChangeAbovePurchaseMax() public {

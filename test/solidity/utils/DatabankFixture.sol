@@ -61,12 +61,13 @@ abstract contract DatabankFixture is TestBase {
 
     // ---------------------------------------------------------------- pools
 
-    /// @dev Valid parameters for a pool selling `products`; the query fields are set only when it sells queries.
+    /// @dev Valid parameters for a pool selling `products`; the record price is set only when it
+    /// sells records, the query fields only when it sells queries.
     function _params(uint8 products) internal view returns (IDatabank.PoolParams memory p) {
         bool queries = products & STATISTICS != 0;
         p = IDatabank.PoolParams({
             paymentToken: address(0),
-            price: PRICE,
+            price: products & RECORDS != 0 ? PRICE : 0,
             contributorShareBps: SHARE_BPS,
             minContributors: 1,
             maxContributors: 0,
