@@ -17,7 +17,8 @@ interface IDatabank is IConsentToken {
 
     /// @notice Parameters a curator chooses when opening a pool.
     /// @param paymentToken ERC-20 token buyers pay with, or address(0) for the native coin.
-    /// @param price Price of one record sale (one delivery of every active record that allows records).
+    /// @param price Price of one record sale (one delivery of every active record that allows records),
+    /// when the pool sells records (else 0).
     /// @param contributorShareBps Share of the net sale (after the platform fee) credited to the
     /// contributions, in basis points; the curator receives the rest.
     /// @param minContributors Minimum active contributions before any sale (k-anonymity threshold), >= 1.
@@ -432,8 +433,12 @@ interface IDatabank is IConsentToken {
     error InvalidScope(uint8 scope, uint8 products);
     /// @notice The pool does not sell this product.
     error ProductNotOffered(uint32 poolId, Product product);
+    /// @notice A pool that sells no record copies (`products` without `ConsentScope.RECORDS`) sets
+    /// its record price to 0, so nobody reads a price for a product it does not sell.
+    /// @param products The products the pool would sell.
+    error PriceForUnsoldProduct(uint8 products);
     /// @notice A query's ε must be above 0 and at most `maxEpsilon` (at purchase, the pool's
-    /// per-query maximum; at fulfilment, what the buyer reserved).
+    /// per-query maximum; at fulfilment, the most the buyer allowed it to spend).
     error InvalidEpsilon(uint32 epsilon, uint32 maxEpsilon);
     /// @notice The pool's privacy budget has only `remaining` (millionths of ε) left, less than the
     /// answer would spend.
@@ -463,7 +468,8 @@ interface IDatabank is IConsentToken {
     /// @return poolId The new pool's id.
     function createPool(PoolParams calldata params) external returns (uint32 poolId);
 
-    /// @notice Changes the price of future record sales; purchases already made keep their price. Curator only.
+    /// @notice Changes the price of future record sales; purchases already made keep their price.
+    /// Curator only; a pool that sells no record copies reverts `ProductNotOffered`.
     /// @param poolId The pool.
     /// @param newPrice The new price.
     function setPrice(uint32 poolId, uint96 newPrice) external;

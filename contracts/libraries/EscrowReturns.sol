@@ -8,8 +8,8 @@ import {SaleLedger} from "./SaleLedger.sol";
 
 /// @title Giving escrow back
 /// @notice A pending purchase of either product goes back to its buyer in two ways: the custodian
-/// declines it at once, or anyone refunds it after its deadline. An external library, run by DELEGATECALL on Databank's storage:
-/// returns are rare, so their code stays out of Databank's 24 KiB.
+/// declines it at once, or anyone refunds it after its deadline. An external library, run by
+/// DELEGATECALL on Databank's storage: returns are rare, so their code stays out of Databank's 24 KiB.
 library EscrowReturns {
     using PoolAccess for mapping(uint32 => IDatabank.Pool);
     using SaleLedger for mapping(uint64 => bytes32);

@@ -62,6 +62,7 @@ library PoolRegistry {
     ) external {
         IDatabank.Pool storage pool = pools.ofCurator(poolId);
         if (product == IDatabank.Product.Records) {
+            if (!ConsentScope.allowsRecords(pool.products)) revert IDatabank.ProductNotOffered(poolId, product);
             emit IDatabank.PoolPriceChanged(poolId, pool.price, newPrice);
             pool.price = newPrice;
             return;
@@ -111,8 +112,12 @@ library PoolRegistry {
 
     /// @dev A pool selling queries states its privacy budget, immutable, and its per-query cap;
     /// one that does not leaves the query fields empty, so nobody reads a budget that means nothing.
+    /// Likewise a pool selling no record copies leaves their price at 0.
     function _validateProducts(IDatabank.PoolParams calldata params) private pure {
         if (!ConsentScope.isValid(params.products, ConsentScope.ALL)) revert IDatabank.InvalidProducts(params.products);
+        if (!ConsentScope.allowsRecords(params.products) && params.price != 0) {
+            revert IDatabank.PriceForUnsoldProduct(params.products);
+        }
         if (ConsentScope.allowsStatistics(params.products)) {
             if (params.maxEpsilonPerQuery == 0 || params.maxEpsilonPerQuery > params.epsilonBudget) {
                 revert IDatabank.InvalidPrivacyBudget(params.epsilonBudget, params.maxEpsilonPerQuery);
