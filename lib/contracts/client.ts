@@ -509,6 +509,8 @@ const MESSAGES: MessageTable = {
     `The products value ${n(products)} is not 1 (record sales), 2 (queries) or 3 (both).`,
   InvalidPrivacyBudget: (budget, maxPerQuery) =>
     `A pool that sells queries needs a privacy budget and a per-query maximum above 0 and not above the budget (got budget ${epsilon(budget)}, per query ${epsilon(maxPerQuery)}); a pool that sells none sets both, and its query price, to 0.`,
+  PriceForUnsoldProduct: (products) =>
+    `A pool that sells no record copies (products ${n(products)}) sets its record price to 0.`,
   ProductNotOffered: (poolId, product) =>
     `Pool ${n(poolId)} does not sell ${product === PRODUCT.query ? "queries" : "record copies"}.`,
   BountyBudgetTooSmall: (poolId, withdrawable, requested) =>
