@@ -149,9 +149,10 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
     ): Promise<number> {
       const curator = params.curator ?? curatorA!;
       const token = params.token === "stablecoin" ? stablecoin.address : zeroAddress;
-      const price = params.price ?? 10n ** 18n;
-      const bounty = params.bounty ?? 0n;
       const products = params.products ?? CONSENT_SCOPE.records;
+      // A pool that sells no record copies has no record price (PriceForUnsoldProduct otherwise).
+      const price = (products & CONSENT_SCOPE.records) === 0 ? 0n : (params.price ?? 10n ** 18n);
+      const bounty = params.bounty ?? 0n;
       const queries = (products & CONSENT_SCOPE.statistics) !== 0;
       await mined(
         await contract.write.createPool(
