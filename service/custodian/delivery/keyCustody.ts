@@ -18,9 +18,12 @@
  * node never HPKE-opens that envelope's custodian entry again. The contributor's own entry in the
  * envelope is untouched: the contributor can still open and export its record.
  *
- * Who fills it: the delivery path lazily (the first delivery of a record HPKE-opens its envelope
- * once and keeps the key), and {@link KeyCustody.keep} for the acceptance path, which has the data
- * key in hand when it checks a contribution (to be wired there: see the docs).
+ * Who fills it: the acceptance paths (the relay and the acceptance worker, through
+ * service/custodian/acceptedKeys.ts) with {@link KeyCustody.keep}, since they unwrap the data key
+ * anyway when they check a contribution; and, as a fallback for records whose key was not kept
+ * then (accepted before key custody, or a crash between the accepting transaction and the
+ * write), the delivery path lazily: the record's first delivery HPKE-opens its envelope once and
+ * keeps the key.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { hkdf } from "@noble/hashes/hkdf.js";
