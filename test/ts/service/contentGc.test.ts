@@ -7,11 +7,14 @@
  */
 import { expect } from "chai";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { createDatabankClient } from "../../../lib/contracts/index.js";
 import { CHUNK_SIZE_BYTES, computeCid } from "../../../lib/storage/index.js";
 import {
   createPool,
   deployChain,
   newContributor,
+  resume,
+  seal,
   startNode,
   submitOnChain,
   upload,
@@ -155,6 +158,51 @@ describe("service: garbage collection of unreferenced content", function () {
     // A third round changes nothing.
     const third = await t.node.gc.runOnce();
     expect(third.unpinned).to.deep.equal([]);
+  });
+
+  it("keeps a revoked and a rejected contribution's ciphertext through the grace after it ended, then unpins and collects it", async function () {
+    const poolId = await createPool(chain, t.node);
+    // A valid record (accepted, then revoked by its holder) and one the custodian cannot open
+    // (rejected Undecryptable), both uploaded to the node and submitted on-chain.
+    const holder = newContributor();
+    const revokedCid = await upload(t.node, await seal(t.node, holder, resume(1), poolId));
+    const revokedId = await submitOnChain(chain, holder, poolId, revokedCid);
+    const rejectedCid = await upload(t.node, bytesOf(2_000, 5));
+    await submitOnChain(chain, newContributor(), poolId, rejectedCid);
+    // Both uploads are older than the grace before either contribution ends: only the time since
+    // the end can keep them now.
+    await sleep(GRACE_SECONDS * 1000 + 200);
+    await t.node.acceptance.pollOnce();
+    const asHolder = createDatabankClient({
+      publicClient: chain.publicClient,
+      walletClient: chain.localWallet(holder.account),
+      address: chain.databank.address,
+    });
+    const revocation = await chain.publicClient.waitForTransactionReceipt({
+      hash: await asHolder.contract.write.revokeConsent([revokedId]),
+    });
+    expect(revocation.status).to.equal("success");
+
+    // Within the grace after the end: both kept whole.
+    const within = await t.node.gc.runOnce();
+    expect(within.unpinned).to.not.include(revokedCid);
+    expect(within.unpinned).to.not.include(rejectedCid);
+    for (const cid of [revokedCid, rejectedCid]) {
+      expect(await t.node.store.has(cid), cid).to.equal(true);
+    }
+
+    // Past it (measured from the revocation's block time, which can run ahead of the clock on a
+    // chain that mined many blocks): unpinned, and the blocks are gone.
+    const endedAt = Number(
+      (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
+    );
+    const wait = (endedAt + GRACE_SECONDS) * 1000 - Date.now() + 200;
+    await sleep(Math.max(0, wait));
+    const after = await t.node.gc.runOnce();
+    expect(after.unpinned).to.include.members([revokedCid, rejectedCid]);
+    for (const cid of [revokedCid, rejectedCid]) {
+      expect(await t.node.store.has(cid), cid).to.equal(false);
+    }
   });
 
   it("never deletes an upload in flight: a round waits for it, or skips when it stalls", async function () {
