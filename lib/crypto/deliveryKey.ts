@@ -231,9 +231,10 @@ export async function openDeliveryKey(
 
 /**
  * The AES-GCM associated data of a record key: a JSON array, so that no two different bindings
- * can encode to the same bytes.
+ * can encode to the same bytes. Exported for the node's own sealer of the same format
+ * (service/custodian/delivery/nodeAesGcm.ts).
  */
-function recordAssociatedData(binding: RecordBinding): Uint8Array<ArrayBuffer> {
+export function recordAssociatedData(binding: RecordBinding): Uint8Array<ArrayBuffer> {
   return utf8Encode(
     JSON.stringify([
       "databank/delivery/v2/record-key",

@@ -2,7 +2,8 @@
  * Key custody at rest (docs/data-bank-node.md, "Key custody"): the custodian keeps each accepted
  * record's 32-byte data key in SQLite, sealed with AES-256-GCM under a key-encryption key (KEK), so
  * that a delivery seals a record's key under the purchase's delivery key without HPKE-opening the
- * record's envelope again (about 1 ms per record, against a few microseconds here).
+ * record's envelope again (about 1 ms per record, against a few microseconds here: the seals go
+ * through node:crypto, ./nodeAesGcm.ts).
  *
  * The KEK is derived, never stored: HKDF-SHA256 of the custodian's X25519 private key with a salt
  * and an `info` of its own ({@link deriveKeyEncryptionKey}). The database alone therefore opens
@@ -29,9 +30,11 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getAddress, type Address } from "viem";
-import { randomBytes, toBufferSource, utf8Encode } from "../../../lib/crypto/bytes.js";
+import type { KeyObject } from "node:crypto";
+import { randomBytes, utf8Encode } from "../../../lib/crypto/bytes.js";
 import { DATA_KEY_LENGTH } from "../../../lib/crypto/dataKeyWrap.js";
 import { unwrapDataKey } from "../../../lib/crypto/envelope.js";
+import { aesGcmOpen, aesGcmSeal, aesKey } from "./nodeAesGcm.js";
 
 /** Length of the key-encryption key (AES-256). */
 export const KEK_LENGTH = 32;
@@ -138,20 +141,15 @@ CREATE TABLE IF NOT EXISTS custody_tombstones (
 `;
 
 /**
- * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own), as a
- * non-extractable WebCrypto AES-GCM key. The derived bytes are zeroed once imported.
+ * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own), held
+ * by node:crypto (./nodeAesGcm.ts: a key kept or read per record costs a few microseconds there).
+ * The derived bytes are zeroed once handed over.
  */
-export async function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): Promise<CryptoKey> {
+export function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): KeyObject {
   if (custodianPrivateKey.length !== 32) throw new Error("the custodian key must be 32 bytes");
   const raw = hkdf(sha256, custodianPrivateKey, KEK_SALT, KEK_INFO, KEK_LENGTH);
   try {
-    return await globalThis.crypto.subtle.importKey(
-      "raw",
-      toBufferSource(raw),
-      { name: "AES-GCM" },
-      false,
-      ["encrypt", "decrypt"],
-    );
+    return aesKey(raw);
   } finally {
     raw.fill(0);
   }
@@ -178,7 +176,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   const keepKeys = params.keepKeys ?? true;
   const custodianKey = new Uint8Array(params.custodianPrivateKey);
   db.exec(SCHEMA);
-  let kek: Promise<CryptoKey> | undefined;
+  let kek: KeyObject | undefined;
   const keyEncryptionKey = () => (kek ??= deriveKeyEncryptionKey(custodianKey));
 
   const statements = new Map<string, StatementSync>();
@@ -203,21 +201,20 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
     if (reason !== undefined) throw new RecordRevokedError(tokenId, reason);
   }
 
-  async function seal(record: CustodyRecord, dataKey: Uint8Array): Promise<Uint8Array> {
+  function seal(record: CustodyRecord, dataKey: Uint8Array): Uint8Array {
     const nonce = randomBytes(NONCE_LENGTH);
-    const ciphertext = await globalThis.crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: nonce, additionalData: associatedData(record) },
-      await keyEncryptionKey(),
-      toBufferSource(dataKey),
+    const ciphertext = aesGcmSeal(
+      { key: keyEncryptionKey(), nonce, associatedData: associatedData(record) },
+      dataKey,
     );
     const sealed = new Uint8Array(SEALED_LENGTH);
     sealed.set(nonce, 0);
-    sealed.set(new Uint8Array(ciphertext), NONCE_LENGTH);
+    sealed.set(ciphertext, NONCE_LENGTH);
     return sealed;
   }
 
   /** The kept key, or undefined when there is none or it does not open for this record. */
-  async function opened(record: CustodyRecord): Promise<Uint8Array | undefined> {
+  function opened(record: CustodyRecord): Uint8Array | undefined {
     const row = prepared(
       "SELECT data_cid, sealed_key FROM custody_data_keys WHERE token_id = ?",
     ).get(record.tokenId.toString()) as { data_cid: string; sealed_key: Uint8Array } | undefined;
@@ -225,16 +222,14 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
     const sealed = row.sealed_key;
     if (row.data_cid !== record.dataCid || sealed.length !== SEALED_LENGTH) return undefined;
     try {
-      const plaintext = await globalThis.crypto.subtle.decrypt(
+      return aesGcmOpen(
         {
-          name: "AES-GCM",
-          iv: toBufferSource(sealed.subarray(0, NONCE_LENGTH)),
-          additionalData: associatedData(record),
+          key: keyEncryptionKey(),
+          nonce: sealed.subarray(0, NONCE_LENGTH),
+          associatedData: associatedData(record),
         },
-        await keyEncryptionKey(),
-        toBufferSource(sealed.subarray(NONCE_LENGTH)),
+        sealed.subarray(NONCE_LENGTH),
       );
-      return new Uint8Array(plaintext);
     } catch {
       // Another KEK (the custodian key changed) or a damaged row: re-derived from the envelope.
       log("custody.key-unreadable", { tokenId: record.tokenId.toString() });
@@ -244,7 +239,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
 
   async function keep(record: CustodyRecord, dataKey: Uint8Array): Promise<void> {
     if (dataKey.length !== DATA_KEY_LENGTH) throw new Error("a data key is 32 bytes");
-    const sealed = await seal(record, dataKey);
+    const sealed = seal(record, dataKey);
     // The tombstone is checked in the same synchronous step as the write, so a shred that ran
     // while the key was being sealed wins.
     refuseIfShredded(record.tokenId);
@@ -257,7 +252,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   return {
     async dataKey(record, loadEnvelope) {
       refuseIfShredded(record.tokenId);
-      const kept = keepKeys ? await opened(record) : undefined;
+      const kept = keepKeys ? opened(record) : undefined;
       if (kept !== undefined) return kept;
       const dataKey = await unwrapDataKey(await loadEnvelope(), custodianKey);
       if (keepKeys) await keep(record, dataKey);
