@@ -233,7 +233,7 @@ export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Arr
     const envelope = new Uint8Array(header.length + layout.ciphertextLength);
     envelope.set(header, 0);
     await encryptPayload({
-      key: await importPayloadKey(dataKey, "encrypt"),
+      key: await importPayloadKey(dataKey),
       noncePrefix,
       associatedData: sha256(header),
       layout,
@@ -430,7 +430,7 @@ async function decryptWithHeader(
   dataKey: Uint8Array,
 ): Promise<Uint8Array> {
   return decryptPayload({
-    key: await importPayloadKey(dataKey, "decrypt"),
+    key: await importPayloadKey(dataKey),
     noncePrefix: header.noncePrefix,
     associatedData: sha256(header.headerBytes),
     layout: layoutOf(header),

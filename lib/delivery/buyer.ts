@@ -19,6 +19,7 @@
  * (multiformats and the UnixFS importer, both browser-safe).
  */
 import type { Hex } from "viem";
+import type { AesGcmKey } from "../crypto/aesGcm.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
 import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
@@ -195,7 +196,7 @@ async function openSealedKeys(
       { cause },
     );
   }
-  let key: CryptoKey;
+  let key: AesGcmKey;
   try {
     key = await importDeliveryKey(deliveryKey);
   } finally {

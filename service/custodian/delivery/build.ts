@@ -8,12 +8,14 @@
  * record never seen before costs an envelope fetch and an HPKE open; a record whose consent ended
  * is refused there, before anything is opened.
  */
-import type { KeyObject } from "node:crypto";
 import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
+import type { AesGcmKey } from "../../../lib/crypto/aesGcm.js";
 import {
   generateDeliveryKey,
+  importDeliveryKey,
   openDeliveryKey,
   sealDeliveryKey,
+  sealRecordKey,
   type PurchaseBinding,
 } from "../../../lib/crypto/deliveryKey.js";
 import { fromHex32, publicKeyFromPrivate } from "../../../lib/crypto/keys.js";
@@ -24,7 +26,6 @@ import type { ChainView } from "./chainView.js";
 import { errorText, mapLimit, type DeliveryContext } from "./context.js";
 import type { BuiltDelivery } from "./fulfil.js";
 import type { KeyCustody } from "./keyCustody.js";
-import { aesKey, sealRecordKeyOnNode } from "./nodeAesGcm.js";
 
 /** Parameters of {@link createDeliveryBuilder}. */
 export interface DeliveryBuilderParams {
@@ -92,7 +93,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
   async function reseal(
     row: PurchaseRow,
     c: ActiveContribution,
-    key: KeyObject,
+    key: AesGcmKey,
     binding: PurchaseBinding,
   ): Promise<StoredSealedKey> {
     let dataKey: Uint8Array;
@@ -114,7 +115,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
       );
     }
     try {
-      const sealedKey = sealRecordKeyOnNode(key, dataKey, {
+      const sealedKey = await sealRecordKey(key, dataKey, {
         ...binding,
         tokenId: c.tokenId,
         dataCid: c.dataCid,
@@ -137,7 +138,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
     const binding = await chain.binding(id);
     const deliveryKey = await purchaseDeliveryKey(row, binding);
     try {
-      const key = aesKey(deliveryKey);
+      const key = await importDeliveryKey(deliveryKey);
       // The sealed keys stored by an earlier attempt (read once), less those of records that left
       // the set; the batches sealed below are added as they are stored.
       const inSet = new Map(set.map((c) => [c.tokenId, c]));

@@ -3,7 +3,7 @@
  * record's 32-byte data key in SQLite, sealed with AES-256-GCM under a key-encryption key (KEK), so
  * that a delivery seals a record's key under the purchase's delivery key without HPKE-opening the
  * record's envelope again (about 1 ms per record, against a few microseconds here: the seals go
- * through node:crypto, ./nodeAesGcm.ts).
+ * through node:crypto, lib/crypto/aesGcm.ts).
  *
  * The KEK is derived, never stored: HKDF-SHA256 of the custodian's X25519 private key with a salt
  * and an `info` of its own ({@link deriveKeyEncryptionKey}). The database alone therefore opens
@@ -30,11 +30,15 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getAddress, type Address } from "viem";
-import type { KeyObject } from "node:crypto";
 import { randomBytes, utf8Encode } from "../../../lib/crypto/bytes.js";
 import { DATA_KEY_LENGTH } from "../../../lib/crypto/dataKeyWrap.js";
 import { unwrapDataKey } from "../../../lib/crypto/envelope.js";
-import { aesGcmOpen, aesGcmSeal, aesKey } from "./nodeAesGcm.js";
+import {
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  importAesGcmKey,
+  type AesGcmKey,
+} from "../../../lib/crypto/aesGcm.js";
 
 /** Length of the key-encryption key (AES-256). */
 export const KEK_LENGTH = 32;
@@ -141,15 +145,15 @@ CREATE TABLE IF NOT EXISTS custody_tombstones (
 `;
 
 /**
- * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own), held
- * by node:crypto (./nodeAesGcm.ts: a key kept or read per record costs a few microseconds there).
- * The derived bytes are zeroed once handed over.
+ * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own),
+ * imported for AES-GCM (lib/crypto/aesGcm.ts: node:crypto, a few microseconds per kept key). The
+ * derived bytes are zeroed once imported.
  */
-export function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): KeyObject {
+export async function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): Promise<AesGcmKey> {
   if (custodianPrivateKey.length !== 32) throw new Error("the custodian key must be 32 bytes");
   const raw = hkdf(sha256, custodianPrivateKey, KEK_SALT, KEK_INFO, KEK_LENGTH);
   try {
-    return aesKey(raw);
+    return await importAesGcmKey(raw);
   } finally {
     raw.fill(0);
   }
@@ -176,7 +180,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   const keepKeys = params.keepKeys ?? true;
   const custodianKey = new Uint8Array(params.custodianPrivateKey);
   db.exec(SCHEMA);
-  let kek: KeyObject | undefined;
+  let kek: Promise<AesGcmKey> | undefined;
   const keyEncryptionKey = () => (kek ??= deriveKeyEncryptionKey(custodianKey));
 
   const statements = new Map<string, StatementSync>();
@@ -201,10 +205,11 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
     if (reason !== undefined) throw new RecordRevokedError(tokenId, reason);
   }
 
-  function seal(record: CustodyRecord, dataKey: Uint8Array): Uint8Array {
+  async function seal(record: CustodyRecord, dataKey: Uint8Array): Promise<Uint8Array> {
     const nonce = randomBytes(NONCE_LENGTH);
-    const ciphertext = aesGcmSeal(
-      { key: keyEncryptionKey(), nonce, associatedData: associatedData(record) },
+    const ciphertext = await aesGcmEncrypt(
+      await keyEncryptionKey(),
+      { nonce, associatedData: associatedData(record) },
       dataKey,
     );
     const sealed = new Uint8Array(SEALED_LENGTH);
@@ -214,7 +219,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   }
 
   /** The kept key, or undefined when there is none or it does not open for this record. */
-  function opened(record: CustodyRecord): Uint8Array | undefined {
+  async function opened(record: CustodyRecord): Promise<Uint8Array | undefined> {
     const row = prepared(
       "SELECT data_cid, sealed_key FROM custody_data_keys WHERE token_id = ?",
     ).get(record.tokenId.toString()) as { data_cid: string; sealed_key: Uint8Array } | undefined;
@@ -222,12 +227,9 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
     const sealed = row.sealed_key;
     if (row.data_cid !== record.dataCid || sealed.length !== SEALED_LENGTH) return undefined;
     try {
-      return aesGcmOpen(
-        {
-          key: keyEncryptionKey(),
-          nonce: sealed.subarray(0, NONCE_LENGTH),
-          associatedData: associatedData(record),
-        },
+      return await aesGcmDecrypt(
+        await keyEncryptionKey(),
+        { nonce: sealed.subarray(0, NONCE_LENGTH), associatedData: associatedData(record) },
         sealed.subarray(NONCE_LENGTH),
       );
     } catch {
@@ -239,7 +241,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
 
   async function keep(record: CustodyRecord, dataKey: Uint8Array): Promise<void> {
     if (dataKey.length !== DATA_KEY_LENGTH) throw new Error("a data key is 32 bytes");
-    const sealed = seal(record, dataKey);
+    const sealed = await seal(record, dataKey);
     // The tombstone is checked in the same synchronous step as the write, so a shred that ran
     // while the key was being sealed wins.
     refuseIfShredded(record.tokenId);
@@ -252,7 +254,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   return {
     async dataKey(record, loadEnvelope) {
       refuseIfShredded(record.tokenId);
-      const kept = keepKeys ? opened(record) : undefined;
+      const kept = keepKeys ? await opened(record) : undefined;
       if (kept !== undefined) return kept;
       const dataKey = await unwrapDataKey(await loadEnvelope(), custodianKey);
       if (keepKeys) await keep(record, dataKey);
