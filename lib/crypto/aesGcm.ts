@@ -22,10 +22,18 @@ interface NodeCipher {
 }
 interface NodeCrypto {
   createSecretKey(key: Uint8Array): object;
-  createCipheriv(algorithm: string, key: object, iv: Uint8Array): NodeCipher & {
+  createCipheriv(
+    algorithm: string,
+    key: object,
+    iv: Uint8Array,
+  ): NodeCipher & {
     getAuthTag(): Uint8Array;
   };
-  createDecipheriv(algorithm: string, key: object, iv: Uint8Array): NodeCipher & {
+  createDecipheriv(
+    algorithm: string,
+    key: object,
+    iv: Uint8Array,
+  ): NodeCipher & {
     setAuthTag(tag: Uint8Array): unknown;
   };
 }

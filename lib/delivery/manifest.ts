@@ -236,8 +236,7 @@ export function buildManifest(params: BuildManifestParameters): DeliveryManifest
   const records = sortRecords(params.records).map((record): ManifestRecordV2 => ({
     tokenId: record.tokenId,
     dataCid: record.dataCid,
-    dataCommitment: (record.dataCommitment?.toLowerCase() ??
-      dataCommitment(record.dataCid)) as Hex,
+    dataCommitment: (record.dataCommitment?.toLowerCase() ?? dataCommitment(record.dataCid)) as Hex,
     sealedKey: {
       nonce: record.sealedKey.nonce.toLowerCase() as Hex,
       ciphertext: record.sealedKey.ciphertext.toLowerCase() as Hex,

@@ -51,10 +51,13 @@ export function createAcceptedKeys(params: AcceptedKeysParams): AcceptedKeys {
       try {
         await custody.keep({ chainId, databank, poolId, tokenId, dataCid }, dataKey);
       } catch (error) {
-        logger.warn("custody: data key not kept at acceptance; its first delivery opens the envelope", {
-          contributionId: tokenId,
-          problem: error instanceof Error ? error.message : String(error),
-        });
+        logger.warn(
+          "custody: data key not kept at acceptance; its first delivery opens the envelope",
+          {
+            contributionId: tokenId,
+            problem: error instanceof Error ? error.message : String(error),
+          },
+        );
       } finally {
         dataKey.fill(0);
       }

@@ -145,7 +145,8 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
       const sealed = new Map<bigint, StoredSealedKey>();
       const stale: bigint[] = [];
       for (const stored of store.sealedKeys(id)) {
-        if (inSet.get(stored.tokenId)?.dataCid === stored.dataCid) sealed.set(stored.tokenId, stored);
+        if (inSet.get(stored.tokenId)?.dataCid === stored.dataCid)
+          sealed.set(stored.tokenId, stored);
         else stale.push(stored.tokenId);
       }
       if (stale.length > 0) store.deleteSealedKeys(id, stale);
@@ -178,7 +179,8 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
         buyerKey: row.buyerKey,
         records: set.map((c) => {
           const k = sealed.get(c.tokenId);
-          if (k === undefined) throw new Error(`purchase ${id}: record ${c.tokenId} has no sealed key`);
+          if (k === undefined)
+            throw new Error(`purchase ${id}: record ${c.tokenId} has no sealed key`);
           return { ...k, dataCommitment: c.dataCommitment };
         }),
         recordsRoot: root,

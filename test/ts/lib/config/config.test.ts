@@ -141,7 +141,9 @@ describe("lib/config", () => {
     ] as const) {
       const error = configError(() => loadConfig({ env: { [variable]: value }, cwd }));
       expect(error.variable).to.equal(variable);
-      expect(error.message).to.equal(`${variable}: must be an integer from ${range}, got "${value}"`);
+      expect(error.message).to.equal(
+        `${variable}: must be an integer from ${range}, got "${value}"`,
+      );
     }
   });
 
