@@ -70,6 +70,11 @@ export interface NodeHooks {
   startWorkers?: boolean;
   /** Clock of the relay rate limiter (unix ms). */
   now?: () => number;
+  /**
+   * Clock of garbage collection and of the upload log it reads (unix ms); default `Date.now`.
+   * Tests set it to place uploads and ended consents before or after the grace period.
+   */
+  gcNow?: () => number;
   /** How long a download may wait for its client to take the next chunk (tests shorten it). */
   downloadStallTimeoutMs?: number;
 }
@@ -165,7 +170,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       store: ownStore,
       log: uploads,
       gate: gcGate,
-      now: Date.now,
+      now: hooks.gcNow ?? Date.now,
     });
     // Before any worker reads or writes it: a database of another deployment (or of this chain
     // before a reset) would report deliveries whose transactions do not exist.
@@ -269,6 +274,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       graceSeconds: config.node.gcGraceSeconds,
       intervalMs: config.node.gcIntervalMs,
       logger,
+      now: hooks.gcNow,
     });
     cleanups.push(() => gc.stop());
     if (hooks.startWorkers !== false) gc.start();

@@ -161,47 +161,56 @@ describe("service: garbage collection of unreferenced content", function () {
   });
 
   it("keeps a revoked and a rejected contribution's ciphertext through the grace after it ended, then unpins and collects it", async function () {
-    const poolId = await createPool(chain, t.node);
-    // A valid record (accepted, then revoked by its holder) and one the custodian cannot open
-    // (rejected Undecryptable), both uploaded to the node and submitted on-chain.
-    const holder = newContributor();
-    const revokedCid = await upload(t.node, await seal(t.node, holder, resume(1), poolId));
-    const revokedId = await submitOnChain(chain, holder, poolId, revokedCid);
-    const rejectedCid = await upload(t.node, bytesOf(2_000, 5));
-    await submitOnChain(chain, newContributor(), poolId, rejectedCid);
-    // Both uploads are older than the grace before either contribution ends: only the time since
-    // the end can keep them now.
-    await sleep(GRACE_SECONDS * 1000 + 200);
-    await t.node.acceptance.pollOnce();
-    const asHolder = createDatabankClient({
-      publicClient: chain.publicClient,
-      walletClient: chain.localWallet(holder.account),
-      address: chain.databank.address,
+    // A node of its own whose garbage collection runs on a clock the test sets (no sleeping, no
+    // race with a loaded machine): uploads an hour back, then rounds just after the contributions
+    // ended and just past the grace.
+    const graceSeconds = 60;
+    let clockMs = Date.now() - 3_600_000;
+    const own = await startNode(chain, {
+      env: { DATABANK_GC_GRACE_SECONDS: String(graceSeconds) },
+      hooks: { gcNow: () => clockMs },
     });
-    const revocation = await chain.publicClient.waitForTransactionReceipt({
-      hash: await asHolder.contract.write.revokeConsent([revokedId]),
-    });
-    expect(revocation.status).to.equal("success");
+    try {
+      const poolId = await createPool(chain, own.node);
+      // A valid record (accepted, then revoked by its holder) and one the custodian cannot open
+      // (rejected Undecryptable), both uploaded to the node and submitted on-chain.
+      const holder = newContributor();
+      const revokedCid = await upload(own.node, await seal(own.node, holder, resume(1), poolId));
+      const revokedId = await submitOnChain(chain, holder, poolId, revokedCid);
+      const rejectedCid = await upload(own.node, bytesOf(2_000, 5));
+      await submitOnChain(chain, newContributor(), poolId, rejectedCid);
+      await own.node.acceptance.pollOnce();
+      const asHolder = createDatabankClient({
+        publicClient: chain.publicClient,
+        walletClient: chain.localWallet(holder.account),
+        address: chain.databank.address,
+      });
+      const revocation = await chain.publicClient.waitForTransactionReceipt({
+        hash: await asHolder.contract.write.revokeConsent([revokedId]),
+      });
+      expect(revocation.status).to.equal("success");
+      const endedAt = Number(
+        (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
+      );
 
-    // Within the grace after the end: both kept whole.
-    const within = await t.node.gc.runOnce();
-    expect(within.unpinned).to.not.include(revokedCid);
-    expect(within.unpinned).to.not.include(rejectedCid);
-    for (const cid of [revokedCid, rejectedCid]) {
-      expect(await t.node.store.has(cid), cid).to.equal(true);
-    }
+      // At the end (the rejection came a block or so earlier): both kept whole, although both
+      // were uploaded long before the grace.
+      clockMs = endedAt * 1000;
+      const within = await own.node.gc.runOnce();
+      expect(within.unpinned).to.deep.equal([]);
+      for (const cid of [revokedCid, rejectedCid]) {
+        expect(await own.node.store.has(cid), cid).to.equal(true);
+      }
 
-    // Past it (measured from the revocation's block time, which can run ahead of the clock on a
-    // chain that mined many blocks): unpinned, and the blocks are gone.
-    const endedAt = Number(
-      (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
-    );
-    const wait = (endedAt + GRACE_SECONDS) * 1000 - Date.now() + 200;
-    await sleep(Math.max(0, wait));
-    const after = await t.node.gc.runOnce();
-    expect(after.unpinned).to.include.members([revokedCid, rejectedCid]);
-    for (const cid of [revokedCid, rejectedCid]) {
-      expect(await t.node.store.has(cid), cid).to.equal(false);
+      // Past the grace: unpinned, and the blocks are gone.
+      clockMs = (endedAt + graceSeconds) * 1000 + 1_000;
+      const after = await own.node.gc.runOnce();
+      expect(after.unpinned).to.have.members([revokedCid, rejectedCid]);
+      for (const cid of [revokedCid, rejectedCid]) {
+        expect(await own.node.store.has(cid), cid).to.equal(false);
+      }
+    } finally {
+      await own.cleanup();
     }
   });
 
