@@ -22,7 +22,7 @@ import type { Hex } from "viem";
 import type { AesGcmKey } from "../crypto/aesGcm.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
-import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
+import { openRecordWithDataKey, unwrapWrappedKey } from "../crypto/envelope.js";
 import { EnvelopeError } from "../crypto/errors.js";
 import { publicKeyFromPrivate } from "../crypto/keys.js";
 import { assertBytesMatchCid, computeCid, parseCanonicalCid } from "../storage/cid.js";
@@ -285,8 +285,7 @@ async function openRecord(
     );
   }
   try {
-    const contentType = parseEnvelopeHeader(envelope).contentType;
-    const plaintext = await openWithDataKey(envelope, dataKey);
+    const { contentType, plaintext } = await openRecordWithDataKey(envelope, dataKey);
     return { tokenId, dataCid, contentType, plaintext };
   } catch (cause) {
     throw new DeliveryError(
