@@ -19,7 +19,7 @@
  * DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM). Browser-safe: no `node:` imports.
  */
 import { getAddress, type Address, type Hex } from "viem";
-import { bytesToHex, hexToBytes, randomBytes, toBufferSource, utf8Encode } from "./bytes.js";
+import { bytesToHex, hexToBytes, randomBytes, utf8Encode } from "./bytes.js";
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
