@@ -36,14 +36,47 @@ export interface WrittenDelivery {
   skipped: SkippedRecord[];
 }
 
-/** Writes with backpressure: waits for `drain` when the stream's buffer is full. */
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, "drain");
-}
+/** Text gathered before it is handed to the file stream (bounded: a few records' worth). */
+const WRITE_BATCH_CHARS = 64 * 1024;
 
-async function close(stream: WriteStream): Promise<void> {
-  stream.end();
-  await once(stream, "finish");
+/**
+ * A file written in batches: a delivery's 100,000 lines written one `write` each would cost a
+ * buffer and a stream call per line, more than the line's record took to decrypt. Backpressure:
+ * a batch waits for `drain` when the stream's buffer is full.
+ */
+class BatchedFile {
+  readonly #stream: WriteStream;
+  #pending: string[] = [];
+  #pendingChars = 0;
+
+  /** @param path - the file, created or truncated */
+  constructor(path: string) {
+    this.#stream = createWriteStream(path);
+  }
+
+  async write(text: string): Promise<void> {
+    this.#pending.push(text);
+    this.#pendingChars += text.length;
+    if (this.#pendingChars >= WRITE_BATCH_CHARS) await this.#flush();
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join("");
+    this.#pending = [];
+    this.#pendingChars = 0;
+    if (!this.#stream.write(text)) await once(this.#stream, "drain");
+  }
+
+  /** Writes what is pending and closes the file. */
+  async close(): Promise<void> {
+    try {
+      await this.#flush();
+    } finally {
+      this.#stream.end();
+      await once(this.#stream, "finish");
+    }
+  }
 }
 
 /** Streams the records to the requested files; see the module comment. */
@@ -75,33 +108,33 @@ async function writeAll(
   rowsPath: string | undefined,
   csvPath: string | undefined,
 ): Promise<WrittenDelivery> {
-  const jsonl = jsonlPath === undefined ? undefined : createWriteStream(jsonlPath);
-  const rows = rowsPath === undefined ? undefined : createWriteStream(rowsPath);
+  const jsonl = jsonlPath === undefined ? undefined : new BatchedFile(jsonlPath);
+  const rows = rowsPath === undefined ? undefined : new BatchedFile(rowsPath);
   const columns = new CsvColumns();
   let count = 0;
   try {
     for await (const record of params.records) {
       count++;
-      if (jsonl !== undefined) await write(jsonl, jsonLine(record));
+      if (jsonl !== undefined) await jsonl.write(jsonLine(record));
       if (rows !== undefined) {
         const row = columns.add(record);
-        if (row !== undefined) await write(rows, `${JSON.stringify(row)}\n`);
+        if (row !== undefined) await rows.write(`${JSON.stringify(row)}\n`);
       }
     }
   } finally {
-    if (jsonl !== undefined) await close(jsonl);
-    if (rows !== undefined) await close(rows);
+    if (jsonl !== undefined) await jsonl.close();
+    if (rows !== undefined) await rows.close();
   }
   if (csvPath !== undefined && rowsPath !== undefined) {
-    const csv = createWriteStream(csvPath);
+    const csv = new BatchedFile(csvPath);
     try {
-      await write(csv, columns.header());
+      await csv.write(columns.header());
       const lines = createInterface({ input: createReadStream(rowsPath), crlfDelay: Infinity });
       for await (const line of lines) {
-        if (line.length > 0) await write(csv, columns.row(JSON.parse(line) as CsvRowData));
+        if (line.length > 0) await csv.write(columns.row(JSON.parse(line) as CsvRowData));
       }
     } finally {
-      await close(csv);
+      await csv.close();
     }
   }
   return { count, skipped: columns.skipped };

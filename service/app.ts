@@ -34,6 +34,7 @@ import { isStorageError, parseCanonicalCid, type ContentStore } from "../lib/sto
 import { DownloadSlots } from "./content/downloadSlots.js";
 import { openStreamBody } from "./content/streamBody.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
+import type { AcceptedKeys } from "./custodian/acceptedKeys.js";
 import type { ContributionChecker, Rejection } from "./custodian/checks.js";
 import type { CustodianKeyCheck } from "./custodian/keyCheck.js";
 import { resolveClientAddress } from "./clientAddress.js";
@@ -98,6 +99,11 @@ export interface AppDeps {
   /** A checker that only reads envelopes the node holds (no network wait on a request). */
   checker: ContributionChecker;
   records: AcceptanceRecords;
+  /**
+   * Where a relayed record's data key is kept (the node's key custody), so its first delivery
+   * opens no envelope; without it the key is dropped after the check.
+   */
+  acceptedKeys?: AcceptedKeys;
   exclusive: TransactionQueue["exclusive"];
   /** Test hook of the relay's durable steps (see ContributionCheckpoint). */
   contributionCheckpoint?: ContributionCheckpointHook;
@@ -585,6 +591,7 @@ export function createApp(deps: AppDeps): Hono {
       poolId: request.poolId,
       dataCid: request.dataCid,
       contributor: request.contributor,
+      keepDataKey: deps.acceptedKeys !== undefined,
     });
     if (!outcome.ok) throw rejected(outcome);
     const sent = await sendRelayedConsent({
@@ -597,6 +604,10 @@ export function createApp(deps: AppDeps): Hono {
       fingerprint: outcome.fingerprint,
       gasLimit: BigInt(config.relayGasLimit),
       checkpoint: deps.contributionCheckpoint,
+      acceptedKey:
+        deps.acceptedKeys !== undefined && outcome.dataKey !== undefined
+          ? { keys: deps.acceptedKeys, dataKey: outcome.dataKey }
+          : undefined,
     });
     const body: RelayResponse = {
       contributionId: sent.contributionId.toString(),

@@ -23,8 +23,10 @@ import { createApp, type DeliveryStatusSource } from "./app.js";
 import type { CustodianDatabank, CustodianWalletClient, NodePublicClient } from "./chain.js";
 import { createAcceptanceWorker, type AcceptanceWorker } from "./custodian/acceptance.js";
 import { createContributionChecker } from "./custodian/checks.js";
+import { createAcceptedKeys } from "./custodian/acceptedKeys.js";
 import {
   createDeliveryWorker,
+  createKeyCustody,
   type DeliveryCheckpoint,
   type DeliveryWorker,
 } from "./custodian/delivery.js";
@@ -68,6 +70,11 @@ export interface NodeHooks {
   startWorkers?: boolean;
   /** Clock of the relay rate limiter (unix ms). */
   now?: () => number;
+  /**
+   * Clock of garbage collection and of the upload log it reads (unix ms); default `Date.now`.
+   * Tests set it to place uploads and ended consents before or after the grace period.
+   */
+  gcNow?: () => number;
   /** How long a download may wait for its client to take the next chunk (tests shorten it). */
   downloadStallTimeoutMs?: number;
 }
@@ -163,7 +170,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       store: ownStore,
       log: uploads,
       gate: gcGate,
-      now: Date.now,
+      now: hooks.gcNow ?? Date.now,
     });
     // Before any worker reads or writes it: a database of another deployment (or of this chain
     // before a reset) would report deliveries whose transactions do not exist.
@@ -183,6 +190,19 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
 
     const queue = createTransactionQueue();
     const records = new AcceptanceRecords(db);
+    // One key custody for the node: the relay and the acceptance worker keep each accepted
+    // record's data key in it, and the delivery worker reads (and shreds) them there.
+    const keyCustody = createKeyCustody({
+      db,
+      custodianPrivateKey: secrets.x25519PrivateKey,
+      log: (event, fields) => logger.info(event, logFields(fields)),
+    });
+    const acceptedKeys = createAcceptedKeys({
+      custody: keyCustody,
+      chainId,
+      databank: databank.address,
+      logger,
+    });
     const pools = createPoolDirectory({ databank, store });
     // The worker may fetch envelopes from the IPFS network; the HTTP routes only use envelopes
     // uploaded to this node (so a relay request cannot make the node wait on the network).
@@ -208,6 +228,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       gasLimit: BigInt(config.node.acceptanceGasLimit),
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
       checkpoint: hooks.contributionCheckpoint,
+      acceptedKeys,
     });
     cleanups.push(() => acceptance.stop());
     // Fingerprints a crash left reserved are settled from the chain before any request is served
@@ -231,6 +252,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       batchSize: config.node.deliveryBatchSize,
       gasLimit: BigInt(config.node.deliveryGasLimit),
       confirmations: config.node.deliveryConfirmations,
+      keyCustody,
       fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
       log: (event, fields) => logger.info(event, logFields(fields)),
       checkpoint: hooks.deliveryCheckpoint,
@@ -252,6 +274,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       graceSeconds: config.node.gcGraceSeconds,
       intervalMs: config.node.gcIntervalMs,
       logger,
+      now: hooks.gcNow,
     });
     cleanups.push(() => gc.stop());
     if (hooks.startWorkers !== false) gc.start();
@@ -264,6 +287,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       pools,
       checker: checker(true),
       records,
+      acceptedKeys,
       exclusive: queue.exclusive,
       contributionCheckpoint: hooks.contributionCheckpoint,
       deliveries,

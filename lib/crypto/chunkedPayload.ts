@@ -7,9 +7,11 @@
  * shares one associated data value (the header digest), tying the payload to its header.
  *
  * Chunks are independent, so several are kept in flight: WebCrypto runs them on worker threads,
- * which is what lets large records exceed single-core AES-GCM throughput.
+ * which is what lets large records exceed single-core AES-GCM throughput. In Node the chunks go
+ * through node:crypto (./aesGcm.ts), whose per-call cost is a fraction of WebCrypto's: what
+ * matters for the many small records of a delivery.
  */
-import { toBufferSource } from "./bytes.js";
+import { aesGcmDecrypt, aesGcmEncrypt, importAesGcmKey, type AesGcmKey } from "./aesGcm.js";
 import { EnvelopeError } from "./errors.js";
 import { NONCE_PREFIX_LENGTH } from "./envelopeHeader.js";
 
@@ -36,7 +38,7 @@ export interface PayloadLayout {
 /** Inputs shared by payload encryption and decryption. */
 export interface PayloadCipherParams {
   /** AES-256-GCM key imported from the envelope's data key. */
-  key: CryptoKey;
+  key: AesGcmKey;
   /** The envelope's random 7-byte nonce prefix. */
   noncePrefix: Uint8Array;
   /** Associated data authenticated with every chunk (the header digest). */
@@ -59,14 +61,9 @@ export function payloadLayout(plaintextLength: number, chunkSize: number): Paylo
   return { chunkSize, plaintextLength, chunkCount, ciphertextLength };
 }
 
-/** Imports a 32-byte data key as a non-extractable AES-256-GCM key. */
-export async function importPayloadKey(
-  dataKey: Uint8Array,
-  usage: "encrypt" | "decrypt",
-): Promise<CryptoKey> {
-  return globalThis.crypto.subtle.importKey("raw", toBufferSource(dataKey), "AES-GCM", false, [
-    usage,
-  ]);
+/** Imports a 32-byte data key as an AES-256-GCM key (./aesGcm.ts; the bytes are copied). */
+export async function importPayloadKey(dataKey: Uint8Array): Promise<AesGcmKey> {
+  return importAesGcmKey(dataKey);
 }
 
 /** Encrypts `plaintext` chunk by chunk into `output` (exactly `layout.ciphertextLength` bytes). */
@@ -74,16 +71,15 @@ export async function encryptPayload(
   params: PayloadCipherParams & { plaintext: Uint8Array; output: Uint8Array },
 ): Promise<void> {
   const { layout, plaintext, output } = params;
-  const plaintextSource = toBufferSource(plaintext);
   await forEachChunk(layout.chunkCount, async (index) => {
     const plaintextStart = index * layout.chunkSize;
     const chunkLength = chunkPlaintextLength(layout, index);
-    const sealed = await globalThis.crypto.subtle.encrypt(
-      chunkAlgorithm(params, index),
+    const sealed = await aesGcmEncrypt(
       params.key,
-      plaintextSource.subarray(plaintextStart, plaintextStart + chunkLength),
+      chunkParams(params, index),
+      plaintext.subarray(plaintextStart, plaintextStart + chunkLength),
     );
-    output.set(new Uint8Array(sealed), index * (layout.chunkSize + CHUNK_TAG_LENGTH));
+    output.set(sealed, index * (layout.chunkSize + CHUNK_TAG_LENGTH));
   });
 }
 
@@ -96,8 +92,7 @@ export async function encryptPayload(
 export async function decryptPayload(
   params: PayloadCipherParams & { ciphertext: Uint8Array },
 ): Promise<Uint8Array> {
-  const { layout } = params;
-  const ciphertext = toBufferSource(params.ciphertext);
+  const { layout, ciphertext } = params;
   const plaintext = new Uint8Array(layout.plaintextLength);
   try {
     await forEachChunk(layout.chunkCount, async (index) => {
@@ -108,7 +103,8 @@ export async function decryptPayload(
         index,
         ciphertext.subarray(sealedStart, sealedStart + sealedLength),
       );
-      plaintext.set(new Uint8Array(opened), index * layout.chunkSize);
+      plaintext.set(opened, index * layout.chunkSize);
+      opened.fill(0);
     });
   } catch (error) {
     plaintext.fill(0);
@@ -120,14 +116,10 @@ export async function decryptPayload(
 async function decryptChunk(
   params: PayloadCipherParams,
   index: number,
-  sealedChunk: Uint8Array<ArrayBuffer>,
-): Promise<ArrayBuffer> {
+  sealedChunk: Uint8Array,
+): Promise<Uint8Array> {
   try {
-    return await globalThis.crypto.subtle.decrypt(
-      chunkAlgorithm(params, index),
-      params.key,
-      sealedChunk,
-    );
+    return await aesGcmDecrypt(params.key, chunkParams(params, index), sealedChunk);
   } catch (cause) {
     throw new EnvelopeError(
       "DECRYPTION_FAILED",
@@ -142,12 +134,10 @@ function chunkPlaintextLength(layout: PayloadLayout, index: number): number {
   return Math.min(layout.chunkSize, layout.plaintextLength - index * layout.chunkSize);
 }
 
-function chunkAlgorithm(params: PayloadCipherParams, index: number): AesGcmParams {
+function chunkParams(params: PayloadCipherParams, index: number) {
   return {
-    name: "AES-GCM",
-    iv: chunkNonce(params.noncePrefix, index, index === params.layout.chunkCount - 1),
-    additionalData: toBufferSource(params.associatedData),
-    tagLength: CHUNK_TAG_LENGTH * 8,
+    nonce: chunkNonce(params.noncePrefix, index, index === params.layout.chunkCount - 1),
+    associatedData: params.associatedData,
   };
 }
 

@@ -15,11 +15,18 @@
  *   manifest CID (K sealed to the custodian, for crash recovery, names all but the CID, which is
  *   not known until the manifest is built).
  *
- * Only audited primitives: WebCrypto AES-GCM, and the project's HPKE suite (lib/crypto/dataKeyWrap:
+ * Only audited primitives: AES-GCM (node:crypto in Node, WebCrypto in a browser: ./aesGcm.ts), and the project's HPKE suite (lib/crypto/dataKeyWrap:
  * DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM). Browser-safe: no `node:` imports.
  */
 import { getAddress, type Address, type Hex } from "viem";
-import { bytesToHex, hexToBytes, randomBytes, toBufferSource, utf8Encode } from "./bytes.js";
+import { bytesToHex, hexToBytes, randomBytes, utf8Encode } from "./bytes.js";
+import {
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  importAesGcmKey,
+  type AesGcmEngine,
+  type AesGcmKey,
+} from "./aesGcm.js";
 import { DATA_KEY_LENGTH, hpkeUnwrapDataKey, hpkeWrapDataKey } from "./dataKeyWrap.js";
 import { publicKeyFromPrivate, X25519_KEY_LENGTH } from "./keys.js";
 
@@ -98,19 +105,17 @@ export function generateDeliveryKey(): Uint8Array {
 
 /**
  * Imports K once for the AES-GCM seals of a whole delivery (importing per record would repeat the
- * same work for every record).
+ * same work for every record). node:crypto in Node, WebCrypto in a browser (./aesGcm.ts).
  *
+ * @param engine - which AES-GCM engine; default the fastest the runtime has (tests compare both)
  * @throws DeliveryKeyError INVALID_ARGUMENT when K is not 32 bytes.
  */
-export async function importDeliveryKey(deliveryKey: Uint8Array): Promise<CryptoKey> {
+export async function importDeliveryKey(
+  deliveryKey: Uint8Array,
+  engine?: AesGcmEngine,
+): Promise<AesGcmKey> {
   assertLength(deliveryKey, DELIVERY_KEY_LENGTH, "delivery key");
-  return globalThis.crypto.subtle.importKey(
-    "raw",
-    toBufferSource(new Uint8Array(deliveryKey)),
-    { name: "AES-GCM" },
-    false,
-    ["encrypt", "decrypt"],
-  );
+  return importAesGcmKey(deliveryKey, engine);
 }
 
 /**
@@ -120,18 +125,18 @@ export async function importDeliveryKey(deliveryKey: Uint8Array): Promise<Crypto
  * @throws DeliveryKeyError INVALID_ARGUMENT for a data key that is not 32 bytes.
  */
 export async function sealRecordKey(
-  key: CryptoKey,
+  key: AesGcmKey,
   dataKey: Uint8Array,
   binding: RecordBinding,
 ): Promise<SealedRecordKey> {
   assertLength(dataKey, DATA_KEY_LENGTH, "data key");
   const nonce = randomBytes(RECORD_KEY_NONCE_LENGTH);
-  const ciphertext = await globalThis.crypto.subtle.encrypt(
-    { name: "AES-GCM", iv: nonce, additionalData: recordAssociatedData(binding) },
+  const ciphertext = await aesGcmEncrypt(
     key,
-    toBufferSource(dataKey),
+    { nonce, associatedData: recordAssociatedData(binding) },
+    dataKey,
   );
-  return { nonce: bytesToHex(nonce), ciphertext: bytesToHex(new Uint8Array(ciphertext)) };
+  return { nonce: bytesToHex(nonce), ciphertext: bytesToHex(ciphertext) };
 }
 
 /**
@@ -143,19 +148,18 @@ export async function sealRecordKey(
  *   sealed for another record or purchase.
  */
 export async function openRecordKey(
-  key: CryptoKey,
+  key: AesGcmKey,
   sealed: SealedRecordKey,
   binding: RecordBinding,
 ): Promise<Uint8Array> {
   const nonce = field(sealed.nonce, RECORD_KEY_NONCE_LENGTH, "sealed record key nonce");
   const ciphertext = field(sealed.ciphertext, SEALED_RECORD_KEY_LENGTH, "sealed record key");
   try {
-    const plaintext = await globalThis.crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: toBufferSource(nonce), additionalData: recordAssociatedData(binding) },
+    return await aesGcmDecrypt(
       key,
-      toBufferSource(ciphertext),
+      { nonce, associatedData: recordAssociatedData(binding) },
+      ciphertext,
     );
-    return new Uint8Array(plaintext);
   } catch (cause) {
     throw new DeliveryKeyError(
       "DECRYPTION_FAILED",

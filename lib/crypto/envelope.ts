@@ -233,7 +233,7 @@ export async function sealEnvelope(params: SealEnvelopeParams): Promise<Uint8Arr
     const envelope = new Uint8Array(header.length + layout.ciphertextLength);
     envelope.set(header, 0);
     await encryptPayload({
-      key: await importPayloadKey(dataKey, "encrypt"),
+      key: await importPayloadKey(dataKey),
       noncePrefix,
       associatedData: sha256(header),
       layout,
@@ -338,8 +338,23 @@ export async function openWithDataKey(
   envelope: Uint8Array,
   dataKey: Uint8Array,
 ): Promise<Uint8Array> {
+  return (await openRecordWithDataKey(envelope, dataKey)).plaintext;
+}
+
+/**
+ * As {@link openWithDataKey}, with the media type the header records: one header decode for both
+ * (a buyer opening 100,000 records needs each record's type too).
+ *
+ * @throws EnvelopeError as {@link openWithDataKey}.
+ */
+export async function openRecordWithDataKey(
+  envelope: Uint8Array,
+  dataKey: Uint8Array,
+): Promise<{ contentType: string; plaintext: Uint8Array }> {
   assertEnvelopeArgumentLength(dataKey, DATA_KEY_LENGTH, "data key");
-  return decryptWithHeader(envelope, decodeCompleteEnvelope(envelope), dataKey);
+  const header = decodeCompleteEnvelope(envelope);
+  const plaintext = await decryptWithHeader(envelope, header, dataKey);
+  return { contentType: header.contentType, plaintext };
 }
 
 /**
@@ -430,7 +445,7 @@ async function decryptWithHeader(
   dataKey: Uint8Array,
 ): Promise<Uint8Array> {
   return decryptPayload({
-    key: await importPayloadKey(dataKey, "decrypt"),
+    key: await importPayloadKey(dataKey),
     noncePrefix: header.noncePrefix,
     associatedData: sha256(header.headerBytes),
     layout: layoutOf(header),

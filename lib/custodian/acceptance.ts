@@ -11,8 +11,9 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import {
   EnvelopeError,
-  openEnvelope,
+  openWithDataKey,
   parseEnvelopeHeader,
+  unwrapDataKey,
   type EnvelopeBinding,
   type EnvelopeHeader,
 } from "../crypto/index.js";
@@ -36,7 +37,16 @@ export interface FieldError {
 
 /** Outcome of {@link checkContribution}. */
 export type AcceptanceResult =
-  | { ok: true; record: unknown; fingerprint: string }
+  | {
+      ok: true;
+      record: unknown;
+      fingerprint: string;
+      /**
+       * The envelope's 32-byte data key, only when `keepDataKey` was set: the caller keeps it (key
+       * custody) and zeroes it.
+       */
+      dataKey?: Uint8Array;
+    }
   | {
       ok: false;
       reason: AcceptanceRejectionReason;
@@ -64,6 +74,12 @@ export interface CheckContributionParams {
   duplicateKey: Uint8Array;
   /** Whether a fingerprint is already known to the pool. Errors it throws propagate. */
   isDuplicate: (fingerprint: string) => boolean | Promise<boolean>;
+  /**
+   * Whether an accepted result carries the envelope's data key (default false: it is zeroed).
+   * The node keeps it at rest so that the record's first delivery need not HPKE-open the envelope
+   * again (service/custodian/delivery/keyCustody.ts).
+   */
+  keepDataKey?: boolean;
 }
 
 /** Minimum length of the fingerprint HMAC key. */
@@ -107,17 +123,23 @@ export async function checkContribution(
   const unbound = bindingProblem(header, params.submission);
   if (unbound !== undefined) return { ok: false, reason: "NotBound", message: unbound };
 
+  let dataKey: Uint8Array | undefined;
   let plaintext: Uint8Array;
   try {
-    // Opening authenticates the header, binding included: a forged binding fails here.
-    plaintext = await openEnvelope(params.envelope, params.custodianPrivateKey);
+    // Unwrapping authenticates the binding (the HPKE entry's associated data) and decrypting
+    // authenticates the whole header: a forged binding fails here. The two steps of
+    // `openEnvelope`, taken apart so that the data key can be kept.
+    dataKey = await unwrapDataKey(params.envelope, params.custodianPrivateKey);
+    plaintext = await openWithDataKey(params.envelope, dataKey);
   } catch (error) {
+    dataKey?.fill(0);
     if (error instanceof EnvelopeError) {
       return { ok: false, reason: "Undecryptable", message: error.message };
     }
     throw error;
   }
 
+  let handedOver = false;
   try {
     if (params.contributorPublicKey !== undefined) {
       const claimed = params.contributorPublicKey;
@@ -158,9 +180,12 @@ export async function checkContribution(
         message: "an equivalent record is already in the pool",
       };
     }
-    return { ok: true, record, fingerprint };
+    if (params.keepDataKey !== true) return { ok: true, record, fingerprint };
+    handedOver = true;
+    return { ok: true, record, fingerprint, dataKey };
   } finally {
     plaintext.fill(0);
+    if (!handedOver) dataKey.fill(0);
   }
 }
 

@@ -19,9 +19,10 @@
  * (multiformats and the UnixFS importer, both browser-safe).
  */
 import type { Hex } from "viem";
+import type { AesGcmKey } from "../crypto/aesGcm.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
-import { openWithDataKey, parseEnvelopeHeader, unwrapWrappedKey } from "../crypto/envelope.js";
+import { openRecordWithDataKey, unwrapWrappedKey } from "../crypto/envelope.js";
 import { EnvelopeError } from "../crypto/errors.js";
 import { publicKeyFromPrivate } from "../crypto/keys.js";
 import { assertBytesMatchCid, computeCid, parseCanonicalCid } from "../storage/cid.js";
@@ -195,7 +196,7 @@ async function openSealedKeys(
       { cause },
     );
   }
-  let key: CryptoKey;
+  let key: AesGcmKey;
   try {
     key = await importDeliveryKey(deliveryKey);
   } finally {
@@ -284,8 +285,7 @@ async function openRecord(
     );
   }
   try {
-    const contentType = parseEnvelopeHeader(envelope).contentType;
-    const plaintext = await openWithDataKey(envelope, dataKey);
+    const { contentType, plaintext } = await openRecordWithDataKey(envelope, dataKey);
     return { tokenId, dataCid, contentType, plaintext };
   } catch (cause) {
     throw new DeliveryError(

@@ -120,7 +120,19 @@ export interface BuildManifestParameters extends BuildManifestHeader {
    * The records in any order; token ids distinct, each data key sealed under the purchase's
    * delivery key with this record's and this purchase's binding (lib/crypto/deliveryKey).
    */
-  records: readonly { tokenId: bigint; dataCid: string; sealedKey: SealedRecordKey }[];
+  records: readonly {
+    tokenId: bigint;
+    dataCid: string;
+    sealedKey: SealedRecordKey;
+    /** keccak256 of `dataCid` when the caller has it already (computed here when absent). */
+    dataCommitment?: Hex;
+  }[];
+  /**
+   * The records root of exactly these records when the caller computed it already (the delivery
+   * worker does, from the active set, to tell whether the set changed); computed here when absent.
+   * A root that is not these records' makes a manifest every buyer refuses (ROOT_MISMATCH).
+   */
+  recordsRoot?: Hex;
 }
 
 /** What {@link buildManifestV1} needs (v1 is no longer written by the node; tests and tools). */
@@ -224,14 +236,14 @@ export function buildManifest(params: BuildManifestParameters): DeliveryManifest
   const records = sortRecords(params.records).map((record): ManifestRecordV2 => ({
     tokenId: record.tokenId,
     dataCid: record.dataCid,
-    dataCommitment: dataCommitment(record.dataCid),
+    dataCommitment: (record.dataCommitment?.toLowerCase() ?? dataCommitment(record.dataCid)) as Hex,
     sealedKey: {
       nonce: record.sealedKey.nonce.toLowerCase() as Hex,
       ciphertext: record.sealedKey.ciphertext.toLowerCase() as Hex,
     },
   }));
   assertDistinct(records);
-  return { ...manifestHeader(params, records), version: 2, records };
+  return { ...manifestHeader(params, records, params.recordsRoot), version: 2, records };
 }
 
 /**
@@ -272,6 +284,7 @@ function assertDistinct(records: readonly { tokenId: bigint }[]): void {
 function manifestHeader(
   params: BuildManifestHeader,
   records: readonly ManifestRecordBase[],
+  root: Hex = recordsRoot(records),
 ): ManifestHeader {
   return {
     format: MANIFEST_FORMAT,
@@ -281,7 +294,7 @@ function manifestHeader(
     poolId: params.poolId,
     buyer: getAddress(params.buyer),
     buyerKey: params.buyerKey.toLowerCase() as Hex,
-    recordsRoot: recordsRoot(records),
+    recordsRoot: root.toLowerCase() as Hex,
     recordCount: records.length,
   };
 }

@@ -27,6 +27,7 @@ import {
 import { ServiceError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TransactionQueue } from "../transactions.js";
+import type { AcceptedKeys } from "./acceptedKeys.js";
 import type { CheckOutcome, ContributionChecker } from "./checks.js";
 import type { PoolDirectory } from "./pools.js";
 import {
@@ -70,6 +71,11 @@ export interface AcceptanceWorkerParams {
   fromBlock?: bigint;
   /** Test hook awaited after each durable step of an acceptance ("accept-reserved", "accept-sent"). */
   checkpoint?: ContributionCheckpointHook;
+  /**
+   * Where the data key of each accepted contribution is kept (the node's key custody), so its
+   * first delivery opens no envelope; without it the key is dropped after the check.
+   */
+  acceptedKeys?: AcceptedKeys;
 }
 
 /** The running worker. */
@@ -182,6 +188,7 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
           contributor: getAddress(record.contributor),
           // Its own reservation, if a crash left one, is not a duplicate of it.
           contributionId: record.contributionId,
+          keepDataKey: params.acceptedKeys !== undefined,
         });
       } catch (error) {
         if (!(error instanceof ServiceError)) throw error;
@@ -194,7 +201,12 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
         outcome = { ok: false, reason: "Other", message: error.message };
       }
     }
-    await exclusive(() => settle(record, outcome));
+    try {
+      await exclusive(() => settle(record, outcome));
+    } finally {
+      // Kept (and zeroed) on acceptance; any other ending drops it here.
+      if (outcome.ok) outcome.dataKey?.fill(0);
+    }
   }
 
   /** The refusal of an accept or reject estimated above the ceiling (nothing is sent). */
@@ -260,6 +272,14 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
           records.confirmFingerprint(record.poolId, outcome.fingerprint, id);
           records.setOutcome(record, { status: "active", transactionHash: sent.hash });
           logger.info("acceptance: accepted", { contributionId: id, transactionHash: sent.hash });
+          if (outcome.dataKey !== undefined) {
+            await params.acceptedKeys?.keep({
+              poolId: record.poolId,
+              tokenId: id,
+              dataCid: record.dataCid,
+              dataKey: outcome.dataKey,
+            });
+          }
           return;
         }
         // Its own confirmed reservation would have made it not pending: this one is someone else's.

@@ -29,6 +29,12 @@ export interface Rejection {
 export interface Acceptance {
   ok: true;
   fingerprint: string;
+  /**
+   * The envelope's data key, only when the submission asked for it (`keepDataKey`): the caller
+   * hands it to the key custody once the contribution is accepted (`AcceptedKeys`, ./acceptedKeys.ts) and
+   * zeroes it whatever happens.
+   */
+  dataKey?: Uint8Array;
 }
 
 /** Outcome of {@link ContributionChecker.check}. */
@@ -50,6 +56,11 @@ export interface SubmissionToCheck {
    * reservation left by this very submission (a crash) is then not taken for a duplicate.
    */
   contributionId?: bigint;
+  /**
+   * Whether a passed check returns the envelope's data key (the relay and the acceptance worker,
+   * which keep it at rest); default false (the dry-run check).
+   */
+  keepDataKey?: boolean;
 }
 
 /** Checks envelopes for pools this node custodies. */
@@ -83,7 +94,7 @@ export function createContributionChecker(params: {
 }): ContributionChecker {
   const { store, pools, records, secrets } = params;
   return {
-    async check({ poolId, dataCid, contributor, contributionId }) {
+    async check({ poolId, dataCid, contributor, contributionId, keepDataKey }) {
       const schema = await pools.schema(poolId);
       const envelope = await readEnvelope(
         store,
@@ -101,6 +112,7 @@ export function createContributionChecker(params: {
           duplicateKey: secrets.fingerprintKey,
           isDuplicate: (fingerprint) =>
             records.isDuplicate(poolId, fingerprint, { contributionId, contributor, dataCid }),
+          keepDataKey,
         });
       } catch (error) {
         // ajv refusing the pool's schema is the curator's problem, not grounds to reject data.
@@ -120,8 +132,13 @@ export function createContributionChecker(params: {
         throw error;
       }
       if (!result.ok) return result;
-      // Only the fingerprint leaves this function: the decrypted record is not kept.
-      return { ok: true, fingerprint: result.fingerprint };
+      // Only the fingerprint (and the data key when asked) leaves this function: the decrypted
+      // record is not kept.
+      return {
+        ok: true,
+        fingerprint: result.fingerprint,
+        ...(result.dataKey === undefined ? {} : { dataKey: result.dataKey }),
+      };
     },
   };
 }

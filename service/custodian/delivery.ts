@@ -73,7 +73,7 @@ export interface DeliveryWorkerDeps {
   exclusive?: Exclusive;
   /** Pause between passes after `start()`; default 1,000 ms. */
   pollIntervalMs?: number;
-  /** Record keys sealed and persisted per batch; default 250. */
+  /** Record keys sealed and persisted per batch; default `CONFIG_DEFAULTS.deliveryBatchSize`. */
   batchSize?: number;
   /**
    * Confirmations (blocks including the one that mined it) `fulfill` needs before the delivery key
@@ -172,7 +172,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     chain,
     custody: keyCustody,
     custodianPrivateKey: deps.custodianPrivateKey,
-    batchSize: Math.max(1, deps.batchSize ?? 250),
+    batchSize: Math.max(1, deps.batchSize ?? CONFIG_DEFAULTS.deliveryBatchSize),
     concurrency: Math.max(1, deps.wrapConcurrency ?? 8),
   });
   const pollIntervalMs = deps.pollIntervalMs ?? 1_000;

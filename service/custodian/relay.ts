@@ -15,6 +15,7 @@ import { gasWithinCeiling, revertToServiceError, type CustodianDatabank } from "
 import { ServiceError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TransactionQueue } from "../transactions.js";
+import type { AcceptedKeys } from "./acceptedKeys.js";
 import { isOwnReservation, type AcceptanceRecords } from "./records.js";
 import {
   resolveReservation,
@@ -89,6 +90,11 @@ export interface SendRelayedConsentParams {
   gasLimit: bigint;
   /** Test hook awaited after each durable step ("relay-reserved", "relay-sent"). */
   checkpoint?: ContributionCheckpointHook;
+  /**
+   * The checked envelope's data key and where to keep it once the consent is relayed (the node's
+   * key custody), so the record's first delivery opens no envelope. Zeroed whatever happens.
+   */
+  acceptedKey?: { keys: AcceptedKeys; dataKey: Uint8Array };
 }
 
 const duplicate = () =>
@@ -109,6 +115,24 @@ const duplicate = () =>
  *   contributor's wallet's signature check is too costly); in all three nothing is sent.
  */
 export async function sendRelayedConsent(
+  params: SendRelayedConsentParams,
+): Promise<{ contributionId: bigint; transactionHash: Hash }> {
+  try {
+    const relayed = await relayInQueue(params);
+    await params.acceptedKey?.keys.keep({
+      poolId: params.request.poolId,
+      tokenId: relayed.contributionId,
+      dataCid: params.request.dataCid,
+      dataKey: params.acceptedKey.dataKey,
+    });
+    return relayed;
+  } finally {
+    params.acceptedKey?.dataKey.fill(0);
+  }
+}
+
+/** The relay itself, in the transaction queue (see {@link sendRelayedConsent}). */
+async function relayInQueue(
   params: SendRelayedConsentParams,
 ): Promise<{ contributionId: bigint; transactionHash: Hash }> {
   const { databank, records, request, fingerprint } = params;

@@ -9,6 +9,7 @@
  * is refused there, before anything is opened.
  */
 import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
+import type { AesGcmKey } from "../../../lib/crypto/aesGcm.js";
 import {
   generateDeliveryKey,
   importDeliveryKey,
@@ -92,7 +93,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
   async function reseal(
     row: PurchaseRow,
     c: ActiveContribution,
-    key: CryptoKey,
+    key: AesGcmKey,
     binding: PurchaseBinding,
   ): Promise<StoredSealedKey> {
     let dataKey: Uint8Array;
@@ -127,28 +128,30 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
 
   async function prepareManifest(row: PurchaseRow): Promise<BuiltDelivery> {
     const set = await chain.activeSet(row.poolId);
+    // The one records root of this attempt: it names the set, goes into the manifest, and is what
+    // `fulfill` commits to (the fulfil step compares sets, not roots).
     const root = recordsRoot(set);
     if (row.manifestCid !== undefined && row.setHash === root && row.buyerSealedKey !== undefined) {
-      return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount! };
+      return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount!, set };
     }
     const id = row.purchaseId;
     const binding = await chain.binding(id);
     const deliveryKey = await purchaseDeliveryKey(row, binding);
     try {
       const key = await importDeliveryKey(deliveryKey);
+      // The sealed keys stored by an earlier attempt (read once), less those of records that left
+      // the set; the batches sealed below are added as they are stored.
       const inSet = new Map(set.map((c) => [c.tokenId, c]));
-      const stored = store.sealedKeys(id);
-      const stale = stored.filter((k) => inSet.get(k.tokenId)?.dataCid !== k.dataCid);
-      if (stale.length > 0) {
-        store.deleteSealedKeys(
-          id,
-          stale.map((k) => k.tokenId),
-        );
+      const sealed = new Map<bigint, StoredSealedKey>();
+      const stale: bigint[] = [];
+      for (const stored of store.sealedKeys(id)) {
+        if (inSet.get(stored.tokenId)?.dataCid === stored.dataCid)
+          sealed.set(stored.tokenId, stored);
+        else stale.push(stored.tokenId);
       }
-      const have = new Set(
-        stored.filter((k) => inSet.get(k.tokenId)?.dataCid === k.dataCid).map((k) => k.tokenId),
-      );
-      const missing = set.filter((c) => !have.has(c.tokenId));
+      if (stale.length > 0) store.deleteSealedKeys(id, stale);
+      const missing = set.filter((c) => !sealed.has(c.tokenId));
+      const resumed = sealed.size;
 
       let batch = store.lastBatch(id);
       for (let offset = 0; offset < missing.length; offset += batchSize) {
@@ -156,26 +159,32 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
         const chunk = missing.slice(offset, offset + batchSize);
         const keys = await mapLimit(chunk, concurrency, (c) => reseal(row, c, key, binding));
         store.storeBatch(id, batch, keys);
+        for (const k of keys) sealed.set(k.tokenId, k);
         log("delivery.keys-wrapped", {
           purchaseId: id.toString(),
           batch,
           records: keys.length,
-          wrappedSoFar: have.size + offset + keys.length,
+          wrappedSoFar: resumed + offset + keys.length,
           total: set.length,
         });
         await ctx.checkpoint("keys-wrapped-batch", { purchaseId: id, batch, records: keys.length });
       }
 
+      // Built in the set's order from the set's own commitments, so the manifest lists exactly the
+      // records `root` was computed over.
       const manifest = buildManifest({
         ...binding,
         poolId: row.poolId,
         buyer: row.buyer,
         buyerKey: row.buyerKey,
-        records: store.sealedKeys(id),
+        records: set.map((c) => {
+          const k = sealed.get(c.tokenId);
+          if (k === undefined)
+            throw new Error(`purchase ${id}: record ${c.tokenId} has no sealed key`);
+          return { ...k, dataCommitment: c.dataCommitment };
+        }),
+        recordsRoot: root,
       });
-      if (manifest.recordsRoot !== root || manifest.recordCount !== set.length) {
-        throw new Error(`purchase ${id}: the sealed keys stored do not match the active set`);
-      }
       const cid = await ctx.content.put(encodeManifest(manifest));
       // One HPKE operation for the whole delivery, bound to this manifest's CID.
       const buyerSealedKey = await sealDeliveryKey(deliveryKey, fromHex32(row.buyerKey), binding, {
@@ -200,7 +209,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
         recordCount: set.length,
       });
       await ctx.checkpoint("manifest-uploaded", { purchaseId: id, cid, root, count: set.length });
-      return { cid, root, count: set.length };
+      return { cid, root, count: set.length, set };
     } finally {
       deliveryKey.fill(0);
     }

@@ -6,9 +6,9 @@
  */
 import type { Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
-import { decodeDatabankError, PRODUCT, type Purchase } from "../../../lib/contracts/client.js";
-import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
+import { decodeDatabankError, type Purchase } from "../../../lib/contracts/client.js";
 import { gasWithinCeiling } from "../../chain.js";
+import type { ActiveContribution } from "../activeSet.js";
 import type { PurchaseRow } from "../deliveryStore.js";
 import type { ChainView } from "./chainView.js";
 import { tooCostly, type DeliveryContext } from "./context.js";
@@ -22,6 +22,8 @@ export interface BuiltDelivery {
   root: Hex;
   /** Records delivered. */
   count: number;
+  /** The active set the manifest lists (by token id ascending), to tell whether it changed. */
+  set: readonly ActiveContribution[];
 }
 
 /** The outcome of a fulfil attempt: settled one way or another, or the set moved under it. */
@@ -56,7 +58,8 @@ export function createFulfilment({ ctx, chain, recovery }: FulfilmentParams): Fu
   async function checkAndFulfil(row: PurchaseRow, built: BuiltDelivery): Promise<FulfilOutcome> {
     const id = row.purchaseId;
     const { set, erasureCount } = await chain.activeSetWithErasures(row.poolId);
-    if (recordsRoot(set) !== built.root) return "set-changed";
+    // Same records, same root: comparing them spares hashing the whole tree again.
+    if (!sameSet(set, built.set)) return "set-changed";
 
     const purchase: Purchase = {
       id,
@@ -173,4 +176,13 @@ export function createFulfilment({ ctx, chain, recovery }: FulfilmentParams): Fu
   }
 
   return { checkAndFulfil, retireExpired };
+}
+
+/** Whether two active sets (each by token id ascending) hold the same records. */
+function sameSet(a: readonly ActiveContribution[], b: readonly ActiveContribution[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;
+  }
+  return true;
 }

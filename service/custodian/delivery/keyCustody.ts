@@ -2,7 +2,8 @@
  * Key custody at rest (docs/data-bank-node.md, "Key custody"): the custodian keeps each accepted
  * record's 32-byte data key in SQLite, sealed with AES-256-GCM under a key-encryption key (KEK), so
  * that a delivery seals a record's key under the purchase's delivery key without HPKE-opening the
- * record's envelope again (about 1 ms per record, against a few microseconds here).
+ * record's envelope again (about 1 ms per record, against a few microseconds here: the seals go
+ * through node:crypto, lib/crypto/aesGcm.ts).
  *
  * The KEK is derived, never stored: HKDF-SHA256 of the custodian's X25519 private key with a salt
  * and an `info` of its own ({@link deriveKeyEncryptionKey}). The database alone therefore opens
@@ -18,17 +19,26 @@
  * node never HPKE-opens that envelope's custodian entry again. The contributor's own entry in the
  * envelope is untouched: the contributor can still open and export its record.
  *
- * Who fills it: the delivery path lazily (the first delivery of a record HPKE-opens its envelope
- * once and keeps the key), and {@link KeyCustody.keep} for the acceptance path, which has the data
- * key in hand when it checks a contribution (to be wired there: see the docs).
+ * Who fills it: the acceptance paths (the relay and the acceptance worker, through
+ * service/custodian/acceptedKeys.ts) with {@link KeyCustody.keep}, since they unwrap the data key
+ * anyway when they check a contribution; and, as a fallback for records whose key was not kept
+ * then (accepted before key custody, or a crash between the accepting transaction and the
+ * write), the delivery path lazily: the record's first delivery HPKE-opens its envelope once and
+ * keeps the key.
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { hkdf } from "@noble/hashes/hkdf.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { getAddress, type Address } from "viem";
-import { randomBytes, toBufferSource, utf8Encode } from "../../../lib/crypto/bytes.js";
+import { randomBytes, utf8Encode } from "../../../lib/crypto/bytes.js";
 import { DATA_KEY_LENGTH } from "../../../lib/crypto/dataKeyWrap.js";
 import { unwrapDataKey } from "../../../lib/crypto/envelope.js";
+import {
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  importAesGcmKey,
+  type AesGcmKey,
+} from "../../../lib/crypto/aesGcm.js";
 
 /** Length of the key-encryption key (AES-256). */
 export const KEK_LENGTH = 32;
@@ -135,20 +145,15 @@ CREATE TABLE IF NOT EXISTS custody_tombstones (
 `;
 
 /**
- * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own), as a
- * non-extractable WebCrypto AES-GCM key. The derived bytes are zeroed once imported.
+ * The KEK: HKDF-SHA256 of the custodian's X25519 private key (salt and info of their own),
+ * imported for AES-GCM (lib/crypto/aesGcm.ts: node:crypto, a few microseconds per kept key). The
+ * derived bytes are zeroed once imported.
  */
-export async function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): Promise<CryptoKey> {
+export async function deriveKeyEncryptionKey(custodianPrivateKey: Uint8Array): Promise<AesGcmKey> {
   if (custodianPrivateKey.length !== 32) throw new Error("the custodian key must be 32 bytes");
   const raw = hkdf(sha256, custodianPrivateKey, KEK_SALT, KEK_INFO, KEK_LENGTH);
   try {
-    return await globalThis.crypto.subtle.importKey(
-      "raw",
-      toBufferSource(raw),
-      { name: "AES-GCM" },
-      false,
-      ["encrypt", "decrypt"],
-    );
+    return await importAesGcmKey(raw);
   } finally {
     raw.fill(0);
   }
@@ -175,7 +180,7 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
   const keepKeys = params.keepKeys ?? true;
   const custodianKey = new Uint8Array(params.custodianPrivateKey);
   db.exec(SCHEMA);
-  let kek: Promise<CryptoKey> | undefined;
+  let kek: Promise<AesGcmKey> | undefined;
   const keyEncryptionKey = () => (kek ??= deriveKeyEncryptionKey(custodianKey));
 
   const statements = new Map<string, StatementSync>();
@@ -202,14 +207,14 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
 
   async function seal(record: CustodyRecord, dataKey: Uint8Array): Promise<Uint8Array> {
     const nonce = randomBytes(NONCE_LENGTH);
-    const ciphertext = await globalThis.crypto.subtle.encrypt(
-      { name: "AES-GCM", iv: nonce, additionalData: associatedData(record) },
+    const ciphertext = await aesGcmEncrypt(
       await keyEncryptionKey(),
-      toBufferSource(dataKey),
+      { nonce, associatedData: associatedData(record) },
+      dataKey,
     );
     const sealed = new Uint8Array(SEALED_LENGTH);
     sealed.set(nonce, 0);
-    sealed.set(new Uint8Array(ciphertext), NONCE_LENGTH);
+    sealed.set(ciphertext, NONCE_LENGTH);
     return sealed;
   }
 
@@ -222,16 +227,11 @@ export function createKeyCustody(params: KeyCustodyParams): KeyCustody {
     const sealed = row.sealed_key;
     if (row.data_cid !== record.dataCid || sealed.length !== SEALED_LENGTH) return undefined;
     try {
-      const plaintext = await globalThis.crypto.subtle.decrypt(
-        {
-          name: "AES-GCM",
-          iv: toBufferSource(sealed.subarray(0, NONCE_LENGTH)),
-          additionalData: associatedData(record),
-        },
+      return await aesGcmDecrypt(
         await keyEncryptionKey(),
-        toBufferSource(sealed.subarray(NONCE_LENGTH)),
+        { nonce: sealed.subarray(0, NONCE_LENGTH), associatedData: associatedData(record) },
+        sealed.subarray(NONCE_LENGTH),
       );
-      return new Uint8Array(plaintext);
     } catch {
       // Another KEK (the custodian key changed) or a damaged row: re-derived from the envelope.
       log("custody.key-unreadable", { tokenId: record.tokenId.toString() });

@@ -18,7 +18,7 @@ describe("scripts/bench/delivery: the delivery benchmark, at a small size", func
         expect(operations).to.include(`${path}: ${what}`);
       }
     }
-    expect(operations).to.include("new: first delivery, keys kept lazily (HPKE once per record)");
+    expect(operations).to.include("new: first delivery (keys kept at acceptance)");
     expect(rows.every((row) => row.size === "30 records" && Number.isFinite(row.value))).to.equal(
       true,
     );

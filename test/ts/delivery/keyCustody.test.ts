@@ -66,7 +66,7 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
       sealed_key: Uint8Array;
     }[];
 
-  it("the first delivery opens each envelope once and keeps its key; later deliveries fetch no envelope", async () => {
+  it("lazy fallback for records whose key was not kept at acceptance (accepted before, or a crash in between): the first delivery opens each envelope once and keeps its key; later deliveries fetch no envelope", async () => {
     const fixture = await createChainFixture(env.store);
     const made = await contributions(fixture, 5);
     const counting = countingStore(env.store);

@@ -8,6 +8,7 @@ import {
   deployChain,
   expectNoSecrets,
   getJson,
+  keptKeyOpens,
   newContributor,
   submitOnChain,
   postJson,
@@ -113,6 +114,12 @@ describe("service: acceptance worker for on-chain submissions", function () {
     expect(badView.body.fieldErrors).to.deep.equal([
       { path: "/yearsOfExperience", message: "must be integer" },
     ]);
+    // The accepted record's data key is kept at acceptance (its first delivery opens no
+    // envelope); the rejected one's is not.
+    const kept = (s: { id: bigint; dataCid: string }) =>
+      keptKeyOpens(chain, t.node, { poolId, tokenId: s.id, dataCid: s.dataCid });
+    expect(await kept(good)).to.equal(true);
+    expect(await kept(bad)).to.equal(false);
   });
 
   it("rejects an envelope the custodian cannot open as Undecryptable, and a duplicate as Duplicate", async function () {

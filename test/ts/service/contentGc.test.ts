@@ -7,11 +7,14 @@
  */
 import { expect } from "chai";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { createDatabankClient } from "../../../lib/contracts/index.js";
 import { CHUNK_SIZE_BYTES, computeCid } from "../../../lib/storage/index.js";
 import {
   createPool,
   deployChain,
   newContributor,
+  resume,
+  seal,
   startNode,
   submitOnChain,
   upload,
@@ -155,6 +158,60 @@ describe("service: garbage collection of unreferenced content", function () {
     // A third round changes nothing.
     const third = await t.node.gc.runOnce();
     expect(third.unpinned).to.deep.equal([]);
+  });
+
+  it("keeps a revoked and a rejected contribution's ciphertext through the grace after it ended, then unpins and collects it", async function () {
+    // A node of its own whose garbage collection runs on a clock the test sets (no sleeping, no
+    // race with a loaded machine): uploads an hour back, then rounds just after the contributions
+    // ended and just past the grace.
+    const graceSeconds = 60;
+    let clockMs = Date.now() - 3_600_000;
+    const own = await startNode(chain, {
+      env: { DATABANK_GC_GRACE_SECONDS: String(graceSeconds) },
+      hooks: { gcNow: () => clockMs },
+    });
+    try {
+      const poolId = await createPool(chain, own.node);
+      // A valid record (accepted, then revoked by its holder) and one the custodian cannot open
+      // (rejected Undecryptable), both uploaded to the node and submitted on-chain.
+      const holder = newContributor();
+      const revokedCid = await upload(own.node, await seal(own.node, holder, resume(1), poolId));
+      const revokedId = await submitOnChain(chain, holder, poolId, revokedCid);
+      const rejectedCid = await upload(own.node, bytesOf(2_000, 5));
+      await submitOnChain(chain, newContributor(), poolId, rejectedCid);
+      await own.node.acceptance.pollOnce();
+      const asHolder = createDatabankClient({
+        publicClient: chain.publicClient,
+        walletClient: chain.localWallet(holder.account),
+        address: chain.databank.address,
+      });
+      const revocation = await chain.publicClient.waitForTransactionReceipt({
+        hash: await asHolder.contract.write.revokeConsent([revokedId]),
+      });
+      expect(revocation.status).to.equal("success");
+      const endedAt = Number(
+        (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
+      );
+
+      // At the end (the rejection came a block or so earlier): both kept whole, although both
+      // were uploaded long before the grace.
+      clockMs = endedAt * 1000;
+      const within = await own.node.gc.runOnce();
+      expect(within.unpinned).to.deep.equal([]);
+      for (const cid of [revokedCid, rejectedCid]) {
+        expect(await own.node.store.has(cid), cid).to.equal(true);
+      }
+
+      // Past the grace: unpinned, and the blocks are gone.
+      clockMs = (endedAt + graceSeconds) * 1000 + 1_000;
+      const after = await own.node.gc.runOnce();
+      expect(after.unpinned).to.have.members([revokedCid, rejectedCid]);
+      for (const cid of [revokedCid, rejectedCid]) {
+        expect(await own.node.store.has(cid), cid).to.equal(false);
+      }
+    } finally {
+      await own.cleanup();
+    }
   });
 
   it("never deletes an upload in flight: a round waits for it, or skips when it stalls", async function () {

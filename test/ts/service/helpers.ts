@@ -23,6 +23,7 @@ import {
 } from "../../../lib/contracts/index.js";
 import {
   generateKeyPair,
+  openWithDataKey,
   sealEnvelope,
   toHex32,
   type EnvelopeBinding,
@@ -371,4 +372,26 @@ export function expectNoSecrets(texts: readonly string[], secrets: readonly stri
       }
     }
   }
+}
+
+/**
+ * Whether the node's key custody holds the record's data key, kept at acceptance: it is read with
+ * an envelope loader that fails (so no HPKE open can stand in for it) and must decrypt the
+ * record's envelope. False when no key is kept.
+ */
+export async function keptKeyOpens(
+  chain: Chain,
+  node: DatabankNode,
+  record: { poolId: number; tokenId: bigint; dataCid: string },
+): Promise<boolean> {
+  const custody = node.delivery.keyCustody;
+  if (!custody.has(record.tokenId)) return false;
+  const dataKey = await custody.dataKey(
+    { chainId: await chain.publicClient.getChainId(), databank: chain.databank.address, ...record },
+    async () => {
+      throw new Error("the key was not kept: the custody had to open the envelope");
+    },
+  );
+  await openWithDataKey(await node.store.get(record.dataCid), dataKey);
+  return true;
 }

@@ -8,6 +8,7 @@ import {
   deployChain,
   expectNoSecrets,
   getJson,
+  keptKeyOpens,
   newContributor,
   postJson,
   relayBody,
@@ -54,7 +55,7 @@ describe("service: gasless relay of signed consents", function () {
   }
 
   it("relays a valid consent: the token is minted and the contributor pays no gas", async function () {
-    const { contributor, signed } = await prepared(resume(1));
+    const { contributor, dataCid, signed } = await prepared(resume(1));
     const address = contributor.account.address;
     const balanceBefore = await chain.publicClient.getBalance({ address });
 
@@ -75,6 +76,8 @@ describe("service: gasless relay of signed consents", function () {
       contributor: getAddress(address),
       status: "active",
     });
+    // Its data key is kept at acceptance: its first delivery opens no envelope.
+    expect(await keptKeyOpens(chain, t.node, { poolId, tokenId: id, dataCid })).to.equal(true);
   });
 
   it("refuses a signature by someone else with 400 INVALID_SIGNATURE and sends nothing", async function () {

@@ -115,6 +115,38 @@ describe("lib/config", () => {
     }
   });
 
+  it("reads the garbage collection and download settings; a bad value names its variable and range", () => {
+    const defaults = loadConfig({ env: {}, cwd }).node;
+    expect(defaults.gcIntervalMs).to.equal(CONFIG_DEFAULTS.gcIntervalMs);
+    expect(defaults.gcGraceSeconds).to.equal(CONFIG_DEFAULTS.gcGraceSeconds);
+    expect(defaults.maxConcurrentDownloads).to.equal(CONFIG_DEFAULTS.maxConcurrentDownloads);
+    const custom = loadConfig({
+      env: {
+        DATABANK_GC_INTERVAL_MS: "0",
+        DATABANK_GC_GRACE_SECONDS: "3600",
+        DATABANK_MAX_CONCURRENT_DOWNLOADS: "16",
+      },
+      cwd,
+    }).node;
+    expect(custom.gcIntervalMs).to.equal(0); // 0: no periodic rounds
+    expect(custom.gcGraceSeconds).to.equal(3600);
+    expect(custom.maxConcurrentDownloads).to.equal(16);
+    for (const [variable, value, range] of [
+      ["DATABANK_GC_INTERVAL_MS", "-1", "0 to 604800000"],
+      ["DATABANK_GC_INTERVAL_MS", "hourly", "0 to 604800000"],
+      ["DATABANK_GC_GRACE_SECONDS", "1.5", "0 to 31536000"],
+      ["DATABANK_GC_GRACE_SECONDS", "31536001", "0 to 31536000"],
+      ["DATABANK_MAX_CONCURRENT_DOWNLOADS", "0", "1 to 10000"],
+      ["DATABANK_MAX_CONCURRENT_DOWNLOADS", "many", "1 to 10000"],
+    ] as const) {
+      const error = configError(() => loadConfig({ env: { [variable]: value }, cwd }));
+      expect(error.variable).to.equal(variable);
+      expect(error.message).to.equal(
+        `${variable}: must be an integer from ${range}, got "${value}"`,
+      );
+    }
+  });
+
   it("reads the confirmations a delivery needs before its key is released (default 1)", () => {
     expect(loadConfig({ env: {}, cwd }).node.deliveryConfirmations).to.equal(1);
     expect(

@@ -118,6 +118,16 @@ describe("storage/cid: the Databank CID convention", function () {
     expect(await computeCid(inPieces(bytes, 100_003))).to.equal(await computeCid(bytes));
   });
 
+  it("hashes content of up to one chunk directly (no importer) to the CID the importer gives", async function () {
+    // A stream always goes through the importer; whole bytes of up to one chunk do not.
+    for (const size of [1, 1_200, CHUNK_SIZE_BYTES - 1, CHUNK_SIZE_BYTES, CHUNK_SIZE_BYTES + 1]) {
+      const bytes = deterministicBytes(size, 23);
+      expect(await computeCid(bytes), `${size} bytes`).to.equal(
+        await computeCid(inPieces(bytes, 4_096)),
+      );
+    }
+  });
+
   it("parses the CIDs the convention produces", async function () {
     const small = await computeCid(new TextEncoder().encode("databank"));
     const large = await computeCid(deterministicBytes(CHUNK_SIZE_BYTES + 1, 19));
