@@ -519,6 +519,39 @@ class Replay {
     return entry;
   }
 
+  /**
+   * The pool and the pending purchase a fulfilment or an answer settles, reported if it is for
+   * another pool or buyer than paid; undefined, with a finding, when the purchase is not pending.
+   */
+  private pendingSale(
+    event: Extract<DatabankEventLog, { eventName: "PurchaseFulfilled" | "QueryAnswered" }>,
+    noun: "purchase" | "query",
+    verb: "fulfilled" | "answered",
+  ): { sale: PurchaseLedger; pool: PoolLedger } | undefined {
+    const args = event.args;
+    const sale = this.ledger.purchases.get(args.purchaseId);
+    const pool = this.pool(args.poolId, event);
+    if (!pool) return undefined;
+    if (!sale || sale.status !== "pending") {
+      this.find(
+        "balance",
+        `${noun} #${args.purchaseId} ${verb} but not pending (${sale?.status ?? "unknown"})`,
+        event,
+        pool.id,
+      );
+      return undefined;
+    }
+    if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
+      this.find(
+        "balance",
+        `${noun} #${sale.id} ${verb} for another pool or buyer than paid`,
+        event,
+        pool.id,
+      );
+    }
+    return { sale, pool };
+  }
+
   private pool(poolId: number, event: DatabankEventLog): PoolLedger | undefined {
     const pool = this.ledger.pools.get(poolId);
     if (!pool)
@@ -1035,26 +1068,9 @@ class Replay {
     seq: number,
   ): void {
     const args = event.args;
-    const sale = this.ledger.purchases.get(args.purchaseId);
-    const pool = this.pool(args.poolId, event);
-    if (!pool) return;
-    if (!sale || sale.status !== "pending") {
-      this.find(
-        "balance",
-        `purchase #${args.purchaseId} fulfilled but not pending (${sale?.status ?? "unknown"})`,
-        event,
-        pool.id,
-      );
-      return;
-    }
-    if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
-      this.find(
-        "balance",
-        `purchase #${sale.id} fulfilled for another pool or buyer than paid`,
-        event,
-        pool.id,
-      );
-    }
+    const settled = this.pendingSale(event, "purchase", "fulfilled");
+    if (!settled) return;
+    const { sale, pool } = settled;
     if (sale.product !== "records") {
       this.find(
         "products",
@@ -1188,15 +1204,8 @@ class Replay {
         poolId,
       );
     }
-    const remaining = pool.epsilonBudget - pool.epsilonSpent;
-    if (epsilon > remaining) {
-      this.find(
-        "privacy-budget",
-        `${where} may spend ε ${formatEpsilon(BigInt(epsilon))}, only ${formatEpsilon(BigInt(remaining))} of the pool's budget was left`,
-        event,
-        poolId,
-      );
-    }
+    // A purchase may ask for more than the budget has left: only an answer spends it, and the
+    // contract refuses any answer past it (checked in `queryAnswered`).
   }
 
   private queryAnswered(
@@ -1204,22 +1213,10 @@ class Replay {
     seq: number,
   ): void {
     const args = event.args;
-    const sale = this.ledger.purchases.get(args.purchaseId);
-    const pool = this.pool(args.poolId, event);
-    if (!pool) return;
-    if (!sale || sale.status !== "pending") {
-      this.find(
-        "balance",
-        `query #${args.purchaseId} answered but not pending (${sale?.status ?? "unknown"})`,
-        event,
-        pool.id,
-      );
-      return;
-    }
+    const settled = this.pendingSale(event, "query", "answered");
+    if (!settled) return;
+    const { sale, pool } = settled;
     const where = `query #${sale.id} (pool ${pool.id})`;
-    if (sale.poolId !== args.poolId || checksum(args.buyer) !== sale.buyer) {
-      this.find("balance", `${where} answered for another pool or buyer than paid`, event, pool.id);
-    }
     if (sale.product !== "query") {
       this.find(
         "products",
