@@ -20,9 +20,10 @@ import {Vm} from "./utils/Vm.sol";
 /// paid in and out, pending escrow, the privacy budget spent, and a reference
 /// entitlement per account computed with plain arithmetic (iterating over its own small arrays,
 /// which the contract never does): a record sale pays the active contributions that allow records,
-/// a query those that allow statistics. Purchases reserve no ε, so pending queries may together
-/// ask more than the budget has left; an answer that no longer fits must revert
-/// PrivacyBudgetExhausted, and the custodian then declines the query.
+/// a query those that allow statistics. Purchases neither reserve nor read the budget (ε is checked
+/// against the per-query maximum only), so a query may be bought for more than is left, or when
+/// nothing is, and pending queries may together ask more than the budget has left; an answer that
+/// no longer fits must revert PrivacyBudgetExhausted, and the custodian then declines the query.
 /// @dev The fuzzer ignores reverts (failOnRevert = false), so the handler only makes calls it
 /// expects to succeed and counts any revert in `unexpectedReverts`, which an invariant requires to
 /// stay 0.
@@ -258,9 +259,8 @@ contract DatabankHandler {
         }
     }
 
-    /// @notice A buyer asks a query with a random ε. When the ε asked is more than the budget has
-    /// left (what answers spent; pending queries hold nothing), the purchase must fail with
-    /// PrivacyBudgetExhausted.
+    /// @notice A buyer asks a query with a random ε (at most the per-query maximum). The purchase
+    /// must succeed whatever the budget has left: it is not checked until the answer lands.
     function purchaseQuery(uint256 buyerSeed, uint256 epsilonSeed) external {
         IDatabank.Pool memory pool = db.getPool(poolId);
         if (pool.paused || activeCount(STATISTICS) < pool.minContributors) return;
@@ -277,20 +277,13 @@ contract DatabankHandler {
         try db.purchaseQuery{value: price}(poolId, price, BUYER_KEY, epsilon, "bafyquery", keccak256("query")) returns (
             IDatabank.Purchase memory sale
         ) {
-            if (epsilon > remaining) mismatches++; // the budget should have refused it
             _pending.push(sale);
             escrow += price;
             paidIn += price;
             calls["purchaseQuery"]++;
-        } catch (bytes memory reason) {
-            bytes memory exhausted = abi.encodeWithSelector(
-                IDatabank.PrivacyBudgetExhausted.selector,
-                poolId,
-                uint32(remaining),
-                epsilon
-            );
-            if (epsilon <= remaining || keccak256(reason) != keccak256(exhausted)) unexpectedReverts++;
-            else calls["queryBudgetExhausted"]++;
+            if (epsilon > remaining) calls["queryPastBudget"]++; // bought; its full answer cannot land
+        } catch {
+            unexpectedReverts++;
         }
     }
 
@@ -368,7 +361,7 @@ contract DatabankHandler {
         uint256 index,
         IDatabank.Purchase memory sale,
         uint32 n,
-        uint32 statisticsEnded,
+        uint32 ended,
         uint32 spent,
         uint256 remaining
     ) internal {
@@ -379,7 +372,7 @@ contract DatabankHandler {
             spent
         );
         vm.prank(custodian);
-        try db.fulfillQuery(sale, "bafyanswer", keccak256(abi.encode(sale.id)), n, statisticsEnded, spent) {
+        try db.fulfillQuery(sale, "bafyanswer", keccak256(abi.encode(sale.id)), n, ended, spent) {
             mismatches++; // the budget should have refused it
             epsilonSpent += spent;
             _removePending(index);
@@ -749,6 +742,29 @@ contract DatabankInvariantTest is TestBase {
         assertEq(handler.calls("answerOverBudget"), 1, "the second answer did not fit");
         assertEq(handler.calls("rejectPurchase"), 1, "and was declined");
         assertEq(handler.pendingCount(), 0, "nothing left pending");
+        assertEq(handler.calls("queryPastBudget"), 0, "both bought while the budget had room for each");
+        invariant_PrivacyBudget();
+        invariant_EthBalanceFullyAccounted();
+        invariant_WithdrawalsWithinReferenceEntitlement();
+    }
+
+    /// @notice The handler's purchase past the budget, driven by hand: queries bought and answered
+    /// one by one until the budget is spent; the purchases after it still succeed (the budget is
+    /// not read at purchase), their answers revert PrivacyBudgetExhausted and they are declined,
+    /// and the budget is never exceeded.
+    function testHandlerBuysPastTheBudgetAndDeclines() public {
+        handler.contributeSigned(0, 1, 1); // statistics only
+        handler.contributeSigned(1, 1, 2); // both
+        uint256 full = _seedWhere(false);
+        for (uint256 i = 0; i < 24; ++i) {
+            handler.purchaseQuery(i, i);
+            handler.fulfil(full);
+        }
+        assertEq(handler.epsilonSpent(), 3_000_000, "the budget spent exactly");
+        assertLt(0, handler.calls("queryPastBudget"), "queries bought past the budget");
+        assertLt(0, handler.calls("answerOverBudget"), "their answers did not fit");
+        assertEq(handler.calls("answerOverBudget"), handler.calls("rejectPurchase"), "each was declined");
+        assertEq(handler.pendingCount(), 0, "nothing left pending");
         invariant_PrivacyBudget();
         invariant_EthBalanceFullyAccounted();
         invariant_WithdrawalsWithinReferenceEntitlement();
@@ -765,8 +781,8 @@ contract DatabankInvariantTest is TestBase {
     }
 
     /// @notice A seeded random walk over contributions, both products' purchases, answers,
-    /// revocations and claims, long enough to exhaust the budget with queries pending past it:
-    /// every invariant holds at each step.
+    /// revocations and claims, long enough to exhaust the budget with queries pending past it and
+    /// queries bought after it is spent (which must be declined): every invariant holds at each step.
     /// hardhat-config: fuzz.runs = 16
     function testFuzz_RandomWalkPastTheBudget(uint256 seed) public {
         for (uint256 step = 0; step < 160; ++step) {

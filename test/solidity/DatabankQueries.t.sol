@@ -554,24 +554,34 @@ contract DatabankQueriesTest is DatabankFixture {
         db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, 1, QUERY_CID, QUERY_DIGEST);
     }
 
-    function _expectExhausted(uint32 poolId, uint32 remaining, uint32 requested) internal {
-        vm.prank(buyer);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, poolId, remaining, requested)
-        );
-        db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, requested, QUERY_CID, QUERY_DIGEST);
-    }
-
-    function testPurchaseQueryBudgetExhaustedBySpending() public {
-        (uint32 poolId, , , ) = _mixedPool();
+    /// @dev A query bought when the budget is already spent: the purchase only checks ε against the
+    /// per-query maximum, so it succeeds and spends nothing; its answer reverts
+    /// PrivacyBudgetExhausted, the custodian declines it and the buyer is credited in full at once.
+    function testPurchaseQueryAfterBudgetSpentIsDeclined() public {
+        (uint32 poolId, , uint256 s, ) = _mixedPool();
         for (uint256 i = 0; i < 3; ++i) _answer(_buyQuery(poolId, MAX_EPSILON), MAX_EPSILON);
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "budget spent");
-        _expectExhausted(poolId, 0, 1);
+        uint256 earnedBefore = db.pendingEarnings(s);
+
+        IDatabank.Purchase memory late = _buyQuery(poolId, MAX_EPSILON);
+        assertTrue(db.purchaseStatus(late.id) == IDatabank.PurchaseStatus.Pending, "bought although nothing is left");
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "the purchase spends nothing");
+        _expectAnswerExhausted(late, 0, MAX_EPSILON);
+        _expectAnswerExhausted(late, 0, 1);
+        assertTrue(db.purchaseStatus(late.id) == IDatabank.PurchaseStatus.Pending, "still pending after the reverts");
+
+        vm.prank(custodian);
+        db.rejectPurchase(late, "privacy budget exhausted");
+        assertEq(db.creditOf(buyer, address(0)), QUERY_PRICE, "buyer credited in full at once");
+        assertTrue(db.purchaseStatus(late.id) == IDatabank.PurchaseStatus.Refunded, "refunded");
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
+        assertEq(db.pendingEarnings(s), earnedBefore, "contributors earn nothing from the declined query");
     }
 
-    /// @dev Pending queries hold nothing: the purchase checks ε against what answers have spent
-    /// only, so queries may be bought together whose ε exceeds what is left.
-    function testPurchaseQueryChecksOnlyWhatIsSpent() public {
+    /// @dev The purchase checks ε against the per-query maximum only, never against the budget:
+    /// pending queries hold nothing, so queries may be bought whose ε exceeds what is left (or when
+    /// nothing is left); only the answers spend, and never past the budget.
+    function testPurchaseQueryChecksOnlyTheMaximum() public {
         (uint32 poolId, , , ) = _mixedPool();
         IDatabank.Purchase[4] memory pending;
         for (uint256 i = 0; i < 4; ++i) pending[i] = _buyQuery(poolId, MAX_EPSILON);
@@ -579,21 +589,25 @@ contract DatabankQueriesTest is DatabankFixture {
         _answer(pending[0], MAX_EPSILON);
         _answer(pending[1], MAX_EPSILON);
         _answer(pending[2], 500_000);
-        // 0.5 left: the purchase check now bites, on what is spent.
-        _expectExhausted(poolId, 500_000, 500_001);
+        // 0.5 left: a purchase for more than is left still succeeds; only the maximum bites.
+        IDatabank.Purchase memory over = _buyQuery(poolId, MAX_EPSILON);
+        vm.prank(buyer);
+        vm.expectRevert(abi.encodeWithSelector(IDatabank.InvalidEpsilon.selector, MAX_EPSILON + 1, MAX_EPSILON));
+        db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, MAX_EPSILON + 1, QUERY_CID, QUERY_DIGEST);
         IDatabank.Purchase memory a = _buyQuery(poolId, 500_000); // exactly what is left
         IDatabank.Purchase memory b = _buyQuery(poolId, 500_000); // again: a is not reserved
         _answer(a, 500_000);
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "budget spent");
-        _expectExhausted(poolId, 0, 1);
-        // b and pending[3] can no longer be answered; the custodian declines them.
-        _expectAnswerExhausted(b, 0, 1);
-        _expectAnswerExhausted(pending[3], 0, 1);
+        IDatabank.Purchase memory none = _buyQuery(poolId, 1); // nothing left, still bought
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "purchases spend nothing");
+        // None of the rest can be answered; the custodian declines them.
+        IDatabank.Purchase[4] memory declined = [over, b, none, pending[3]];
+        for (uint256 i = 0; i < 4; ++i) _expectAnswerExhausted(declined[i], 0, 1);
+        _expectAnswerExhausted(over, 0, MAX_EPSILON);
         vm.startPrank(custodian);
-        db.rejectPurchase(b, "privacy budget exhausted");
-        db.rejectPurchase(pending[3], "privacy budget exhausted");
+        for (uint256 i = 0; i < 4; ++i) db.rejectPurchase(declined[i], "privacy budget exhausted");
         vm.stopPrank();
-        assertEq(db.creditOf(buyer, address(0)), 2 * QUERY_PRICE, "both declined queries credited");
+        assertEq(db.creditOf(buyer, address(0)), 4 * QUERY_PRICE, "every declined query credited");
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
     }
 

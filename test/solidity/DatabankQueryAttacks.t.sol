@@ -30,10 +30,11 @@ contract RefusingBuyer {
 
 /// @notice Attacks on consent scopes and the query product (issue 11), one test per threat. Each
 /// names the attacker and what it would gain; all of them held against the contracts as written.
-/// The design under test reserves no ε at purchase: `purchaseQuery` only checks ε against the
-/// pool's per-query maximum and what answers have spent, and `fulfillQuery` enforces the budget
-/// (the custodian declines a query that no longer fits with `rejectPurchase`). So a pending query
-/// holds no budget, and there is no reservation to grief. The threats, attacker -> its gain:
+/// The design under test neither reserves nor reads the budget at purchase: `purchaseQuery` only
+/// checks ε against the pool's per-query maximum, and `fulfillQuery` alone enforces the budget
+/// (the custodian declines a query that no longer fits with `rejectPurchase`, or it is refunded
+/// after its deadline). So a pending query holds no budget, there is no reservation to grief, and a
+/// query may be bought when the budget cannot pay for it. The threats, attacker -> its gain:
 ///  - Racing a rejection (buyer -> its escrow twice): the rejection and the refund close the same
 ///    purchase; the second reverts. A buyer refusing the coin blocks only its own refund.
 ///  - Holding the budget with pending queries (anyone -> a denial of service): nothing is held;
@@ -45,6 +46,8 @@ contract RefusingBuyer {
 ///    will ever give, a denial of service on everyone after): possible, by design; it pays the
 ///    full price for each query, which goes to the contributors, the curator and the platform,
 ///    who all gain. With a query price of 0 it costs nothing but gas, if the custodian answers.
+///    Buyers after it can still pay (the purchase does not read the budget) but get no answer:
+///    their answers revert, and they are credited in full (declined) or refunded after the deadline.
 ///  - Overspending ε (the custodian -> a more accurate answer or one sold twice): bounded by the ε
 ///    the buyer allowed, by the budget, and by one answer per purchase.
 ///  - Scope sybils (a contributor -> the other product's revenue or threshold): neither product
@@ -199,11 +202,13 @@ contract DatabankQueryAttacksTest is DatabankFixture {
             _answer(_buyQueryAs(stranger, poolId, MAX_EPSILON), MAX_EPSILON);
             spentByAttacker += QUERY_PRICE;
         }
-        vm.prank(buyer);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, poolId, uint32(0), uint32(1))
-        );
-        db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, 1, QUERY_CID, QUERY_DIGEST);
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "the whole budget spent");
+        // Every buyer after it can still pay, but gets no answer: it is declined and made whole.
+        IDatabank.Purchase memory late = _buyQuery(poolId, 1);
+        _expectAnswerExhausted(late, 0, 1);
+        vm.prank(custodian);
+        db.rejectPurchase(late, "privacy budget exhausted");
+        assertEq(db.creditOf(buyer, address(0)), QUERY_PRICE, "the late buyer is credited in full");
         uint256 contributors = 3 * _contributorsPart(QUERY_PRICE);
         IDatabank.Pool memory pool = db.getPool(poolId);
         assertEq(
@@ -215,6 +220,7 @@ contract DatabankQueryAttacksTest is DatabankFixture {
         assertEq(db.creditOf(curator, address(0)), 3 * cur, "the curator too");
         assertEq(db.creditOf(treasury, address(0)), 3 * platform, "and the platform");
         assertEq(spentByAttacker, 3 * QUERY_PRICE, "it cost the attacker the price of the whole budget");
+        assertEq(pool.epsilonSpent, BUDGET, "never past the budget");
         assertEq(db.privacyLoss(s), BUDGET, "each contribution lost what it consented to, no more");
     }
 
@@ -233,11 +239,22 @@ contract DatabankQueryAttacksTest is DatabankFixture {
         assertEq(stranger.balance, before, "it cost the attacker nothing but gas");
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "the whole budget spent");
         assertEq(db.pendingEarnings(s), 0, "for no pay");
-        vm.prank(buyer);
+        // A later free query is still bought, but cannot be answered: the custodian declines it.
+        IDatabank.Purchase memory late = _buyQuery(poolId, 1);
+        _expectAnswerExhausted(late, 0, 1);
+        vm.prank(custodian);
+        db.rejectPurchase(late, "privacy budget exhausted");
+        assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
+    }
+
+    /// @dev The answer of a query that no longer fits reverts, naming what is left and what it spent.
+    function _expectAnswerExhausted(IDatabank.Purchase memory sale, uint32 remaining, uint32 spent) internal {
+        IDatabank.Pool memory pool = db.getPool(sale.poolId);
+        vm.prank(custodian);
         vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, poolId, uint32(0), uint32(1))
+            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, sale.poolId, remaining, spent)
         );
-        db.purchaseQuery(poolId, 0, BUYER_KEY, 1, QUERY_CID, QUERY_DIGEST);
+        db.fulfillQuery(sale, ANSWER_CID, bytes32(0), pool.statisticsActive, pool.statisticsEnded, spent);
     }
 
     // ================================================================ a custodian overspending ε
@@ -268,34 +285,40 @@ contract DatabankQueryAttacksTest is DatabankFixture {
     }
 
     /// @notice Same attacker, many queries: answered at the full ε bought, they stop exactly at
-    /// the budget, and no contribution's recorded loss exceeds it.
+    /// the budget, and no contribution's recorded loss exceeds it. A query bought for more than is
+    /// left is still sold (the purchase does not read the budget), but its full answer reverts and
+    /// the custodian must decline it.
     function testCustodianCannotExceedBudgetAcrossQueries() public {
         (uint32 poolId, , uint256 s, ) = _mixedPool();
         uint32 asked = 700_000;
         uint256 answered;
+        uint256 declined;
         while (true) {
             IDatabank.Pool memory pool = db.getPool(poolId);
             uint32 remaining = pool.epsilonBudget - pool.epsilonSpent;
+            IDatabank.Purchase memory sale = _buyQuery(poolId, asked);
             if (remaining < asked) {
-                vm.prank(buyer);
-                vm.expectRevert(
-                    abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, poolId, remaining, asked)
-                );
-                db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, asked, QUERY_CID, QUERY_DIGEST);
+                _expectAnswerExhausted(sale, remaining, asked);
+                vm.prank(custodian);
+                db.rejectPurchase(sale, "privacy budget exhausted");
+                ++declined;
                 if (remaining == 0) break;
                 asked = remaining;
                 continue;
             }
-            _answer(_buyQuery(poolId, asked), asked);
+            _answer(sale, asked);
             ++answered;
         }
         IDatabank.Pool memory end = db.getPool(poolId);
         assertEq(end.epsilonSpent, BUDGET, "spent exactly the budget");
         assertEq(answered, 5, "4 x 0.7 + 1 x 0.2");
+        assertEq(declined, 2, "0.7 with 0.2 left, then 0.2 with nothing left");
+        assertEq(db.creditOf(buyer, address(0)), declined * QUERY_PRICE, "declined queries credited in full");
         assertEq(db.privacyLoss(s), BUDGET, "a contribution present throughout lost exactly the budget");
     }
 
-    /// @notice Fuzzed: any interleaving of purchases (any ε, checked against what is spent only),
+    /// @notice Fuzzed: any interleaving of purchases (any ε up to the per-query maximum, never
+    /// checked against the budget, so bought whatever is left),
     /// answers (any spend; one that no longer fits reverts PrivacyBudgetExhausted and the custodian
     /// declines it), rejections and refunds never spends past the budget; spent is the sum of the
     /// answers and is every present contribution's loss; every declined or refunded buyer is made whole.
@@ -311,16 +334,8 @@ contract DatabankQueryAttacksTest is DatabankFixture {
             IDatabank.Pool memory pool = db.getPool(poolId);
             uint32 remaining = pool.epsilonBudget - pool.epsilonSpent;
             if (r % 3 == 0 || n == 0) {
-                uint32 eps = uint32(1 + ((r >> 8) % MAX_EPSILON));
-                if (eps > remaining) {
-                    vm.prank(buyer);
-                    vm.expectRevert(
-                        abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, poolId, remaining, eps)
-                    );
-                    db.purchaseQuery{value: QUERY_PRICE}(poolId, QUERY_PRICE, BUYER_KEY, eps, QUERY_CID, QUERY_DIGEST);
-                } else {
-                    pending[n++] = _buyQuery(poolId, eps);
-                }
+                // Bought whatever is left, even nothing; the purchase spends nothing.
+                pending[n++] = _buyQuery(poolId, uint32(1 + ((r >> 8) % MAX_EPSILON)));
             } else {
                 uint256 k = (r >> 8) % n;
                 IDatabank.Purchase memory sale = pending[k];
