@@ -14,4 +14,5 @@ export * from "./execute.js";
 export * from "./format.js";
 export * from "./noise.js";
 export * from "./policy.js";
+export * from "./poolPolicy.js";
 export * from "./validate.js";
