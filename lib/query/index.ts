@@ -15,4 +15,5 @@ export * from "./format.js";
 export * from "./noise.js";
 export * from "./policy.js";
 export * from "./poolPolicy.js";
+export * from "./sealedAnswer.js";
 export * from "./validate.js";
