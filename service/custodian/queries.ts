@@ -84,7 +84,12 @@ export interface QueryWorkerDeps {
   logBlockRange?: bigint;
   /** Structured log; never receives secrets, records or answers. */
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Test hook awaited after each durable step (a throw stands for a crash there). */
+  checkpoint?: (name: QueryCheckpoint, info: Record<string, unknown>) => Promise<void>;
 }
+
+/** Names of the durable steps, passed to the `checkpoint` test hook. */
+export type QueryCheckpoint = "answer-uploaded" | "transaction-sent";
 
 /** The running worker. */
 export interface QueryWorker {
@@ -119,6 +124,7 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
   const publicClient = databank.publicClient as PublicClient;
   const address = databank.address;
   const log = deps.log ?? (() => undefined);
+  const checkpoint = deps.checkpoint ?? (async () => undefined);
   const exclusive = deps.exclusive ?? createMutex();
   const custodian = deps.custodianAddress.toLowerCase();
   const custodianKey = new Uint8Array(deps.custodianPrivateKey);
@@ -136,6 +142,7 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
     databank,
     store,
     gasLimit: deps.gasLimit ?? BigInt(CONFIG_DEFAULTS.deliveryGasLimit),
+    onSent: (row, hash) => checkpoint("transaction-sent", { purchaseId: row.purchaseId, hash }),
   });
   const confirmations = BigInt(Math.max(1, Math.floor(deps.confirmations ?? 1)));
   const pollIntervalMs = deps.pollIntervalMs ?? 1_000;
@@ -286,6 +293,7 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
       recordCount: set.length,
       epsilonSpent: formatEpsilon(BigInt(fulfilment.epsilonSpent)),
     });
+    await checkpoint("answer-uploaded", { purchaseId: row.purchaseId, answerCid });
     return fulfilment;
   }
 

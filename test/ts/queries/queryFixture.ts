@@ -22,7 +22,11 @@ import {
 } from "../../../lib/crypto/index.js";
 import { QUERY_POLICY_KEYWORD, openAnswer, type AnswerBundle } from "../../../lib/query/index.js";
 import { createKeyCustody, type DeliveryWorker } from "../../../service/custodian/delivery.js";
-import { createQueryWorker, type QueryWorker } from "../../../service/custodian/queries.js";
+import {
+  createQueryWorker,
+  type QueryWorker,
+  type QueryWorkerDeps,
+} from "../../../service/custodian/queries.js";
 import { createChainFixture, PRICE, type ChainFixture } from "../delivery/chainFixture.js";
 import type { ContentStore } from "../../../lib/storage/types.js";
 
@@ -179,7 +183,11 @@ export async function createQueryFixture(store: ContentStore) {
   }
 
   /** The node's two workers on `db`, sharing one key custody. */
-  function workers(db: DatabaseSync, log?: (event: string, fields: object) => void) {
+  function workers(
+    db: DatabaseSync,
+    log?: (event: string, fields: object) => void,
+    overrides: Partial<QueryWorkerDeps> = {},
+  ) {
     const keyCustody = createKeyCustody({ db, custodianPrivateKey: custodianKeys.privateKey });
     const queries: QueryWorker = createQueryWorker({
       db,
@@ -191,6 +199,7 @@ export async function createQueryFixture(store: ContentStore) {
       fromBlock: base.deployBlock,
       pollIntervalMs: 50,
       log,
+      ...overrides,
     });
     const delivery: DeliveryWorker = base.worker(db, { keyCustody });
     return { queries, delivery, keyCustody };
