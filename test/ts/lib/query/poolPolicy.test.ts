@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
 import {
   QUERY_POLICY_KEYWORD,
   QueryError,
@@ -50,5 +51,15 @@ describe("queryPolicyOf: the policy inside the pool's record schema", () => {
     expect(() => queryPolicyOf(broken, SELLS_BOTH))
       .to.throw(QueryError, "not valid")
       .with.property("code", "INVALID_POLICY");
+  });
+
+  it("accepts the schema example of docs/queries.md", () => {
+    const [block] = [
+      ...readFileSync("docs/queries.md", "utf8").matchAll(/```jsonc\n([\s\S]*?)```/g),
+    ];
+    // JSONC as Prettier writes it: trailing commas.
+    const schema = JSON.parse(block![1]!.replace(/,(\s*[}\]])/g, "$1")) as Record<string, unknown>;
+    const policy = queryPolicyOf(schema, SELLS_BOTH);
+    expect(Object.keys(policy.fields)).to.deep.equal(["city", "yearsOfExperience"]);
   });
 });
