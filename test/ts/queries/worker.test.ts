@@ -58,7 +58,10 @@ describe("service/custodian/queries: the query worker on a real chain and Helia 
 
     const bundle = await fixture.openAsBuyer(purchase, keys, queries);
     expect(bundle.answer.epsilon).to.equal("0.5");
-    expect(bundle.answer.rows.map((row) => row.group.city)).to.have.members(["Berlin", "Paris"]);
+    // Groups are released by their noisy count only, so either city may be withheld by the noise.
+    const released = bundle.answer.rows.map((row) => row.group.city);
+    for (const city of released) expect(["Berlin", "Paris"]).to.include(city);
+    expect(released.length + bundle.answer.withheldGroups).to.equal(2);
     expect(bundle.csv.split("\r\n")[0]).to.equal("city,count,mean_years");
 
     const pool = await fixture.base.reader.contract.read.getPool([fixture.poolId]);
