@@ -421,21 +421,11 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
       const buyerSealedKey =
         row.answerCid === answerCid && row.buyerSealedKey !== undefined
           ? row.buyerSealedKey
-          : await answerKeyForBuyer({
-              envelope: await deps.store.get(answerCid),
-              answerCid,
-              custodianPrivateKey: custodianKey,
-              buyerKey: row.buyerKey,
-              binding: {
-                chainId: await chain.chainId(),
-                databank: address,
-                purchaseId: row.purchaseId,
-              },
-            });
+          : await resealFor(row, answerCid);
       store.update(row.purchaseId, {
         status: "answered",
         answerCid,
-        buyerSealedKey,
+        buyerSealedKey: buyerSealedKey ?? null,
         recordsRoot: event.args.recordsRoot!,
         recordCount: event.args.recordCount!,
         statisticsSeen: event.args.statisticsSeen!,
@@ -474,6 +464,30 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
       log("query.refunded", { purchaseId: row.purchaseId.toString() });
     }
     return true;
+  }
+
+  /**
+   * K sealed to the buyer for an answer this node did not store last: one a superseded transaction
+   * (same reserved nonce) recorded. The custodian is a recipient of every answer it sealed, so K is
+   * re-derived from the envelope; an answer it cannot open (not its own) gets no key.
+   */
+  async function resealFor(row: QueryRow, answerCid: string): Promise<Hex | undefined> {
+    try {
+      return await answerKeyForBuyer({
+        envelope: await deps.store.get(answerCid),
+        answerCid,
+        custodianPrivateKey: custodianKey,
+        buyerKey: row.buyerKey,
+        binding: { chainId: await chain.chainId(), databank: address, purchaseId: row.purchaseId },
+      });
+    } catch (error) {
+      log("query.key-unavailable", {
+        purchaseId: row.purchaseId.toString(),
+        answerCid,
+        error: errorText(error),
+      });
+      return undefined;
+    }
   }
 
   /** A transaction sent before (this run or an earlier one): settles it from its receipt. */

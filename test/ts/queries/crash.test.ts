@@ -90,3 +90,49 @@ describe("service/custodian/queries: a query worker killed mid-answer and restar
     expect(bundle.answer.rows.length + bundle.answer.withheldGroups).to.equal(2);
   });
 });
+
+describe("service/custodian/queries: the budget spent between the check and the answer", function () {
+  this.timeout(240_000);
+
+  const env = useDeliveryTestEnv("queries-race");
+
+  it("rejects with what is left when the fulfillQuery simulation says PrivacyBudgetExhausted", async () => {
+    const fixture = await createQueryFixture(env.store);
+    for (let i = 0; i < 3; i++) await fixture.contribute(i, CONSENT_SCOPE.both);
+    const { custodian, publicClient, reader } = fixture.base;
+    // Half the budget goes to a first answer; two more queries of 0.5 each then compete for the rest.
+    const first = fixture.workers(env.openDb());
+    await fixture.buyQuery(allowedQuery);
+    await first.queries.answerPending();
+    const x = await fixture.buyQuery(allowedQuery, { index: 1 });
+    const y = await fixture.buyQuery(allowedQuery, { index: 2 });
+
+    // While this worker computes X's answer, another instance of the custodian answers Y.
+    const { queries } = fixture.workers(env.openDb(), undefined, {
+      checkpoint: async (name, info) => {
+        if (name !== "answer-uploaded" || info.purchaseId !== x.purchase.id) return;
+        const pool = await reader.contract.read.getPool([fixture.poolId]);
+        await publicClient.waitForTransactionReceipt({
+          hash: await custodian.contract.write.fulfillQuery([
+            y.purchase,
+            "bafkreianswerelsewhere",
+            `0x${"11".repeat(32)}`,
+            pool.statisticsActive,
+            pool.statisticsEnded,
+            500_000,
+          ]),
+        });
+      },
+    });
+    await queries.answerPending();
+    const status = await queries.status(x.purchase.id);
+    expect(status!.status).to.equal("rejected");
+    expect(status!.reason).to.equal(
+      "the pool's privacy budget has only 0 ε left, less than the 0.5 ε this query would spend",
+    );
+    // Y was answered elsewhere: recorded as answered, but this node has no key for that answer.
+    const other = await queries.status(y.purchase.id);
+    expect(other).to.include({ status: "answered", answerCid: "bafkreianswerelsewhere" });
+    expect(other!.answerKey).to.equal(undefined);
+  });
+});
