@@ -22,6 +22,7 @@ import {
   relayRequestSchema,
   type CustodianResponse,
   type DeliveryStatusResponse,
+  type QueryAnswerStatusResponse,
   type HealthResponse,
   type PoolResponse,
   type RelayResponse,
@@ -87,6 +88,12 @@ export interface DeliveryStatusSource {
   status(purchaseId: bigint): Promise<DeliveryStatusView | undefined>;
 }
 
+/** Where the app reads query answers from (the query worker). */
+export interface QueryAnswerSource {
+  /** The answer's state, or undefined if the node knows no such query purchase. */
+  status(purchaseId: bigint): Promise<QueryAnswerStatusResponse | undefined>;
+}
+
 /** What {@link createApp} needs. */
 export interface AppDeps {
   chainId: number;
@@ -108,6 +115,8 @@ export interface AppDeps {
   /** Test hook of the relay's durable steps (see ContributionCheckpoint). */
   contributionCheckpoint?: ContributionCheckpointHook;
   deliveries: DeliveryStatusSource;
+  /** Query answers (`GET /v1/purchases/{id}/answer`); without it the route answers 404. */
+  answers?: QueryAnswerSource;
   /** Finds pools naming this custodian with another X25519 key (reported by `/health`). */
   keyCheck: CustodianKeyCheck;
   logger: Logger;
@@ -633,6 +642,19 @@ export function createApp(deps: AppDeps): Hono {
         404,
         "PURCHASE_NOT_FOUND",
         `purchase ${id} is unknown to this node (not made, or not from a pool it custodies)`,
+      );
+    }
+    return c.json(status);
+  });
+
+  app.get("/v1/purchases/:id/answer", async (c) => {
+    const { id } = validate(purchaseIdParamSchema, c.req.param(), "path");
+    const status = await deps.answers?.status(id);
+    if (status === undefined) {
+      throw new ServiceError(
+        404,
+        "PURCHASE_NOT_FOUND",
+        `query purchase ${id} is unknown to this node (not made, not a query, or not from a pool it custodies)`,
       );
     }
     return c.json(status);

@@ -31,6 +31,7 @@ import {
   type DeliveryWorker,
 } from "./custodian/delivery.js";
 import { createPoolDirectory } from "./custodian/pools.js";
+import { createQueryWorker, type QueryWorker } from "./custodian/queries.js";
 import { AcceptanceRecords } from "./custodian/records.js";
 import { recoverReservations, type ContributionCheckpointHook } from "./custodian/reservations.js";
 import { openDatabase } from "./db.js";
@@ -106,6 +107,8 @@ export interface DatabankNode {
   databank: CustodianDatabank;
   acceptance: AcceptanceWorker;
   delivery: DeliveryWorker;
+  /** Answers (or rejects) query purchases, sharing the delivery's queue, key custody and gas limit. */
+  queries: QueryWorker;
   /** Garbage collection of unreferenced content (periodic unless DATABANK_GC_INTERVAL_MS=0). */
   gc: ContentGc;
   /** The custodian's transaction queue: every transaction of this account goes through it. */
@@ -261,6 +264,25 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
     if (hooks.startWorkers !== false) delivery.start();
     const deliveries = hooks.deliveries ?? delivery;
 
+    // Queries share the delivery's transaction queue (one nonce sequence), key custody (records'
+    // data keys kept at rest, shredded on revocation) and gas ceiling.
+    const queries = createQueryWorker({
+      db,
+      databank,
+      store,
+      custodianAddress: secrets.address,
+      custodianPrivateKey: secrets.x25519PrivateKey,
+      keyCustody,
+      exclusive: queue.exclusive,
+      pollIntervalMs: config.node.pollIntervalMs,
+      gasLimit: BigInt(config.node.deliveryGasLimit),
+      confirmations: config.node.deliveryConfirmations,
+      fromBlock: hooks.acceptanceFromBlock ?? config.startBlock,
+      log: (event, fields) => logger.info(event, logFields(fields)),
+    });
+    cleanups.push(() => queries.stop());
+    if (hooks.startWorkers !== false) queries.start();
+
     const gc = createContentGc({
       store: ownStore,
       log: uploads,
@@ -291,6 +313,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       exclusive: queue.exclusive,
       contributionCheckpoint: hooks.contributionCheckpoint,
       deliveries,
+      answers: queries,
       keyCheck,
       logger,
       config: config.node,
@@ -314,6 +337,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       databank,
       acceptance,
       delivery,
+      queries,
       gc,
       exclusive: queue.exclusive,
       stop: () => (stopping ??= closeAll()),

@@ -11,6 +11,7 @@ import {
   contributionResponseSchema,
   custodianResponseSchema,
   deliveryStatusResponseSchema,
+  queryAnswerStatusResponseSchema,
   errorResponseSchema,
   healthResponseSchema,
   poolIdParamSchema,
@@ -194,6 +195,22 @@ export const ROUTES: readonly RouteSpec[] = [
       },
       400: badRequest,
       404: error("no such purchase for this node"),
+      503: chainDown,
+    },
+  },
+  {
+    method: "get",
+    path: "/v1/purchases/{id}/answer",
+    summary:
+      "The answer to a query purchase: the answer CID once fulfillQuery is mined, the answer's key sealed to the buyer once it has DATABANK_DELIVERY_CONFIRMATIONS confirmations, or the reason the custodian rejected the query (the buyer was credited)",
+    params: purchaseIdParamSchema,
+    responses: {
+      200: {
+        description: "the answer (answerKey absent until the answer is final: retry later)",
+        schema: queryAnswerStatusResponseSchema,
+      },
+      400: badRequest,
+      404: error("no such query purchase for this node"),
       503: chainDown,
     },
   },

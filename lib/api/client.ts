@@ -10,6 +10,7 @@ import type {
   ContributionResponse,
   CustodianResponse,
   DeliveryStatusResponse,
+  QueryAnswerStatusResponse,
   FieldErrorResponse,
   HealthResponse,
   PoolResponse,
@@ -203,6 +204,12 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
      */
     deliveryStatus: (purchaseId: number | bigint) =>
       json<DeliveryStatusResponse>(`/v1/purchases/${purchaseId.toString()}/delivery`),
+    /**
+     * `GET /v1/purchases/{id}/answer`: a query purchase's answer. `answerKey` (the answer's data
+     * key sealed to the buyer) is there only once `fulfillQuery` is final.
+     */
+    answerStatus: (purchaseId: number | bigint) =>
+      json<QueryAnswerStatusResponse>(`/v1/purchases/${purchaseId.toString()}/answer`),
   };
 }
 

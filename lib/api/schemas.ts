@@ -295,6 +295,28 @@ export const deliveryStatusResponseSchema = z.object({
   error: z.string().optional().describe("why the delivery failed"),
 });
 
+/** `GET /v1/purchases/{id}/answer`: a query purchase's answer. */
+export const queryAnswerStatusResponseSchema = z.object({
+  purchaseId: decimalString("purchase id"),
+  status: z.enum(["pending", "answering", "answered", "rejected", "refunded", "failed"]),
+  answerCid: z
+    .string()
+    .optional()
+    .describe("CID of the answer envelope (JSON answer and CSV), once fulfillQuery is mined"),
+  recordsRoot: hexString("Merkle root of the records the answer was computed over").optional(),
+  recordCount: z.number().int().optional(),
+  statisticsSeen: z.number().int().optional(),
+  epsilonSpent: z.string().optional().describe('ε the answer spent, decimal (e.g. "0.5")'),
+  transactionHash: hexString("the fulfillQuery or rejectPurchase transaction").optional(),
+  answerKey: hexString(
+    "the answer envelope's data key sealed to the buyer's X25519 key (HPKE enc ‖ ciphertext, 80 bytes), bound to answerCid; present only once fulfillQuery is mined with the node's required confirmations",
+  ).optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe("why the custodian rejected the query (the buyer was credited), or why it failed"),
+});
+
 export type HealthResponse = z.output<typeof healthResponseSchema>;
 export type CustodianResponse = z.output<typeof custodianResponseSchema>;
 export type PoolResponse = z.output<typeof poolResponseSchema>;
@@ -303,6 +325,7 @@ export type CheckResponse = z.output<typeof checkResponseSchema>;
 export type RelayResponse = z.output<typeof relayResponseSchema>;
 export type ContributionResponse = z.output<typeof contributionResponseSchema>;
 export type DeliveryStatusResponse = z.output<typeof deliveryStatusResponseSchema>;
+export type QueryAnswerStatusResponse = z.output<typeof queryAnswerStatusResponseSchema>;
 export type ErrorResponse = z.output<typeof errorResponseSchema>;
 export type FieldErrorResponse = z.output<typeof fieldErrorSchema>;
 /** The relay request body as JSON (what a client sends). */

@@ -14,4 +14,6 @@ export * from "./execute.js";
 export * from "./format.js";
 export * from "./noise.js";
 export * from "./policy.js";
+export * from "./poolPolicy.js";
+export * from "./sealedAnswer.js";
 export * from "./validate.js";

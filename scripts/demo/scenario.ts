@@ -7,6 +7,8 @@
  * It only uses what any user has: the chain's JSON-RPC, the data bank node's HTTP API and the
  * shared library. Nothing here reaches into the node's internals.
  */
+import { QUERY_POLICY_KEYWORD } from "../../lib/query/index.js";
+import { demoQueryPolicy } from "./queryPolicy.js";
 import { readFileSync } from "node:fs";
 import {
   createWalletClient,
@@ -175,7 +177,13 @@ export async function openResumePool(
 ): Promise<number> {
   const { api, env, mined } = actors;
   const custodian = await api.custodian();
-  const schemaCid = (await api.uploadContent(readFileSync(RESUME_SCHEMA_PATH))).cid;
+  // The pool's query policy travels inside its record schema (docs/queries.md), so the schema the
+  // demo publishes carries the demo's policy for when the pool sells queries.
+  const schema = {
+    ...(JSON.parse(readFileSync(RESUME_SCHEMA_PATH, "utf8")) as object),
+    [QUERY_POLICY_KEYWORD]: demoQueryPolicy(),
+  };
+  const schemaCid = (await api.uploadContent(new TextEncoder().encode(JSON.stringify(schema)))).cid;
   const termsCid = (await api.uploadContent(new TextEncoder().encode(TERMS))).cid;
   const curator = actors.as(env.accounts.curator);
   const receipt = await mined(

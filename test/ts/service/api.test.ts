@@ -180,6 +180,13 @@ describe("service: API surface and the lib/api client", function () {
     expect(badId.status).to.equal(400);
   });
 
+  it("answers 404 for a query purchase the node's query worker does not know, 400 for a bad id", async function () {
+    const unknown = await apiError(api.answerStatus(8));
+    expect([unknown.status, unknown.code]).to.deep.equal([404, "PURCHASE_NOT_FOUND"]);
+    const badId = await apiError(api.answerStatus(-1));
+    expect(badId.status).to.equal(400);
+  });
+
   it("refuses bytes that do not hash to the CID (a lying node)", async function () {
     const bytes = new TextEncoder().encode("genuine");
     const cid = await computeCid(bytes);
@@ -257,7 +264,7 @@ describe("service: API surface and the lib/api client", function () {
     const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
-    expect(served.length).to.equal(10);
+    expect(served.length).to.equal(11);
     expect(documented).to.have.members(served);
     for (const methods of Object.values(doc.paths)) {
       for (const operation of Object.values(methods)) {

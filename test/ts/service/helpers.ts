@@ -223,12 +223,14 @@ export function newContributor() {
 
 export type Contributor = ReturnType<typeof newContributor>;
 
-/** `submitContribution` from `contributor` (funded first: it pays); returns the pending id. */
+/** `submitContribution` from `contributor` (funded first: it pays) with `scope`; returns the pending id. */
 export async function submitOnChain(
   chain: Chain,
   contributor: Contributor,
   poolId: number,
   dataCid: string,
+  /** The consent's scope (CONSENT_SCOPE bits); default 1, records. */
+  scope = 1,
 ): Promise<bigint> {
   await chain.fund(contributor.account.address, "1");
   const client = createDatabankClient({
@@ -237,7 +239,7 @@ export async function submitOnChain(
     address: chain.databank.address,
   });
   const receipt = await chain.publicClient.waitForTransactionReceipt({
-    hash: await client.contract.write.submitContribution([poolId, dataCid, 0, 1]),
+    hash: await client.contract.write.submitContribution([poolId, dataCid, 0, scope]),
   });
   const [event] = parseEventLogs({
     abi: databankAbi,

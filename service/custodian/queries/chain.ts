@@ -1,0 +1,130 @@
+/**
+ * What the query worker reads from the chain and the content store: a pool's custodian and record
+ * schema (both fixed at creation, cached), the pool's query terms, and the statistics-scoped active
+ * set with the pool's `statisticsEnded` at the same block — the query counterpart of the record
+ * sale's set and erasure count (service/custodian/delivery/chainView.ts).
+ */
+import type { PublicClient } from "viem";
+import { databankAbi } from "../../../lib/contracts/abis.js";
+import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
+import type { ContentStore } from "../../../lib/storage/types.js";
+import {
+  createActiveSetTracker,
+  type ActiveContribution,
+  type ActiveSetTracker,
+} from "../activeSet.js";
+import type { CustodianDatabankClient } from "../delivery/context.js";
+
+/** A pool as `getPool` returns it. */
+export type OnChainPool = Awaited<
+  ReturnType<CustodianDatabankClient["contract"]["read"]["getPool"]>
+>;
+
+/** The statistics-scoped active set at one block. */
+export interface StatisticsSetAt {
+  /** Active contributions whose consent allows statistics, by token id ascending. */
+  set: ActiveContribution[];
+  /** The pool's `statisticsEnded` at that block: `fulfillQuery`'s `statisticsSeen`. */
+  statisticsSeen: number;
+  /** The pool at that block (budget, threshold). */
+  pool: OnChainPool;
+}
+
+/** Parameters of {@link createQueryChainView}. */
+export interface QueryChainViewParams {
+  /** Databank client with the custodian's wallet. */
+  databank: CustodianDatabankClient;
+  /** Where the pools' schema documents are. */
+  content: ContentStore;
+  /** First block to read events from. */
+  fromBlock: bigint;
+  /** Blocks per `eth_getLogs` request. */
+  logBlockRange: bigint;
+}
+
+/** The chain reads of the query worker. */
+export interface QueryChainView {
+  /** The custodian of a pool, lowercase (cached). */
+  poolCustodian(poolId: number): Promise<string>;
+  /** The pool's record schema document, parsed (cached by pool: its CID is immutable). */
+  schema(poolId: number): Promise<unknown>;
+  /** The statistics-scoped active set at the latest block, checked against the on-chain count. */
+  statisticsSet(poolId: number): Promise<StatisticsSetAt>;
+  /** The chain id (cached). */
+  chainId(): Promise<number>;
+}
+
+/** Creates the chain view of one query worker. */
+export function createQueryChainView(params: QueryChainViewParams): QueryChainView {
+  const { databank, content } = params;
+  const publicClient = databank.publicClient as PublicClient;
+  const custodians = new Map<number, string>();
+  const schemas = new Map<number, unknown>();
+  const trackers = new Map<number, ActiveSetTracker>();
+  let chainId: number | undefined;
+
+  function tracker(poolId: number): ActiveSetTracker {
+    let existing = trackers.get(poolId);
+    if (existing === undefined) {
+      existing = createActiveSetTracker({
+        publicClient,
+        address: databank.address,
+        poolId,
+        fromBlock: params.fromBlock,
+        blockRange: params.logBlockRange,
+      });
+      trackers.set(poolId, existing);
+    }
+    return existing;
+  }
+
+  return {
+    async poolCustodian(poolId) {
+      let known = custodians.get(poolId);
+      if (known === undefined) {
+        known = (await databank.contract.read.getPool([poolId])).custodian.toLowerCase();
+        custodians.set(poolId, known);
+      }
+      return known;
+    },
+    async schema(poolId) {
+      if (schemas.has(poolId)) return schemas.get(poolId);
+      const [schemaCid] = await databank.contract.read.poolDocuments([poolId]);
+      const bytes = await content.get(schemaCid);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        // Not JSON: no policy can be read from it, which queryPolicyOf reports in plain words.
+        parsed = null;
+      }
+      schemas.set(poolId, parsed);
+      return parsed;
+    },
+    async statisticsSet(poolId) {
+      const block = await publicClient.getBlockNumber({ cacheTime: 0 });
+      const [everyActive, pool] = await Promise.all([
+        tracker(poolId).at(block),
+        publicClient.readContract({
+          address: databank.address,
+          abi: databankAbi,
+          functionName: "getPool",
+          args: [poolId],
+          blockNumber: block,
+        }),
+      ]);
+      // A query runs over, and pays, exactly the contributions whose consent allows statistics.
+      const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE.statistics) !== 0);
+      if (set.length !== pool.statisticsActive) {
+        throw new Error(
+          `pool ${poolId}: ${set.length} active contributions allowing statistics rebuilt from events but ${pool.statisticsActive} on-chain at block ${block}`,
+        );
+      }
+      return { set, statisticsSeen: pool.statisticsEnded, pool };
+    },
+    async chainId() {
+      chainId ??= await publicClient.getChainId();
+      return chainId;
+    },
+  };
+}
