@@ -9,7 +9,7 @@
  */
 import type { Address, Hex, PublicClient } from "viem";
 import { databankAbi } from "../../lib/contracts/abis.js";
-import { dataCommitment } from "../../lib/contracts/client.js";
+import { CONSENT_SCOPE, dataCommitment } from "../../lib/contracts/client.js";
 
 /** One active contribution (= consent token). */
 export interface ActiveContribution {
@@ -177,4 +177,44 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
       );
     },
   };
+}
+
+/** Parameters of {@link productSetAt}. */
+export interface ProductSetParams {
+  publicClient: PublicClient;
+  /** The Databank. */
+  address: Address;
+  /** The pool's tracker. */
+  tracker: ActiveSetTracker;
+  /** The product whose set is taken: record sales use "records", queries "statistics". */
+  scope: "records" | "statistics";
+}
+
+/**
+ * The active contributions a product uses, at the latest block, with the pool read at that same
+ * block: a record sale delivers, and a query answers over, exactly the contributions whose consent
+ * allows it. Checked against the pool's on-chain count, so a tracker that missed an event fails
+ * loudly instead of delivering or answering over the wrong set.
+ */
+export async function productSetAt(params: ProductSetParams) {
+  const { publicClient, address, tracker, scope } = params;
+  const block = await publicClient.getBlockNumber({ cacheTime: 0 });
+  const [everyActive, pool] = await Promise.all([
+    tracker.at(block),
+    publicClient.readContract({
+      address,
+      abi: databankAbi,
+      functionName: "getPool",
+      args: [tracker.poolId],
+      blockNumber: block,
+    }),
+  ]);
+  const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE[scope]) !== 0);
+  const onChain = scope === "records" ? pool.recordsActive : pool.statisticsActive;
+  if (set.length !== onChain) {
+    throw new Error(
+      `pool ${tracker.poolId}: ${set.length} active contributions allowing ${scope} rebuilt from events but ${onChain} on-chain at block ${block}`,
+    );
+  }
+  return { set, pool, block };
 }

@@ -3,11 +3,10 @@
  * a pool's active set rebuilt from events and checked against its on-chain count, a purchase's
  * status, and the binding every seal of a purchase's delivery names.
  */
-import { databankAbi } from "../../../lib/contracts/abis.js";
-import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PurchaseBinding } from "../../../lib/crypto/deliveryKey.js";
 import {
   createActiveSetTracker,
+  productSetAt,
   type ActiveContribution,
   type ActiveSetTracker,
 } from "../activeSet.js";
@@ -70,24 +69,12 @@ export function createChainView(ctx: DeliveryContext): ChainView {
   }
 
   async function activeSetWithErasures(poolId: number): Promise<ActiveSetAt> {
-    const block = await publicClient.getBlockNumber({ cacheTime: 0 });
-    const [everyActive, pool] = await Promise.all([
-      tracker(poolId).at(block),
-      publicClient.readContract({
-        address,
-        abi: databankAbi,
-        functionName: "getPool",
-        args: [poolId],
-        blockNumber: block,
-      }),
-    ]);
-    // A record sale delivers only the contributions whose consent allows copies.
-    const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE.records) !== 0);
-    if (set.length !== pool.recordsActive) {
-      throw new Error(
-        `pool ${poolId}: ${set.length} active contributions allowing records rebuilt from events but ${pool.recordsActive} on-chain at block ${block}`,
-      );
-    }
+    const { set, pool } = await productSetAt({
+      publicClient,
+      address,
+      tracker: tracker(poolId),
+      scope: "records",
+    });
     return { set, erasureCount: pool.erasureCount };
   }
 

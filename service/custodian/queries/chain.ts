@@ -5,11 +5,10 @@
  * sale's set and erasure count (service/custodian/delivery/chainView.ts).
  */
 import type { PublicClient } from "viem";
-import { databankAbi } from "../../../lib/contracts/abis.js";
-import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { ContentStore } from "../../../lib/storage/types.js";
 import {
   createActiveSetTracker,
+  productSetAt,
   type ActiveContribution,
   type ActiveSetTracker,
 } from "../activeSet.js";
@@ -102,24 +101,12 @@ export function createQueryChainView(params: QueryChainViewParams): QueryChainVi
       return parsed;
     },
     async statisticsSet(poolId) {
-      const block = await publicClient.getBlockNumber({ cacheTime: 0 });
-      const [everyActive, pool] = await Promise.all([
-        tracker(poolId).at(block),
-        publicClient.readContract({
-          address: databank.address,
-          abi: databankAbi,
-          functionName: "getPool",
-          args: [poolId],
-          blockNumber: block,
-        }),
-      ]);
-      // A query runs over, and pays, exactly the contributions whose consent allows statistics.
-      const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE.statistics) !== 0);
-      if (set.length !== pool.statisticsActive) {
-        throw new Error(
-          `pool ${poolId}: ${set.length} active contributions allowing statistics rebuilt from events but ${pool.statisticsActive} on-chain at block ${block}`,
-        );
-      }
+      const { set, pool } = await productSetAt({
+        publicClient,
+        address: databank.address,
+        tracker: tracker(poolId),
+        scope: "statistics",
+      });
       return { set, statisticsSeen: pool.statisticsEnded, pool };
     },
     async chainId() {
