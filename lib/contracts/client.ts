@@ -95,16 +95,9 @@ export interface Purchase {
   erasureMark: number;
   /**
    * uint32 most privacy loss a query may spend, in millionths of ε; 0 for a record sale, so it
-   * also says what the purchase buys (see {@link productOf}).
+   * also says what the purchase buys.
    */
   epsilon: number;
-}
-
-/** What a purchase buys: a query when it may spend ε, else a record sale. */
-export function productOf(
-  purchase: Pick<Purchase, "epsilon">,
-): (typeof PRODUCT)[keyof typeof PRODUCT] {
-  return purchase.epsilon === 0 ? PRODUCT.records : PRODUCT.query;
 }
 
 /** What the contract needs to relay a contributor's consent (the `IDatabank.ConsentRequest` struct). */
