@@ -163,7 +163,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
     await failure.waitFor();
     const message = (await failure.textContent()) ?? "";
-    expect(message).to.contain("of the payment token, less than the 5000000 needed");
+    expect(message).to.contain("of the payment token, less than the 5000000 base units needed");
     expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
     await shot("03b-curator-decoded-error");
   });
