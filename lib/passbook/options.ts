@@ -1,5 +1,5 @@
 /**
- * The passbook CLI's options, parsed from argv and the environment by the audit's parser (same
+ * The passbook CLI's options, parsed from argv over the configured defaults by the audit's parser (same
  * chain, contract, block range, explorer and grace period flags, same defaults and messages), with
  * `--wallet` for the contributor. Pure: no file or network access.
  */
@@ -14,7 +14,7 @@ export interface PassbookCliOptions {
   wallet?: Address;
   /** JSON-RPC URL. */
   rpcUrl: string;
-  /** Databank address; undefined: read it from the Ignition deployment of the chain. */
+  /** Databank address; undefined: the configured one, else the Ignition deployment of the chain. */
   databank?: Address;
   /** First block read. */
   fromBlock: bigint;
@@ -60,15 +60,30 @@ const AUDIT_ONLY = new Set([
   "--no-view-check",
 ]);
 
+/** Defaults the flags override: the project's configuration (lib/config's `loadConfig`). */
+export interface PassbookDefaults {
+  /** JSON-RPC URL. */
+  rpcUrl: string;
+  /** First block read. */
+  startBlock: bigint;
+  /** Databank address, when configured. */
+  databankAddress?: Address;
+}
+
 /**
- * Parses the CLI's arguments (without `node script`) and environment.
+ * Parses the CLI's arguments (without `node script`) over the configured defaults.
  *
- * @throws {UsageError} naming the flag or variable to fix.
+ * @throws {UsageError} naming the flag to fix.
  */
 export function parsePassbookArgs(
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
+  defaults: PassbookDefaults,
 ): PassbookCliOptions {
+  const env = {
+    DATABANK_RPC_URL: defaults.rpcUrl,
+    DATABANK_START_BLOCK: defaults.startBlock.toString(),
+    DATABANK_ADDRESS: defaults.databankAddress,
+  };
   const mapped = argv.map((arg) => {
     const flag = arg.split("=", 1)[0]!;
     if (AUDIT_ONLY.has(flag)) throw new UsageError(`unknown argument "${arg}" (see --help)`);

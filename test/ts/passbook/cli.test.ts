@@ -3,8 +3,7 @@
  * library's passbook, its statement and CSV show money in token units, and bad input exits 2 with
  * one line saying what to fix.
  */
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
@@ -15,31 +14,23 @@ import { startLocalChain, type LocalChain } from "../../../scripts/stack/localCh
 import { freePort } from "../../../scripts/stack/ports.js";
 import { deployMarket, type Market } from "../audit/market.js";
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const TSX_CLI = require.resolve("tsx/cli");
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tsx scripts/passbook.ts ...args` (what `npm run passbook` runs). */
-function runCli(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, "scripts/passbook.ts", ...args], {
+/**
+ * Runs `scripts/passbook.ts` (what `npm run passbook` runs) to completion. Synchronous: the chain
+ * it reads is a child process, so blocking this one holds nothing up.
+ */
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const { status, stdout, stderr } = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "scripts/passbook.ts", ...args],
+    {
       cwd: ROOT,
+      encoding: "utf8",
       env: { ...process.env, DATABANK_RPC_URL: "", DATABANK_ADDRESS: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+    },
+  );
+  return { status, stdout, stderr };
 }
 
 describe("passbook CLI", function () {
@@ -54,7 +45,7 @@ describe("passbook CLI", function () {
       [["--wallet", zeroAddress, "--rpc-url", "ftp://x"], /--rpc-url must be an http\(s\) URL/],
     ] as const) {
       it(`exits 2 with one line for ${args.join(" ") || "no arguments"}`, async () => {
-        const result = await runCli([...args]);
+        const result = runCli([...args]);
         expect(result.status, result.stderr).to.equal(2);
         expect(result.stdout).to.equal("");
         expect(result.stderr.trim().split("\n")).to.have.length(1);
@@ -71,11 +62,12 @@ describe("passbook CLI", function () {
           "--erasure-grace",
           "60",
         ],
-        { DATABANK_RPC_URL: "http://127.0.0.1:1" },
+        { rpcUrl: "http://127.0.0.1:1", startBlock: 7n },
       );
       expect(options.wallet).to.equal("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
       expect(options.format).to.equal("csv");
       expect(options.erasureGraceSeconds).to.equal(60);
+      expect(options.fromBlock, "the configured start block").to.equal(7n);
     });
   });
 
@@ -108,7 +100,7 @@ describe("passbook CLI", function () {
     after(async () => chain?.stop());
 
     it("prints, with --json, exactly the library's passbook", async () => {
-      const result = await runCli([...common, "--json"]);
+      const result = runCli([...common, "--json"]);
       expect(result.status, result.stderr).to.equal(0);
       const library = await buildPassbook({
         client: market.publicClient,
@@ -121,12 +113,12 @@ describe("passbook CLI", function () {
     });
 
     it("prints a statement in token units by default, and CSV with --csv", async () => {
-      const text = await runCli(common);
+      const text = runCli(common);
       expect(text.status, text.stderr).to.equal(0);
       expect(text.stdout).to.match(/^Passbook of 0x/);
       expect(text.stdout).to.match(/record sale .* \d+\.\d+ ETH/);
       expect(text.stdout).to.include("Totals");
-      const csv = await runCli([...common, "--csv"]);
+      const csv = runCli([...common, "--csv"]);
       expect(csv.status, csv.stderr).to.equal(0);
       const [header, ...rows] = csv.stdout.trim().split("\n");
       expect(header).to.match(/^entry,contribution,pool,date/);
@@ -136,7 +128,7 @@ describe("passbook CLI", function () {
     });
 
     it("exits 2 with one line when --databank is not a Databank", async () => {
-      const result = await runCli([...chainArgs, "--databank", market.buyers[2]!.account.address]);
+      const result = runCli([...chainArgs, "--databank", market.buyers[2]!.account.address]);
       expect(result.status).to.equal(2);
       expect(result.stderr).to.match(/no contract at 0x.*check --databank/);
       expect(result.stderr.trim().split("\n")).to.have.length(1);
