@@ -27,13 +27,14 @@ import {
   type ReplayChainClient,
   type TxRef,
 } from "../audit/index.js";
-import type {
-  Passbook,
-  PassbookContribution,
-  PassbookErasure,
-  PassbookTotal,
-  PassbookTx,
-  PassbookUse,
+import {
+  PASSBOOK_SCOPES,
+  type Passbook,
+  type PassbookContribution,
+  type PassbookErasure,
+  type PassbookTotal,
+  type PassbookTx,
+  type PassbookUse,
 } from "./schema.js";
 
 /** The chain calls the passbook makes: the replay's, and ERC-20 symbol/decimals for display. */
@@ -61,6 +62,9 @@ export interface BuildPassbookParameters {
   onProgress?: (progress: LogProgress) => void;
 }
 
+/** Blocks whose timestamps are read at once. */
+const BLOCK_READS_AT_ONCE = 16;
+
 /** Reads and replays the chain's events, then builds `wallet`'s passbook from the books. */
 export async function buildPassbook(parameters: BuildPassbookParameters): Promise<Passbook> {
   const replay = await replayDatabank(parameters);
@@ -80,16 +84,23 @@ export async function buildPassbook(parameters: BuildPassbookParameters): Promis
     txs.add(tx);
     return tx;
   };
-  const timeOf = blockClock(parameters.client);
-  const datingOf = async (ref: TxRef) => timeOf(ref.blockNumber);
+  const blockTime = blockClock(parameters.client);
   const passbook = await assemblePassbook(replay, {
     wallet,
     graceSeconds,
     asOf: replay.blockTimestamp,
     link,
-    datingOf,
+    blockTime,
   });
-  await Promise.all([...txs].map(async (tx) => (tx.at = await timeOf(BigInt(tx.blockNumber)))));
+  // A few blocks at a time: a long history must not fire thousands of requests at once.
+  const blocks = [...new Set([...txs].map((tx) => tx.blockNumber))];
+  const timestamps = new Map<string, number>();
+  for (let start = 0; start < blocks.length; start += BLOCK_READS_AT_ONCE) {
+    const batch = blocks.slice(start, start + BLOCK_READS_AT_ONCE);
+    const times = await Promise.all(batch.map((block) => blockTime(BigInt(block))));
+    batch.forEach((block, index) => timestamps.set(block, times[index]!));
+  }
+  for (const tx of txs) tx.at = timestamps.get(tx.blockNumber)!;
   const tokens = [...new Set(passbook.contributions.map((c) => c.token as Address))];
   passbook.tokens = await Promise.all(
     tokens.map(async (token) => ({
@@ -107,8 +118,8 @@ interface AssembleContext {
   asOf: number;
   /** A transaction of the passbook (dated afterwards). */
   link: (ref: TxRef) => PassbookTx;
-  /** A timestamp needed while laying out (erasure due dates). */
-  datingOf: (ref: TxRef) => Promise<number>;
+  /** A block's timestamp, needed while laying out (erasure due dates). */
+  blockTime: (blockNumber: bigint) => Promise<number>;
 }
 
 async function assemblePassbook(
@@ -243,7 +254,8 @@ async function contributionEntry(
     contributionId: contribution.id.toString(),
     poolId: contribution.poolId,
     token,
-    scope: (["records", "statistics", "both"] as const)[contribution.scope - 1] ?? "records",
+    // The replay reports a scope outside 1-3 as a finding; here it can only be one of the three.
+    scope: PASSBOOK_SCOPES[contribution.scope - 1] ?? "records",
     status: contribution.status,
     expired: contribution.expired,
     submitted: context.link(contribution.submitted),
@@ -280,7 +292,7 @@ async function erasureEntry(
   const index = pool?.erasureRequests.findIndex((r) => r.contributionId === contribution.id) ?? -1;
   if (!pool || index < 0) return undefined;
   const request = pool.erasureRequests[index]!;
-  const requestedAt = await context.datingOf(request.tx);
+  const requestedAt = await context.blockTime(request.tx.blockNumber);
   const dueAt = requestedAt + context.graceSeconds;
   // Overdue as the audit's erasure check counts it: more than the grace period before the block read.
   const overdue = context.asOf - requestedAt > context.graceSeconds;

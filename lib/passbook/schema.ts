@@ -63,11 +63,14 @@ const erasureSchema = z
   })
   .describe("the erasure request the revocation caused, and each recipient's attestation");
 
+/** Consent scopes by name, in bit order (1 records, 2 statistics, 3 both). */
+export const PASSBOOK_SCOPES = ["records", "statistics", "both"] as const;
+
 const contributionSchema = z.object({
   contributionId: decimal,
   poolId: z.number().int().nonnegative(),
   token: address.describe("the pool's payment token; the zero address for the native coin"),
-  scope: z.enum(["records", "statistics", "both"]),
+  scope: z.enum(PASSBOOK_SCOPES),
   status: z.enum(["pending", "rejected", "withdrawn", "active", "revoked"]),
   expired: z.boolean().describe("the revocation was a retirement after expiry"),
   submitted: txSchema,

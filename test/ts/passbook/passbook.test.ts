@@ -6,7 +6,16 @@
  */
 import { expect } from "chai";
 import { network } from "hardhat";
-import { formatEther, getAddress, parseEventLogs, zeroAddress, type Address } from "viem";
+import {
+  formatEther,
+  getAddress,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  zeroAddress,
+  type Address,
+} from "viem";
+import { computeCid } from "../../../lib/storage/cid.js";
 import { DEFAULT_ERASURE_GRACE_SECONDS, splitOf } from "../../../lib/audit/index.js";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
@@ -170,6 +179,32 @@ describe("lib/passbook: a contributor's passbook from events (Hardhat EVM)", fun
     });
     expect(c.queries[0]!.earned).to.equal(answered!.args.perContribution.toString());
     expect(BigInt(c.dividends)).to.equal(await market.contract.read.pendingEarnings([id]));
+  });
+
+  it("a record whose consent ended after the delivered set was taken is listed as delivered, unpaid, and owed erasure", async () => {
+    const inFlightPool = await market.createPool();
+    const leaver = market.contributors[3]!;
+    const leaving = await market.contribute(inFlightPool, leaver);
+    await market.contribute(inFlightPool, market.contributors[4]!);
+    const sale = await market.purchase(inFlightPool, market.buyers[2]!);
+    const { erasureCount: setTakenAt } = await market.contract.read.getPool([inFlightPool]);
+    await market.revoke(leaving);
+    // The custodian delivers the set taken before the revocation: one active record, one ended.
+    const cid = await computeCid(new TextEncoder().encode("in-flight delivery"));
+    const hash = await market.contract.write.fulfill(
+      [sale, cid, keccak256(toHex("in-flight root")), 2, setTakenAt],
+      { account: market.custodian.account },
+    );
+    await market.publicClient.waitForTransactionReceipt({ hash });
+    const c = entry(await passbookOf(market, leaver.account.address), leaving);
+    expect(c.deliveries).to.have.length(1);
+    expect(c.deliveries[0]!.endedInFlight).to.equal(true);
+    expect(c.deliveries[0]!.earned).to.equal("0");
+    expect(c.dividends).to.equal("0");
+    expect(c.erasure!.buyers).to.deep.equal([
+      { buyer: getAddress(market.buyers[2]!.account.address), status: "due" },
+    ]);
+    expect(c.buyersHoldingCopy).to.deep.equal([getAddress(market.buyers[2]!.account.address)]);
   });
 
   it("goes into the export bundle, which still accepts bundles made before it", async () => {
