@@ -37,7 +37,7 @@ export const PASSBOOK_USAGE = `Usage: npm run passbook -- --wallet <0x…> [--js
 
 A contributor's passbook, rebuilt from on-chain events only: every sale and query that used each of
 its records and what it earned, bounties, claims, revocations, erasure requests and their status.
-Exit status: 0 printed, 2 bad usage or unreachable chain (one line saying what to fix).
+Exit status: 0 printed, 2 bad usage, unreachable chain or no Databank (one line saying what to fix).
 
   --wallet <0x…>           the contributor (required)
   --json | --csv           machine-readable output instead of the statement
