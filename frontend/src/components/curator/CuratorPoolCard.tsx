@@ -3,12 +3,13 @@ import { useState } from "react";
 import { zeroAddress } from "viem";
 import { erc20Abi } from "viem";
 import type { PoolView } from "../../hooks/useChainData";
-import { bountiesLeft } from "../../../../lib/contracts/client.js";
+import { bountiesLeft, CONSENT_SCOPE } from "../../../../lib/contracts/client.js";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { useTransaction } from "../../hooks/useTransaction";
 import { usePoolContributors } from "../../hooks/usePoolContributors";
 import { usePoolSales } from "../../hooks/usePoolSales";
 import { formatAmount, parseAmount } from "../../logic/format";
+import { describeProducts, formatEpsilonText, privacyBudgetOf } from "../../logic/privacy";
 import { formatBps } from "../../logic/split";
 import { useRuntime } from "../../runtime";
 import { TransactionStatus } from "../TransactionStatus";
@@ -20,9 +21,13 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
   const contributors = usePoolContributors()(pool.id);
   const transaction = useTransaction();
   const [newPrice, setNewPrice] = useState("");
+  const [newQueryPrice, setNewQueryPrice] = useState("");
   const [bountyAmount, setBountyAmount] = useState("");
   const [inputProblem, setInputProblem] = useState<string>();
   if (!token) return null;
+  const sellsRecords = (pool.products & CONSENT_SCOPE.records) !== 0;
+  const sellsQueries = (pool.products & CONSENT_SCOPE.statistics) !== 0;
+  const budget = privacyBudgetOf(pool);
   const show = (amount: bigint) => formatAmount(amount, token);
 
   const togglePause = () =>
@@ -35,6 +40,16 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
     setInputProblem(undefined);
     void transaction.run("Change price", ({ writeDatabank }) =>
       writeDatabank("setPrice", [pool.id, price]),
+    );
+  };
+  const changeQueryPrice = () => {
+    const price = parseAmount(newQueryPrice, token.decimals);
+    if (price === undefined || price === 0n) {
+      return setInputProblem("Enter a new price per question above 0.");
+    }
+    setInputProblem(undefined);
+    void transaction.run("Change question price", ({ writeDatabank }) =>
+      writeDatabank("setQueryPrice", [pool.id, price]),
     );
   };
   const fundBounty = () => {
@@ -64,11 +79,32 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
         </span>
       </h3>
       <dl className="facts">
-        <dt>Price</dt>
-        <dd>{show(pool.price)}</dd>
+        <dt>Sells</dt>
+        <dd>{describeProducts(pool.products)}</dd>
+        {sellsRecords && (
+          <>
+            <dt>Price</dt>
+            <dd>{show(pool.price)}</dd>
+          </>
+        )}
+        {sellsQueries && (
+          <>
+            <dt>Price per question</dt>
+            <dd>{show(pool.queryPrice)}</dd>
+            <dt>Privacy budget</dt>
+            <dd>
+              {formatEpsilonText(budget.budget)} in all, {formatEpsilonText(budget.spent)} spent,{" "}
+              {formatEpsilonText(budget.remaining)} remaining; at most{" "}
+              {formatEpsilonText(pool.maxEpsilonPerQuery)} per question
+            </dd>
+          </>
+        )}
         <dt>Contributors</dt>
         <dd>
-          {pool.activeCount} active (sales need {pool.minContributors}
+          {sellsRecords && `${pool.activeCount} active for record sales`}
+          {sellsRecords && sellsQueries && ", "}
+          {sellsQueries && `${pool.statisticsActive} for questions`} (sales need{" "}
+          {pool.minContributors}
           {pool.maxContributors ? `, cap ${pool.maxContributors}` : ""})
           {contributors &&
             `; ${contributors.joined} joined, ${contributors.revoked} revoked, ${contributors.expired} expired`}
@@ -98,7 +134,26 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
         </button>
       </div>
       <div className="row">
-        <div>
+        {sellsQueries && (
+          <div>
+            <label htmlFor={`new-query-price-${pool.id}`}>
+              New price per question ({token.symbol})
+            </label>
+            <input
+              id={`new-query-price-${pool.id}`}
+              type="text"
+              inputMode="decimal"
+              value={newQueryPrice}
+              onChange={(event) => setNewQueryPrice(event.target.value)}
+            />
+            <div className="actions">
+              <button type="button" onClick={changeQueryPrice} disabled={transaction.busy}>
+                Change question price
+              </button>
+            </div>
+          </div>
+        )}
+        <div hidden={!sellsRecords}>
           <label htmlFor={`new-price-${pool.id}`}>New price ({token.symbol})</label>
           <input
             id={`new-price-${pool.id}`}
