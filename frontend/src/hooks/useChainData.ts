@@ -25,6 +25,8 @@ export interface PoolView {
   queryPrice: bigint;
   /** Active contributions whose consent allows statistics: what a query runs over and pays. */
   statisticsActive: number;
+  /** Active contributions that allow statistics and nothing else (not in `activeCount`). */
+  statisticsOnlyActive: number;
   /** The privacy budget all queries may ever spend, in micro-ε (immutable). */
   epsilonBudget: number;
   /** micro-ε spent by answered queries so far. */
@@ -91,6 +93,7 @@ async function readPool(
     products: pool.products,
     queryPrice: pool.queryPrice,
     statisticsActive: pool.statisticsActive,
+    statisticsOnlyActive: pool.statisticsOnlyActive,
     epsilonBudget: pool.epsilonBudget,
     epsilonSpent: pool.epsilonSpent,
     maxEpsilonPerQuery: pool.maxEpsilonPerQuery,

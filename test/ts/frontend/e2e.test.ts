@@ -459,6 +459,11 @@ describe("dApp end to end (chromium, full local stack)", function () {
     const card = page.getByRole("article", { name: `Contribution ${statisticsContribution}` });
     await card.getByText(/^8 ε \(the pool can never spend more than 20 ε in all\)/).waitFor();
     await card.getByText("0.034125 ETH").waitFor(); // 0.05 − 2.5% fee, 70% to the only contributor
+    await page
+      .getByText(
+        "Earned from questions by each contribution allowing statistics: 0.034125 ETH (1 answered)",
+      )
+      .waitFor();
     await shot("24-contributor-privacy-spent");
     const loss = await stack.publicClient.readContract({
       address: stack.deployment.databank,
@@ -467,6 +472,17 @@ describe("dApp end to end (chromium, full local stack)", function () {
       args: [statisticsContribution],
     });
     expect(loss).to.equal(8_000_000);
+  });
+
+  it("curator: the pool card shows the ε spent and remaining, and the questions sold", async () => {
+    await useAccount(curator);
+    await openTab("Curator");
+    const card = page.getByRole("article", { name: /^Pool 3/ });
+    await card
+      .getByText("20 ε in all, 8 ε spent, 12 ε remaining; at most 8 ε per question")
+      .waitFor();
+    await card.getByText("1 answered for 1 buyer(s), 0.05 ETH").waitFor();
+    await shot("25-curator-privacy-budget");
   });
 
   it("labels every input on every page", async () => {

@@ -25,7 +25,7 @@ import {
 } from "../../../frontend/src/logic/format.js";
 import { permitTypedData } from "../../../frontend/src/logic/permit.js";
 import { DEFAULT_POOL_FORM, poolParamsFromForm } from "../../../frontend/src/logic/poolForm.js";
-import { poolSalesSummary } from "../../../frontend/src/logic/poolStats.js";
+import { answeredQueriesAsSales, poolSalesSummary } from "../../../frontend/src/logic/poolStats.js";
 import { poolWarnings } from "../../../frontend/src/logic/poolWarnings.js";
 import { purposesSentence } from "../../../frontend/src/logic/purposes.js";
 import { hrefOf, parseRoute } from "../../../frontend/src/logic/route.js";
@@ -847,6 +847,37 @@ describe("dApp logic", () => {
       expect(
         problem(JSON.stringify({ ...defaultQueryPolicy(fields, "1"), fields: { age: {} } })),
       ).to.equal("The query policy names field(s) the record schema does not have: age.");
+    });
+  });
+
+  describe("answered questions as sales", () => {
+    it("splits each question's price by the pool's shares, as the contract does", () => {
+      const sales = answeredQueriesAsSales(
+        [
+          { poolId: 3, buyer: "0xB", amount: 1_000n, perContribution: 341n, recordCount: 2 },
+          { poolId: 3, buyer: "0xb", amount: 1_000n, perContribution: 341n, recordCount: 2 },
+          { poolId: 9, buyer: "0xC", amount: 5n, perContribution: 1n, recordCount: 1 },
+        ],
+        // A whole pool view: its record price must not stand in for the question's.
+        (poolId) =>
+          poolId === 3
+            ? { platformFeeBps: 250, contributorShareBps: 7_000, price: 999_999n }
+            : undefined,
+      );
+      expect(sales).to.have.length(2); // pool 9 is unknown: left out, not guessed
+      expect(sales[0]).to.include({
+        platformAmount: 25n,
+        contributorsAmount: 682n,
+        curatorAmount: 293n,
+      });
+      expect(poolSalesSummary(sales, 3)).to.deep.equal({
+        sales: 2,
+        revenue: 2_000n,
+        curatorEarned: 586n,
+        contributorsEarned: 1_364n,
+        perContributionTotal: 682n,
+        buyers: 1,
+      });
     });
   });
 

@@ -104,8 +104,9 @@ function QuestionForm({
       <p className="muted">
         You receive an answer computed over the records of every contributor who allowed statistics,
         never the records themselves. Random noise protects each person; the ε you choose is the
-        privacy it costs them (smaller ε, more noise). Groups smaller than about{" "}
-        {options.minNoisyCount} people are never shown.
+        privacy it costs them (smaller ε, more noise).
+        {options.minNoisyCount > 0 &&
+          ` Groups smaller than about ${options.minNoisyCount} people are never shown.`}
       </p>
       <TextField
         id={`q-epsilon-${pool.id}`}

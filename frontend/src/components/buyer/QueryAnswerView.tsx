@@ -9,6 +9,7 @@ import { useDatabank } from "../../hooks/useDatabank";
 import type { QueryPurchaseView } from "../../hooks/useMyQueries";
 import { describeError } from "../../logic/errors";
 import { answerSeries, answerTable } from "../../logic/queryAnswer";
+import { downloadText } from "../../download";
 import { useRuntime } from "../../runtime";
 import type { AnswerBundle } from "../../../../lib/query/sealedAnswer.js";
 import { AnswerChart } from "./AnswerChart";
@@ -17,15 +18,6 @@ type OpenState =
   | { phase: "working"; detail: string }
   | { phase: "open"; bundle: AnswerBundle }
   | { phase: "failed"; message: string };
-
-function downloadCsv(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export default function QueryAnswerView({ purchase }: { purchase: QueryPurchaseView }) {
   const { runtime } = useRuntime();
@@ -114,7 +106,11 @@ export default function QueryAnswerView({ purchase }: { purchase: QueryPurchaseV
         <button
           type="button"
           onClick={() =>
-            downloadCsv(`databank-pool-${purchase.poolId}-question-${purchase.id}.csv`, csv)
+            downloadText(
+              `databank-pool-${purchase.poolId}-question-${purchase.id}.csv`,
+              csv,
+              "text/csv",
+            )
           }
         >
           Download the answer (CSV)

@@ -6,12 +6,11 @@ import { lazy, Suspense, useState } from "react";
 import type { Address } from "viem";
 import { useChainTime } from "../../hooks/useChainData";
 import type { QueryPurchaseView } from "../../hooks/useMyQueries";
-import { useTransaction } from "../../hooks/useTransaction";
 import { formatTime } from "../../logic/format";
 import { formatEpsilonText } from "../../logic/privacy";
 import { Amount } from "../Amount";
 import { TransactionLink } from "../TransactionLink";
-import { TransactionStatus } from "../TransactionStatus";
+import { RefundAction } from "./RefundAction";
 
 const QueryAnswerView = lazy(() => import("./QueryAnswerView"));
 
@@ -30,25 +29,10 @@ export function QueryRow({
   /** The pool's payment token (the event does not repeat it). */
   paymentToken: Address;
 }) {
-  const transaction = useTransaction();
   const { data: now } = useChainTime();
   const [showAnswer, setShowAnswer] = useState(false);
   const overdue = now !== undefined && now > purchase.deadline;
   const refundable = purchase.outcome === "pending" && overdue;
-  const refund = () =>
-    transaction.run(`Refund question ${purchase.id}`, ({ writeDatabank }) =>
-      writeDatabank("refund", [
-        {
-          id: purchase.id,
-          poolId: purchase.poolId,
-          buyer: purchase.buyer,
-          amount: purchase.amount,
-          deadline: purchase.deadline,
-          erasureMark: purchase.statisticsMark,
-          epsilon: purchase.epsilon,
-        },
-      ]),
-    );
   return (
     <article className="card" aria-label={`Question ${purchase.id}`}>
       <h3>
@@ -93,28 +77,28 @@ export function QueryRow({
       </dl>
       {purchase.outcome === "rejected" && (
         <p className="muted">
-          The price was credited back to you at once: withdraw it from your credit (Claim on the “My
-          data bank” page).
+          The price was credited back to you at once: withdraw it with “Claim all” on the “My data
+          bank” page.
         </p>
       )}
-      <div className="actions">
-        {refundable && (
-          <button type="button" onClick={refund} disabled={transaction.busy}>
-            Take refund
-          </button>
-        )}
-        {purchase.outcome === "answered" && !showAnswer && (
+      {refundable && (
+        <RefundAction
+          purchase={{ ...purchase, erasureMark: purchase.statisticsMark }}
+          label={`Refund question ${purchase.id}`}
+        />
+      )}
+      {purchase.outcome === "answered" && !showAnswer && (
+        <div className="actions">
           <button type="button" onClick={() => setShowAnswer(true)}>
             Show the answer
           </button>
-        )}
-      </div>
+        </div>
+      )}
       {showAnswer && (
         <Suspense fallback={<p>Loading the decryption tools…</p>}>
           <QueryAnswerView purchase={purchase} />
         </Suspense>
       )}
-      <TransactionStatus state={transaction.state} />
     </article>
   );
 }

@@ -7,7 +7,7 @@ import { bountiesLeft, CONSENT_SCOPE } from "../../../../lib/contracts/client.js
 import { useTokenInfo } from "../../hooks/useChainData";
 import { useTransaction } from "../../hooks/useTransaction";
 import { usePoolContributors } from "../../hooks/usePoolContributors";
-import { usePoolSales } from "../../hooks/usePoolSales";
+import { usePoolQuerySales, usePoolSales } from "../../hooks/usePoolSales";
 import { formatAmount, parseAmount } from "../../logic/format";
 import { describeProducts, formatEpsilonText, privacyBudgetOf } from "../../logic/privacy";
 import { formatBps } from "../../logic/split";
@@ -18,6 +18,7 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
   const { runtime } = useRuntime();
   const { data: token } = useTokenInfo(pool.paymentToken);
   const sales = usePoolSales()(pool.id);
+  const questions = usePoolQuerySales()(pool.id);
   const contributors = usePoolContributors()(pool.id);
   const transaction = useTransaction();
   const [newPrice, setNewPrice] = useState("");
@@ -115,10 +116,20 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
             ? `${sales.sales} delivered to ${sales.buyers} buyer(s), ${show(sales.revenue)}`
             : "…"}
         </dd>
+        {sellsQueries && (
+          <>
+            <dt>Questions</dt>
+            <dd>
+              {questions
+                ? `${questions.sales} answered for ${questions.buyers} buyer(s), ${show(questions.revenue)}`
+                : "…"}
+            </dd>
+          </>
+        )}
         <dt>Your share</dt>
         <dd>
-          {sales ? show(sales.curatorEarned) : "…"} (contributors get{" "}
-          {formatBps(pool.contributorShareBps)} of the net; platform fee{" "}
+          {sales && questions ? show(sales.curatorEarned + questions.curatorEarned) : "…"}{" "}
+          (contributors get {formatBps(pool.contributorShareBps)} of the net; platform fee{" "}
           {formatBps(pool.platformFeeBps)})
         </dd>
         <dt>Bounty</dt>
@@ -135,54 +146,36 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
       </div>
       <div className="row">
         {sellsQueries && (
-          <div>
-            <label htmlFor={`new-query-price-${pool.id}`}>
-              New price per question ({token.symbol})
-            </label>
-            <input
-              id={`new-query-price-${pool.id}`}
-              type="text"
-              inputMode="decimal"
-              value={newQueryPrice}
-              onChange={(event) => setNewQueryPrice(event.target.value)}
-            />
-            <div className="actions">
-              <button type="button" onClick={changeQueryPrice} disabled={transaction.busy}>
-                Change question price
-              </button>
-            </div>
-          </div>
+          <AmountAction
+            id={`new-query-price-${pool.id}`}
+            label={`New price per question (${token.symbol})`}
+            value={newQueryPrice}
+            onChange={setNewQueryPrice}
+            action="Change question price"
+            onAction={changeQueryPrice}
+            disabled={transaction.busy}
+          />
         )}
-        <div hidden={!sellsRecords}>
-          <label htmlFor={`new-price-${pool.id}`}>New price ({token.symbol})</label>
-          <input
+        {sellsRecords && (
+          <AmountAction
             id={`new-price-${pool.id}`}
-            type="text"
-            inputMode="decimal"
+            label={`New price (${token.symbol})`}
             value={newPrice}
-            onChange={(event) => setNewPrice(event.target.value)}
+            onChange={setNewPrice}
+            action="Change price"
+            onAction={changePrice}
+            disabled={transaction.busy}
           />
-          <div className="actions">
-            <button type="button" onClick={changePrice} disabled={transaction.busy}>
-              Change price
-            </button>
-          </div>
-        </div>
-        <div>
-          <label htmlFor={`bounty-${pool.id}`}>Add to bounty budget ({token.symbol})</label>
-          <input
-            id={`bounty-${pool.id}`}
-            type="text"
-            inputMode="decimal"
-            value={bountyAmount}
-            onChange={(event) => setBountyAmount(event.target.value)}
-          />
-          <div className="actions">
-            <button type="button" onClick={fundBounty} disabled={transaction.busy}>
-              Fund bounty
-            </button>
-          </div>
-        </div>
+        )}
+        <AmountAction
+          id={`bounty-${pool.id}`}
+          label={`Add to bounty budget (${token.symbol})`}
+          value={bountyAmount}
+          onChange={setBountyAmount}
+          action="Fund bounty"
+          onAction={fundBounty}
+          disabled={transaction.busy}
+        />
       </div>
       {inputProblem && (
         <p className="field-error" role="alert">
@@ -191,5 +184,35 @@ export function CuratorPoolCard({ pool }: { pool: PoolView }) {
       )}
       <TransactionStatus state={transaction.state} />
     </article>
+  );
+}
+
+/** An amount typed in, and the button that acts on it. */
+function AmountAction(props: {
+  id: string;
+  label: string;
+  value: string;
+  onChange(value: string): void;
+  /** The button's text. */
+  action: string;
+  onAction(): void;
+  disabled: boolean;
+}) {
+  return (
+    <div>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type="text"
+        inputMode="decimal"
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+      <div className="actions">
+        <button type="button" onClick={props.onAction} disabled={props.disabled}>
+          {props.action}
+        </button>
+      </div>
+    </div>
   );
 }
