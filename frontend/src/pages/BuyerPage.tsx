@@ -85,7 +85,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
           {pools.data?.map((pool) => (
             <PoolSummary key={pool.id} pool={pool}>
               <a href={hrefOf("buyer", { pool: pool.id })}>
-                Details, purchase and questions of pool {pool.id}
+                {poolLinkText(pool.products)} of pool {pool.id}
               </a>
             </PoolSummary>
           ))}
@@ -93,4 +93,12 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
       )}
     </>
   );
+}
+
+/** What a pool's page offers: a purchase of records, questions, or both. */
+function poolLinkText(products: number): string {
+  const records = (products & CONSENT_SCOPE.records) !== 0;
+  const questions = (products & CONSENT_SCOPE.statistics) !== 0;
+  if (records && questions) return "Details, purchase and questions";
+  return questions ? "Details and questions" : "Details and purchase";
 }

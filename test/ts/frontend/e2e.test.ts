@@ -10,7 +10,14 @@ import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import { after, afterEach, before, describe, it } from "mocha";
 import type { Page, Request } from "playwright-core";
-import { decodeFunctionData, type Address, type Hex } from "viem";
+import {
+  decodeFunctionData,
+  keccak256,
+  parseEventLogs,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from "viem";
 import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { startDappServer, type DappServer } from "../../../frontend/serve.js";
@@ -451,6 +458,61 @@ describe("dApp end to end (chromium, full local stack)", function () {
       args: { purchaseId: BigInt(purchaseId) },
     });
     expect(answered!.args.epsilonSpent).to.equal(8_000_000);
+  });
+
+  it("buyer: a question the custodian's policy refuses shows its reason and the credit", async () => {
+    // Bought outside the dApp (which would have refused it before paying), as another client
+    // could: grouping by free text the policy keeps filter-only.
+    const query = new TextEncoder().encode(
+      JSON.stringify({
+        version: 1,
+        epsilon: "1",
+        groupBy: [{ field: "title" }],
+        aggregates: [{ kind: "count" }],
+      }),
+    );
+    const upload = await fetch(`${stack.node.url}/v1/content`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: query,
+    });
+    const { cid } = (await upload.json()) as { cid: string };
+    const price = 5n * 10n ** 16n;
+    const creditBefore = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "creditOf",
+      args: [buyer, zeroAddress],
+    });
+    const hash = await unlockedWallet(stack.chain.rpcUrl, buyer).writeContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "purchaseQuery",
+      args: [3, price, `0x${"11".repeat(32)}`, 1_000_000, cid, keccak256(query)],
+      value: price,
+      account: buyer,
+      chain: undefined,
+    });
+    const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
+    const [purchased] = parseEventLogs({
+      abi: databankAbi,
+      eventName: "QueryPurchased",
+      logs: receipt.logs,
+    });
+    await page.goto(`${dapp.url}#/buyer`);
+    const card = page.getByRole("article", { name: `Question ${purchased!.args.purchaseId}` });
+    await card.getByText("rejected, price credited", { exact: true }).waitFor();
+    const reason = card.getByRole("definition").filter({ hasText: '"title"' });
+    await reason.waitFor();
+    await card.getByText("The price was credited back to you at once").waitFor();
+    await shot("24a-buyer-question-rejected");
+    const creditAfter = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "creditOf",
+      args: [buyer, zeroAddress],
+    });
+    expect(creditAfter - creditBefore).to.equal(price);
   });
 
   it("contributor: the card shows the privacy spent next to the earnings", async () => {
