@@ -36,7 +36,11 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
       <h1>My data bank</h1>
       {selected && (
         <>
-          {account ? <ContributeForm pool={selected} /> : <ConnectPrompt what="contribute" />}
+          {account ? (
+            <ContributeForm key={selected.id} pool={selected} />
+          ) : (
+            <ConnectPrompt what="contribute" />
+          )}
           <p>
             <a href={hrefOf("contributor")}>Back to my data bank</a>
           </p>

@@ -552,6 +552,8 @@ describe("dApp end to end (chromium, full local stack)", function () {
       ["#/contributor", "Pools open to contributions"],
       ["#/contributor?pool=2", "Job title"],
       ["#/buyer?pool=2", "You pay (held in escrow until delivery)"],
+      ["#/contributor?pool=3", "How buyers may use your record"],
+      ["#/buyer?pool=3", "Privacy cost of the question (ε)"],
       ["#/curator", "Open a pool"],
       ["#/auditor", "Invariants"],
     ];
