@@ -5,6 +5,7 @@
 import { lazy, Suspense } from "react";
 import { ConnectPrompt } from "../components/ConnectPrompt";
 import { ContributeForm } from "../components/contributor/ContributeForm";
+import { JoinNotices } from "../components/contributor/JoinNotices";
 import { ContributionCard } from "../components/contributor/ContributionCard";
 import { EarningsPanel } from "../components/contributor/EarningsPanel";
 import { ExportButton } from "../components/contributor/ExportButton";
@@ -18,6 +19,7 @@ import { useMyContributions } from "../hooks/useMyContributions";
 import { usePassbook } from "../hooks/usePassbook";
 import { usePoolQuerySales, usePoolSales } from "../hooks/usePoolSales";
 import { describeError } from "../logic/errors";
+import { joinability } from "../logic/joinability";
 import { hrefOf } from "../logic/route";
 
 // The passbook's rendering brings the audit's code: loaded once there is a wallet to show.
@@ -34,12 +36,7 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
   const selected = pools.data?.find((pool) => String(pool.id) === asked);
   // A link to a pool that does not exist (a typo, another deployment) says so instead of a blank page.
   const unknownPool = asked !== null && pools.data !== undefined && selected === undefined;
-  const open = (pools.data ?? []).filter(
-    // The cap counts every active contribution: those allowing records and the statistics-only.
-    (pool) =>
-      pool.maxContributors === 0 ||
-      pool.activeCount + pool.statisticsOnlyActive < pool.maxContributors,
-  );
+  const open = (pools.data ?? []).filter((pool) => joinability(pool).canJoin);
   return (
     <>
       <h1>My data bank</h1>
@@ -51,7 +48,12 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
       )}
       {selected && (
         <>
-          {account ? (
+          <JoinNotices
+            poolId={selected.id}
+            notices={joinability(selected).notices}
+            token={selected.paymentToken}
+          />
+          {!joinability(selected).canJoin ? null : account ? (
             <ContributeForm key={selected.id} pool={selected} />
           ) : (
             <ConnectPrompt what="contribute" />

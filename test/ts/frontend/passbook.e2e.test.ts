@@ -251,7 +251,19 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
     await shot("33-passbook-attested");
   });
 
-  it("contribute page: an unknown pool says so", async () => {
+  it("contribute page: price, share and bounty by the consent box; a used-up bounty and an unknown pool said first", async () => {
+    await page.goto(`${dapp.url}#/contributor?pool=${poolId}`);
+    // Both funded bounties went to the two contributions: said before anyone types.
+    await page
+      .getByRole("note", { name: `Before you join pool ${poolId}` })
+      .getByText("Its bounty budget is used up")
+      .waitFor();
+    const offer = page.getByRole("definition").filter({ hasText: "1 ETH" });
+    await offer.first().waitFor();
+    const facts = page.getByLabel("What you get");
+    await facts.getByText("70% of each sale after the platform fee").waitFor();
+    await facts.getByText("none left: the bounty budget is used up").waitFor();
+    await shot("34-contribute-offer");
     await page.goto(`${dapp.url}#/contributor?pool=999`);
     await page.getByText("There is no pool 999 on this Databank.").waitFor();
   });

@@ -6,7 +6,7 @@
  */
 import type { Passbook, PassbookContribution } from "../../../../lib/passbook/schema.js";
 import { passbookToCsv, formatDate } from "../../../../lib/passbook/render.js";
-import { poolTitle } from "../../../../lib/pools/profile.js";
+import { poolLabel } from "../../logic/poolLabel";
 import { formatEpsilonText } from "../../logic/privacy";
 import { formatAmount } from "../../logic/format";
 import { passbookToHtml, passbookUnits } from "../../logic/passbookStatement";
@@ -136,7 +136,7 @@ function PassbookEntry({
   return (
     <article className="passbook-entry" aria-label={`Passbook of contribution ${c.contributionId}`}>
       <h3>
-        Contribution {c.contributionId} — {poolTitle(c.poolId, undefined)} · pool {c.poolId}{" "}
+        Contribution {c.contributionId} — {poolLabel(c.poolId)}{" "}
         <span className={`badge ${c.status === "active" ? "ok" : ""}`}>
           {c.status}
           {c.expired ? " (expired)" : ""}
