@@ -10,12 +10,11 @@
 import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { promisify } from "node:util";
-import { after, afterEach, before, describe, it } from "mocha";
+import { before, describe, it } from "mocha";
 import type { Download, Page } from "playwright-core";
 import { parseEther, type Address } from "viem";
-import { build } from "vite";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
 import {
   buyAndDecrypt,
   contributeRecord,
@@ -25,17 +24,22 @@ import {
 } from "../../../scripts/demo/scenario.js";
 import { demoResume } from "../../../scripts/demo/resumes.js";
 import { localAccount } from "../../../scripts/stack/accounts.js";
-import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import { launchBrowser, SCREENSHOT_DIR } from "./stack.js";
-
-const UI_TIMEOUT = 30_000;
+import type { E2EStack } from "../e2e/stack.js";
+import type { DappServer } from "../../../frontend/serve.js";
+import { useDappHarness } from "./dappHarness.js";
 const run = promisify(execFile);
+const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** The part of axe-core's results the checks read. */
+interface AxeResults {
+  violations: { id: string; nodes: { target: string[] }[] }[];
+}
 
 describe("dApp passbook and erasure inbox (chromium, full local stack)", function () {
   this.timeout(300_000);
+  const harness = useDappHarness();
   let stack: E2EStack;
   let dapp: DappServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let actors: DemoActors;
   let poolId: number;
@@ -46,28 +50,7 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
   let purchases: { buyer: Address; purchaseId: bigint }[];
 
   before(async function () {
-    browser = await launchBrowser();
-    const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
-    } finally {
-      if (previous === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = previous;
-    }
-    stack = await startE2EStack();
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
+    ({ stack, dapp, page } = harness());
     actors = demoActors(stack.demoEnvironment());
     poolId = await openResumePool(actors, {
       price: parseEther("1"),
@@ -84,27 +67,11 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
       expect(delivered.records.map((r) => r.tokenId)).to.include(memberContribution);
       purchases.push({ buyer: buyer.address, purchaseId: delivered.purchaseId });
     }
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
     await page.goto(dapp.url);
     await page.getByRole("button", { name: "Connect: Local dev account" }).click();
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
-    }
-  });
-
-  after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
-  });
-
-  const shot = (name: string) =>
-    page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+  const shot = (name: string) => harness().shot(name);
   const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
   const entryOf = (contribution: bigint) =>
     page.getByRole("article", { name: `Passbook of contribution ${contribution}` });
@@ -113,6 +80,18 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
     await page.getByRole("button", { name: button }).click();
     return readFile((await (await event).path())!, "utf8");
   };
+
+  /** No accessibility violation (axe-core) inside the elements `selector` matches. */
+  async function expectAccessible(selector: string): Promise<void> {
+    await page.addScriptTag({ path: AXE_SCRIPT });
+    const violations = await page.evaluate(async (include) => {
+      const axe = (window as unknown as { axe: { run(context: unknown): Promise<AxeResults> } })
+        .axe;
+      const results = await axe.run({ include: [include] });
+      return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`);
+    }, selector);
+    expect(violations, violations.join("\n")).to.deep.equal([]);
+  }
 
   /** What `npm run passbook` prints for `wallet` against the test's chain. */
   async function cliPassbook(wallet: Address, format: "--json" | "--csv"): Promise<string> {
@@ -193,6 +172,7 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
     });
     await erasure.getByText("due, not attested yet").nth(1).waitFor();
     await shot("31-passbook-revoked");
+    await expectAccessible(".passbook");
   });
 
   it("buyer: the erasure inbox lists the record, its purchase and due date; attests in one click", async () => {
@@ -211,6 +191,7 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
     await inbox.getByText("all attested").waitFor();
     // The history stays: the request is still listed, now attested.
     await row.getByText("attested erased").waitFor();
+    await expectAccessible(".erasure-inbox");
   });
 
   it("buyer: a re-download leaves the revoked record out", async () => {

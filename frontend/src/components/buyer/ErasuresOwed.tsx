@@ -13,6 +13,7 @@ import { describeError } from "../../logic/errors";
 import { formatTime } from "../../logic/format";
 import type { InboxPool, InboxRequest } from "../../logic/erasureInbox";
 import { TransactionLink } from "../TransactionLink";
+import { ScrollTable } from "../ScrollTable";
 import { TransactionStatus } from "../TransactionStatus";
 
 export function ErasuresOwed({ pool }: { pool: PoolView }) {
@@ -52,24 +53,14 @@ function InboxSection({ entry }: { entry: InboxPool }) {
         These contributors took their consent back after you received their records. Delete each
         record from every system you copied it to, then attest it on-chain before the due date.
       </p>
-      <div className="table-scroll">
-        <table aria-label={`Erasure requests of pool ${entry.poolId}`}>
-          <thead>
-            <tr>
-              <th scope="col">Record (contribution)</th>
-              <th scope="col">Delivered in</th>
-              <th scope="col">Requested</th>
-              <th scope="col">Due</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entry.requests.map((request) => (
-              <RequestRow key={request.index} request={request} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ScrollTable
+        label={`Erasure requests of pool ${entry.poolId}`}
+        columns={["Record (contribution)", "Delivered in", "Requested", "Due", "Status"]}
+      >
+        {entry.requests.map((request) => (
+          <RequestRow key={request.index} request={request} />
+        ))}
+      </ScrollTable>
       {owed.length > 0 && (
         <>
           <label className="inline" htmlFor={checkboxId}>

@@ -14,6 +14,7 @@ import { describeError } from "../../logic/errors";
 import { downloadText } from "../../download";
 import { hrefOf } from "../../logic/route";
 import { TransactionLink } from "../TransactionLink";
+import { ScrollTable } from "../ScrollTable";
 
 type Money = (amount: string, token: string) => string;
 
@@ -58,28 +59,16 @@ function PassbookBody({ passbook }: { passbook: Passbook }) {
           Nothing earned yet. <a href="#open-pools-heading">Pick a pool below</a> to contribute.
         </p>
       ) : (
-        <div className="table-scroll">
-          <table aria-label="Passbook totals">
-            <thead>
-              <tr>
-                <th scope="col">Token</th>
-                <th scope="col">Earned</th>
-                <th scope="col">Claimed</th>
-                <th scope="col">Unclaimed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {passbook.totals.map((total) => (
-                <tr key={total.token}>
-                  <td>{units(total.token).symbol}</td>
-                  <td>{money(total.earned, total.token)}</td>
-                  <td>{money(total.claimed, total.token)}</td>
-                  <td>{money(total.unclaimed, total.token)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable label="Passbook totals" columns={["Token", "Earned", "Claimed", "Unclaimed"]}>
+          {passbook.totals.map((total) => (
+            <tr key={total.token}>
+              <td>{units(total.token).symbol}</td>
+              <td>{money(total.earned, total.token)}</td>
+              <td>{money(total.claimed, total.token)}</td>
+              <td>{money(total.unclaimed, total.token)}</td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <p>
         Buyers holding a copy of your records now: <strong>{passbook.buyersHoldingCopy}</strong>
@@ -150,41 +139,30 @@ function PassbookEntry({
           )}
         </p>
       ) : (
-        <div className="table-scroll">
-          <table aria-label={`Uses of contribution ${c.contributionId}`}>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Purchase</th>
-                <th scope="col">Product</th>
-                <th scope="col">Buyer</th>
-                <th scope="col">This record earned</th>
-                <th scope="col">Transaction</th>
-              </tr>
-            </thead>
-            <tbody>
-              {uses.map((use) => (
-                <tr key={`${use.product}-${use.purchaseId}`}>
-                  <td>{formatDate(use.tx.at)}</td>
-                  <td>#{use.purchaseId}</td>
-                  <td>
-                    {use.product === "records"
-                      ? "a copy of the record"
-                      : `a query answer (${formatEpsilonText(use.epsilonSpent)} spent)`}
-                  </td>
-                  <td className="mono address">{use.buyer}</td>
-                  <td>
-                    {money(use.earned, c.token)}
-                    {use.endedInFlight && " (consent had ended: used, not paid)"}
-                  </td>
-                  <td>
-                    <TransactionLink hash={use.tx.hash} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          label={`Uses of contribution ${c.contributionId}`}
+          columns={["Date", "Purchase", "Product", "Buyer", "This record earned", "Transaction"]}
+        >
+          {uses.map((use) => (
+            <tr key={`${use.product}-${use.purchaseId}`}>
+              <td>{formatDate(use.tx.at)}</td>
+              <td>#{use.purchaseId}</td>
+              <td>
+                {use.product === "records"
+                  ? "a copy of the record"
+                  : `a query answer (${formatEpsilonText(use.epsilonSpent)} spent)`}
+              </td>
+              <td className="mono address">{use.buyer}</td>
+              <td>
+                {money(use.earned, c.token)}
+                {use.endedInFlight && " (consent had ended: used, not paid)"}
+              </td>
+              <td>
+                <TransactionLink hash={use.tx.hash} />
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
       <dl className="facts">
         <dt>Bounty</dt>
