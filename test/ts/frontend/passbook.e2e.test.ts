@@ -74,7 +74,7 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
   const shot = (name: string) => harness().shot(name);
   const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
   const entryOf = (contribution: bigint) =>
-    page.getByRole("article", { name: `Passbook of contribution ${contribution}` });
+    page.getByRole("article", { name: `Passbook entry #${contribution}` });
   const downloaded = async (button: string): Promise<string> => {
     const event: Promise<Download> = page.waitForEvent("download");
     await page.getByRole("button", { name: button }).click();

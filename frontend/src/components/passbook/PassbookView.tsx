@@ -123,7 +123,7 @@ function PassbookEntry({
 }) {
   const uses = [...c.deliveries, ...c.queries].sort((x, y) => x.tx.at - y.tx.at);
   return (
-    <article className="passbook-entry" aria-label={`Passbook of contribution ${c.contributionId}`}>
+    <article className="passbook-entry" aria-label={`Passbook entry #${c.contributionId}`}>
       <h3>
         Contribution {c.contributionId} — {poolLabel(c.poolId)}{" "}
         <span className={`badge ${c.status === "active" ? "ok" : ""}`}>
