@@ -5,6 +5,7 @@
 import { lazy, Suspense } from "react";
 import { ConnectPrompt } from "../components/ConnectPrompt";
 import { ContributeForm } from "../components/contributor/ContributeForm";
+import { OPEN_POOLS_HEADING, OpenPoolsLink } from "../components/contributor/OpenPoolsLink";
 import { JoinNotices } from "../components/contributor/JoinNotices";
 import { ContributionCard } from "../components/contributor/ContributionCard";
 import { EarningsPanel } from "../components/contributor/EarningsPanel";
@@ -70,8 +71,8 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
             <h2 id="contributions-heading">My contributions and consents</h2>
             {mine.data.contributions.length === 0 && (
               <p className="muted">
-                You have not contributed yet: <a href="#open-pools-heading">pick a pool below</a>,
-                read its terms and share a record.
+                You have not contributed yet: <OpenPoolsLink>pick a pool below</OpenPoolsLink>, read
+                its terms and share a record.
               </p>
             )}
             {mine.data.contributions.map((contribution) => (
@@ -93,8 +94,8 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
       {mine.error && <p className="error">{describeError(mine.error)}</p>}
       {!selected && !account && <ConnectPrompt what="see your contributions and earnings" />}
       {!selected && (
-        <section aria-labelledby="open-pools-heading">
-          <h2 id="open-pools-heading">Pools open to contributions</h2>
+        <section aria-labelledby={OPEN_POOLS_HEADING}>
+          <h2 id={OPEN_POOLS_HEADING}>Pools open to contributions</h2>
           {pools.error && <p className="error">{describeError(pools.error)}</p>}
           {pools.data && open.length === 0 && (
             <p className="muted">

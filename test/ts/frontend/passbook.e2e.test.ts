@@ -248,4 +248,15 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
     await page.goto(`${dapp.url}#/contributor?pool=999`);
     await page.getByText("There is no pool 999 on this Databank.").waitFor();
   });
+
+  it("empty states: a wallet with no contribution is shown the next step", async () => {
+    await useAccount(localAccount(8).address);
+    await page.goto(`${dapp.url}#/contributor`);
+    await page.getByText("Nothing earned yet:").waitFor();
+    await page.getByRole("link", { name: "pick a pool below" }).click();
+    const heading = page.getByRole("heading", { name: "Pools open to contributions" });
+    await page.waitForFunction(() => document.activeElement?.id === "open-pools-heading");
+    expect(await heading.isVisible()).to.equal(true);
+    expect(new URL(page.url()).hash).to.equal("#/contributor"); // the route stays
+  });
 });

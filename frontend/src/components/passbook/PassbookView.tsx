@@ -56,7 +56,8 @@ function PassbookBody({ passbook }: { passbook: Passbook }) {
       <h3>Totals</h3>
       {passbook.totals.length === 0 ? (
         <p className="muted">
-          Nothing earned yet. <a href="#open-pools-heading">Pick a pool below</a> to contribute.
+          Nothing earned yet: your records appear here once you contribute, with every sale that
+          includes them.
         </p>
       ) : (
         <ScrollTable label="Passbook totals" columns={["Token", "Earned", "Claimed", "Unclaimed"]}>
