@@ -38,7 +38,7 @@ import type { HeliaContentStore } from "../../lib/storage/index.js";
 import { createDeliveryWorker, type KeyCustody } from "../../service/custodian/delivery.js";
 import { writeDeliveryFiles } from "../deliveryFiles.js";
 import {
-  compileBatch,
+  measureEachCount,
   mib,
   round,
   sampleMemory,
@@ -47,7 +47,7 @@ import {
   type CompiledBatch,
   type MemoryPeak,
 } from "./poolSetup.js";
-import { printTable } from "./table.js";
+import { printRows, rowsText } from "./table.js";
 import type { BenchRow } from "./types.js";
 
 const SUITE = "delivery";
@@ -73,20 +73,15 @@ export interface BenchDeliveryOptions {
 /** Measures both paths at each count. */
 export async function benchDelivery(options: BenchDeliveryOptions = {}): Promise<BenchRow[]> {
   const counts = options.counts ?? DELIVERY_COUNTS;
-  const batch = compileBatch();
-  const rows: BenchRow[] = [];
-  for (const count of counts) {
-    rows.push(...(await measureAt(count, batch, options.progress ?? (() => undefined))));
-  }
-  return rows;
+  const progress = options.progress ?? (() => undefined);
+  return measureEachCount(counts, (count, batch) => measureAt(count, batch, progress));
 }
 
 /** The rows as the table `npm run bench` prints. */
 export function printDeliveryTable(rows: readonly BenchRow[]): void {
-  printTable(
+  printRows(
     "Delivery: purchase to buyer-decrypted, old path (HPKE per record per delivery, sequential buyer) beside new (keys kept at acceptance, streamed buyer, 4 in flight); in-process Hardhat + in-memory Helia; memory = peak during the phase, process-wide",
-    ["operation", "size", "value", "unit"],
-    rows.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
+    rows,
   );
 }
 
@@ -268,8 +263,5 @@ if (process.argv.some((arg) => arg.endsWith(join("bench", "delivery.ts")))) {
     process.env.DATABANK_BENCH_DELIVERY_COUNTS?.split(",").map(Number) ?? DELIVERY_COUNTS;
   const rows = await benchDelivery({ counts, progress: (line) => console.log(line) });
   printDeliveryTable(rows);
-  const text = rows
-    .map((r) => `${r.operation.padEnd(62)} ${(r.size ?? "").padEnd(16)} ${String(r.value).padStart(10)} ${r.unit}`)
-    .join("\n");
-  await writeFile(join("bench", "delivery.txt"), `${text}\n`);
+  await writeFile(join("bench", "delivery.txt"), rowsText(rows, 62));
 }

@@ -15,8 +15,8 @@ import { writeGasSnapshot } from "./databankGas.js";
 import { benchDelivery, printDeliveryTable } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
 import { benchQueryEngine, printQueryTable } from "./query.js";
-import { benchQueryE2e, printQueryE2eTable } from "./queryE2e.js";
-import { printTable } from "./table.js";
+import { benchQueryE2e, QUERY_E2E_TABLE_TITLE } from "./queryE2e.js";
+import { printRows, printTable } from "./table.js";
 
 // First, while the heap is small: the later benchmarks leave gigabytes of chain state behind, and
 // the 50 MiB envelope figures halve in such a process.
@@ -49,7 +49,7 @@ const delivery = await benchDelivery({ progress: (line) => console.log(line) });
 printDeliveryTable(delivery);
 
 const queryE2e = await benchQueryE2e({ progress: (line) => console.log(line) });
-printQueryE2eTable(queryE2e);
+printRows(QUERY_E2E_TABLE_TITLE, queryE2e);
 
 const audit = await benchAudit();
 printTable(

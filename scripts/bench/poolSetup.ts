@@ -108,6 +108,20 @@ export function compileBatch(): CompiledBatch {
   return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
 }
 
+/**
+ * Runs `measure` at each count, in order, with one compiled batch contract (each count sets up
+ * its own chain and pool).
+ */
+export async function measureEachCount<Row>(
+  counts: readonly number[],
+  measure: (count: number, batch: CompiledBatch) => Promise<Row[]>,
+): Promise<Row[]> {
+  const batch = compileBatch();
+  const rows: Row[] = [];
+  for (const count of counts) rows.push(...(await measure(count, batch)));
+  return rows;
+}
+
 /** Options of {@link setupBenchPool}. */
 export interface BenchPoolOptions {
   /** Active contributions to set up. */

@@ -36,7 +36,7 @@ import { createQueryWorker, type QueryWorker } from "../../service/custodian/que
 import { demoQueryPolicy } from "../demo/queryPolicy.js";
 import { demoResume } from "../demo/resumes.js";
 import {
-  compileBatch,
+  measureEachCount,
   mib,
   round,
   sampleMemory,
@@ -46,7 +46,7 @@ import {
   type CompiledBatch,
 } from "./poolSetup.js";
 import { benchQueryDocument, resumeSchema } from "./query.js";
-import { printTable } from "./table.js";
+import { printRows, rowsText } from "./table.js";
 import type { BenchRow } from "./types.js";
 
 const SUITE = "query-e2e";
@@ -64,28 +64,28 @@ export interface BenchQueryE2eOptions {
 
 /** Measures a first and a next query at each count. */
 export async function benchQueryE2e(options: BenchQueryE2eOptions = {}): Promise<BenchRow[]> {
-  const batch = compileBatch();
-  const rows: BenchRow[] = [];
-  for (const count of options.counts ?? QUERY_E2E_COUNTS) {
-    rows.push(...(await measureAt(count, batch, options.progress ?? (() => undefined))));
-  }
-  return rows;
-}
-
-/** The rows as `npm run bench` prints them. */
-export function printQueryE2eTable(rows: readonly BenchRow[]): void {
-  printTable(
-    "Query end to end: purchaseQuery to the buyer holding the decrypted answer (statistics-only pool; custodian: query worker over kept keys; count + mean + median + histogram by city × experience, ε = 0.5); in-process Hardhat + in-memory Helia; memory = peak during the query, process-wide. Gas of purchaseQuery + fulfillQuery: bench/gas-snapshot.json (npm run bench:gas), flat in N",
-    ["operation", "size", "value", "unit"],
-    rows.map((row) => [row.operation, row.size ?? "", String(row.value), row.unit]),
+  const progress = options.progress ?? (() => undefined);
+  return measureEachCount(options.counts ?? QUERY_E2E_COUNTS, (count, batch) =>
+    measureAt({ count, batch, progress }),
   );
 }
 
-async function measureAt(
-  count: number,
-  batch: CompiledBatch,
-  progress: (line: string) => void,
-): Promise<BenchRow[]> {
+/** The title of the table `npm run bench` prints (with printRows). */
+export const QUERY_E2E_TABLE_TITLE =
+  "Query end to end: purchaseQuery to the buyer holding the decrypted answer (statistics-only pool; custodian: query worker over kept keys; count + mean + median + histogram by city × experience, ε = 0.5); in-process Hardhat + in-memory Helia; memory = peak during the query, process-wide. Gas of purchaseQuery + fulfillQuery: bench/gas-snapshot.json (npm run bench:gas), flat in N";
+
+/** What {@link measureAt} measures with. */
+interface MeasureAtParams {
+  /** Active contributions in the pool. */
+  count: number;
+  /** The batch contract that sets the pool up. */
+  batch: CompiledBatch;
+  /** Progress lines of the setup. */
+  progress: (line: string) => void;
+}
+
+/** A pool of `count` statistics-only contributions, then a first and a next query over it. */
+async function measureAt({ count, batch, progress }: MeasureAtParams): Promise<BenchRow[]> {
   const pool = await setupBenchPool(batch, {
     count,
     scope: CONSENT_SCOPE.statistics,
@@ -217,12 +217,6 @@ if (process.argv.some((arg) => arg.endsWith(join("bench", "queryE2e.ts")))) {
   const counts =
     process.env.DATABANK_BENCH_QUERY_E2E_COUNTS?.split(",").map(Number) ?? QUERY_E2E_COUNTS;
   const rows = await benchQueryE2e({ counts, progress: (line) => console.log(line) });
-  printQueryE2eTable(rows);
-  const text = rows
-    .map(
-      (r) =>
-        `${r.operation.padEnd(70)} ${(r.size ?? "").padEnd(16)} ${String(r.value).padStart(10)} ${r.unit}`,
-    )
-    .join("\n");
-  await writeFile(join("bench", "query-e2e.txt"), `${text}\n`);
+  printRows(QUERY_E2E_TABLE_TITLE, rows);
+  await writeFile(join("bench", "query-e2e.txt"), rowsText(rows, 70));
 }
