@@ -20,12 +20,11 @@ import {
   type FindingFormatter,
   type ManifestOutcome,
 } from "./checks.js";
-import { AuditError, NotAContractError, shortMessage } from "./errors.js";
+import { AuditError, shortMessage } from "./errors.js";
 import { txUrlBuilder } from "./explorer.js";
 import {
   accountKey,
   allowsStatistics,
-  buildLedger,
   earnedDividends,
   replayedPrivacyLoss,
   tokenLabel,
@@ -34,7 +33,7 @@ import {
   type PurchaseLedger,
   type TxRef,
 } from "./ledger.js";
-import { fetchDatabankLogs, type LogProgress } from "./logs.js";
+import type { LogProgress } from "./logs.js";
 import {
   contributionsByPool,
   manifestProblems,
@@ -42,6 +41,7 @@ import {
   queryRecordsProblems,
 } from "./manifest.js";
 import { readTokenUnits } from "./money.js";
+import { blockClock, replayDatabank } from "./replay.js";
 import type {
   AccountRow,
   AuditReport,
@@ -136,27 +136,8 @@ export class UnknownPoolError extends AuditError {
 /** Audits a Databank deployment from its events; see the module comment. */
 export async function runAudit(parameters: RunAuditParameters): Promise<AuditReport> {
   const { client } = parameters;
-  const databank = getAddress(parameters.databank);
-  const fromBlock = parameters.fromBlock ?? 0n;
-  const [chainId, block] = await Promise.all([
-    client.getChainId(),
-    parameters.toBlock ?? client.getBlockNumber(),
-  ]);
-  const code = await client.getCode({ address: databank, blockNumber: block });
-  if (!code || code === "0x") throw new NotAContractError(databank);
-  const blockTimestamp = Number((await client.getBlock({ blockNumber: block })).timestamp);
-
-  const events = await fetchDatabankLogs({
-    client,
-    address: databank,
-    fromBlock,
-    toBlock: block,
-    blockRange: parameters.blockRange,
-    attempts: parameters.attempts,
-    backoffMs: parameters.backoffMs,
-    onProgress: parameters.onProgress,
-  });
-  const ledger = buildLedger(events);
+  const { chainId, databank, fromBlock, block, blockTimestamp, ledger } =
+    await replayDatabank(parameters);
   const scope = scopeOf(ledger, parameters.poolId, parameters.address);
   const txUrl = txUrlBuilder(chainId, parameters.explorerUrl);
   const link = (ref: TxRef | undefined): TxLink | undefined =>
@@ -383,6 +364,7 @@ function rows(
       withdrawn: 0n,
       refunded: 0n,
       rejectedCredits: 0n,
+      withdrawals: [],
     });
   }
   for (const entry of entries.values()) {
@@ -560,15 +542,7 @@ async function erasureRows(
   graceSeconds: number,
   concurrency: number,
 ): Promise<ErasureRow[]> {
-  const timestamps = new Map<bigint, number>();
-  const timestampOf = async (blockNumber: bigint): Promise<number> => {
-    let timestamp = timestamps.get(blockNumber);
-    if (timestamp === undefined) {
-      timestamp = Number((await client.getBlock({ blockNumber })).timestamp);
-      timestamps.set(blockNumber, timestamp);
-    }
-    return timestamp;
-  };
+  const timestampOf = blockClock(client);
   const buyers = [...ledger.buyerErasures.values()].filter(
     (erasure) =>
       scope.poolIds.has(erasure.poolId) && (!address || erasure.buyer === getAddress(address)),

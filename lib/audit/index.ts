@@ -12,4 +12,5 @@ export * from "./logs.js";
 export * from "./manifest.js";
 export * from "./money.js";
 export * from "./options.js";
+export * from "./replay.js";
 export * from "./report.js";

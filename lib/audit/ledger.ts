@@ -197,6 +197,8 @@ export interface ContributionLedger {
   revoked?: TxRef;
   /** The last `ContributionSettled`, to match it with the `ConsentRevoked` of the same transaction. */
   lastSettlement?: { transactionHash: Hex; amount: bigint };
+  /** Every `ContributionSettled` in order: dividends moved to its holder's credit (claim or revocation). */
+  settlements: { amount: bigint; tx: TxRef }[];
 }
 
 /**
@@ -301,6 +303,8 @@ export interface AccountLedger {
   refunded: bigint;
   /** Purchases the custodian rejected, credited to the buyer (withdrawn with `claim`). */
   rejectedCredits: bigint;
+  /** Every `Withdrawn` in order: each paid out the whole credit accrued before it. */
+  withdrawals: { amount: bigint; tx: TxRef }[];
 }
 
 /** Erasure bookkeeping of one buyer in one pool (the contract's `BuyerErasure`). */
@@ -313,6 +317,8 @@ export interface BuyerErasureLedger {
   owedFrom: number;
   /** Requests below this index are attested. */
   attestedUpTo: number;
+  /** Every `ErasureAttested` of the buyer in the pool, in order. */
+  attestations: { fromIndex: number; upToIndex: number; tx: TxRef }[];
 }
 
 /** Money in and out of the contract in one token, from events. */
@@ -503,6 +509,7 @@ class Replay {
         withdrawn: 0n,
         refunded: 0n,
         rejectedCredits: 0n,
+        withdrawals: [],
       };
       this.ledger.accounts.set(key, entry);
     }
@@ -720,6 +727,7 @@ class Replay {
           statisticsGrantCheckpoint: 0n,
           statisticsCheckpoint: 0n,
           settled: 0n,
+          settlements: [],
           submitted: txRef(event),
         });
         return;
@@ -789,6 +797,7 @@ class Replay {
           );
         }
         erasure.attestedUpTo = upToIndex;
+        erasure.attestations.push({ fromIndex, upToIndex, tx: txRef(event) });
         return;
       }
       case "PurchaseCreated": {
@@ -880,6 +889,7 @@ class Replay {
         }
         entry.credit = 0n;
         entry.withdrawn += amount;
+        entry.withdrawals.push({ amount, tx: txRef(event) });
         this.flows(token).paidOut += amount;
         return;
       }
@@ -1057,6 +1067,7 @@ class Replay {
     }
     contribution.settled += amount;
     contribution.lastSettlement = { transactionHash: event.transactionHash, amount };
+    contribution.settlements.push({ amount, tx: txRef(event) });
     // Settled dividends join the credit: a claim pays them with it, a revocation leaves them there.
     const entry = this.account(account, pool.paymentToken);
     entry.settledDividends += amount;
@@ -1150,6 +1161,7 @@ class Replay {
         buyer: sale.buyer,
         owedFrom: erasuresSeen,
         attestedUpTo: 0,
+        attestations: [],
       });
     } else {
       erasure.owedFrom = Math.min(erasure.owedFrom, erasuresSeen);

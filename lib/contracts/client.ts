@@ -459,18 +459,31 @@ const epsilon = (micro: number) => formatEpsilon(BigInt(micro));
 type ErrorArgs<TAbi extends Abi, N extends ContractErrorName<TAbi>> =
   ContractErrorArgs<TAbi, N> extends infer A extends readonly unknown[] ? A : never;
 
+/** Words for an amount of money in a revert: see {@link ErrorWording.amount}. */
+export type AmountWords = (value: bigint) => string;
+
+/** How a decoded revert words what the error itself cannot say. */
+export interface ErrorWording {
+  /**
+   * Amounts in the operation's token, e.g. `(v) => formatTokenAmount(v, units)` giving "25 TUSD".
+   * A revert does not say which token's decimals apply, so without this amounts are given in the
+   * token's base units and say so.
+   */
+  amount?: AmountWords;
+}
+
+const baseUnits: AmountWords = (value) => `${value.toString()} base units`;
+
+/** Each sentence gets the error's arguments, then the words for amounts (which most ignore). */
 type MessageTable = {
-  [N in DatabankAbiErrorName]: (...args: ErrorArgs<DatabankAbi, N>) => string;
+  [N in DatabankAbiErrorName]: (...args: [...ErrorArgs<DatabankAbi, N>, AmountWords]) => string;
 } & {
   [N in ContractErrorName<typeof extraErrorsAbi>]: (
-    ...args: ErrorArgs<typeof extraErrorsAbi, N>
+    ...args: [...ErrorArgs<typeof extraErrorsAbi, N>, AmountWords]
   ) => string;
 };
 
-/**
- * One plain sentence per custom error. Amounts are in the token's smallest unit (wei for the
- * native coin), since the error does not say which token's decimals apply.
- */
+/** One plain sentence per custom error. */
 const MESSAGES: MessageTable = {
   // platform
   PlatformFeeTooHigh: (fee, max) =>
@@ -510,8 +523,8 @@ const MESSAGES: MessageTable = {
     `A pool that sells no record copies (products ${n(products)}) sets its record price to 0.`,
   ProductNotOffered: (poolId, product) =>
     `Pool ${n(poolId)} does not sell ${product === PRODUCT.query ? "queries" : "record copies"}.`,
-  BountyBudgetTooSmall: (poolId, withdrawable, requested) =>
-    `The curator can withdraw ${n(withdrawable)} of pool ${n(poolId)}'s bounty budget (what it funded itself and no submission has reserved), less than the ${n(requested)} requested.`,
+  BountyBudgetTooSmall: (poolId, withdrawable, requested, amount) =>
+    `The curator can withdraw ${amount(withdrawable)} of pool ${n(poolId)}'s bounty budget (what it funded itself and no submission has reserved), less than the ${amount(requested)} requested.`,
   // contributions and consent
   InvalidContributionState: (id, state) =>
     state === 0
@@ -539,12 +552,12 @@ const MESSAGES: MessageTable = {
   // purchases
   BelowThreshold: (_poolId, active, min) =>
     `This pool has ${n(active)} active contributors; sales need at least ${n(min)}.`,
-  PriceAboveMax: (price, max) =>
-    `The price rose to ${n(price)}, above the maximum you accepted (${n(max)}).`,
-  IncorrectPayment: (sent, expected) =>
-    `The payment sent (${n(sent)}) does not match the amount due (${n(expected)}).`,
-  UnsupportedToken: (address, expected, received) =>
-    `Token ${address} moved ${n(received)} instead of ${n(expected)}; fee-on-transfer tokens are not supported.`,
+  PriceAboveMax: (price, max, amount) =>
+    `The price rose to ${amount(price)}, above the maximum you accepted (${amount(max)}).`,
+  IncorrectPayment: (sent, expected, amount) =>
+    `The payment sent (${amount(sent)}) does not match the amount due (${amount(expected)}).`,
+  UnsupportedToken: (address, expected, received, amount) =>
+    `Token ${address} moved ${amount(received)} instead of ${amount(expected)}; fee-on-transfer tokens are not supported.`,
   MissingBuyerKey: () => "Register an encryption public key to receive the data.",
   UnexpectedNativePayment: () =>
     "This pool is paid in an ERC-20 token; do not send the native coin.",
@@ -592,18 +605,18 @@ const MESSAGES: MessageTable = {
   SafeCastOverflowedUintDowncast: (bits, value) =>
     `The value ${n(value)} does not fit in ${n(bits)} bits.`,
   SafeERC20FailedOperation: (address) => `The transfer of token ${address} failed.`,
-  InsufficientBalance: (balance, needed) =>
-    `The contract's balance (${n(balance)}) is below the ${n(needed)} needed.`,
+  InsufficientBalance: (balance, needed, amount) =>
+    `The contract's balance (${amount(balance)}) is below the ${amount(needed)} needed.`,
   FailedCall: () => "A payment call failed: the recipient refused it.",
   InvalidShortString: () => "A short string is malformed.",
   StringTooLong: (str) => `The string "${str}" is too long.`,
   // outside the ABI
   AddressInsufficientBalance: (account) => `The balance of ${account} is too low for this payment.`,
   FailedInnerCall: () => "A payment call failed: the recipient refused it.",
-  ERC20InsufficientBalance: (sender, balance, needed) =>
-    `${sender} has ${n(balance)} of the payment token, less than the ${n(needed)} needed.`,
-  ERC20InsufficientAllowance: (spender, allowance, needed) =>
-    `The Databank (${spender}) may spend ${n(allowance)} of your payment token, less than the ${n(needed)} needed; approve it first.`,
+  ERC20InsufficientBalance: (sender, balance, needed, amount) =>
+    `${sender} has ${amount(balance)} of the payment token, less than the ${amount(needed)} needed.`,
+  ERC20InsufficientAllowance: (spender, allowance, needed, amount) =>
+    `The Databank (${spender}) may spend ${amount(allowance)} of your payment token, less than the ${amount(needed)} needed; approve it first.`,
   ERC20InvalidSender: (sender) => `${sender} cannot send the payment token.`,
   ERC20InvalidReceiver: (receiver) => `${receiver} cannot receive the payment token.`,
 };
@@ -623,14 +636,14 @@ export class DatabankError extends Error {
   /**
    * @param name - custom error name
    * @param args - decoded arguments
-   * @param options - raw revert data and the original error
+   * @param options - raw revert data, the original error, and how to word amounts
    */
   constructor(
     name: string,
     args: readonly unknown[],
-    options: { data?: Hex; cause?: unknown } = {},
+    options: { data?: Hex; cause?: unknown; wording?: ErrorWording } = {},
   ) {
-    super(databankErrorMessage(name, args), { cause: options.cause });
+    super(databankErrorMessage(name, args, options.wording), { cause: options.cause });
     this.name = name;
     this.args = args;
     this.data = options.data;
@@ -641,7 +654,11 @@ export class DatabankError extends Error {
  * The plain sentence for a custom error (also for Solidity's `Error(string)` and `Panic(uint256)`);
  * a generic sentence naming the error if it is unknown.
  */
-export function databankErrorMessage(name: string, args: readonly unknown[]): string {
+export function databankErrorMessage(
+  name: string,
+  args: readonly unknown[],
+  wording: ErrorWording = {},
+): string {
   if (name === "Error") return `The transaction was refused: ${String(args[0])}.`;
   if (name === "Panic") {
     const code = Number(args[0]);
@@ -653,7 +670,7 @@ export function databankErrorMessage(name: string, args: readonly unknown[]): st
   const generic = `The transaction was refused with ${name}(${args.map(String).join(", ")}).`;
   if (!format) return generic;
   try {
-    return format(...args);
+    return format(...args, wording.amount ?? baseUnits);
   } catch {
     return generic; // arguments of an unexpected shape (e.g. decoded with another ABI)
   }
@@ -664,10 +681,14 @@ const decodingAbi: Abi = [
   ...extraErrorsAbi,
 ];
 
-function decodeRevertData(data: Hex, cause: unknown): DatabankError | undefined {
+function decodeRevertData(
+  data: Hex,
+  cause: unknown,
+  wording: ErrorWording | undefined,
+): DatabankError | undefined {
   try {
     const { errorName, args } = decodeErrorResult({ abi: decodingAbi, data });
-    return new DatabankError(errorName, args ?? [], { data, cause });
+    return new DatabankError(errorName, args ?? [], { data, cause, wording });
   } catch {
     return undefined;
   }
@@ -676,10 +697,21 @@ function decodeRevertData(data: Hex, cause: unknown): DatabankError | undefined 
 /**
  * Finds the Databank revert in an error thrown by viem (`simulate`, `write`, `estimateGas`,
  * `read`, or a transport error carrying revert data) and decodes it. Returns undefined when the
- * error is not a revert, or its data cannot be decoded (e.g. a revert without data).
+ * error is not a revert, or its data cannot be decoded (e.g. a revert without data). Pass
+ * `wording` to show amounts in the operation's token ("25 TUSD") rather than base units.
  */
-export function decodeDatabankError(error: unknown): DatabankError | undefined {
-  if (error instanceof DatabankError) return error;
+export function decodeDatabankError(
+  error: unknown,
+  wording?: ErrorWording,
+): DatabankError | undefined {
+  if (error instanceof DatabankError) {
+    if (wording === undefined) return error;
+    return new DatabankError(error.name, error.args, {
+      data: error.data,
+      cause: error.cause,
+      wording,
+    });
+  }
   if (!(error instanceof BaseError)) return undefined;
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (reverted instanceof ContractFunctionRevertedError) {
@@ -687,9 +719,10 @@ export function decodeDatabankError(error: unknown): DatabankError | undefined {
       return new DatabankError(reverted.data.errorName, reverted.data.args ?? [], {
         data: reverted.raw,
         cause: error,
+        wording,
       });
     }
-    if (reverted.raw) return decodeRevertData(reverted.raw, error);
+    if (reverted.raw) return decodeRevertData(reverted.raw, error, wording);
   }
   // Errors that viem did not map to a contract error (e.g. a raw RPC error) may still carry the data.
   let data: Hex | undefined;
@@ -701,5 +734,5 @@ export function decodeDatabankError(error: unknown): DatabankError | undefined {
     }
     return false;
   });
-  return data ? decodeRevertData(data, error) : undefined;
+  return data ? decodeRevertData(data, error, wording) : undefined;
 }

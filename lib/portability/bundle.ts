@@ -1,11 +1,13 @@
 /**
  * The export bundle (GDPR art. 20 data portability): one self-describing JSON document holding
  * everything a contributor has in one Databank deployment: its records in clear, its consent
- * tokens with their terms, and every payout with its transaction hash. `npm run import` reads it
+ * tokens with their terms, every payout with its transaction hash, and its passbook (who bought or
+ * used each record, what it earned, erasures owed; see lib/passbook). `npm run import` reads it
  * back to contribute the same records elsewhere. Its JSON Schema is generated from the zod schema
  * below (docs/schemas/export-bundle.v1.schema.json) so the two never disagree.
  */
 import { z } from "zod";
+import { passbookSchema } from "../passbook/schema.js";
 
 /** Value of the bundle's `$schema`. */
 export const EXPORT_BUNDLE_SCHEMA_ID = "https://databank.dev/schemas/export-bundle.v1.schema.json";
@@ -98,6 +100,9 @@ export const exportBundleSchema = z.object({
   databank: address,
   contributions: z.array(contributionSchema),
   payouts: z.array(payoutSchema),
+  passbook: passbookSchema
+    .optional()
+    .describe("the wallet's passbook from on-chain events (absent in bundles made before it)"),
 });
 
 /** An export bundle. */

@@ -17,6 +17,7 @@ import {
   type ExportedPayout,
 } from "./bundle.js";
 import { REJECTION_REASONS } from "../custodian/acceptance.js";
+import { buildPassbook } from "../passbook/passbook.js";
 
 /** Arguments of {@link buildExportBundle}. */
 export interface BuildExportBundleParams {
@@ -31,6 +32,8 @@ export interface BuildExportBundleParams {
   onProgress?: (done: number, total: number) => void;
   /** Defaults to now; fixed by tests. */
   now?: Date;
+  /** Transaction links of the passbook (see lib/audit's `txUrlBuilder`); default the chain's explorer. */
+  explorerUrl?: string;
 }
 
 /** Reads every event of `wallet` and decrypts its records into one bundle. */
@@ -148,6 +151,13 @@ export async function buildExportBundle(params: BuildExportBundleParams): Promis
     })),
   ].sort((a, b) => Number(BigInt(a.blockNumber) - BigInt(b.blockNumber)));
 
+  const passbook = await buildPassbook({
+    client: publicClient,
+    databank,
+    wallet,
+    fromBlock,
+    explorerUrl: params.explorerUrl,
+  });
   return {
     $schema: EXPORT_BUNDLE_SCHEMA_ID,
     format: "databank-export",
@@ -158,6 +168,7 @@ export async function buildExportBundle(params: BuildExportBundleParams): Promis
     databank: getAddress(databank),
     contributions,
     payouts,
+    passbook,
   };
 }
 

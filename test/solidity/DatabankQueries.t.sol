@@ -611,16 +611,6 @@ contract DatabankQueriesTest is DatabankFixture {
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
     }
 
-    /// @dev The answer of a query that no longer fits reverts, naming what is left and what it spent.
-    function _expectAnswerExhausted(IDatabank.Purchase memory sale, uint32 remaining, uint32 spent) internal {
-        IDatabank.Pool memory pool = db.getPool(sale.poolId);
-        vm.prank(custodian);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, sale.poolId, remaining, spent)
-        );
-        db.fulfillQuery(sale, ANSWER_CID, bytes32(0), pool.statisticsActive, pool.statisticsEnded, spent);
-    }
-
     /// @dev Two queries bought together whose ε together exceed what is left: the first answer
     /// lands, the second fulfilment reverts PrivacyBudgetExhausted and the custodian rejects it; the
     /// buyer is credited at once and the budget is never exceeded.

@@ -247,16 +247,6 @@ contract DatabankQueryAttacksTest is DatabankFixture {
         assertEq(db.getPool(poolId).epsilonSpent, BUDGET, "never past the budget");
     }
 
-    /// @dev The answer of a query that no longer fits reverts, naming what is left and what it spent.
-    function _expectAnswerExhausted(IDatabank.Purchase memory sale, uint32 remaining, uint32 spent) internal {
-        IDatabank.Pool memory pool = db.getPool(sale.poolId);
-        vm.prank(custodian);
-        vm.expectRevert(
-            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, sale.poolId, remaining, spent)
-        );
-        db.fulfillQuery(sale, ANSWER_CID, bytes32(0), pool.statisticsActive, pool.statisticsEnded, spent);
-    }
-
     // ================================================================ a custodian overspending ε
 
     /// @notice Attacker: the custodian (or a compromised node). Gain: a more accurate answer, or one

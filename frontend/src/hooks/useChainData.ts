@@ -21,6 +21,18 @@ export interface PoolView {
   activeCount: number;
   /** The products the pool sells (CONSENT_SCOPE bits: 1 record sales, 2 queries, 3 both). */
   products: number;
+  /** Price of one query (0 when the pool sells none). */
+  queryPrice: bigint;
+  /** Active contributions whose consent allows statistics: what a query runs over and pays. */
+  statisticsActive: number;
+  /** Active contributions that allow statistics and nothing else (not in `activeCount`). */
+  statisticsOnlyActive: number;
+  /** The privacy budget all queries may ever spend, in micro-ε (immutable). */
+  epsilonBudget: number;
+  /** micro-ε spent by answered queries so far. */
+  epsilonSpent: number;
+  /** Most micro-ε one query may spend. */
+  maxEpsilonPerQuery: number;
   minContributors: number;
   maxContributors: number;
   erasureCount: number;
@@ -79,6 +91,12 @@ async function readPool(
     platformFeeBps: pool.platformFeeBps,
     activeCount: pool.recordsActive,
     products: pool.products,
+    queryPrice: pool.queryPrice,
+    statisticsActive: pool.statisticsActive,
+    statisticsOnlyActive: pool.statisticsOnlyActive,
+    epsilonBudget: pool.epsilonBudget,
+    epsilonSpent: pool.epsilonSpent,
+    maxEpsilonPerQuery: pool.maxEpsilonPerQuery,
     minContributors: pool.minContributors,
     maxContributors: pool.maxContributors,
     erasureCount: pool.erasureCount,
@@ -121,6 +139,9 @@ export function useDatabankEvents<
     | "PurchaseCreated"
     | "PurchaseFulfilled"
     | "PurchaseRefunded"
+    | "QueryPurchased"
+    | "QueryAnswered"
+    | "PurchaseRejected"
     | "ConsentGranted"
     | "ConsentRevoked"
     | "ContributionSubmitted"

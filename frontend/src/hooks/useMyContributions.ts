@@ -10,6 +10,8 @@ export interface ContributionView extends ContributionSummary {
   pool?: PoolView;
   /** Dividends earned and not yet claimed (active contributions). */
   pending: bigint;
+  /** Privacy loss so far in micro-ε (`privacyLoss`): the ε of every question answered with it. */
+  privacyLoss: number;
 }
 
 export interface ContributorState {
@@ -51,6 +53,7 @@ export function useMyContributions() {
           poolId: event.args.poolId!,
           dataCid: event.args.dataCid!,
           expiresAt: event.args.expiresAt!,
+          scope: event.args.scope!,
           transactionHash: event.transactionHash,
         })),
         granted: granted.map((event) => ({
@@ -70,16 +73,26 @@ export function useMyContributions() {
       const contributions = await Promise.all(
         summaries.map(async (summary): Promise<ContributionView> => {
           const pool = pools.data!.find((candidate) => candidate.id === summary.poolId);
-          const pending =
+          const [pending, privacyLoss] = await Promise.all([
             summary.status === "active"
-              ? await publicClient.readContract({
+              ? publicClient.readContract({
                   abi: databankAbi,
                   address,
                   functionName: "pendingEarnings",
                   args: [summary.id],
                 })
-              : 0n;
-          return { ...summary, pool, pending };
+              : 0n,
+            // Kept after consent ends: what the contribution lost while it was active.
+            summary.status === "pending" || summary.status === "rejected"
+              ? 0
+              : publicClient.readContract({
+                  abi: databankAbi,
+                  address,
+                  functionName: "privacyLoss",
+                  args: [summary.id],
+                }),
+          ]);
+          return { ...summary, pool, pending, privacyLoss };
         }),
       );
       const tokens = [

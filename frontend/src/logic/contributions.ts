@@ -8,6 +8,8 @@ export interface ContributionEventSet {
     poolId: number;
     dataCid: string;
     expiresAt: number;
+    /** The uses the consent allows (CONSENT_SCOPE bits). */
+    scope: number;
     transactionHash: string;
   }[];
   granted: { contributionId: bigint; bounty: bigint }[];
@@ -20,6 +22,8 @@ export interface ContributionSummary {
   poolId: number;
   dataCid: string;
   expiresAt: number;
+  /** The uses the consent allows (CONSENT_SCOPE bits: 1 records, 2 statistics, 3 both). */
+  scope: number;
   status: ContributionStatus;
   bounty: bigint;
   /** Earnings credited when consent ended (revoked or retired). */
@@ -51,6 +55,7 @@ export function contributionSummaries(events: ContributionEventSet): Contributio
         poolId: submission.poolId,
         dataCid: submission.dataCid,
         expiresAt: submission.expiresAt,
+        scope: submission.scope,
         status,
         bounty: granted.get(submission.contributionId)?.bounty ?? 0n,
         settledOnEnd: end?.settled ?? 0n,

@@ -1,4 +1,5 @@
 /** Per-pool figures rebuilt from the contract's events (sales, revenue, contributors). */
+import { splitPreview } from "./split.js";
 
 /** The fields of a PurchaseFulfilled event the summaries need. */
 export interface FulfilledSale {
@@ -37,4 +38,47 @@ export function poolSalesSummary(
     perContributionTotal: sum((sale) => sale.perContribution),
     buyers: new Set(own.map((sale) => sale.buyer.toLowerCase())).size,
   };
+}
+
+/** What an answered question's summary needs: its price, and from QueryAnswered what each got. */
+export interface AnsweredQuery {
+  poolId: number;
+  buyer: string;
+  /** The price paid (QueryPurchased.amount). */
+  amount: bigint;
+  /** Credited to each contribution allowing statistics (QueryAnswered.perContribution). */
+  perContribution: bigint;
+  recordCount: number;
+}
+
+/**
+ * Answered questions as sales, so one summary serves both products. QueryAnswered does not repeat
+ * the split: it follows from the price and the pool's shares (fixed for life), as the contract's
+ * RevenueSplit computes it.
+ */
+export function answeredQueriesAsSales(
+  answers: readonly AnsweredQuery[],
+  shares: (poolId: number) => { platformFeeBps: number; contributorShareBps: number } | undefined,
+): FulfilledSale[] {
+  return answers.flatMap((answer) => {
+    const pool = shares(answer.poolId);
+    if (!pool) return [];
+    const split = splitPreview({
+      price: answer.amount,
+      platformFeeBps: pool.platformFeeBps,
+      contributorShareBps: pool.contributorShareBps,
+      activeCount: 0,
+    });
+    return [
+      {
+        poolId: answer.poolId,
+        buyer: answer.buyer,
+        platformAmount: split.platform,
+        curatorAmount: split.curator,
+        contributorsAmount: split.contributors,
+        perContribution: answer.perContribution,
+        recordCount: answer.recordCount,
+      },
+    ];
+  });
 }

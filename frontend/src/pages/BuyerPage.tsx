@@ -1,19 +1,29 @@
-/** Buyer: browse pools, see a pool's documents and split, buy, follow deliveries, erase, refund. */
+/**
+ * Buyer: browse pools, see a pool's documents and split, buy records or ask a question (a
+ * differentially private query), follow deliveries and answers, erase, refund.
+ */
+import { lazy, Suspense } from "react";
+import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import { BuyPanel } from "../components/buyer/BuyPanel";
 import { ErasuresOwed } from "../components/buyer/ErasuresOwed";
 import { PurchaseRow } from "../components/buyer/PurchaseRow";
+import { QueryRow } from "../components/buyer/QueryRow";
 import { PoolDocumentsView } from "../components/PoolDocumentsView";
 import { PoolSummary } from "../components/PoolSummary";
 import { usePools } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { useMyPurchases } from "../hooks/useMyPurchases";
+import { useMyQueries } from "../hooks/useMyQueries";
 import { describeError } from "../logic/errors";
 import { hrefOf } from "../logic/route";
+
+const AskQuestion = lazy(() => import("../components/buyer/AskQuestion"));
 
 export default function BuyerPage({ params }: { params: URLSearchParams }) {
   const { account } = useDatabank();
   const pools = usePools();
   const { purchases, error } = useMyPurchases(account);
+  const { queries, error: queriesError } = useMyQueries(account);
   const selectedId = params.get("pool");
   const selected = pools.data?.find((pool) => String(pool.id) === selectedId);
   const purchasedPoolIds = new Set(purchases?.map((purchase) => purchase.poolId));
@@ -23,7 +33,12 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
       {selected && (
         <PoolSummary pool={selected}>
           <PoolDocumentsView schemaCid={selected.schemaCid} termsCid={selected.termsCid} />
-          <BuyPanel pool={selected} />
+          {(selected.products & CONSENT_SCOPE.records) !== 0 && <BuyPanel pool={selected} />}
+          {(selected.products & CONSENT_SCOPE.statistics) !== 0 && (
+            <Suspense fallback={<p>Loading the question builder…</p>}>
+              <AskQuestion pool={selected} />
+            </Suspense>
+          )}
           <p>
             <a href={hrefOf("buyer")}>Back to all pools</a>
           </p>
@@ -44,6 +59,24 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
           ))}
         </section>
       )}
+      {account && queries !== undefined && queries.length > 0 && (
+        <section aria-labelledby="questions-heading">
+          <h2 id="questions-heading">Your questions</h2>
+          {queriesError && <p className="error">{describeError(queriesError)}</p>}
+          {queries.map((query) => {
+            const pool = pools.data?.find((candidate) => candidate.id === query.poolId);
+            return (
+              pool && (
+                <QueryRow
+                  key={query.id.toString()}
+                  purchase={query}
+                  paymentToken={pool.paymentToken}
+                />
+              )
+            );
+          })}
+        </section>
+      )}
       {!selected && (
         <section aria-labelledby="pools-heading">
           <h2 id="pools-heading">Pools</h2>
@@ -52,7 +85,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
           {pools.data?.map((pool) => (
             <PoolSummary key={pool.id} pool={pool}>
               <a href={hrefOf("buyer", { pool: pool.id })}>
-                Details and purchase of pool {pool.id}
+                {poolLinkText(pool.products)} of pool {pool.id}
               </a>
             </PoolSummary>
           ))}
@@ -60,4 +93,12 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
       )}
     </>
   );
+}
+
+/** What a pool's page offers: a purchase of records, questions, or both. */
+function poolLinkText(products: number): string {
+  const records = (products & CONSENT_SCOPE.records) !== 0;
+  const questions = (products & CONSENT_SCOPE.statistics) !== 0;
+  if (records && questions) return "Details, purchase and questions";
+  return questions ? "Details and questions" : "Details and purchase";
 }

@@ -10,11 +10,11 @@ import { ExportButton } from "../components/contributor/ExportButton";
 import { Amount } from "../components/Amount";
 import { PoolSummary } from "../components/PoolSummary";
 import { usePools } from "../hooks/useChainData";
-import { bountiesLeft } from "../../../lib/contracts/client.js";
+import { bountiesLeft, CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { useMyContributions } from "../hooks/useMyContributions";
-import { usePoolSales } from "../hooks/usePoolSales";
+import { usePoolQuerySales, usePoolSales } from "../hooks/usePoolSales";
 import { describeError } from "../logic/errors";
 import { hrefOf } from "../logic/route";
 
@@ -22,17 +22,25 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
   const { account } = useDatabank();
   const pools = usePools();
   const salesOf = usePoolSales();
+  const questionsOf = usePoolQuerySales();
   const mine = useMyContributions();
   const selected = pools.data?.find((pool) => String(pool.id) === params.get("pool"));
   const open = (pools.data ?? []).filter(
-    (pool) => pool.maxContributors === 0 || pool.activeCount < pool.maxContributors,
+    // The cap counts every active contribution: those allowing records and the statistics-only.
+    (pool) =>
+      pool.maxContributors === 0 ||
+      pool.activeCount + pool.statisticsOnlyActive < pool.maxContributors,
   );
   return (
     <>
       <h1>My data bank</h1>
       {selected && (
         <>
-          {account ? <ContributeForm pool={selected} /> : <ConnectPrompt what="contribute" />}
+          {account ? (
+            <ContributeForm key={selected.id} pool={selected} />
+          ) : (
+            <ConnectPrompt what="contribute" />
+          )}
           <p>
             <a href={hrefOf("contributor")}>Back to my data bank</a>
           </p>
@@ -62,6 +70,7 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
           {pools.data && open.length === 0 && <p className="muted">No pool is open right now.</p>}
           {open.map((pool) => {
             const sales = salesOf(pool.id);
+            const questions = questionsOf(pool.id);
             return (
               <PoolSummary key={pool.id} pool={pool}>
                 <p>
@@ -74,6 +83,19 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
                   {sales ? ` (${sales.sales} sale${sales.sales === 1 ? "" : "s"})` : ""}
                   {pool.bountyPerContribution > 0n && <BountyOffer pool={pool} />}
                 </p>
+                {(pool.products & CONSENT_SCOPE.statistics) !== 0 && (
+                  <p>
+                    Earned from questions by each contribution allowing statistics:{" "}
+                    {questions ? (
+                      <>
+                        <Amount value={questions.perContributionTotal} token={pool.paymentToken} />{" "}
+                        ({questions.sales} answered)
+                      </>
+                    ) : (
+                      "…"
+                    )}
+                  </p>
+                )}
                 <a href={hrefOf("contributor", { pool: pool.id })}>
                   Read the terms and contribute to pool {pool.id}
                 </a>

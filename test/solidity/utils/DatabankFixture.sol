@@ -168,6 +168,16 @@ abstract contract DatabankFixture is TestBase {
         );
     }
 
+    /// @dev The answer of a query that no longer fits reverts, naming what is left and what it spent.
+    function _expectAnswerExhausted(IDatabank.Purchase memory sale, uint32 remaining, uint32 spent) internal {
+        IDatabank.Pool memory pool = db.getPool(sale.poolId);
+        vm.prank(custodian);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDatabank.PrivacyBudgetExhausted.selector, sale.poolId, remaining, spent)
+        );
+        db.fulfillQuery(sale, ANSWER_CID, bytes32(0), pool.statisticsActive, pool.statisticsEnded, spent);
+    }
+
     /// @dev A copy of a purchase to tamper with (assigning a memory struct only copies a reference).
     function _copy(IDatabank.Purchase memory sale) internal pure returns (IDatabank.Purchase memory) {
         return abi.decode(abi.encode(sale), (IDatabank.Purchase));

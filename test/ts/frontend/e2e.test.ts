@@ -10,7 +10,14 @@ import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import { after, afterEach, before, describe, it } from "mocha";
 import type { Page, Request } from "playwright-core";
-import { decodeFunctionData, type Address, type Hex } from "viem";
+import {
+  decodeFunctionData,
+  keccak256,
+  parseEventLogs,
+  zeroAddress,
+  type Address,
+  type Hex,
+} from "viem";
 import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { startDappServer, type DappServer } from "../../../frontend/serve.js";
@@ -48,6 +55,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   let page: Page;
   let accounts: Address[];
   let curator: Address, buyer: Address, member: Address, secondMember: Address;
+  let statisticsMember: Address;
   const startedAt = Date.now();
 
   before(async function () {
@@ -61,6 +69,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     buyer = accounts[LOCAL_ROLES.buyer]!;
     member = accounts[6]!; // accounts no role of the stack uses
     secondMember = accounts[7]!;
+    statisticsMember = accounts[8]!;
     dapp = await startDappServer({
       host: "127.0.0.1",
       port: 0,
@@ -111,10 +120,14 @@ describe("dApp end to end (chromium, full local stack)", function () {
       args: { poolId },
     });
 
-  /** Fills and sends the contribution form of a pool; returns the new contribution id. */
-  async function contributeViaUi(poolId: number, resume: Resume): Promise<bigint> {
+  /**
+   * Fills and sends the contribution form of a pool; returns the new contribution id. `scope` is
+   * the label of the use to choose, when not the preselected one.
+   */
+  async function contributeViaUi(poolId: number, resume: Resume, scope?: string): Promise<bigint> {
     await page.goto(`${dapp.url}#/contributor?pool=${poolId}`);
     await page.getByText("Terms, in full").waitFor();
+    if (scope !== undefined) await page.getByLabel(scope, { exact: true }).check();
     await page.getByLabel("Job title").fill(resume.title);
     await page.getByLabel("Years of experience").fill(resume.years);
     await page.getByLabel("Skills").fill(resume.skills);
@@ -163,7 +176,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
     await failure.waitFor();
     const message = (await failure.textContent()) ?? "";
-    expect(message).to.contain("of the payment token, less than the 5000000 needed");
+    expect(message).to.contain("of the payment token, less than the 5000000 base units needed");
     expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
     await shot("03b-curator-decoded-error");
   });
@@ -321,11 +334,226 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await shot("12-auditor-pool-1");
   });
 
+  // Data products: pool 3 sells record copies and questions (differentially private answers).
+  it("curator: opens a pool selling records and questions, with a privacy budget and policy", async () => {
+    await useAccount(curator);
+    await openTab("Curator");
+    await page
+      .getByLabel("Consent terms (shown in full to contributors)")
+      .fill("Your resume is sold to recruiters, or counted in statistics, as you choose.");
+    await page.getByLabel("Payment token").selectOption("native");
+    await page.getByLabel("Products").selectOption("both");
+    await page.getByLabel("Price per sale (ETH)").fill("0.2");
+    await page.getByLabel("Price per question (ETH)").fill("0.05");
+    await page.getByLabel("Privacy budget of the pool (total ε)").fill("20");
+    await page.getByLabel("Most ε per question").fill("25");
+    await page.getByRole("button", { name: "Create pool" }).click();
+    await page
+      .getByText(
+        "One question may not spend more than the whole budget: 25 ε is above the total of 20 ε.",
+      )
+      .waitFor();
+    await page.getByLabel("Most ε per question").fill("8");
+    // The default policy follows the schema's fields; this pool has a single contributor, so the
+    // release threshold (a noisy count) is lowered to 0 for the test to see a row.
+    const policyBox = page.getByLabel("Query policy (JSON, published inside the schema)");
+    const policy = JSON.parse(await policyBox.inputValue()) as {
+      fields: Record<string, unknown>;
+    };
+    expect(policy.fields.title).to.deep.equal({ groupBy: false, aggregate: false });
+    expect(policy.fields.yearsOfExperience).to.deep.equal({ bounds: { lo: 0, hi: 60 } });
+    await policyBox.fill(JSON.stringify({ ...policy, minNoisyCount: 0 }, null, 2));
+    await page.getByRole("button", { name: "Create pool" }).click();
+    await page.getByText("Pool 3 is open.").waitFor();
+    const card = page.getByRole("article", { name: /^Pool 3/ });
+    await card.getByText("record sales and queries (statistics)").waitFor();
+    await card.getByText("20 ε in all, 0 ε spent, 20 ε remaining").waitFor();
+    await shot("20-curator-pool-selling-questions");
+    const pool = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "getPool",
+      args: [3],
+    });
+    expect(pool).to.include({
+      products: 3,
+      queryPrice: 5n * 10n ** 16n,
+      epsilonBudget: 20_000_000,
+      maxEpsilonPerQuery: 8_000_000,
+    });
+  });
+
+  let statisticsContribution: bigint;
+
+  it("contributor: chooses statistics only, explained in plain words", async () => {
+    await useAccount(statisticsMember);
+    await page.goto(`${dapp.url}#/contributor?pool=3`);
+    // The most private use the pool offers is preselected, and each is explained.
+    expect(await page.getByLabel("Statistics only", { exact: true }).isChecked()).to.equal(true);
+    await page.getByText("Buyers never receive your record.").waitFor();
+    await shot("21-contributor-scope-choice");
+    statisticsContribution = await contributeViaUi(
+      3,
+      { ...resume, title: "Statistics only 5150" },
+      "Statistics only",
+    );
+    const [submitted] = await stack.publicClient.getContractEvents({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "ContributionSubmitted",
+      args: { contributionId: statisticsContribution },
+    });
+    expect(submitted!.args.scope).to.equal(2);
+    await page.goto(`${dapp.url}#/contributor`);
+    const card = page.getByRole("article", { name: `Contribution ${statisticsContribution}` });
+    await card.getByText("statistics only", { exact: true }).waitFor();
+    await card.getByText(/^0 ε/).waitFor();
+  });
+
+  it("buyer: asks a question, sees price and ε before paying, pays, reads the answer", async () => {
+    await useAccount(buyer);
+    await page.goto(`${dapp.url}#/buyer?pool=3`);
+    const ask = page.getByRole("region", { name: "Ask a question of pool 3" });
+    await ask.getByRole("button", { name: "Add a grouping" }).click();
+    await ask.getByLabel("Group 1").selectOption("education");
+    // Checked before paying with lib/query, as the CLI does: beyond the pool's maximum ε…
+    await ask.getByLabel("Privacy cost of the question (ε)").fill("9");
+    await ask
+      .getByText("the query asks for ε = 9, more than the pool's maximum of 8 per query")
+      .waitFor();
+    expect(await ask.getByRole("button", { name: "Pay and ask" }).isDisabled()).to.equal(true);
+    // …then within it: the price and the ε are shown with the pool's remaining budget.
+    await ask.getByLabel("Privacy cost of the question (ε)").fill("8");
+    const before = ask.getByRole("definition").filter({ hasText: "0.05 ETH" });
+    await before.waitFor();
+    await ask.getByText("8 ε (count 8 ε)").waitFor();
+    await ask.getByText("20 ε of 20 ε left (0 ε spent)").waitFor();
+    await shot("22-buyer-question-checked");
+    await ask.getByRole("button", { name: "Pay and ask" }).click();
+    await confirmed("Ask pool 3");
+    const paid = ask.getByText(/Question \d+ is paid/);
+    const purchaseId = /Question (\d+)/.exec((await paid.textContent()) ?? "")![1]!;
+    const card = page.getByRole("article", { name: `Question ${purchaseId}` });
+    await card.getByText("answered", { exact: true }).waitFor(); // by the node's query worker
+    await card.getByText("8 ε spent").waitFor();
+    await card.getByRole("button", { name: "Show the answer" }).click();
+    const table = card.getByRole("table", { name: `Answer table of question ${purchaseId}` });
+    await table.waitFor();
+    expect(await table.getByRole("columnheader").allTextContents()).to.deep.equal([
+      "education",
+      "count",
+    ]);
+    // The one contributor's group: its noisy count (scale 1/8) clears the threshold of 0.
+    const row = table.getByRole("row").filter({ hasText: "doctorate" });
+    const count = Number((await row.getByRole("cell").nth(1).textContent()) ?? "NaN");
+    expect(count).to.be.within(-1, 3);
+    await card.getByRole("img", { name: /Bar chart of count by education/ }).waitFor();
+    await shot("23-buyer-answer");
+    const [answered] = await stack.publicClient.getContractEvents({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "QueryAnswered",
+      args: { purchaseId: BigInt(purchaseId) },
+    });
+    expect(answered!.args.epsilonSpent).to.equal(8_000_000);
+  });
+
+  it("buyer: a question the custodian's policy refuses shows its reason and the credit", async () => {
+    // Bought outside the dApp (which would have refused it before paying), as another client
+    // could: grouping by free text the policy keeps filter-only.
+    const query = new TextEncoder().encode(
+      JSON.stringify({
+        version: 1,
+        epsilon: "1",
+        groupBy: [{ field: "title" }],
+        aggregates: [{ kind: "count" }],
+      }),
+    );
+    const upload = await fetch(`${stack.node.url}/v1/content`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: query,
+    });
+    const { cid } = (await upload.json()) as { cid: string };
+    const price = 5n * 10n ** 16n;
+    const creditBefore = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "creditOf",
+      args: [buyer, zeroAddress],
+    });
+    const hash = await unlockedWallet(stack.chain.rpcUrl, buyer).writeContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "purchaseQuery",
+      args: [3, price, `0x${"11".repeat(32)}`, 1_000_000, cid, keccak256(query)],
+      value: price,
+      account: buyer,
+      chain: undefined,
+    });
+    const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
+    const [purchased] = parseEventLogs({
+      abi: databankAbi,
+      eventName: "QueryPurchased",
+      logs: receipt.logs,
+    });
+    await page.goto(`${dapp.url}#/buyer`);
+    const card = page.getByRole("article", { name: `Question ${purchased!.args.purchaseId}` });
+    await card.getByText("rejected, price credited", { exact: true }).waitFor();
+    const reason = card.getByRole("definition").filter({ hasText: '"title"' });
+    await reason.waitFor();
+    await card.getByText("The price was credited back to you at once").waitFor();
+    await shot("24a-buyer-question-rejected");
+    const creditAfter = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "creditOf",
+      args: [buyer, zeroAddress],
+    });
+    expect(creditAfter - creditBefore).to.equal(price);
+  });
+
+  it("contributor: the card shows the privacy spent next to the earnings", async () => {
+    await useAccount(statisticsMember);
+    await page.goto(`${dapp.url}#/contributor`);
+    const card = page.getByRole("article", { name: `Contribution ${statisticsContribution}` });
+    await card.getByText(/^8 ε \(the pool can never spend more than 20 ε in all\)/).waitFor();
+    await card.getByText("0.034125 ETH").waitFor(); // 0.05 − 2.5% fee, 70% to the only contributor
+    await page
+      .getByText(
+        "Earned from questions by each contribution allowing statistics: 0.034125 ETH (1 answered)",
+      )
+      .waitFor();
+    await shot("24-contributor-privacy-spent");
+    const loss = await stack.publicClient.readContract({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      functionName: "privacyLoss",
+      args: [statisticsContribution],
+    });
+    expect(loss).to.equal(8_000_000);
+  });
+
+  it("curator: the pool card shows the ε spent and remaining, and the questions sold", async () => {
+    await useAccount(curator);
+    await openTab("Curator");
+    const card = page.getByRole("article", { name: /^Pool 3/ });
+    await card
+      .getByText("20 ε in all, 8 ε spent, 12 ε remaining; at most 8 ε per question")
+      .waitFor();
+    await card.getByText("1 answered for 1 buyer(s), 0.05 ETH").waitFor();
+    await shot("25-curator-privacy-budget");
+  });
+
   it("labels every input on every page", async () => {
     const pages: [string, string][] = [
       ["#/contributor", "Pools open to contributions"],
       ["#/contributor?pool=2", "Job title"],
       ["#/buyer?pool=2", "You pay (held in escrow until delivery)"],
+      ["#/contributor?pool=3", "How buyers may use your record"],
+      ["#/buyer?pool=3", "Privacy cost of the question (ε)"],
       ["#/curator", "Open a pool"],
       ["#/auditor", "Invariants"],
     ];
@@ -349,6 +577,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   // Last of the chain-state tests: the node is stopped and the chain's clock moves two days on.
   it("buyer: takes a refund when the custodian misses the delivery deadline", async () => {
     await stack.node.stop();
+    await useAccount(buyer);
     await page.goto(`${dapp.url}#/buyer?pool=2`);
     await page.getByRole("button", { name: "Buy", exact: true }).click();
     await confirmed("Buy pool 2");

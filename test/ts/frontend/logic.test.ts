@@ -25,7 +25,7 @@ import {
 } from "../../../frontend/src/logic/format.js";
 import { permitTypedData } from "../../../frontend/src/logic/permit.js";
 import { DEFAULT_POOL_FORM, poolParamsFromForm } from "../../../frontend/src/logic/poolForm.js";
-import { poolSalesSummary } from "../../../frontend/src/logic/poolStats.js";
+import { answeredQueriesAsSales, poolSalesSummary } from "../../../frontend/src/logic/poolStats.js";
 import { poolWarnings } from "../../../frontend/src/logic/poolWarnings.js";
 import { purposesSentence } from "../../../frontend/src/logic/purposes.js";
 import { hrefOf, parseRoute } from "../../../frontend/src/logic/route.js";
@@ -46,6 +46,43 @@ import {
   splitList,
 } from "../../../frontend/src/logic/schemaForm.js";
 import { formatBps, parsePercentToBps, splitPreview } from "../../../frontend/src/logic/split.js";
+import {
+  describeBudget,
+  formatEpsilonText,
+  parseEpsilonInput,
+  privacyBudgetOf,
+  scopeChoicesOf,
+} from "../../../frontend/src/logic/privacy.js";
+import {
+  initialDraft,
+  newAggregate,
+  newFilter,
+  newGroupBy,
+  queryFromDraft,
+  queryOptionsOf,
+  type QueryDraft,
+} from "../../../frontend/src/logic/queryBuilder.js";
+import {
+  answerSeries,
+  answerTable,
+  formatAnswerNumber,
+  layoutBars,
+} from "../../../frontend/src/logic/queryAnswer.js";
+import {
+  DEFAULT_MIN_NOISY_COUNT,
+  defaultQueryPolicy,
+  policyFromText,
+  schemaWithPolicy,
+} from "../../../frontend/src/logic/queryPolicyDraft.js";
+import {
+  answerQuery,
+  assertQuery,
+  checkQuery,
+  queryPolicyOf,
+  type QueryAnswer,
+} from "../../../lib/query/index.js";
+import { demoQueryPolicy } from "../../../scripts/demo/queryPolicy.js";
+import { CITIES } from "../../../scripts/demo/resumes.js";
 
 const resumeSchema: unknown = JSON.parse(
   readFileSync("lib/custodian/schemas/resume.schema.json", "utf8"),
@@ -295,7 +332,11 @@ describe("dApp logic", () => {
       expect(result).to.deep.equal({
         ok: true,
         params: {
+          products: 1,
           price: 25_500_000n,
+          queryPrice: 0n,
+          epsilonBudget: 0,
+          maxEpsilonPerQuery: 0,
           contributorShareBps: 7_000,
           minContributors: 1,
           maxContributors: 0,
@@ -328,6 +369,63 @@ describe("dApp logic", () => {
         "purposes",
         "terms",
       ]);
+    });
+
+    it("sells questions: the price per question and the privacy budget in micro-ε, no record price", () => {
+      const result = poolParamsFromForm(
+        {
+          ...DEFAULT_POOL_FORM,
+          products: "queries",
+          price: "not a price: ignored, the pool sells no records",
+          queryPrice: "2",
+          epsilonBudget: "12.5",
+          maxEpsilonPerQuery: "0.75",
+          terms: "x".repeat(40),
+        },
+        6,
+      );
+      expect(result.ok && result.params).to.include({
+        products: 2,
+        price: 0n,
+        queryPrice: 2_000_000n,
+        epsilonBudget: 12_500_000,
+        maxEpsilonPerQuery: 750_000,
+      });
+      const both = poolParamsFromForm(
+        { ...DEFAULT_POOL_FORM, products: "both", terms: "x".repeat(40) },
+        18,
+      );
+      expect(both.ok && both.params).to.include({ products: 3, price: 10n ** 17n });
+    });
+
+    it("names the real problem of a privacy budget", () => {
+      const problemsOf = (change: Partial<typeof DEFAULT_POOL_FORM>) => {
+        const result = poolParamsFromForm(
+          { ...DEFAULT_POOL_FORM, products: "both", terms: "x".repeat(40), ...change },
+          6,
+        );
+        return result.ok ? {} : result.problems;
+      };
+      expect(
+        problemsOf({ maxEpsilonPerQuery: "3", epsilonBudget: "2" }).maxEpsilonPerQuery,
+      ).to.equal(
+        "One question may not spend more than the whole budget: 3 ε is above the total of 2 ε.",
+      );
+      expect(problemsOf({ epsilonBudget: "0" }).epsilonBudget).to.contain("above 0");
+      expect(problemsOf({ epsilonBudget: "5000" }).epsilonBudget).to.contain(
+        "at most 4294.967295 ε",
+      );
+      expect(problemsOf({ maxEpsilonPerQuery: "0.1234567" }).maxEpsilonPerQuery).to.contain(
+        "at most 6 decimals",
+      );
+      expect(problemsOf({ queryPrice: "0" }).queryPrice).to.contain("above 0");
+      // A pool selling records only ignores the question fields entirely.
+      expect(
+        poolParamsFromForm(
+          { ...DEFAULT_POOL_FORM, epsilonBudget: "bad", queryPrice: "bad", terms: "x".repeat(40) },
+          6,
+        ).ok,
+      ).to.equal(true);
     });
   });
 
@@ -441,6 +539,7 @@ describe("dApp logic", () => {
         poolId: 1,
         dataCid: `cid${contributionId}`,
         expiresAt: 0,
+        scope: 2,
         transactionHash: "0x",
       }));
       const summaries = contributionSummaries({
@@ -541,6 +640,374 @@ describe("dApp logic", () => {
     it("says when the user declined in the wallet", () => {
       const declined = new BaseError("x", { cause: new UserRejectedRequestError(new Error("no")) });
       expect(describeError(declined)).to.equal("You declined the request in your wallet.");
+    });
+  });
+
+  describe("privacy: ε, budgets and consent scopes", () => {
+    it("shows ε in ε, never in millionths, and reads what people type", () => {
+      expect(formatEpsilonText(500_000n)).to.equal("0.5 ε");
+      expect(formatEpsilonText(1_250_000)).to.equal("1.25 ε");
+      expect(formatEpsilonText(0)).to.equal("0 ε");
+      expect(parseEpsilonInput(" 0.25 ")).to.equal(250_000n);
+      for (const bad of ["0", "-1", "abc", "0.1234567", ""]) {
+        expect(parseEpsilonInput(bad), bad).to.equal(undefined);
+      }
+    });
+
+    it("states what is left of a pool's budget, never below zero", () => {
+      const budget = privacyBudgetOf({ epsilonBudget: 5_000_000, epsilonSpent: 1_500_000 });
+      expect(budget).to.deep.equal({
+        budget: 5_000_000n,
+        spent: 1_500_000n,
+        remaining: 3_500_000n,
+      });
+      expect(describeBudget(budget)).to.equal("3.5 ε of 5 ε left (1.5 ε spent)");
+      expect(privacyBudgetOf({ epsilonBudget: 1, epsilonSpent: 2 }).remaining).to.equal(0n);
+    });
+
+    it("offers only the scopes a pool sells, the most private preselected", () => {
+      const labels = (products: number) => scopeChoicesOf(products).choices.map((c) => c.scope);
+      expect(labels(1)).to.deep.equal([1]);
+      expect(labels(2)).to.deep.equal([2]);
+      expect(labels(3)).to.deep.equal([2, 1, 3]);
+      expect(scopeChoicesOf(3).preselected).to.equal(2);
+      expect(scopeChoicesOf(1).preselected).to.equal(1);
+      expect(scopeChoicesOf(3).choices[0]!.explanation).to.contain("never receive your record");
+    });
+  });
+
+  describe("query builder (the demo pool's schema and policy)", () => {
+    const schema = resumeSchema as object;
+    const policy = demoQueryPolicy();
+    const options = queryOptionsOf(schema, policy);
+    const field = (path: string) => options.fields.find((candidate) => candidate.path === path)!;
+
+    it("offers the policy's fields only, each for what the policy and its type allow", () => {
+      expect(options.fields.map((f) => f.path)).to.deep.equal(Object.keys(policy.fields));
+      expect(field("city")).to.include({
+        kind: "categorical",
+        canGroup: true,
+        canAggregate: false,
+      });
+      expect(field("city").values).to.deep.equal([...CITIES]);
+      expect(field("education").values).to.include("doctorate");
+      expect(field("skills")).to.include({ kind: "array", canFilter: true, canGroup: false });
+      expect(field("yearsOfExperience")).to.deep.include({
+        kind: "number",
+        canGroup: true,
+        canAggregate: true,
+        bounds: { lo: 0, hi: 60 },
+      });
+      // Free text without a public list of values cannot be grouped.
+      expect(field("salaryExpectation.currency")).to.include({
+        canGroup: false,
+        canAggregate: false,
+      });
+      expect(options.kinds).to.deep.equal(["count", "sum", "mean", "histogram", "quantile"]);
+      const countsOnly = queryOptionsOf(schema, { ...policy, aggregates: ["mean"] });
+      expect(countsOnly.kinds).to.deep.equal(["count", "mean"]);
+    });
+
+    it("turns the builder's state into a query the pool's policy accepts, with its ε split", () => {
+      const draft: QueryDraft = {
+        ...initialDraft(policy.maxEpsilon),
+        filters: [
+          { ...newFilter(field("education")), values: ["master", "doctorate"] },
+          { ...newFilter(field("yearsOfExperience")), min: "2" },
+          { ...newFilter(field("skills")), text: "Rust" },
+        ],
+        groupBy: [newGroupBy(field("city"))],
+        aggregates: [
+          newAggregate("count", undefined),
+          newAggregate("mean", field("yearsOfExperience")),
+          { ...newAggregate("quantile", field("yearsOfExperience")), q: "0.25, 0.5" },
+        ],
+      };
+      const built = queryFromDraft(options, draft);
+      if (!built.ok) throw new Error(built.problem);
+      expect(built.query).to.deep.equal({
+        version: 1,
+        epsilon: "0.5",
+        filters: [
+          { field: "education", op: "in", values: ["master", "doctorate"] },
+          { field: "yearsOfExperience", op: "range", min: 2 },
+          { field: "skills", op: "contains", value: "Rust" },
+        ],
+        groupBy: [{ field: "city" }],
+        aggregates: [
+          { kind: "count" },
+          { kind: "mean", field: "yearsOfExperience", lo: 0, hi: 60 },
+          {
+            kind: "quantile",
+            field: "yearsOfExperience",
+            q: [0.25, 0.5],
+            buckets: [0, 12, 24, 36, 48, 60],
+          },
+        ],
+      });
+      const checked = assertQuery({ query: built.query, recordSchema: schema, policy });
+      expect(checked.epsilon).to.equal(500_000n);
+      expect(checked.cells).to.equal(CITIES.length);
+    });
+
+    it("says what to fix in the builder, and leaves policy rules to lib/query's check", () => {
+      const problemOf = (change: Partial<QueryDraft>) => {
+        const result = queryFromDraft(options, { ...initialDraft("1"), ...change });
+        return result.ok ? undefined : result.problem;
+      };
+      expect(problemOf({ aggregates: [] })).to.contain("at least one result");
+      expect(problemOf({ filters: [newFilter(field("yearsOfExperience"))] })).to.equal(
+        'Filter 1: give a minimum, a maximum or both for "yearsOfExperience"',
+      );
+      expect(problemOf({ filters: [newFilter(field("city"))] })).to.equal(
+        'Filter 1: pick at least one value of "city"',
+      );
+      expect(
+        problemOf({ groupBy: [{ ...newGroupBy(field("yearsOfExperience")), buckets: "0, ten" }] }),
+      ).to.equal('Group 1: the buckets must be a number, not "ten"');
+      expect(
+        problemOf({ aggregates: [{ ...newAggregate("sum", field("yearsOfExperience")), hi: "" }] }),
+      ).to.equal('Result 1: the upper bound must be a number, not ""');
+      // Built, but beyond the policy: checkQuery names the problem.
+      const tooWide = queryFromDraft(options, {
+        ...initialDraft("1"),
+        aggregates: [{ ...newAggregate("mean", field("yearsOfExperience")), hi: "100" }],
+      });
+      if (!tooWide.ok) throw new Error(tooWide.problem);
+      const refused = checkQuery({ query: tooWide.query, recordSchema: schema, policy });
+      expect(refused.ok ? undefined : refused.error.code).to.equal("BAD_BOUNDS");
+      expect(initialDraft("0.2").epsilon).to.equal("0.2");
+      expect(initialDraft("3").epsilon).to.equal("0.5");
+    });
+  });
+
+  describe("curator's query policy", () => {
+    const fields: BuilderField[] = [
+      { name: "title", title: "Job title", type: "text", required: true, options: [] },
+      {
+        name: "years",
+        title: "Years",
+        type: "integer",
+        required: true,
+        options: [],
+        minimum: 0,
+        maximum: 60,
+      },
+      { name: "salary", title: "", type: "number", required: false, options: [] },
+      { name: "skills", title: "", type: "textList", required: true, options: [] },
+      { name: "level", title: "", type: "choice", required: true, options: ["junior", "senior"] },
+      { name: "remote", title: "", type: "boolean", required: true, options: [] },
+    ];
+    const schema = buildJsonSchema("Resume", fields);
+
+    it("defaults to a valid policy: free text filter-only, numbers clamped to their schema bounds", () => {
+      const policy = defaultQueryPolicy(fields, "1");
+      expect(policy.minNoisyCount).to.equal(DEFAULT_MIN_NOISY_COUNT);
+      expect(policy.fields).to.deep.equal({
+        title: { groupBy: false, aggregate: false },
+        years: { bounds: { lo: 0, hi: 60 } },
+        salary: { decimals: 2 },
+        skills: { groupBy: false, aggregate: false },
+        level: {},
+        remote: {},
+      });
+      const checked = policyFromText(JSON.stringify(policy), schema, "0.5");
+      expect(checked.ok && checked.policy.maxEpsilon).to.equal("0.5");
+    });
+
+    it("publishes it inside the schema, where buyers' tools read it back", () => {
+      const published = schemaWithPolicy(schema, defaultQueryPolicy(fields, "1"));
+      const policy = queryPolicyOf(published, { products: 3, maxEpsilonPerQuery: 700_000 });
+      expect(policy.maxEpsilon).to.equal("0.7");
+      const options = queryOptionsOf(published, policy);
+      expect(options.fields.filter((f) => f.canGroup).map((f) => f.path)).to.deep.equal([
+        "years",
+        "salary",
+        "level",
+        "remote",
+      ]);
+      const built = queryFromDraft(options, {
+        ...initialDraft(policy.maxEpsilon),
+        groupBy: [newGroupBy(options.fields.find((f) => f.path === "level")!)],
+      });
+      if (!built.ok) throw new Error(built.problem);
+      expect(checkQuery({ query: built.query, recordSchema: published, policy }).ok).to.equal(true);
+    });
+
+    it("names the real problem of an edited policy", () => {
+      const problem = (text: string) => {
+        const result = policyFromText(text, schema, "1");
+        return result.ok ? undefined : result.problem;
+      };
+      expect(problem("{ nope")).to.match(/^The query policy is not JSON: /);
+      expect(problem("[]")).to.equal("The query policy must be a JSON object.");
+      expect(
+        problem(JSON.stringify({ ...defaultQueryPolicy(fields, "1"), minNoisyCount: -1 })),
+      ).to.contain("minNoisyCount");
+      expect(
+        problem(JSON.stringify({ ...defaultQueryPolicy(fields, "1"), fields: { age: {} } })),
+      ).to.equal("The query policy names field(s) the record schema does not have: age.");
+    });
+  });
+
+  describe("answered questions as sales", () => {
+    it("splits each question's price by the pool's shares, as the contract does", () => {
+      const sales = answeredQueriesAsSales(
+        [
+          { poolId: 3, buyer: "0xB", amount: 1_000n, perContribution: 341n, recordCount: 2 },
+          { poolId: 3, buyer: "0xb", amount: 1_000n, perContribution: 341n, recordCount: 2 },
+          { poolId: 9, buyer: "0xC", amount: 5n, perContribution: 1n, recordCount: 1 },
+        ],
+        // A whole pool view: its record price must not stand in for the question's.
+        (poolId) =>
+          poolId === 3
+            ? { platformFeeBps: 250, contributorShareBps: 7_000, price: 999_999n }
+            : undefined,
+      );
+      expect(sales).to.have.length(2); // pool 9 is unknown: left out, not guessed
+      expect(sales[0]).to.include({
+        platformAmount: 25n,
+        contributorsAmount: 682n,
+        curatorAmount: 293n,
+      });
+      expect(poolSalesSummary(sales, 3)).to.deep.equal({
+        sales: 2,
+        revenue: 2_000n,
+        curatorEarned: 586n,
+        contributorsEarned: 1_364n,
+        perContributionTotal: 682n,
+        buyers: 1,
+      });
+    });
+  });
+
+  describe("query answer → table and chart", () => {
+    const noise = {
+      distribution: "discrete Laplace",
+      epsilon: "0.25",
+      sensitivity: "1",
+      scale: "4",
+      unit: 1,
+    } as const;
+    const answer = {
+      format: "databank-query-answer",
+      version: 1,
+      epsilon: "0.5",
+      epsilonMicro: "500000",
+      mechanism: { name: "", neighbours: "", sampler: "", composition: "" },
+      minNoisyCount: 5,
+      groupBy: [{ field: "city", groups: ["Paris", "Rome", "Oslo"] }],
+      aggregates: [
+        { name: "count", kind: "count", noise },
+        { name: "mean_years", kind: "mean", field: "years", lo: 0, hi: 40, noise },
+        {
+          name: "median",
+          kind: "quantile",
+          field: "years",
+          q: [0.5],
+          bins: ["[0, 20)", "[20, 40]"],
+          noise,
+        },
+      ],
+      rows: [
+        {
+          group: { city: "Paris" },
+          values: { count: 12, mean_years: 7.3333, median: { "0.5": 6.5 } },
+        },
+        {
+          group: { city: "Rome" },
+          values: { count: 9, mean_years: null, median: { "0.5": null } },
+        },
+      ],
+      withheldGroups: 1,
+    } as unknown as QueryAnswer;
+
+    it("has the CSV's columns and shows numbers plainly, a dash where none could be derived", () => {
+      expect(answerTable(answer)).to.deep.equal({
+        columns: ["city", "count", "mean_years", "median[0.5]"],
+        rows: [
+          ["Paris", "12", "7.33", "6.50"],
+          ["Rome", "9", "—", "—"],
+        ],
+      });
+      expect(formatAnswerNumber(-3)).to.equal("-3");
+    });
+
+    it("charts the first aggregate asked for across groups, or one row's histogram bins", () => {
+      expect(answerSeries(answer)).to.deep.equal({
+        title: "mean_years by city",
+        bars: [
+          { label: "Paris", value: 7.3333 },
+          { label: "Rome", value: 0 },
+        ],
+      });
+      const histogram = {
+        ...answer,
+        groupBy: [],
+        aggregates: [
+          { name: "count", kind: "count", implicit: true, noise },
+          {
+            name: "histogram_level",
+            kind: "histogram",
+            field: "level",
+            bins: ["junior", "senior"],
+            noise,
+          },
+        ],
+        rows: [{ group: {}, values: { count: 20, histogram_level: { junior: 12, senior: -1 } } }],
+      } as unknown as QueryAnswer;
+      expect(answerSeries(histogram)).to.deep.equal({
+        title: "histogram_level",
+        bars: [
+          { label: "junior", value: 12 },
+          { label: "senior", value: -1 },
+        ],
+      });
+      expect(answerSeries({ ...answer, rows: [] })).to.equal(undefined);
+    });
+
+    it("lays bars out on a zero baseline, negative noisy values below it", () => {
+      const { rects, baseline } = layoutBars(
+        [
+          { label: "a", value: 30 },
+          { label: "b", value: -10 },
+        ],
+        200,
+        100,
+      );
+      expect(baseline).to.equal(75);
+      expect(rects[0]).to.include({ y: 0, height: 75, x: 15, width: 70 });
+      expect(rects[1]).to.include({ y: 75, height: 25, x: 115 });
+      expect(layoutBars([{ label: "z", value: 0 }], 100, 50).rects[0]!.height).to.equal(0);
+    });
+
+    it("renders a real engine answer: one table row per released group", async () => {
+      const policy = { ...demoQueryPolicy(), minNoisyCount: 0 };
+      const query = assertQuery({
+        query: {
+          version: 1,
+          epsilon: "1",
+          groupBy: [{ field: "education" }],
+          aggregates: [
+            { kind: "count" },
+            { kind: "mean", field: "yearsOfExperience", lo: 0, hi: 60 },
+          ],
+        },
+        recordSchema: resumeSchema as object,
+        policy,
+      });
+      const records = Array.from({ length: 40 }, (_, index) => ({
+        education: index % 2 === 0 ? "master" : "doctorate",
+        yearsOfExperience: index,
+      }));
+      const { answer: real } = await answerQuery({ records, query });
+      const table = answerTable(real);
+      expect(table.columns).to.deep.equal(["education", "count", "mean_yearsOfExperience"]);
+      expect(table.rows).to.have.length(real.rows.length);
+      expect(table.rows.map((row) => row[0])).to.deep.equal(
+        real.rows.map((row) => String(row.group.education)),
+      );
+      expect(answerSeries(real)!.bars).to.have.length(real.rows.length);
     });
   });
 

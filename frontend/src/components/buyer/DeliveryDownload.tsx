@@ -10,18 +10,10 @@ import { useDatabank } from "../../hooks/useDatabank";
 import type { PurchaseView } from "../../hooks/useMyPurchases";
 import { describeError } from "../../logic/errors";
 import { nodeApi } from "../../node/nodeApi";
+import { downloadText } from "../../download";
 import { useRuntime } from "../../runtime";
 import type { DeliveredRecord } from "../../../../lib/delivery/buyer.js";
 import { toCsv, toJsonLines } from "../../../../lib/delivery/export.js";
-
-function download(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 type OpenState =
   | { phase: "idle" }
@@ -132,13 +124,13 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
           ` ${csv.skipped.length} non-JSON record(s) are left out of the CSV.`}
       </p>
       <div className="actions">
-        <button type="button" onClick={() => download(`${name}.csv`, csv.text, "text/csv")}>
+        <button type="button" onClick={() => downloadText(`${name}.csv`, csv.text, "text/csv")}>
           Download CSV
         </button>
         <button
           type="button"
           onClick={() =>
-            download(`${name}.jsonl`, toJsonLines(state.records), "application/x-ndjson")
+            downloadText(`${name}.jsonl`, toJsonLines(state.records), "application/x-ndjson")
           }
         >
           Download JSON Lines

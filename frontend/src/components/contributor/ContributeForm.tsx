@@ -3,7 +3,7 @@
  * consent. The record is encrypted in the browser before anything is sent (chain/contribute).
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { mostPrivateScope } from "../../../../lib/contracts/client.js";
+import { mostPrivateScope, type ConsentScopeBits } from "../../../../lib/contracts/client.js";
 import { useMemo, useState, type FormEvent } from "react";
 import { contributeRecord, type ContributionProgress } from "../../chain/contribute";
 import type { PoolView } from "../../hooks/useChainData";
@@ -20,6 +20,7 @@ import {
 import { rejectionDetails } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
 import { ContributionProgressView } from "./ContributionProgressView";
+import { ScopePicker } from "./ScopePicker";
 import { SchemaFormFields } from "./SchemaFormFields";
 
 export function ContributeForm({ pool }: { pool: PoolView }) {
@@ -30,6 +31,8 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
   const [values, setValues] = useState<FormValues>({});
   const [problems, setProblems] = useState<FormProblem[]>([]);
   const [consented, setConsented] = useState(false);
+  // Privacy first: the most private use the pool offers, until the contributor picks another.
+  const [scope, setScope] = useState<ConsentScopeBits>(() => mostPrivateScope(pool.products));
   const [progress, setProgress] = useState<ContributionProgress>();
   const [failure, setFailure] = useState<{ message: string; details: string[] }>();
   const fields = useMemo(() => {
@@ -57,7 +60,7 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
         account,
         pool,
         record: built.record,
-        scope: mostPrivateScope(pool.products),
+        scope,
         onProgress: setProgress,
       });
       setValues({});
@@ -92,9 +95,11 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
         problems={problems}
         onChange={(id, value) => setValues((previous) => ({ ...previous, [id]: value }))}
       />
+      <ScopePicker poolId={pool.id} products={pool.products} value={scope} onChange={setScope} />
       <p className="muted">
         Your record is encrypted in this browser before it is sent: only the pool's custodian, you,
-        and buyers the custodian delivers to can read it. You can revoke your consent at any time.
+        and (if you allow records) buyers the custodian delivers to can read it. You can revoke your
+        consent at any time.
       </p>
       <label className="inline" htmlFor={`consent-${pool.id}`}>
         <input

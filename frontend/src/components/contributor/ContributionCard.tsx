@@ -2,7 +2,9 @@
 import { useState } from "react";
 import type { ContributionView } from "../../hooks/useMyContributions";
 import { useTransaction } from "../../hooks/useTransaction";
+import { CONSENT_SCOPE, describeScope } from "../../../../lib/contracts/client.js";
 import { formatTime } from "../../logic/format";
+import { formatEpsilonText } from "../../logic/privacy";
 import { Amount } from "../Amount";
 import { TransactionLink } from "../TransactionLink";
 import { TransactionStatus } from "../TransactionStatus";
@@ -47,6 +49,18 @@ export function ContributionCard({ contribution }: { contribution: ContributionV
             <dt>Earned, not yet claimed</dt>
             <dd>
               <Amount value={contribution.pending} token={token} />
+            </dd>
+          </>
+        )}
+        <dt>Allowed uses</dt>
+        <dd>{describeScope(contribution.scope)}</dd>
+        {(contribution.scope & CONSENT_SCOPE.statistics) !== 0 && (
+          <>
+            <dt>Privacy spent so far</dt>
+            <dd>
+              {formatEpsilonText(contribution.privacyLoss)}
+              {contribution.pool &&
+                ` (the pool can never spend more than ${formatEpsilonText(contribution.pool.epsilonBudget)} in all)`}
             </dd>
           </>
         )}

@@ -7,16 +7,8 @@ import { fetchVerifiedContent } from "../../chain/verifiedContent";
 import { encryptionKeyOf } from "../../chain/encryptionKey";
 import { useDatabank } from "../../hooks/useDatabank";
 import { describeError } from "../../logic/errors";
+import { downloadText } from "../../download";
 import { useRuntime } from "../../runtime";
-
-function download(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function ExportButton() {
   const { runtime } = useRuntime();
@@ -41,7 +33,11 @@ export function ExportButton() {
         fromBlock,
         onProgress: (done, total) => setStatus(`Decrypting records… ${done} of ${total}`),
       });
-      download(`databank-export-${account}.json`, JSON.stringify(bundle, null, 2));
+      downloadText(
+        `databank-export-${account}.json`,
+        JSON.stringify(bundle, null, 2),
+        "application/json",
+      );
       setStatus("Your export bundle was downloaded.");
     } catch (error) {
       setFailed(true);

@@ -8,12 +8,16 @@ import { CONSENT_SCOPE, databankAbi } from "../../../../lib/contracts/client.js"
 import { useTransaction } from "../../hooks/useTransaction";
 import { useTokenInfo } from "../../hooks/useChainData";
 import { DEFAULT_POOL_FORM, poolParamsFromForm, type PoolFormValues } from "../../logic/poolForm";
+import { formatEpsilon } from "../../../../lib/query/epsilon.js";
+import { parseEpsilonInput } from "../../logic/privacy";
+import { defaultQueryPolicy, policyFromText, schemaWithPolicy } from "../../logic/queryPolicyDraft";
 import { buildJsonSchema, builderProblems, type BuilderField } from "../../logic/schemaBuilder";
 import { nodeApi } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
 import { PurposesPicker } from "../PurposesPicker";
 import { TextField } from "../TextField";
 import { TransactionStatus } from "../TransactionStatus";
+import { ProductFields } from "./ProductFields";
 import { SchemaBuilder } from "./SchemaBuilder";
 
 const RESUME_FIELDS: BuilderField[] = [
@@ -47,6 +51,8 @@ export function CreatePoolForm() {
   const [schemaTitle, setSchemaTitle] = useState("Software engineer resume");
   const [fields, setFields] = useState<BuilderField[]>(RESUME_FIELDS);
   const [problems, setProblems] = useState<Record<string, string>>({});
+  /** The curator's edit of the query policy; undefined: the default for the current fields. */
+  const [editedPolicy, setEditedPolicy] = useState<string>();
   const [createdPoolId, setCreatedPoolId] = useState<number>();
   const tokenAddress: Address = values.token === "native" ? zeroAddress : (values.token as Address);
   const { data: token } = useTokenInfo(tokenAddress);
@@ -54,14 +60,35 @@ export function CreatePoolForm() {
     setValues((previous) => ({ ...previous, [key]: value }));
 
   const schemaProblems = builderProblems(schemaTitle, fields);
+  // The policy's maxEpsilon is the per-question maximum (replaced by it on submit anyway).
+  const maxEpsilonText =
+    parseEpsilonInput(values.maxEpsilonPerQuery) !== undefined
+      ? values.maxEpsilonPerQuery.trim()
+      : "1";
+  const policyText =
+    editedPolicy ?? JSON.stringify(defaultQueryPolicy(fields, maxEpsilonText), null, 2);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!token) return;
     const checked = poolParamsFromForm(values, token.decimals);
-    setProblems(checked.ok ? {} : checked.problems);
-    if (!checked.ok || schemaProblems.length > 0) return;
-    const schema = buildJsonSchema(schemaTitle, fields);
+    const found = checked.ok ? {} : { ...checked.problems };
+    if (schemaProblems.length > 0) {
+      setProblems(found);
+      return;
+    }
+    let schema = buildJsonSchema(schemaTitle, fields);
+    if (checked.ok && (checked.params.products & CONSENT_SCOPE.statistics) !== 0) {
+      const policy = policyFromText(
+        policyText,
+        schema,
+        formatEpsilon(BigInt(checked.params.maxEpsilonPerQuery)),
+      );
+      if (policy.ok) schema = schemaWithPolicy(schema, policy.policy);
+      else found.policy = policy.problem;
+    }
+    setProblems(found);
+    if (!checked.ok || Object.keys(found).length > 0) return;
     const poolId = await transaction.run("Create pool", async ({ progress, writeDatabank }) => {
       progress("Reading the custodian of the data bank node…");
       const api = await nodeApi(runtime.nodeUrl);
@@ -77,11 +104,6 @@ export function CreatePoolForm() {
           custodianKey: custodian.publicKey as Hex,
           schemaCid: schemaUpload.cid,
           termsCid: termsUpload.cid,
-          // Record sales only until the form offers queries and a privacy budget.
-          products: CONSENT_SCOPE.records,
-          queryPrice: 0n,
-          epsilonBudget: 0,
-          maxEpsilonPerQuery: 0,
         },
       ]);
       const [created] = parseEventLogs({
@@ -140,14 +162,6 @@ export function CreatePoolForm() {
           </select>
         </div>
         <TextField
-          id="pool-price"
-          label={`Price per sale${token ? ` (${token.symbol})` : ""}`}
-          value={values.price}
-          onChange={set("price")}
-          problem={problems.price}
-          inputMode="decimal"
-        />
-        <TextField
           id="pool-share"
           label="Contributors' share of the net sale (%)"
           value={values.contributorSharePercent}
@@ -157,6 +171,15 @@ export function CreatePoolForm() {
           hint="The rest, after the platform fee, goes to you."
         />
       </div>
+      <ProductFields
+        values={values}
+        problems={problems}
+        symbol={token?.symbol}
+        set={set}
+        policyText={policyText}
+        policyEdited={editedPolicy !== undefined}
+        onPolicyChange={setEditedPolicy}
+      />
       <div className="row">
         <TextField
           id="pool-min"

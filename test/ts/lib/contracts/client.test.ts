@@ -4,6 +4,7 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   encodeErrorResult,
+  formatUnits,
   getAddress,
   hashTypedData,
   keccak256,
@@ -272,7 +273,7 @@ describe("lib/contracts/client", function () {
       const setup = await deployWithPool();
       await relayContribution(setup, "bafkreiprice");
       const maxPrice = PRICE - 1n;
-      const expected = `The price rose to ${PRICE}, above the maximum you accepted (${maxPrice}).`;
+      const expected = `The price rose to ${PRICE} base units, above the maximum you accepted (${maxPrice} base units).`;
 
       const simulated = decodeDatabankError(
         await failureOf(() =>
@@ -430,8 +431,22 @@ describe("lib/contracts/client", function () {
       const decoded = decodeDatabankError(rpcError);
       expect(decoded?.name).to.equal("ERC20InsufficientAllowance");
       expect(decoded?.message).to.match(
-        /may spend 1 of your payment token, less than the 5 needed/,
+        /may spend 1 base units of your payment token, less than the 5 base units needed/,
       );
+      // With the operation's token known, amounts are in its units and symbol, never base units.
+      const tusd = (value: bigint) => `${formatUnits(value, 6)} TUSD`;
+      expect(decodeDatabankError(rpcError, { amount: tusd })?.message).to.equal(
+        `The Databank (${zeroAddress}) may spend 0.000001 TUSD of your payment token, less than the 0.000005 TUSD needed; approve it first.`,
+      );
+      expect(decodeDatabankError(decoded, { amount: tusd })?.message).to.match(/0\.000005 TUSD/);
+      expect(
+        databankErrorMessage("ERC20InsufficientBalance", [zeroAddress, 0n, 25_000_000n], {
+          amount: tusd,
+        }),
+      ).to.equal(`${zeroAddress} has 0 TUSD of the payment token, less than the 25 TUSD needed.`);
+      expect(
+        databankErrorMessage("PriceAboveMax", [2_500_000n, 2_000_000n], { amount: tusd }),
+      ).to.equal("The price rose to 2.5 TUSD, above the maximum you accepted (2 TUSD).");
       expect(databankErrorMessage("SignatureExpired", [2n ** 256n - 1n])).to.equal(
         `The signature expired at unix time ${2n ** 256n - 1n}.`,
       );
