@@ -42,6 +42,8 @@ export interface PoolView {
   rewardPerContribution: bigint;
   bountyPerContribution: bigint;
   bountyBudget: bigint;
+  /** What is left of the curator's own bounty funding (it may withdraw the unspent part). */
+  curatorBounty: bigint;
   purposes: number;
   custodianKey: `0x${string}`;
   termsDigest: `0x${string}`;
@@ -106,6 +108,7 @@ async function readPool(
     rewardPerContribution: pool.rewardPerContribution,
     bountyPerContribution: pool.bountyPerContribution,
     bountyBudget: pool.bountyBudget,
+    curatorBounty: pool.curatorBounty,
     purposes: pool.purposes,
     custodianKey: pool.custodianKey,
     termsDigest: pool.termsDigest,

@@ -23,7 +23,13 @@ import { databankAbi } from "../../../lib/contracts/abis.js";
 import { startDappServer, type DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts, unlockedWallet } from "./stack.js";
+import {
+  fillPoolProfile,
+  launchBrowser,
+  SCREENSHOT_DIR,
+  unlockedAccounts,
+  unlockedWallet,
+} from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
 
@@ -150,6 +156,11 @@ describe("dApp end to end (chromium, full local stack)", function () {
 
   it("curator: opens an ETH pool (schema and terms uploaded to the node), changes its price", async () => {
     await openTab("Curator");
+    await fillPoolProfile(page, {
+      name: "Resumes for recruiters",
+      description: "Software engineers' resumes, sold to recruiters.",
+      category: "Work and resumes",
+    });
     await page
       .getByLabel("Consent terms (shown in full to contributors)")
       .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
@@ -163,20 +174,30 @@ describe("dApp end to end (chromium, full local stack)", function () {
   });
 
   it("curator: opens a stablecoin pool", async () => {
+    // The form was reset after pool 1: everything is typed again.
+    await fillPoolProfile(page, {
+      name: "Resumes paid in TUSD",
+      description: "Software engineers' resumes, paid in the test stablecoin.",
+      category: "Work and resumes",
+    });
+    await page
+      .getByLabel("Consent terms (shown in full to contributors)")
+      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
     await page.getByLabel("Payment token").selectOption(stack.deployment.stablecoin);
     await page.getByLabel("Price per sale (TUSD)").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 2 is open.").waitFor();
     await shot("03-curator-two-pools");
 
-    // A revert is explained in plain words (decoded custom error), never as raw revert data.
-    const card = page.getByRole("article", { name: /^Pool 2/ });
+    // A payment the balance cannot cover is explained in token units before anything is signed
+    // (the revert it would cause is worded the same way: test/ts/frontend/pools.test.ts).
+    const card = page.getByRole("article", { name: /· pool 2\b/ });
     await card.getByLabel("Add to bounty budget (TUSD)").fill("5");
     await card.getByRole("button", { name: "Fund bounty" }).click();
-    const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
+    const failure = card.getByRole("alert").filter({ hasText: "Insufficient TUSD" });
     await failure.waitFor();
     const message = (await failure.textContent()) ?? "";
-    expect(message).to.contain("of the payment token, less than the 5000000 base units needed");
+    expect(message).to.contain("this needs 5 TUSD");
     expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
     await shot("03b-curator-decoded-error");
   });
@@ -338,6 +359,11 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: opens a pool selling records and questions, with a privacy budget and policy", async () => {
     await useAccount(curator);
     await openTab("Curator");
+    await fillPoolProfile(page, {
+      name: "Resumes and questions",
+      description: "Resumes sold as records, or counted in private statistics.",
+      category: "Work and resumes",
+    });
     await page
       .getByLabel("Consent terms (shown in full to contributors)")
       .fill("Your resume is sold to recruiters, or counted in statistics, as you choose.");
@@ -365,7 +391,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await policyBox.fill(JSON.stringify({ ...policy, minNoisyCount: 0 }, null, 2));
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 3 is open.").waitFor();
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card.getByText("record sales and queries (statistics)").waitFor();
     await card.getByText("20 ε in all, 0 ε spent, 20 ε remaining").waitFor();
     await shot("20-curator-pool-selling-questions");
@@ -539,7 +565,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: the pool card shows the ε spent and remaining, and the questions sold", async () => {
     await useAccount(curator);
     await openTab("Curator");
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card
       .getByText("20 ε in all, 8 ε spent, 12 ε remaining; at most 8 ε per question")
       .waitFor();

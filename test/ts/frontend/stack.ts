@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createWalletClient, http, type Address, type WalletClient } from "viem";
 import { hardhat } from "viem/chains";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { launchChromiumContext } from "./browser.js";
 
 export const SCREENSHOT_DIR = "test-output/screenshots";
@@ -52,4 +52,19 @@ export async function launchBrowser(): Promise<{
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What the curator's create form asks to recognise a pool by. */
+export interface PoolProfileInput {
+  name: string;
+  description: string;
+  /** The category's words as the form's select shows them, e.g. "Work and resumes". */
+  category: string;
+}
+
+/** Fills the profile part of the dApp's "Open a pool" form (name, description, category). */
+export async function fillPoolProfile(page: Page, profile: PoolProfileInput): Promise<void> {
+  await page.getByLabel("Pool name").fill(profile.name);
+  await page.getByLabel("Short description").fill(profile.description);
+  await page.getByLabel("Category").selectOption({ label: profile.category });
 }
