@@ -5,8 +5,9 @@
  */
 import { parseEventLogs, type Address } from "viem";
 import { databankAbi } from "../../../lib/contracts/client.js";
-import { formatTokenAmount, readTokenUnits } from "../../../lib/audit/money.js";
 import type { TransactionContext } from "../hooks/useTransaction";
+import { formatExactAmount } from "../logic/format";
+import { readTokenInfo } from "./tokenInfo";
 
 /**
  * Claims in `token` and reports "Withdrew 0.5 ETH" for the transaction.
@@ -24,11 +25,7 @@ export async function claimInToken(
   const paid = parseEventLogs({ abi: databankAbi, eventName: "Withdrawn", logs: receipt.logs })
     .map((event) => event.args.amount)
     .reduce((total, amount) => total + amount, 0n);
-  const units = await readTokenUnits(
-    context.publicClient,
-    token,
-    await context.publicClient.getChainId(),
-  );
-  context.reportStep(`Withdrew ${formatTokenAmount(paid, units)}`);
+  const units = await readTokenInfo(context.publicClient, token);
+  context.reportStep(`Withdrew ${formatExactAmount(paid, units)}`);
   return paid;
 }

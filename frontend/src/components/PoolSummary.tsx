@@ -7,7 +7,7 @@ import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
 import { formatDuration } from "../logic/format";
 import { poolWarnings } from "../logic/poolWarnings";
-import { POOL_CATEGORIES } from "../../../lib/pools/profile.js";
+import { POOL_CATEGORIES } from "../../../lib/pools/words.js";
 import { usePoolProfile } from "../hooks/usePoolDocuments";
 import { PoolName } from "./PoolName";
 import { PoolStatusBadge } from "./PoolStatusBadge";

@@ -3,7 +3,7 @@
  * the pool's profile (name, description, category), read from its schema document.
  */
 import { useQueries, useQuery } from "@tanstack/react-query";
-import { readPoolProfile, type PoolProfileReading } from "../../../lib/pools/profile.js";
+import type { PoolProfileReading } from "../../../lib/pools/profile.js";
 import { fetchVerifiedContent } from "../chain/verifiedContent";
 import { useRuntime } from "../runtime";
 
@@ -14,14 +14,20 @@ export interface PoolDocuments {
   terms: string;
 }
 
-/** The query of one pool's schema document (content-addressed: cached for good). */
-function schemaQuery(nodeUrl: string, schemaCid: string | undefined) {
+/** The query of one pool's profile, read from its schema document (content-addressed: cached). */
+function profileQuery(nodeUrl: string, schemaCid: string | undefined) {
   return {
-    queryKey: ["schema", schemaCid],
+    queryKey: ["profile", schemaCid],
     enabled: Boolean(schemaCid),
     staleTime: Infinity, // content-addressed: never changes
-    queryFn: async (): Promise<unknown> =>
-      JSON.parse(decoder.decode(await fetchVerifiedContent(nodeUrl, schemaCid!))) as unknown,
+    queryFn: async (): Promise<PoolProfileReading> => {
+      const [bytes, { readPoolProfile }] = await Promise.all([
+        fetchVerifiedContent(nodeUrl, schemaCid!),
+        // The validator (zod) loads with the first profile, not with the first page.
+        import("../../../lib/pools/profile.js"),
+      ]);
+      return readPoolProfile(JSON.parse(decoder.decode(bytes)) as unknown);
+    },
   };
 }
 
@@ -55,12 +61,11 @@ export function usePoolProfiles(
 ): Map<number, PoolProfileReading> {
   const { runtime } = useRuntime();
   const results = useQueries({
-    queries: (pools ?? []).map((pool) => schemaQuery(runtime.nodeUrl, pool.schemaCid)),
+    queries: (pools ?? []).map((pool) => profileQuery(runtime.nodeUrl, pool.schemaCid)),
   });
   const profiles = new Map<number, PoolProfileReading>();
   (pools ?? []).forEach((pool, index) => {
-    const schema = results[index]?.data;
-    profiles.set(pool.id, schema === undefined ? { status: "absent" } : readPoolProfile(schema));
+    profiles.set(pool.id, results[index]?.data ?? { status: "absent" });
   });
   return profiles;
 }

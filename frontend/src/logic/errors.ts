@@ -6,14 +6,13 @@
  */
 import { BaseError, InsufficientFundsError, UserRejectedRequestError } from "viem";
 import { decodeDatabankError, type ErrorWording } from "../../../lib/contracts/client.js";
-import { formatTokenAmount } from "../../../lib/audit/money.js";
-import type { TokenInfo } from "./format.js";
+import { formatExactAmount, type TokenInfo } from "./format.js";
 
 export type { ErrorWording };
 
 /** The wording of an operation paid in `token`: its amounts in that token's units ("5 TUSD"). */
 export function wordingFor(token: Pick<TokenInfo, "symbol" | "decimals">): ErrorWording {
-  return { amount: (value) => formatTokenAmount(value, token) };
+  return { amount: (value) => formatExactAmount(value, token) };
 }
 
 /**

@@ -3,8 +3,7 @@
  * operation's token units with its symbol ("25 TUSD", never base units), durations in words
  * ("7 days"), times as dates, shares in percent and ε in ε.
  */
-import { formatTokenAmount, type TokenUnits } from "../../../lib/audit/money.js";
-import { formatDuration, formatTime } from "./format.js";
+import { formatDuration, formatExactAmount, formatTime, type TokenInfo } from "./format.js";
 import { formatEpsilonText } from "./privacy.js";
 import { formatBps } from "./split.js";
 
@@ -41,10 +40,14 @@ export function eventToken(args: Record<string, unknown>): string | undefined {
  *
  * @param units - the token the event's amounts are in; without it amounts say "base units"
  */
-export function describeArg(name: string, value: unknown, units: TokenUnits | undefined): string {
+export function describeArg(
+  name: string,
+  value: unknown,
+  units: Pick<TokenInfo, "symbol" | "decimals"> | undefined,
+): string {
   if (typeof value === "bigint" || typeof value === "number") {
     if (AMOUNTS.has(name)) {
-      return units ? formatTokenAmount(BigInt(value), units) : `${value.toString()} base units`;
+      return units ? formatExactAmount(BigInt(value), units) : `${value.toString()} base units`;
     }
     if (DURATIONS.has(name)) return formatDuration(Number(value));
     if (TIMES.has(name)) return Number(value) === 0 ? "never" : formatTime(value);

@@ -28,6 +28,19 @@ export function formatAmount(
   return `${approx}${whole}${shown ? `.${shown}` : ""} ${token.symbol}`;
 }
 
+/**
+ * "0.000000000000000001 ETH": an exact amount, never rounded, for what a person must be able to
+ * check to the last unit (errors, transaction arguments, what a claim paid). The same words as
+ * lib/audit/money.ts formatTokenAmount, which the dApp does not import: that module also reads
+ * every chain's native coin, too heavy for the first page.
+ */
+export function formatExactAmount(
+  amount: bigint,
+  token: Pick<TokenInfo, "symbol" | "decimals">,
+): string {
+  return `${formatUnits(amount, token.decimals)} ${token.symbol}`;
+}
+
 /** Smallest units of an amount typed by a user; undefined when it is not a valid amount. */
 export function parseAmount(text: string, decimals: number): bigint | undefined {
   const trimmed = text.trim();

@@ -2,7 +2,8 @@
  * A list of pools as people look for one: each pool's name with its number, a search over name,
  * description and category, and an order (newest, price, contributors, earnings).
  */
-import { POOL_CATEGORIES, poolTitle, type PoolProfileReading } from "../../../lib/pools/profile.js";
+import type { PoolProfileReading } from "../../../lib/pools/profile.js";
+import { POOL_CATEGORIES, poolTitle } from "../../../lib/pools/words.js";
 
 /** "Software engineers in Guiyang · pool 3", or "Pool 3" for a pool without a profile. */
 export function poolNameText(poolId: number, reading: PoolProfileReading | undefined): string {
