@@ -1,16 +1,24 @@
 /** The search box and order of a pool list (buyer's and curator's). */
+import type { PoolListState } from "../hooks/usePoolList";
 import { POOL_ORDERS, type PoolOrder } from "../logic/poolList";
 
-export function PoolListControls(props: {
+export function PoolListControls({
+  id,
+  list,
+}: {
   /** Prefix of the inputs' ids, unique on the page. */
   id: string;
-  query: string;
-  onQueryChange(query: string): void;
-  order: PoolOrder;
-  onOrderChange(order: PoolOrder): void;
-  /** "3 of 5 pools", said to screen readers when the search changes. */
-  shown: string;
+  /** The list's search and order (usePoolList). */
+  list: PoolListState;
 }) {
+  const props = {
+    id,
+    query: list.query,
+    onQueryChange: list.setQuery,
+    order: list.order,
+    onOrderChange: list.setOrder,
+    shown: list.summary, // "3 of 5 pools", said to screen readers when the search changes
+  };
   return (
     <div className="row pool-list-controls" role="search">
       <div>

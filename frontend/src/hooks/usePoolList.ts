@@ -12,6 +12,9 @@ import { usePoolQuerySales, usePoolSales } from "./usePoolSales";
 /** A pool with what the list searches and orders on. */
 export type ListedPoolView = ListedPool & { pool: PoolView };
 
+/** A list's search, order and the pools shown. */
+export type PoolListState = ReturnType<typeof usePoolList>;
+
 export function usePoolList(pools: readonly PoolView[] | undefined) {
   const [query, setQuery] = useState("");
   const [order, setOrder] = useState<PoolOrder>("newest");

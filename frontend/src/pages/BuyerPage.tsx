@@ -87,16 +87,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
           <h2 id="pools-heading">Pools</h2>
           {pools.error && <p className="error">{describeError(pools.error)}</p>}
           {pools.data?.length === 0 && <p className="muted">No pool has been opened yet.</p>}
-          {pools.data && pools.data.length > 0 && (
-            <PoolListControls
-              id="buyer-pools"
-              query={list.query}
-              onQueryChange={list.setQuery}
-              order={list.order}
-              onOrderChange={list.setOrder}
-              shown={list.summary}
-            />
-          )}
+          {pools.data && pools.data.length > 0 && <PoolListControls id="buyer-pools" list={list} />}
           {list.shown.map(({ pool }) => (
             <PoolSummary key={pool.id} pool={pool}>
               <a href={hrefOf("buyer", { pool: pool.id })}>

@@ -27,16 +27,7 @@ export default function CuratorPage() {
         <h2 id="my-pools-heading">Your pools</h2>
         {pools.error && <p className="error">{describeError(pools.error)}</p>}
         {pools.data && mine.length === 0 && <p className="muted">You curate no pool yet.</p>}
-        {mine.length > 1 && (
-          <PoolListControls
-            id="curator-pools"
-            query={list.query}
-            onQueryChange={list.setQuery}
-            order={list.order}
-            onOrderChange={list.setOrder}
-            shown={list.summary}
-          />
-        )}
+        {mine.length > 1 && <PoolListControls id="curator-pools" list={list} />}
         {list.shown.map(({ pool }) => (
           <CuratorPoolCard key={pool.id} pool={pool} />
         ))}

@@ -18,32 +18,24 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
 import {
+  buildDapp,
   fillPoolProfile,
+  chooseDevAccount,
   launchBrowser,
+  screenshotFailure,
+  serveDappFor,
   SCREENSHOT_DIR,
   unlockedAccounts,
   unlockedWallet,
+  waitForConfirmed,
 } from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
-
-/** Builds the dApp as `npm run dapp:build` does (production React, whatever mocha's NODE_ENV). */
-async function buildDapp(): Promise<void> {
-  const previous = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
-  } finally {
-    if (previous === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = previous;
-  }
-}
 
 /** A resume the pool's schema accepts; the values are distinctive so a leak would be found. */
 interface Resume {
@@ -76,27 +68,13 @@ describe("dApp end to end (chromium, full local stack)", function () {
     member = accounts[6]!; // accounts no role of the stack uses
     secondMember = accounts[7]!;
     statisticsMember = accounts[8]!;
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
+    dapp = await serveDappFor(stack);
     page = await browser.context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
-    }
+    await screenshotFailure(page, this.currentTest);
   });
 
   after(async () => {
@@ -108,15 +86,10 @@ describe("dApp end to end (chromium, full local stack)", function () {
 
   const shot = (name: string) =>
     page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
-  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
+  const useAccount = (account: Address) => chooseDevAccount(page, account);
   const openTab = (name: string) =>
     page.getByRole("navigation", { name: "Roles" }).getByRole("link", { name }).click();
-  const confirmed = (label: string) =>
-    page
-      .getByRole("status")
-      .filter({ hasText: `${label}: confirmed` })
-      .first()
-      .waitFor();
+  const confirmed = (label: string) => waitForConfirmed(page, label);
   const purchasesOf = (poolId: number) =>
     stack.publicClient.getContractEvents({
       address: stack.deployment.databank,
@@ -160,10 +133,8 @@ describe("dApp end to end (chromium, full local stack)", function () {
       name: "Resumes for recruiters",
       description: "Software engineers' resumes, sold to recruiters.",
       category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
     });
-    await page
-      .getByLabel("Consent terms (shown in full to contributors)")
-      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 1 is open.").waitFor();
     await shot("02-curator-pool-created");
@@ -179,10 +150,8 @@ describe("dApp end to end (chromium, full local stack)", function () {
       name: "Resumes paid in TUSD",
       description: "Software engineers' resumes, paid in the test stablecoin.",
       category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
     });
-    await page
-      .getByLabel("Consent terms (shown in full to contributors)")
-      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
     await page.getByLabel("Payment token").selectOption(stack.deployment.stablecoin);
     await page.getByLabel("Price per sale (TUSD)").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();

@@ -9,13 +9,22 @@ import { expect } from "chai";
 import { after, afterEach, before, describe, it } from "mocha";
 import type { Page } from "playwright-core";
 import { formatUnits, parseEventLogs, type Address } from "viem";
-import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { readPoolProfile } from "../../../lib/pools/profile.js";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import { fillPoolProfile, launchBrowser, SCREENSHOT_DIR, unlockedAccounts } from "./stack.js";
+import {
+  buildDapp,
+  chooseDevAccount,
+  fillPoolProfile,
+  launchBrowser,
+  SCREENSHOT_DIR,
+  screenshotFailure,
+  serveDappFor,
+  unlockedAccounts,
+  waitForConfirmed,
+} from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
 const TERMS = "Your resume is sold to recruiters as part of this pool. You can revoke at any time.";
@@ -30,40 +39,19 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
 
   before(async function () {
     browser = await launchBrowser(); // first: a browser that cannot start fails the suite at once
-    const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
-    try {
-      await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
-    } finally {
-      if (previous === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = previous;
-    }
+    await buildDapp();
     stack = await startE2EStack();
     const accounts = await unlockedAccounts(stack.chain.rpcUrl);
     curator = accounts[LOCAL_ROLES.curator]!;
     member = accounts[6]!; // accounts no role of the stack uses
     newcomer = accounts[9]!; // holds ETH, never any TUSD
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
+    dapp = await serveDappFor(stack);
     page = await browser.context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-pools-${name}.png`, fullPage: true });
-    }
+    await screenshotFailure(page, this.currentTest, "pools-");
   });
 
   after(async () => {
@@ -72,13 +60,8 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     await stack?.stop();
   });
 
-  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
-  const confirmed = (label: string) =>
-    page
-      .getByRole("status")
-      .filter({ hasText: `${label}: confirmed` })
-      .first()
-      .waitFor();
+  const useAccount = (account: Address) => chooseDevAccount(page, account);
+  const confirmed = (label: string) => waitForConfirmed(page, label);
   const curatorCard = (poolId: number) =>
     page.getByRole("article", { name: new RegExp(`· pool ${poolId}\\b`) });
 
@@ -93,8 +76,8 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
       name: "Software engineers in Guiyang",
       description: "Resumes of software engineers living in Guiyang, for recruiters.",
       category: "Work and resumes",
+      terms: TERMS,
     });
-    await page.getByLabel("Consent terms (shown in full to contributors)").fill(TERMS);
     await page.getByLabel("Bounty per contribution (ETH)").fill("0.0000000000000000001");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Too many decimals: ETH has 18, this amount has 19.").waitFor();
@@ -126,8 +109,8 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
       name: "Runners of Lyon",
       description: "Weekly running distances of amateur runners in Lyon.",
       category: "Health and fitness",
+      terms: TERMS,
     });
-    await page.getByLabel("Consent terms (shown in full to contributors)").fill(TERMS);
     await page.getByLabel("Payment token").selectOption(stack.deployment.stablecoin);
     await page.getByLabel("Price per sale (TUSD)").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();

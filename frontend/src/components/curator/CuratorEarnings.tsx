@@ -5,8 +5,8 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
-import { databankAbi } from "../../../../lib/contracts/client.js";
 import { claimInToken } from "../../chain/claim";
+import { readCredits } from "../../chain/credits";
 import { useDatabank } from "../../hooks/useDatabank";
 import { useTransaction } from "../../hooks/useTransaction";
 import { Amount } from "../Amount";
@@ -18,17 +18,7 @@ function useCredits(account: Address, tokens: readonly Address[]) {
   return useQuery({
     queryKey: ["chain", "credits", address, account, ...tokens],
     queryFn: async () => {
-      const credits = await Promise.all(
-        tokens.map(async (token) => ({
-          token,
-          amount: await publicClient.readContract({
-            abi: databankAbi,
-            address,
-            functionName: "creditOf",
-            args: [account, token],
-          }),
-        })),
-      );
+      const credits = await readCredits(publicClient, address, account, tokens);
       return credits.filter((credit) => credit.amount > 0n);
     },
   });
