@@ -252,4 +252,19 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     expect(paid).to.be.greaterThanOrEqual(2n * 10n ** 16n);
     expect(withdrew).to.contain(`Withdrew ${formatUnits(paid, 18)} ETH`);
   });
+
+  it("transaction view: amounts in the pool's token, durations in words", async () => {
+    const [created] = await stack.publicClient.getContractEvents({
+      address: stack.deployment.databank,
+      abi: databankAbi,
+      fromBlock: 0n,
+      eventName: "PoolCreated",
+      args: { poolId: 2 },
+    });
+    await page.goto(`${dapp.url}#/tx/${created!.transactionHash}`);
+    const params = page.getByRole("definition").filter({ hasText: "paymentToken" });
+    await params.getByText(/price: 25 TUSD, .*deliveryWindow: 1 day/).waitFor();
+    expect(await params.textContent()).to.contain("contributorShareBps: 70%");
+    expect(await params.textContent()).to.not.contain("25000000");
+  });
 });

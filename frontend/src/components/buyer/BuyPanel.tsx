@@ -11,7 +11,7 @@ import { useFundsCheck } from "../../hooks/useFundsCheck";
 import { useMyPurchases } from "../../hooks/useMyPurchases";
 import { useTransaction } from "../../hooks/useTransaction";
 import { wordingFor } from "../../logic/errors";
-import { formatAmount } from "../../logic/format";
+import { BalanceNote, FundsProblem } from "../FundsNotes";
 import { TransactionStatus } from "../TransactionStatus";
 import { SplitPreviewTable } from "./SplitPreviewTable";
 
@@ -59,11 +59,7 @@ export function BuyPanel({ pool }: { pool: PoolView }) {
         data is encrypted to it.
       </p>
       {blocked && <p className="error">{blocked}</p>}
-      {account && funds.problem && (
-        <p className="error" role="alert">
-          {funds.problem}
-        </p>
-      )}
+      {account && <FundsProblem funds={funds} />}
       <div className="actions">
         <button
           type="button"
@@ -74,9 +70,7 @@ export function BuyPanel({ pool }: { pool: PoolView }) {
         >
           Buy
         </button>
-        {account && funds.token && funds.balance !== undefined && (
-          <span className="muted">Your balance: {formatAmount(funds.balance, funds.token)}</span>
-        )}
+        {account && <BalanceNote funds={funds} />}
         {!account && <span className="muted">Connect a wallet to buy.</span>}
       </div>
       <TransactionStatus state={transaction.state} />
