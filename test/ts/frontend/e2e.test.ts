@@ -18,26 +18,24 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts, unlockedWallet } from "./stack.js";
+import {
+  buildDapp,
+  fillPoolProfile,
+  chooseDevAccount,
+  launchBrowser,
+  screenshotFailure,
+  serveDappFor,
+  SCREENSHOT_DIR,
+  unlockedAccounts,
+  unlockedWallet,
+  waitForConfirmed,
+} from "./stack.js";
 
 const UI_TIMEOUT = 30_000;
-
-/** Builds the dApp as `npm run dapp:build` does (production React, whatever mocha's NODE_ENV). */
-async function buildDapp(): Promise<void> {
-  const previous = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
-  } finally {
-    if (previous === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = previous;
-  }
-}
 
 /** A resume the pool's schema accepts; the values are distinctive so a leak would be found. */
 interface Resume {
@@ -70,27 +68,13 @@ describe("dApp end to end (chromium, full local stack)", function () {
     member = accounts[6]!; // accounts no role of the stack uses
     secondMember = accounts[7]!;
     statisticsMember = accounts[8]!;
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
+    dapp = await serveDappFor(stack);
     page = await browser.context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
-    }
+    await screenshotFailure(page, this.currentTest);
   });
 
   after(async () => {
@@ -102,15 +86,10 @@ describe("dApp end to end (chromium, full local stack)", function () {
 
   const shot = (name: string) =>
     page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
-  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
+  const useAccount = (account: Address) => chooseDevAccount(page, account);
   const openTab = (name: string) =>
     page.getByRole("navigation", { name: "Roles" }).getByRole("link", { name }).click();
-  const confirmed = (label: string) =>
-    page
-      .getByRole("status")
-      .filter({ hasText: `${label}: confirmed` })
-      .first()
-      .waitFor();
+  const confirmed = (label: string) => waitForConfirmed(page, label);
   const purchasesOf = (poolId: number) =>
     stack.publicClient.getContractEvents({
       address: stack.deployment.databank,
@@ -150,9 +129,12 @@ describe("dApp end to end (chromium, full local stack)", function () {
 
   it("curator: opens an ETH pool (schema and terms uploaded to the node), changes its price", async () => {
     await openTab("Curator");
-    await page
-      .getByLabel("Consent terms (shown in full to contributors)")
-      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
+    await fillPoolProfile(page, {
+      name: "Resumes for recruiters",
+      description: "Software engineers' resumes, sold to recruiters.",
+      category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
+    });
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 1 is open.").waitFor();
     await shot("02-curator-pool-created");
@@ -163,20 +145,28 @@ describe("dApp end to end (chromium, full local stack)", function () {
   });
 
   it("curator: opens a stablecoin pool", async () => {
+    // The form was reset after pool 1: everything is typed again.
+    await fillPoolProfile(page, {
+      name: "Resumes paid in TUSD",
+      description: "Software engineers' resumes, paid in the test stablecoin.",
+      category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
+    });
     await page.getByLabel("Payment token").selectOption(stack.deployment.stablecoin);
     await page.getByLabel("Price per sale (TUSD)").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 2 is open.").waitFor();
     await shot("03-curator-two-pools");
 
-    // A revert is explained in plain words (decoded custom error), never as raw revert data.
-    const card = page.getByRole("article", { name: /^Pool 2/ });
+    // A payment the balance cannot cover is explained in token units before anything is signed
+    // (the revert it would cause is worded the same way: test/ts/frontend/pools.test.ts).
+    const card = page.getByRole("article", { name: /· pool 2\b/ });
     await card.getByLabel("Add to bounty budget (TUSD)").fill("5");
     await card.getByRole("button", { name: "Fund bounty" }).click();
-    const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
+    const failure = card.getByRole("alert").filter({ hasText: "Insufficient TUSD" });
     await failure.waitFor();
     const message = (await failure.textContent()) ?? "";
-    expect(message).to.contain("of the payment token, less than the 5000000 base units needed");
+    expect(message).to.contain("this needs 5 TUSD");
     expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
     await shot("03b-curator-decoded-error");
   });
@@ -338,6 +328,11 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: opens a pool selling records and questions, with a privacy budget and policy", async () => {
     await useAccount(curator);
     await openTab("Curator");
+    await fillPoolProfile(page, {
+      name: "Resumes and questions",
+      description: "Resumes sold as records, or counted in private statistics.",
+      category: "Work and resumes",
+    });
     await page
       .getByLabel("Consent terms (shown in full to contributors)")
       .fill("Your resume is sold to recruiters, or counted in statistics, as you choose.");
@@ -365,7 +360,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await policyBox.fill(JSON.stringify({ ...policy, minNoisyCount: 0 }, null, 2));
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 3 is open.").waitFor();
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card.getByText("record sales and queries (statistics)").waitFor();
     await card.getByText("20 ε in all, 0 ε spent, 20 ε remaining").waitFor();
     await shot("20-curator-pool-selling-questions");
@@ -539,7 +534,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: the pool card shows the ε spent and remaining, and the questions sold", async () => {
     await useAccount(curator);
     await openTab("Curator");
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card
       .getByText("20 ε in all, 8 ε spent, 12 ε remaining; at most 8 ε per question")
       .waitFor();

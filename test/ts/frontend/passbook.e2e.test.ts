@@ -27,6 +27,7 @@ import { localAccount } from "../../../scripts/stack/accounts.js";
 import type { E2EStack } from "../e2e/stack.js";
 import type { DappServer } from "../../../frontend/serve.js";
 import { useDappHarness } from "./dappHarness.js";
+import { chooseDevAccount } from "./stack.js";
 const run = promisify(execFile);
 const AXE_SCRIPT = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -72,7 +73,7 @@ describe("dApp passbook and erasure inbox (chromium, full local stack)", functio
   });
 
   const shot = (name: string) => harness().shot(name);
-  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
+  const useAccount = (account: Address) => chooseDevAccount(page, account);
   const entryOf = (contribution: bigint) =>
     page.getByRole("article", { name: `Passbook entry #${contribution}` });
   const downloaded = async (button: string): Promise<string> => {

@@ -5,7 +5,7 @@
  * after attesting. Read from the audit's replay of the chain's events (hooks/useErasureInbox).
  */
 import { useState } from "react";
-import { poolLabel } from "../../logic/poolLabel";
+import { PoolName } from "../PoolName";
 import type { PoolView } from "../../hooks/useChainData";
 import { useErasureInbox } from "../../hooks/useErasureInbox";
 import { useTransaction } from "../../hooks/useTransaction";
@@ -40,7 +40,7 @@ function InboxSection({ entry }: { entry: InboxPool }) {
   return (
     <section className="card erasure-inbox" aria-labelledby={headingId}>
       <h3 id={headingId}>
-        Erasure inbox — {poolLabel(entry.poolId)}:{" "}
+        Erasure inbox — <PoolName poolId={entry.poolId} />:{" "}
         {owed.length === 0 ? (
           <span className="badge ok">all attested</span>
         ) : (

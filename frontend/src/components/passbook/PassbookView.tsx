@@ -6,7 +6,7 @@
  */
 import type { Passbook, PassbookContribution } from "../../../../lib/passbook/schema.js";
 import { passbookToCsv, formatDate } from "../../../../lib/passbook/render.js";
-import { poolLabel } from "../../logic/poolLabel";
+import { PoolName } from "../PoolName";
 import { formatEpsilonText } from "../../logic/privacy";
 import { formatAmount } from "../../logic/format";
 import { passbookToHtml, passbookUnits } from "../../logic/passbookStatement";
@@ -126,7 +126,7 @@ function PassbookEntry({
   return (
     <article className="passbook-entry" aria-label={`Passbook entry #${c.contributionId}`}>
       <h3>
-        Contribution {c.contributionId} — {poolLabel(c.poolId)}{" "}
+        Contribution {c.contributionId} — <PoolName poolId={c.poolId} />{" "}
         <span className={`badge ${c.status === "active" ? "ok" : ""}`}>
           {c.status}
           {c.expired ? " (expired)" : ""}
