@@ -507,7 +507,7 @@ export async function runDemoScenario(
   );
 
   reporter.step(
-    "An analyst buys an answer instead of a copy: mean years of experience by education, ε 0.5",
+    "An analyst buys an answer instead of a copy: count and mean years of experience by education, ε 0.5",
   );
   const query = await sellQuery(actors, poolId, contributors, { ...options, reporter });
 
