@@ -26,15 +26,15 @@ export function demoQueryPolicy(): QueryPolicy {
 }
 
 /**
- * The noisy count a group of the demo's pool needs to be released. The demo pool has 25 people:
- * at the policy's default of 20 every group of a few people would be withheld (as it should be in
- * a real pool), and the demo would show an empty table. The numbers it shows are noisy
- * accordingly: DP noise is of the order of one person's influence, which in groups of five is
- * most of the signal.
+ * The noisy count a group of the demo's pool needs to be released. The demo pool's groups hold 39
+ * people each (200 contributors, 195 allowing statistics, 5 education levels); the policy's
+ * default of 20 would withhold a group now and then (count noise of scale 1/0.3 ≈ 3.3 has to
+ * take 19 off), so the demo pool, being small, asks for 10: a group is then withheld with
+ * probability about e^(−30/3.3) ≈ 10^−4, while a group of a few people still is.
  */
-export const DEMO_POOL_MIN_NOISY_COUNT = 3;
+export const DEMO_POOL_MIN_NOISY_COUNT = 10;
 
-/** The query policy the demo's pool publishes: {@link demoQueryPolicy} for a pool of 25 people. */
+/** The query policy the demo's pool publishes: {@link demoQueryPolicy} for a pool of 200 people. */
 export function demoPoolQueryPolicy(): QueryPolicy {
   return { ...demoQueryPolicy(), minNoisyCount: DEMO_POOL_MIN_NOISY_COUNT };
 }

@@ -1,8 +1,8 @@
 /** The demo's terminal output: a progress display and the closing summary. */
 import { formatTokenAmount } from "../../lib/audit/money.js";
 import { CONSENT_SCOPE, describeScope } from "../../lib/contracts/index.js";
-import { renderAnswerTable } from "../../lib/query/buyer.js";
-import { formatEpsilon } from "../../lib/query/index.js";
+import { formatEpsilon, type QueryAnswer } from "../../lib/query/index.js";
+import type { AnswerAggregate, AnswerValue } from "../../lib/query/execute.js";
 import type { DemoReporter, DemoResult } from "./scenario.js";
 
 /** Progress on one line when writing to a terminal, one line per milestone otherwise. */
@@ -26,7 +26,7 @@ export function terminalReporter(out: NodeJS.WriteStream = process.stdout): Demo
         out.write(`\r${line}`);
         barOpen = done < total;
         if (done === total) out.write("\n");
-      } else if (done === total || done % 10 === 0) {
+      } else if (done === total || done % Math.ceil(total / 4) === 0) {
         out.write(`${line}\n`);
       }
     },
@@ -83,30 +83,161 @@ function salesRows(result: DemoResult): [string, string][] {
   return rows;
 }
 
-/** The query's answer table and its privacy cost. */
+/** The query's answer table (rounded for display), what its noise means, and its privacy cost. */
 function answerSection(result: DemoResult): string {
   const { query } = result;
   const { answer } = query;
   return [
     `Query answer: ${answer.aggregates.map((a) => a.name).join(", ")} by ${answer.groupBy.map((g) => g.field).join(" × ")} (discrete Laplace noise; groups whose noisy count is below ${answer.minNoisyCount} withheld: ${answer.withheldGroups})`,
-    indent(renderAnswerTable(query.csv)),
+    indent(answerTable(answer)),
+    `  ${noiseLine(answer)}`,
     `ε used by this answer: ${formatEpsilon(query.epsilonSpent)}; the pool's privacy budget: ${formatEpsilon(query.epsilonRemaining)} of ${formatEpsilon(query.epsilonBudget)} left`,
   ].join("\n");
 }
 
-/** Per contributor: its consent's scope and what each product (and the bounty) paid it. */
+/**
+ * The answer's rows with each value rounded to what its noise leaves meaningful: counts are
+ * integers already, means and sums get one decimal (the answer document keeps every digit).
+ */
+function answerTable(answer: QueryAnswer): string {
+  const fields = answer.groupBy.map((g) => g.field);
+  const shown = answer.aggregates.filter((a) => !a.implicit);
+  const rows = answer.rows.map((row) => [
+    ...fields.map((field) => String(row.group[field])),
+    ...shown.map((a) => displayValue(row.values[a.name])),
+  ]);
+  return table([...fields, ...shown.map((a) => a.name)], rows);
+}
+
+function displayValue(value: AnswerValue | undefined): string {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return Object.entries(value)
+    .map(([label, v]) => `${label}: ${displayValue(v)}`)
+    .join(", ");
+}
+
+/** ln 20: for discrete Laplace noise of scale b, P(|Z| ≥ k) ≈ e^(−k/b), so 95% lie within b·ln 20. */
+const LN_20 = Math.log(20);
+
+/**
+ * One plain line on the noise, from the scales the answer document publishes: the 95% margin of
+ * counts and sums, and for a mean, whose noise is on the group's sum and divided by its count, the
+ * typical and 95% error in the smallest released group.
+ */
+export function noiseLine(answer: QueryAnswer): string {
+  // Every answer has a count (the query's, or one the engine added): a mean's denominator.
+  const countName = answer.aggregates.find((a) => a.kind === "count")?.name ?? "count";
+  const counts = answer.rows
+    .map((row) => row.values[countName])
+    .filter((v) => typeof v === "number");
+  const smallest = counts.length > 0 ? Math.max(1, Math.min(...counts)) : undefined;
+  const parts = answer.aggregates
+    .filter((a) => !a.implicit)
+    .map((a) => describeNoise(a, smallest))
+    .filter((part) => part !== undefined);
+  return `Noise: ${parts.join("; ")}.`;
+}
+
+function describeNoise(aggregate: AnswerAggregate, smallestCount?: number): string | undefined {
+  const scale = noiseScale(aggregate);
+  const margin = (value: number) => `±${round(value)}`;
+  switch (aggregate.kind) {
+    case "count":
+    case "histogram":
+    case "sum":
+      return `each ${aggregate.name} is within ${margin(scale * LN_20)} of the truth 95% of the time (scale ${round(scale)})`;
+    case "mean":
+      if (smallestCount === undefined) return undefined;
+      return `each ${aggregate.name} has noise of scale ${round(scale)} on its group's sum, divided by the count: in the smallest group (count ${smallestCount}) typically ${margin(scale / smallestCount)}, within ${margin((scale * LN_20) / smallestCount)} 95% of the time`;
+    case "quantile":
+      return undefined;
+  }
+}
+
+/** The aggregate's noise scale in the field's units ("n/d" or an integer, times its unit). */
+function noiseScale(aggregate: AnswerAggregate): number {
+  const [numerator, denominator = "1"] = aggregate.noise.scale.split("/");
+  return (Number(numerator) / Number(denominator)) * aggregate.noise.unit;
+}
+
+/** One decimal below 10, none above: the precision a noise margin deserves. */
+function round(value: number): string {
+  const tenths = Number(value.toFixed(1));
+  return tenths >= 10 ? tenths.toFixed(0) : tenths.toFixed(1);
+}
+
+/** Contributors who were paid the very same way, shown as one row. */
+export interface PayoutGroup {
+  scope: number;
+  revoked: boolean;
+  /** How many contributors share this row. */
+  count: number;
+  /** What each of them received, in wei. */
+  records: bigint;
+  queries: bigint;
+  bounty: bigint;
+  claimed: bigint;
+}
+
+/**
+ * The contributors grouped by consent scope, status and amounts (one row per distinct pay, in order
+ * of first appearance), so that a pool of 120 reads as a few lines.
+ */
+export function payoutGroups(result: DemoResult): PayoutGroup[] {
+  const groups = new Map<string, PayoutGroup>();
+  for (const c of result.contributors) {
+    const row = {
+      scope: c.scope,
+      revoked: c.revoked,
+      records: c.earned.records,
+      queries: c.earned.queries,
+      bounty: c.earned.bounty,
+      claimed: c.claimed,
+    };
+    const key = JSON.stringify(row, (_, value: unknown) =>
+      typeof value === "bigint" ? value.toString() : value,
+    );
+    const group = groups.get(key);
+    if (group) group.count += 1;
+    else groups.set(key, { ...row, count: 1 });
+  }
+  return [...groups.values()];
+}
+
+/** What each kind of contributor was paid by each product (and the bounty), and the total. */
 function contributorTable(result: DemoResult): string {
   const money = (wei: bigint) => formatTokenAmount(wei, result.units);
-  const header = ["contributor", "consent allows", "record sales", "queries", "bounty", "claimed"];
-  const rows = result.contributors.map((c, index) => [
-    `${String(index + 1).padStart(2)} ${short(c.address)}${c.revoked ? " (revoked)" : ""}`,
-    describeScope(c.scope),
-    money(c.earned.records),
-    money(c.earned.queries),
-    money(c.earned.bounty),
-    money(c.claimed),
+  const groups = payoutGroups(result);
+  const header = [
+    "contributors",
+    "consent allows",
+    "status",
+    "record sales",
+    "queries",
+    "bounty",
+    "claimed each",
+  ];
+  const rows = groups.map((g) => [
+    `× ${g.count}`,
+    describeScope(g.scope),
+    g.revoked ? "revoked" : "active",
+    money(g.records),
+    money(g.queries),
+    money(g.bounty),
+    money(g.claimed),
   ]);
+  const total = groups.reduce((sum, g) => sum + g.claimed * BigInt(g.count), 0n);
   const statisticsOnly = result.contributors.filter((c) => c.scope === CONSENT_SCOPE.statistics);
+  return [
+    `Paid to each contributor, by product (the ${statisticsOnly.length} statistics-only contributors earn from queries only)`,
+    indent(table(header, rows)),
+    `  claimed by all ${result.contributors.length} contributors: ${money(total)}`,
+  ].join("\n");
+}
+
+/** A plain-text table: header, a rule, then the rows, columns padded to their widest cell. */
+function table(header: string[], rows: string[][]): string {
   const widths = header.map((_, column) =>
     Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)),
   );
@@ -115,12 +246,7 @@ function contributorTable(result: DemoResult): string {
       .map((cell, column) => cell.padEnd(widths[column]!))
       .join("  ")
       .trimEnd();
-  return [
-    `Paid to each contributor, by product (the ${statisticsOnly.length} statistics-only contributors earn from queries only)`,
-    indent(
-      [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n"),
-    ),
-  ].join("\n");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
 function labelled(rows: [string, string][]): string {

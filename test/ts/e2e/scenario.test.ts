@@ -9,15 +9,23 @@ import { runAudit } from "../../../lib/audit/index.js";
 import { createNodeApiClient } from "../../../lib/api/index.js";
 import { formatTokenAmount } from "../../../lib/audit/money.js";
 import { CONSENT_SCOPE, databankAbi, dataCommitment } from "../../../lib/contracts/index.js";
-import { summarise } from "../../../scripts/demo/report.js";
+import { readPoolProfile } from "../../../lib/pools/profile.js";
+import { payoutGroups, summarise } from "../../../scripts/demo/report.js";
 import {
+  DEMO_POOL_PROFILE,
   runDemoScenario,
   type DemoReporter,
   type DemoResult,
 } from "../../../scripts/demo/scenario.js";
 import { startE2EStack, type E2EStack } from "./stack.js";
 
-const quiet: DemoReporter = { step() {}, progress() {}, info() {} };
+/** Keeps the step titles and info lines the demo prints, in order. */
+const printed: string[] = [];
+const recorder: DemoReporter = {
+  step: (title) => printed.push(title),
+  progress() {},
+  info: (line) => printed.push(line),
+};
 const PRICE = parseEther("1");
 const QUERY_PRICE = parseEther("0.5");
 const BOUNTY = parseEther("0.001");
@@ -29,7 +37,7 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
 
   before(async function () {
     stack = await startE2EStack();
-    result = await runDemoScenario(stack.demoEnvironment(), quiet, {
+    result = await runDemoScenario(stack.demoEnvironment(), recorder, {
       price: PRICE,
       queryPrice: QUERY_PRICE,
       bounty: BOUNTY,
@@ -37,20 +45,34 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
   });
   after(async () => stack?.stop());
 
-  it("accepts 25 gasless contributions and rejects the schema breaker and the duplicate with their reasons", () => {
-    expect(result.contributors).to.have.length(25);
-    expect(new Set(result.contributors.map((c) => c.contributionId)).size).to.equal(25);
+  it("opens the pool with its profile in the published schema, and names it in step 1", async () => {
+    const api = createNodeApiClient({ baseUrl: stack.node.url });
+    const [schemaCid] = await stack.publicClient.readContract({
+      abi: databankAbi,
+      address: stack.deployment.databank,
+      functionName: "poolDocuments",
+      args: [result.poolId],
+    });
+    const schema: unknown = JSON.parse(new TextDecoder().decode(await api.getContent(schemaCid)));
+    expect(readPoolProfile(schema)).to.deep.equal({ status: "valid", profile: DEMO_POOL_PROFILE });
+    expect(DEMO_POOL_PROFILE.category).to.equal("employment");
+    expect(printed[0]).to.include(`“${DEMO_POOL_PROFILE.name}”`);
+  });
+
+  it("accepts 200 gasless contributions and rejects the schema breaker and the duplicate with their reasons", () => {
+    expect(result.contributors).to.have.length(200);
+    expect(new Set(result.contributors.map((c) => c.contributionId)).size).to.equal(200);
     const [schema, duplicate] = result.rejections;
     expect(schema?.reason).to.equal("SchemaMismatch");
     expect(schema?.fieldErrors.map((f) => f.path)).to.include("/yearsOfExperience");
     expect(duplicate?.reason).to.equal("Duplicate");
   });
 
-  it("lets the first buyer decrypt exactly the 20 resumes whose consent allows copies, none of the statistics-only ones", () => {
+  it("lets the first buyer decrypt exactly the 195 resumes whose consent allows copies, none of the statistics-only ones", () => {
     const [first] = result.purchases;
     const decrypted = first!.records.map((r) => JSON.parse(new TextDecoder().decode(r.plaintext)));
     const allowingRecords = result.contributors.filter((c) => c.scope & CONSENT_SCOPE.records);
-    expect(allowingRecords).to.have.length(20);
+    expect(allowingRecords).to.have.length(195);
     expect(decrypted).to.have.deep.members(allowingRecords.map((c) => c.resume));
     expect(first!.records.map((r) => r.tokenId)).to.have.members(
       allowingRecords.map((c) => c.contributionId),
@@ -73,7 +95,7 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
     }
   });
 
-  it("answers the analyst's query over exactly the 20 contributions allowing statistics (statistics-only ones included), ε 0.5 of the pool's 3", async () => {
+  it("answers the analyst's query over exactly the 195 contributions allowing statistics (statistics-only ones included), ε 0.5 of the pool's 3", async () => {
     const { query } = result;
     const allowingStatistics = result.contributors.filter(
       (c) => c.scope & CONSENT_SCOPE.statistics,
@@ -89,7 +111,7 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
       fromBlock: 0n,
     });
     expect(answered!.args.purchaseId).to.equal(query.purchaseId);
-    expect(answered!.args.recordCount).to.equal(20);
+    expect(answered!.args.recordCount).to.equal(195);
     expect(answered!.args.epsilonSpent).to.equal(500_000);
     expect(query.epsilonSpent).to.equal(500_000n);
     const pool = await stack.publicClient.readContract({
@@ -106,6 +128,17 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
     expect(query.answer.rows.length + query.answer.withheldGroups).to.equal(
       query.answer.groupBy[0]!.groups.length,
     );
+    // 39 people in each education group: far above the release threshold of 10 (a group is
+    // withheld with probability about 1e-4), so every group is released.
+    expect(query.answer.withheldGroups).to.equal(0);
+    expect(query.answer.rows.map((r) => r.group.education)).to.deep.equal([
+      "none",
+      "secondary",
+      "bachelor",
+      "master",
+      "doctorate",
+    ]);
+    expect(query.answer.minNoisyCount).to.equal(10);
     expect(query.csv.split("\r\n")[0]).to.equal("education,count,mean_years");
     for (const c of allowingStatistics) {
       const loss = await stack.publicClient.readContract({
@@ -118,13 +151,13 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
     }
   });
 
-  it("delivers 18 records to the second buyer, none of them revoked or statistics-only", () => {
+  it("delivers 193 records to the second buyer, none of them revoked or statistics-only", () => {
     const second = result.purchases[1]!;
     const excluded = result.contributors
       .filter((c) => c.revoked || c.scope === CONSENT_SCOPE.statistics)
       .map((c) => c.contributionId);
     expect(excluded).to.have.length(7);
-    expect(second.records).to.have.length(18);
+    expect(second.records).to.have.length(193);
     for (const record of second.records) expect(excluded).to.not.include(record.tokenId);
   });
 
@@ -135,7 +168,7 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
       eventName: "PurchaseFulfilled",
       fromBlock: 0n,
     });
-    expect(fulfilled.map((e) => e.args.recordCount)).to.deep.equal([20, 18]);
+    expect(fulfilled.map((e) => e.args.recordCount)).to.deep.equal([195, 193]);
     const [first, second] = fulfilled.map((e) => e.args);
     const [answered] = await stack.publicClient.getContractEvents({
       abi: databankAbi,
@@ -188,17 +221,45 @@ describe("end to end: the demo scenario against the real node, Helia and chain",
     expect(balance).to.equal(BigInt(second!.carry!) + BigInt(answered!.args.carry!));
   });
 
-  it("prints a summary with the answer table, the ε used and left, and each contributor's pay per product in token units", () => {
+  it("prints a summary with the rounded answer table and what its noise means, the ε used and left", () => {
     const text = summarise(result);
     expect(text).to.match(/\n {2}education +count +mean_years\n/);
+    for (const row of result.query.answer.rows) {
+      const mean = row.values.mean_years as number;
+      const line = new RegExp(
+        `\\n {2}${row.group.education as string} +${row.values.count as number} +${mean.toFixed(1).replace(".", "\\.")}\\n`,
+      );
+      expect(text).to.match(line);
+    }
+    // Count noise of scale 1/0.3: 95% within (10/3)·ln 20 ≈ 10.
+    expect(text).to.include(
+      "Noise: each count is within ±10 of the truth 95% of the time (scale 3.3); each mean_years has noise of scale 50 on its group's sum",
+    );
     expect(text).to.include("ε used by this answer: 0.5; the pool's privacy budget: 2.5 of 3 left");
-    expect(text).to.include("→ 20 of the pool's 25 records decrypted");
-    expect(text).to.include("→ an answer over 20 records, no record copied");
+    expect(text).to.include("→ 195 of the pool's 200 records decrypted");
+    expect(text).to.include("→ an answer over 195 records, no record copied");
+  });
+
+  it("prints one payout row per kind of contributor, whose totals are the sum of every claim", () => {
+    const groups = payoutGroups(result);
+    expect(groups.map((g) => [g.count, g.scope, g.revoked])).to.deep.equal([
+      [2, CONSENT_SCOPE.both, true],
+      [188, CONSENT_SCOPE.both, false],
+      [5, CONSENT_SCOPE.records, false],
+      [5, CONSENT_SCOPE.statistics, false],
+    ]);
+    const claimed = result.contributors.reduce((sum, c) => sum + c.claimed, 0n);
+    expect(groups.reduce((sum, g) => sum + g.claimed * BigInt(g.count), 0n)).to.equal(claimed);
+    const text = summarise(result);
+    expect(text).to.include(
+      `claimed by all 200 contributors: ${formatTokenAmount(claimed, result.units)}`,
+    );
     const statisticsOnly = result.contributors.find((c) => c.scope === CONSENT_SCOPE.statistics)!;
-    const row = text.split("\n").find((line) => line.includes(statisticsOnly.address.slice(-4)))!;
-    expect(row).to.include("statistics only");
+    const row = text.split("\n").find((line) => /statistics only +active/.test(line))!;
+    expect(row).to.match(/^ {2}× 5 +statistics only +active +0 ETH /);
     expect(row).to.include(formatTokenAmount(statisticsOnly.earned.queries, result.units));
-    expect(row).to.match(/statistics only +0 ETH /);
+    expect(row).to.include(formatTokenAmount(statisticsOnly.claimed, result.units));
+    expect(text.split("\n").filter((line) => line.startsWith("  × "))).to.have.length(4);
   });
 
   it("has the first buyer attest the two erasures it owed", () => {
