@@ -29,13 +29,13 @@ export function PoolDocumentsView({
   }
   return (
     <>
-      <h4>Each record holds</h4>
+      <h3>Each record holds</h3>
       <ul>
         {fields.map((field) => (
           <li key={field}>{field}</li>
         ))}
       </ul>
-      <h4>Consent terms</h4>
+      <h3>Consent terms</h3>
       <div className="terms" tabIndex={0} aria-label="Consent terms">
         {documents.data.terms}
       </div>

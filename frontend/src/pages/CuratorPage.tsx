@@ -9,7 +9,14 @@ import { describeError } from "../logic/errors";
 export default function CuratorPage() {
   const { account } = useDatabank();
   const pools = usePools();
-  if (!account) return <ConnectPrompt what="open and manage pools" />;
+  if (!account) {
+    return (
+      <>
+        <h1>Curator</h1>
+        <ConnectPrompt what="open and manage pools" />
+      </>
+    );
+  }
   const mine = (pools.data ?? []).filter(
     (pool) => pool.curator.toLowerCase() === account.toLowerCase(),
   );

@@ -600,6 +600,8 @@ describe("dApp end to end (chromium, full local stack)", function () {
     // A minimal EIP-1193 wallet like MetaMask's, starting on chain 1: it answers chain and
     // account requests itself and forwards the rest to the local node.
     const walletPage = await browser.context.newPage();
+    // The dev wallet remembers it was connected (same profile): this visitor has only MetaMask.
+    await walletPage.addInitScript(`localStorage.removeItem("databank.devWallet");`);
     // A string, not a function: the test runner's transpiler would add helpers the page lacks.
     await walletPage.addInitScript(`{
       const rpcUrl = ${JSON.stringify(stack.chain.rpcUrl)};
