@@ -118,7 +118,8 @@ function DevAccountPicker({ current }: { current: Address }) {
   };
   return (
     <label className="dev-account">
-      <span className="dev-account-label">Dev account</span>
+      {/* The options say "#2 0x3C44…93BC · curator": the label is for screen readers. */}
+      <span className="visually-hidden">Dev account</span>
       <select value={current} onChange={(event) => choose(event.target.value as Address)}>
         {devWallet.all.map((account, index) => (
           <option key={account} value={account}>

@@ -9,25 +9,12 @@ import type { Address } from "viem";
 import { useWalletBalances } from "../hooks/useWalletBalances";
 import { useTransaction } from "../hooks/useTransaction";
 import { formatAmount } from "../logic/format";
+import { TEST_STABLECOIN_MINT_ABI } from "../logic/testStablecoin";
 import { useRuntime } from "../runtime";
 import { TransactionStatus } from "./TransactionStatus";
 
 /** Whole tokens the faucet mints per click. */
 const FAUCET_TOKENS = 1_000n;
-
-/** TestStablecoin.mint (contracts/test-helpers/TestStablecoin.sol); not in the Databank ABIs. */
-const MINT_ABI = [
-  {
-    type: "function",
-    name: "mint",
-    stateMutability: "nonpayable",
-    inputs: [
-      { name: "to", type: "address" },
-      { name: "amount", type: "uint256" },
-    ],
-    outputs: [],
-  },
-] as const;
 
 /** Decimals shown in the bar: enough to see a change, short enough for a phone's header. */
 const SHOWN_DECIMALS = 4;
@@ -60,7 +47,7 @@ export function WalletBalances({ account }: { account: Address }) {
     await faucet.run(`Faucet: ${formatAmount(amount, stablecoin)}`, (context) =>
       context.writeContract({
         address: stablecoin.address,
-        abi: MINT_ABI,
+        abi: TEST_STABLECOIN_MINT_ABI,
         functionName: "mint",
         args: [context.account, amount],
       }),

@@ -10,14 +10,19 @@ import { createRequire } from "node:module";
 import { after, afterEach, before, describe, it } from "mocha";
 import type { Page } from "playwright-core";
 import { erc20Abi, parseEther } from "viem";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import type { DappServer } from "../../../frontend/serve.js";
 import { runDemoScenario, type DemoResult } from "../../../scripts/demo/scenario.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import { buildDappForTests } from "./dappBuild.js";
+import {
+  buildDappForTests,
+  openDappPage,
+  screenshotIfFailed,
+  serveDappFor,
+  stopDappTest,
+} from "./dappBuild.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts } from "./stack.js";
 
-const UI_TIMEOUT = 30_000;
 const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 interface AxeViolation {
@@ -46,33 +51,16 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
       price: parseEther("1"),
     });
     lastTransaction = (await stack.publicClient.getBlock()).transactions[0]!;
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
+    dapp = await serveDappFor(stack);
+    page = await openDappPage(browser.context);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
-    }
+    await screenshotIfFailed(this, page);
   });
 
   after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
+    await stopDappTest({ browser, dapp, stack });
   });
 
   /** axe-core's violations on the current page, one line each (rule, help, elements). */
@@ -280,6 +268,7 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
       await openRoute("#/contributor", "Databank is an open marketplace");
       await page.reload(); // no transaction status left in the header from the faucet test
       await page.locator(".connect-bar .balances").filter({ hasText: "TUSD" }).waitFor();
+      await page.getByRole("heading", { name: "Pools open to contributions" }).waitFor();
       await page.screenshot({ path: "docs/screenshots/40-phone-width.png" });
       const header = await page.locator(".app-header").boundingBox();
       expect(header!.height, "header height").to.be.at.most(130);

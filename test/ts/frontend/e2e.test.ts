@@ -18,26 +18,19 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { build } from "vite";
 import { databankAbi } from "../../../lib/contracts/abis.js";
-import { startDappServer, type DappServer } from "../../../frontend/serve.js";
+import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
+import { TEST_STABLECOIN_MINT_ABI } from "../../../frontend/src/logic/testStablecoin.js";
+import {
+  buildDappForTests,
+  openDappPage,
+  screenshotIfFailed,
+  serveDappFor,
+  stopDappTest,
+} from "./dappBuild.js";
 import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts, unlockedWallet } from "./stack.js";
-
-const UI_TIMEOUT = 30_000;
-
-/** Builds the dApp as `npm run dapp:build` does (production React, whatever mocha's NODE_ENV). */
-async function buildDapp(): Promise<void> {
-  const previous = process.env.NODE_ENV;
-  process.env.NODE_ENV = "production";
-  try {
-    await build({ configFile: "frontend/vite.config.ts", logLevel: "warn", mode: "production" });
-  } finally {
-    if (previous === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = previous;
-  }
-}
 
 /** A resume the pool's schema accepts; the values are distinctive so a leak would be found. */
 interface Resume {
@@ -62,7 +55,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     // First, so that a browser which cannot start fails the suite at once, saying what to do (a
     // failure, never a skip: a skipped suite must never count as passing).
     browser = await launchBrowser();
-    await buildDapp();
+    await buildDappForTests();
     stack = await startE2EStack();
     accounts = await unlockedAccounts(stack.chain.rpcUrl);
     curator = accounts[LOCAL_ROLES.curator]!;
@@ -70,33 +63,16 @@ describe("dApp end to end (chromium, full local stack)", function () {
     member = accounts[6]!; // accounts no role of the stack uses
     secondMember = accounts[7]!;
     statisticsMember = accounts[8]!;
-    dapp = await startDappServer({
-      host: "127.0.0.1",
-      port: 0,
-      runtimeConfig: {
-        chainId: 31337,
-        rpcUrl: stack.chain.rpcUrl,
-        databank: stack.deployment.databank,
-        stablecoin: stack.deployment.stablecoin,
-        nodeUrl: stack.node.url,
-        devAccounts: true,
-      },
-    });
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
+    dapp = await serveDappFor(stack);
+    page = await openDappPage(browser.context);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === "failed" && page) {
-      const name = this.currentTest.title.replace(/\W+/g, "-");
-      await page.screenshot({ path: `${SCREENSHOT_DIR}/FAILED-${name}.png`, fullPage: true });
-    }
+    await screenshotIfFailed(this, page);
   });
 
   after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
+    await stopDappTest({ browser, dapp, stack });
     console.log(`    e2e stack and browser run: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   });
 
@@ -283,18 +259,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await contributeViaUi(2, { ...resume, title: "Second resume 1234" });
     const mint = await unlockedWallet(stack.chain.rpcUrl, buyer).writeContract({
       address: stack.deployment.stablecoin,
-      abi: [
-        {
-          type: "function",
-          name: "mint",
-          stateMutability: "nonpayable",
-          inputs: [
-            { name: "to", type: "address" },
-            { name: "amount", type: "uint256" },
-          ],
-          outputs: [],
-        },
-      ],
+      abi: TEST_STABLECOIN_MINT_ABI,
       functionName: "mint",
       args: [buyer, 100_000_000n],
       account: buyer,

@@ -7,19 +7,20 @@ import { shortAddress } from "../../logic/format";
 import { hrefOf } from "../../logic/route";
 import type { ReactNode } from "react";
 
-/** A card holding one audit table, or "None." when it has no rows. */
-function AuditTableCard(props: {
+/** A card holding one audit table, or "None." (or `empty`) when it has no rows. */
+export function AuditTableCard(props: {
   id: string;
   title: string;
   columns: string[];
   rowCount: number;
   children: ReactNode;
   footer?: ReactNode;
+  empty?: string;
 }) {
   return (
     <section className="card" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
-      {props.rowCount === 0 && <p className="muted">None.</p>}
+      {props.rowCount === 0 && <p className="muted">{props.empty ?? "None."}</p>}
       {props.rowCount > 0 && (
         <div className="table-scroll">
           <table>
