@@ -15,42 +15,30 @@
  * 4. Checks the answer against `QueryAnswered`, opens it with the key the node releases once the
  *    answer is final (lib/query/sealedAnswer.ts), prints it as a table and writes the CSV to --out.
  *
+ * The steps are lib/query/buyer.ts's (`quoteQuery`, then `buyAnswer`), which the demo shares.
+ *
  * Exit codes: 0 answered; 1 rejected, not answered in time, or failed verification; 2 bad input or
  * environment (one line saying what to fix).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createWalletClient, erc20Abi, http, keccak256, zeroAddress, type Hex } from "viem";
-import { createNodeApiClient, NodeApiError } from "../lib/api/index.js";
-import { formatTokenAmount, readTokenUnits } from "../lib/audit/money.js";
+import { createWalletClient, http } from "viem";
+import { createNodeApiClient } from "../lib/api/index.js";
 import { ConfigError, loadConfig } from "../lib/config/index.js";
+import { createDatabankClient } from "../lib/contracts/client.js";
+import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
+import { formatEpsilon, parseEpsilon } from "../lib/query/index.js";
 import {
-  CONSENT_SCOPE,
-  createDatabankClient,
-  decodeDatabankError,
-} from "../lib/contracts/client.js";
-import { deriveWalletKeyPair, toHex32 } from "../lib/crypto/keys.js";
-import {
-  checkQuery,
-  formatEpsilon,
-  openAnswer,
-  parseEpsilon,
-  queryPolicyOf,
-  isQueryError,
-} from "../lib/query/index.js";
+  buyAnswer,
+  quoteQuery,
+  QueryPurchaseError,
+  renderAnswerTable,
+} from "../lib/query/buyer.js";
 import { connect, UsageError, walletFromEnv } from "./cli.js";
 
 const USAGE =
   "usage: npm run query -- --pool <id> --spec <query.json> [--epsilon <ε>] [--out <answer.csv>] [--check] [--node-url <url>] [--wait <seconds>]";
-
-/** The answer did not come, or did not verify: exit 1. */
-class QueryFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "QueryFailure";
-  }
-}
 
 interface Options {
   poolId: number;
@@ -138,222 +126,57 @@ async function run(argv: string[]): Promise<number> {
   const { bytes, query } = await readSpec(options.specPath);
   const account = walletFromEnv("DATABANK_BUYER_PRIVATE_KEY");
   const { publicClient, databank: address } = await connect(config);
-  const chainId = publicClient.chain.id;
   const reader = createDatabankClient({ publicClient, address });
   const api = createNodeApiClient({ baseUrl: options.nodeUrl });
 
-  let pool;
-  try {
-    pool = await reader.contract.read.getPool([options.poolId]);
-  } catch (error) {
-    if (decodeDatabankError(error)?.name === "UnknownPool") {
-      throw new UsageError(`--pool: there is no pool ${options.poolId} on Databank ${address}`);
-    }
-    throw error;
-  }
-  if ((pool.products & CONSENT_SCOPE.statistics) === 0) {
-    throw new UsageError(`--pool: pool ${options.poolId} does not sell queries`);
-  }
-
   // 1. The check, before any payment.
-  const [schemaCid] = await reader.contract.read.poolDocuments([options.poolId]);
-  let schema: unknown;
-  try {
-    schema = JSON.parse(new TextDecoder().decode(await api.getContent(schemaCid)));
-  } catch (error) {
-    throw new QueryFailure(
-      `cannot read the pool's record schema ${schemaCid} from ${options.nodeUrl}: ${(error as Error).message}`,
-    );
-  }
-  let checked;
-  try {
-    const policy = queryPolicyOf(schema, pool);
-    const result = checkQuery({
-      query,
-      recordSchema: schema as object,
-      policy,
-      epsilon: options.epsilon,
-    });
-    if (!result.ok) throw result.error;
-    checked = result.query;
-  } catch (error) {
-    if (isQueryError(error))
-      throw new UsageError(`the pool's policy refuses this query: ${error.message}`);
-    throw error;
-  }
-  const epsilon = checked.epsilon;
-  const remaining = BigInt(pool.epsilonBudget) - BigInt(pool.epsilonSpent);
-  const units = await readTokenUnits(publicClient, pool.paymentToken, chainId);
-  const price = formatTokenAmount(pool.queryPrice, units);
+  const quote = await quoteQuery({
+    reader,
+    api,
+    poolId: options.poolId,
+    query,
+    epsilon: options.epsilon,
+  });
+  const budget = BigInt(quote.pool.epsilonBudget);
   console.log(
-    `pool ${options.poolId}: the query passes the pool's policy; price ${price}, ε ${formatEpsilon(epsilon)}; the pool's privacy budget has ${formatEpsilon(remaining)} of ${formatEpsilon(BigInt(pool.epsilonBudget))} ε left`,
+    `pool ${options.poolId}: the query passes the pool's policy; price ${quote.price}, ε ${formatEpsilon(quote.epsilon)}; the pool's privacy budget has ${formatEpsilon(quote.remaining)} of ${formatEpsilon(budget)} ε left`,
   );
-  if (remaining < epsilon) {
-    throw new UsageError(
-      `the pool's privacy budget has only ${formatEpsilon(remaining < 0n ? 0n : remaining)} ε left, less than the ${formatEpsilon(epsilon)} ε this query would spend; ask for less with --epsilon`,
-    );
-  }
   if (options.checkOnly) return 0;
 
-  // 2. Upload and pay.
-  const { cid: queryCid } = await api.uploadContent(bytes);
-  const keys = await deriveWalletKeyPair(account);
+  // 2–4. Pay, wait, verify against the chain, open.
   const walletClient = createWalletClient({
     account,
     chain: publicClient.chain,
     transport: http(config.rpcUrl),
   });
-  const buyer = createDatabankClient({ publicClient, walletClient, address });
-  const native = pool.paymentToken === zeroAddress;
-  if (!native) {
-    const { request } = await publicClient.simulateContract({
-      account,
-      address: pool.paymentToken,
-      abi: erc20Abi,
-      functionName: "approve",
-      args: [address, pool.queryPrice],
-    });
-    await publicClient.waitForTransactionReceipt({
-      hash: await walletClient.writeContract(request),
-    });
-  }
-  const args = [
-    options.poolId,
-    pool.queryPrice,
-    toHex32(keys.publicKey),
-    Number(epsilon),
-    queryCid,
-    keccak256(bytes),
-  ] as const;
-  let hash: Hex;
-  try {
-    await buyer.contract.simulate.purchaseQuery(args, native ? { value: pool.queryPrice } : {});
-    hash = await buyer.contract.write.purchaseQuery(args, native ? { value: pool.queryPrice } : {});
-  } catch (error) {
-    const decoded = decodeDatabankError(error);
-    if (decoded !== undefined)
-      throw new QueryFailure(`the purchase was refused: ${decoded.message}`);
-    throw error;
-  }
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  const purchase = buyer.purchaseFromEvent(receipt);
-  console.log(`purchase ${purchase.id}: paid ${price}; waiting for the custodian's answer`);
-
-  // 3. Wait for the answer or a rejection.
-  const giveUpAt = Date.now() + options.waitMs;
-  let status;
-  for (;;) {
-    try {
-      status = await api.answerStatus(purchase.id);
-    } catch (error) {
-      // 404 until the node has seen the purchase.
-      if (!(error instanceof NodeApiError && error.status === 404)) throw error;
-      status = undefined;
-    }
-    if (status?.status === "rejected") {
-      console.error(
-        `purchase ${purchase.id}: the custodian rejected the query: ${status.reason ?? "no reason given"}. The price (${price}) was credited to you; withdraw it with claim.`,
-      );
-      return 1;
-    }
-    if (status?.status === "refunded" || status?.status === "failed") {
-      throw new QueryFailure(
-        `purchase ${purchase.id} was not answered (${status.status}${status.reason === undefined ? "" : `: ${status.reason}`}); once its deadline passes, refund it`,
-      );
-    }
-    if (status?.answerKey !== undefined) break;
-    if (Date.now() >= giveUpAt) {
-      throw new QueryFailure(
-        `purchase ${purchase.id}: no answer after ${Math.round(options.waitMs / 1000)} s (node status "${status?.status ?? "unseen"}"); ask again later at ${options.nodeUrl}/v1/purchases/${purchase.id}/answer`,
-      );
-    }
-    await new Promise((done) => setTimeout(done, 1_000));
-  }
-
-  // 4. Verify against the chain, open, print.
-  const [answered] = await reader.contract.getEvents.QueryAnswered(
-    { purchaseId: purchase.id },
-    { fromBlock: receipt.blockNumber },
-  );
-  if (answered === undefined || answered.args.answerCid !== status.answerCid) {
-    throw new QueryFailure(
-      `purchase ${purchase.id}: the node's answer ${status.answerCid} is not the one recorded on-chain`,
-    );
-  }
-  const { answerCid, epsilonSpent, recordCount } = answered.args;
-  const bundle = await openAnswer({
-    envelope: await api.getContent(answerCid!),
-    answerCid: answerCid!,
-    sealedKey: status.answerKey,
-    buyerPrivateKey: keys.privateKey,
-    binding: {
-      chainId,
-      databank: address,
-      purchaseId: purchase.id,
-      poolId: options.poolId,
-      buyer: account.address,
-    },
+  const result = await buyAnswer({
+    quote,
+    queryBytes: bytes,
+    buyer: createDatabankClient({ publicClient, walletClient, address }),
+    buyerKeys: await deriveWalletKeyPair(account),
+    api,
+    timeoutMs: options.waitMs,
+    onPaid: (purchase) =>
+      console.log(
+        `purchase ${purchase.id}: paid ${quote.price}; waiting for the custodian's answer`,
+      ),
   });
-  if (BigInt(bundle.answer.epsilonMicro) !== BigInt(epsilonSpent!) || epsilonSpent! > epsilon) {
-    throw new QueryFailure(
-      `purchase ${purchase.id}: the answer says it spent ${bundle.answer.epsilon} ε but the chain recorded ${formatEpsilon(BigInt(epsilonSpent!))} ε`,
+  if (result.kind === "rejected") {
+    console.error(
+      `purchase ${result.purchase.id}: the custodian rejected the query: ${result.reason}. The price (${quote.price}) was credited to you; withdraw it with claim.`,
     );
+    return 1;
   }
-  console.log(renderTable(bundle.csv));
+  console.log(renderAnswerTable(result.bundle.csv));
   const after = await reader.contract.read.getPool([options.poolId]);
   console.log(
-    `purchase ${purchase.id}: answered over ${recordCount} records with ε ${formatEpsilon(BigInt(epsilonSpent!))}; ${bundle.answer.withheldGroups} group(s) withheld below the noisy threshold; the pool has ${formatEpsilon(BigInt(after.epsilonBudget) - BigInt(after.epsilonSpent))} ε left`,
+    `purchase ${result.purchase.id}: answered over ${result.recordCount} records with ε ${formatEpsilon(result.epsilonSpent)}; ${result.bundle.answer.withheldGroups} group(s) withheld below the noisy threshold; the pool has ${formatEpsilon(BigInt(after.epsilonBudget) - BigInt(after.epsilonSpent))} ε left`,
   );
   if (options.out !== undefined) {
-    await writeFile(options.out, bundle.csv);
+    await writeFile(options.out, result.bundle.csv);
     console.log(`wrote ${options.out}`);
   }
   return 0;
-}
-
-/** The answer's CSV as an aligned text table. */
-function renderTable(csv: string): string {
-  const rows = parseCsv(csv);
-  if (rows.length === 0) return "(no groups)";
-  const widths = rows[0]!.map((_, column) =>
-    Math.max(...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join("  ")
-      .trimEnd();
-  const [header, ...body] = rows;
-  return [line(header!), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
-}
-
-/** RFC 4180 as lib/query/csv.ts writes it: CRLF lines, quoted fields with doubled quotes. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
-      row.push(field);
-      field = "";
-    } else if (char === "\n") {
-      row.push(field.replace(/\r$/, ""));
-      rows.push(row);
-      row = [];
-      field = "";
-    } else field += char;
-  }
-  if (field !== "" || row.length > 0) rows.push([...row, field]);
-  return rows;
 }
 
 try {
@@ -361,5 +184,9 @@ try {
 } catch (error) {
   const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
   console.error(`query: ${message}`);
-  process.exitCode = error instanceof UsageError || error instanceof ConfigError ? 2 : 1;
+  const fixable =
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    (error instanceof QueryPurchaseError && error.fixable);
+  process.exitCode = fixable ? 2 : 1;
 }

@@ -34,7 +34,12 @@ import {
   type TxRef,
 } from "./ledger.js";
 import type { LogProgress } from "./logs.js";
-import { contributionsByPool, manifestProblems, parseManifest } from "./manifest.js";
+import {
+  contributionsByPool,
+  manifestProblems,
+  parseManifest,
+  queryRecordsProblems,
+} from "./manifest.js";
 import { readTokenUnits } from "./money.js";
 import { blockClock, replayDatabank } from "./replay.js";
 import type {
@@ -207,11 +212,21 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
       )
     : undefined;
 
+  // A query's records used are checked from the events alone: count and root against the set.
+  const poolContributions = contributionsByPool(ledger);
+  const answers: ManifestOutcome[] = [...ledger.purchases.values()]
+    .filter((sale) => sale.fulfilment && sale.product === "query" && scope.poolIds.has(sale.poolId))
+    .map((purchase) => ({
+      purchase,
+      kind: "verified",
+      problems: queryRecordsProblems(purchase, ledger, { poolContributions }),
+    }));
+
   const checks = [
     checkBalance(ledger, balances, scope, format),
     checkCredits(ledger, scope, format, (token) => balances.find((row) => row.token === token)),
     checkRecordCounts(ledger, scope, format),
-    checkManifests(ledger, manifests, format, scope),
+    checkManifests(ledger, manifests, format, scope, answers),
     checkErasures(
       ledger,
       erasures,

@@ -274,38 +274,49 @@ export type ManifestOutcome =
  * active contributions. A manifest that cannot be fetched FAILS, naming the purchase and CID: the
  * custodian was paid at fulfilment for a delivery nobody can now inspect (withheld, or never
  * uploaded), and treating that as "not checked" would let a custodian pass by hiding its
- * manifests. SKIPPED (never PASS) only when there is no content source at all (`--no-manifests`).
+ * manifests. SKIPPED (never PASS) when there is no content source at all (`--no-manifests`),
+ * unless a check of an answer fails.
+ *
+ * Query deliveries have no manifest (the answer is sealed to the buyer), but the count and root of
+ * the records used are on-chain: `answers` are their checks against the contributions allowing
+ * statistics active at the time (manifest.ts `queryRecordsProblems`), made from the events alone,
+ * so with or without a content source.
  */
 export function checkManifests(
   ledger: Ledger,
   outcomes: ManifestOutcome[] | undefined,
   format: FindingFormatter,
   scope: AuditScope,
+  answers: readonly ManifestOutcome[] = [],
 ): CheckResult {
   const id: CheckId = "manifests";
   const title = CHECK_TITLES[id];
-  const findings = findingsOf(ledger, id, scope, format);
+  const failures = [...findingsOf(ledger, id, scope, format)];
+  for (const outcome of answers) {
+    if (outcome.kind !== "verified") continue;
+    const where = `query #${outcome.purchase.id} (pool ${outcome.purchase.poolId}, answer ${outcome.purchase.fulfilment?.deliveryCid})`;
+    for (const problem of outcome.problems) failures.push(`${where}: ${problem}`);
+  }
+  const answersPassed =
+    answers.length === 0
+      ? ""
+      : `${answers.length} quer${answers.length === 1 ? "y answer's" : "y answers'"} records used (count and root) are exactly the contributions allowing statistics that were active`;
   if (outcomes === undefined) {
+    const skipped = "no content source to fetch delivery manifests from";
     return {
       id,
       title,
-      status: findings.length > 0 ? "FAIL" : "SKIPPED",
+      // Never PASS: the record deliveries were not checked, even when every answer was.
+      status: failures.length > 0 ? "FAIL" : "SKIPPED",
       message:
-        findings.length > 0 ? findings[0]! : "no content source to fetch delivery manifests from",
-      details: findings,
+        failures.length > 0
+          ? summarise(failures)
+          : answers.length > 0
+            ? `${skipped}; ${answersPassed}`
+            : skipped,
+      details: failures,
       notes: [],
     };
-  }
-  const failures = [...findings];
-  const notes: string[] = [];
-  let answers = 0;
-  for (const sale of ledger.purchases.values()) {
-    if (sale.product === "query" && sale.fulfilment && scope.poolIds.has(sale.poolId)) answers += 1;
-  }
-  if (answers > 0) {
-    notes.push(
-      `${answers} answered quer${answers === 1 ? "y has" : "ies have"} no delivery manifest (the answer is sealed to the buyer): the records used are checked by count against the contributions allowing statistics (record-counts check), not record by record`,
-    );
   }
   let verified = 0;
   for (const outcome of outcomes) {
@@ -319,14 +330,14 @@ export function checkManifests(
     verified += 1;
     for (const problem of outcome.problems) failures.push(`${where}: ${problem}`);
   }
+  const deliveriesPassed =
+    outcomes.length === 0
+      ? "no deliveries"
+      : `${verified} manifests: roots, counts and records match the events, no revoked record`;
   return verdict(
     id,
     failures,
-    outcomes.length === 0
-      ? "no deliveries"
-      : `${verified} manifests: roots, counts and records match the events, no revoked record`,
-    [],
-    notes,
+    answersPassed === "" ? deliveriesPassed : `${deliveriesPassed}; ${answersPassed}`,
   );
 }
 

@@ -12,6 +12,7 @@ import { recordsRoot } from "../contracts/recordsMerkle.js";
 import { ManifestFormatError } from "./errors.js";
 import {
   allowsRecords,
+  allowsStatistics,
   scopeLabel,
   wasActiveAt,
   type ContributionLedger,
@@ -133,6 +134,62 @@ export function contributionsByPool(ledger: Ledger): Map<number, ContributionLed
 }
 
 /**
+ * Whether a contribution belongs to the set a fulfilled sale used: the active contributions of its
+ * product's scope at the fulfilment (records for a record sale, statistics for a query), plus those
+ * whose consent ended while it was in flight (after the set was taken), which were used (and, for a
+ * record sale, are owed erasure). A statistics-only consent is never delivered; a records-only one
+ * never answers a query.
+ */
+function usedSetMember(purchase: PurchaseLedger): (contribution: ContributionLedger) => boolean {
+  const fulfilment = purchase.fulfilment!;
+  const allowed = purchase.product === "query" ? allowsStatistics : allowsRecords;
+  const inFlight = new Set(fulfilment.endedInFlight);
+  return (contribution) =>
+    contribution.poolId === purchase.poolId &&
+    allowed(contribution.scope) &&
+    (wasActiveAt(contribution, fulfilment.seq) || inFlight.has(contribution.id));
+}
+
+/**
+ * Everything wrong with an answered query's records used (empty when it is honest). A query has no
+ * manifest (its answer is sealed to the buyer), but `QueryAnswered` commits the count and the
+ * Merkle root of the records used (lib/contracts/recordsMerkle.ts): both must be those of exactly
+ * the contributions allowing statistics that were active when the set was taken, replayed from
+ * the events. A root that differs means the answer was computed over another set (a records-only
+ * contribution used, a statistics one left out or swapped), whatever the count says.
+ */
+export function queryRecordsProblems(
+  purchase: PurchaseLedger,
+  ledger: Ledger,
+  context: Pick<ManifestContext, "poolContributions">,
+): string[] {
+  const fulfilment = purchase.fulfilment;
+  if (!fulfilment) return [`query #${purchase.id} is not answered`];
+  const inSet = usedSetMember(purchase);
+  const used = (
+    (context.poolContributions ?? contributionsByPool(ledger)).get(purchase.poolId) ?? []
+  )
+    .filter(inSet)
+    .map((contribution) => ({
+      tokenId: contribution.id,
+      dataCommitment: contribution.dataCommitment,
+    }));
+  const problems: string[] = [];
+  if (fulfilment.recordCount !== used.length) {
+    problems.push(
+      `the answer says it used ${fulfilment.recordCount} records, ${used.length} contributions allowing statistics were active`,
+    );
+  }
+  const expected = recordsRoot(used);
+  if (expected.toLowerCase() !== fulfilment.recordsRoot.toLowerCase()) {
+    problems.push(
+      `root of the records used ${fulfilment.recordsRoot} is not the root of the ${used.length} contributions allowing statistics active at the answer (${expected}): the answer was computed over another set`,
+    );
+  }
+  return problems;
+}
+
+/**
  * Everything wrong with a fulfilled purchase's manifest, as messages (empty when it is honest):
  * it must be the manifest of this purchase, its root and count must be the event's (the root is
  * recomputed from its records), and its records must be exactly the contributions active at the
@@ -185,13 +242,7 @@ export function manifestProblems(
     );
   }
 
-  // The delivered set: the contributions allowing records active at the fulfilment, plus those
-  // whose consent ended while it was in flight (after the set was taken), which were delivered and
-  // are owed erasure. A consent that allows statistics only is never delivered.
-  const inFlight = new Set(fulfilment.endedInFlight);
-  const inSet = (contribution: ContributionLedger): boolean =>
-    allowsRecords(contribution.scope) &&
-    (wasActiveAt(contribution, fulfilment.seq) || inFlight.has(contribution.id));
+  const inSet = usedSetMember(purchase);
   const listed = new Set<bigint>();
   for (const record of manifest.records) {
     listed.add(record.tokenId);

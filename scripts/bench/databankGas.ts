@@ -222,7 +222,7 @@ export async function measureDatabankGas(viem: Viem, counts: readonly number[]):
 export async function writeGasSnapshot(viem: Viem): Promise<GasSnapshot> {
   const snapshot = await measureDatabankGas(viem, CONTRIBUTOR_COUNTS);
   printTable(
-    "Databank gas per operation by active contributions N (from receipts; purchase/fulfil are a repeat sale, ETH pool)",
+    "Databank gas per operation by active contributions N (from receipts, ETH pool; purchase/fulfil: a repeat record sale; purchaseQuery/fulfillQuery: a query bought, then answered over the N contributions allowing statistics, the two summed on their own row; targets: a record sale ≤ 130,000, a query ≤ 140,000, both flat in N)",
     ["operation", ...CONTRIBUTOR_COUNTS.map((count) => `N = ${count}`), "target"],
     SNAPSHOT_OPERATIONS.map((operation) => [
       operation,

@@ -2,7 +2,7 @@
  * `npm run bench`: gas per operation against the contributor count, the comparison baselines,
  * the envelope's throughput, the delivery latency (purchase to buyer-decrypted) and memory, and
  * the audit tool's speed, the node's memory while serving concurrent downloads, the query
- * engine's compute, and the dApp's bundle size.
+ * engine's compute, a query end to end (purchase to answer decrypted), and the dApp's bundle size.
  * Writes bench/gas-snapshot.json; the console output is also saved to bench/results.txt by the npm
  * script.
  */
@@ -15,7 +15,8 @@ import { writeGasSnapshot } from "./databankGas.js";
 import { benchDelivery, printDeliveryTable } from "./delivery.js";
 import { benchEnvelope } from "./envelope.js";
 import { benchQueryEngine, printQueryTable } from "./query.js";
-import { printTable } from "./table.js";
+import { benchQueryE2e, QUERY_E2E_TABLE_TITLE } from "./queryE2e.js";
+import { printRows, printTable } from "./table.js";
 
 // First, while the heap is small: the later benchmarks leave gigabytes of chain state behind, and
 // the 50 MiB envelope figures halve in such a process.
@@ -46,6 +47,9 @@ await printQueryTable(query);
 
 const delivery = await benchDelivery({ progress: (line) => console.log(line) });
 printDeliveryTable(delivery);
+
+const queryE2e = await benchQueryE2e({ progress: (line) => console.log(line) });
+printRows(QUERY_E2E_TABLE_TITLE, queryE2e);
 
 const audit = await benchAudit();
 printTable(

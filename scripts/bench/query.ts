@@ -26,15 +26,19 @@ const SUITE = "query";
 export const QUERY_COUNTS = [1_000, 10_000, 100_000] as const;
 const RUNS = 11;
 
-/** The query measured, checked against the demo's resume schema and a policy for it. */
-function benchQuery(): CheckedQuery {
-  const recordSchema = JSON.parse(
+/** The demo's resume schema (lib/custodian/schemas/resume.schema.json). */
+export function resumeSchema(): object {
+  return JSON.parse(
     readFileSync(new URL("../../lib/custodian/schemas/resume.schema.json", import.meta.url), "utf8"),
   ) as object;
-  return assertQuery({
-    recordSchema,
-    policy: demoQueryPolicy(),
-    query: {
+}
+
+/**
+ * The query document measured (also by scripts/bench/queryE2e.ts): count, mean, median and an
+ * education histogram by city × experience bucket, filtered on education, at ε = 0.5.
+ */
+export function benchQueryDocument() {
+  return {
       version: 1,
       epsilon: "0.5",
       filters: [{ field: "education", op: "in", values: ["bachelor", "master", "doctorate"] }],
@@ -45,7 +49,15 @@ function benchQuery(): CheckedQuery {
         { kind: "quantile", field: "yearsOfExperience", q: [0.5], buckets: [0, 5, 10, 15, 20, 30, 40] },
         { kind: "histogram", field: "education" },
       ],
-    },
+  };
+}
+
+/** {@link benchQueryDocument}, checked against the demo's resume schema and a policy for it. */
+function benchQuery(): CheckedQuery {
+  return assertQuery({
+    recordSchema: resumeSchema(),
+    policy: demoQueryPolicy(),
+    query: benchQueryDocument(),
   });
 }
 

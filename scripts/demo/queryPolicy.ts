@@ -24,3 +24,17 @@ export function demoQueryPolicy(): QueryPolicy {
     },
   };
 }
+
+/**
+ * The noisy count a group of the demo's pool needs to be released. The demo pool has 25 people:
+ * at the policy's default of 20 every group of a few people would be withheld (as it should be in
+ * a real pool), and the demo would show an empty table. The numbers it shows are noisy
+ * accordingly: DP noise is of the order of one person's influence, which in groups of five is
+ * most of the signal.
+ */
+export const DEMO_POOL_MIN_NOISY_COUNT = 3;
+
+/** The query policy the demo's pool publishes: {@link demoQueryPolicy} for a pool of 25 people. */
+export function demoPoolQueryPolicy(): QueryPolicy {
+  return { ...demoQueryPolicy(), minNoisyCount: DEMO_POOL_MIN_NOISY_COUNT };
+}

@@ -1,14 +1,23 @@
 /**
  * The demo scenario of `npm run demo`, also run by the end-to-end test: a curator opens a
- * "software engineer resumes" pool, 25 contributors join gasless, two bad submissions are rejected,
- * a buyer pays and decrypts 25 records, two contributors revoke, a second buyer receives 23, every
- * party claims, and the first buyer attests the erasures it owes.
+ * "software engineer resumes" pool selling both products (record copies and differentially private
+ * queries, with an ε budget), 25 contributors join gasless, each choosing what its consent allows
+ * (records, statistics only, or both: see {@link demoScope}), two bad submissions are rejected, a
+ * buyer pays and decrypts the 20 records whose consent allows copies (never the statistics-only
+ * ones), an analyst buys an answer (mean years of experience by education, ε = 0.5) computed over
+ * the 20 contributions allowing statistics and paying exactly them, two contributors revoke, a
+ * second buyer receives 18 records, every party claims (each contributor's claim checked against
+ * what each product paid it), and the first buyer attests the erasures it owes.
  *
  * It only uses what any user has: the chain's JSON-RPC, the data bank node's HTTP API and the
  * shared library. Nothing here reaches into the node's internals.
  */
-import { QUERY_POLICY_KEYWORD } from "../../lib/query/index.js";
-import { demoQueryPolicy } from "./queryPolicy.js";
+import { formatTokenAmount, nativeUnits, type TokenUnits } from "../../lib/audit/money.js";
+import { recordsRoot } from "../../lib/contracts/recordsMerkle.js";
+import { formatEpsilon, QUERY_POLICY_KEYWORD, type QueryAnswer } from "../../lib/query/index.js";
+import { buyAnswer, quoteQuery } from "../../lib/query/buyer.js";
+import { ANALYST_QUERY } from "./analystQuery.js";
+import { demoPoolQueryPolicy } from "./queryPolicy.js";
 import { readFileSync } from "node:fs";
 import {
   createWalletClient,
@@ -31,6 +40,9 @@ import {
   CONSENT_SCOPE,
   createDatabankClient,
   databankAbi,
+  dataCommitment,
+  type ConsentScopeBits,
+  type DatabankClient,
   type Purchase,
 } from "../../lib/contracts/index.js";
 import { contribute } from "../../lib/contributor/contribute.js";
@@ -63,8 +75,10 @@ export interface DemoEnvironment {
 export interface DemoOptions {
   contributors?: number;
   revocations?: number;
-  /** Price per sale in wei. */
+  /** Price per record sale in wei. */
   price?: bigint;
+  /** Price per query in wei. */
+  queryPrice?: bigint;
   /** Bounty per accepted contribution in wei. */
   bounty?: bigint;
   /** How long to wait for the custodian to deliver, ms. */
@@ -86,15 +100,51 @@ export interface DemoRejection {
   fieldErrors: { path: string; message: string }[];
 }
 
+/** What each product paid one contribution, in wei. */
+export interface DemoEarnings {
+  bounty: bigint;
+  /** Its share of record sales that delivered its record. */
+  records: bigint;
+  /** Its share of the queries whose answer used its record. */
+  queries: bigint;
+}
+
+/** The analyst's query: its answer, verified against the chain, and what it cost. */
+export interface DemoQuerySale {
+  buyer: Address;
+  purchaseId: bigint;
+  amount: bigint;
+  /** ε the answer spent (micro-ε), as `QueryAnswered` records it. */
+  epsilonSpent: bigint;
+  /** The pool's ε budget and what is left after the answer (micro-ε), read from the chain. */
+  epsilonBudget: bigint;
+  epsilonRemaining: bigint;
+  /**
+   * The contributions the answer was computed over (and paid): the ones allowing statistics that
+   * were active, whose Merkle root the demo checked equals the root `QueryAnswered` commits.
+   */
+  recordsUsed: bigint[];
+  /** What `QueryAnswered` credited each of them, in wei. */
+  perContribution: bigint;
+  answer: QueryAnswer;
+  csv: string;
+}
+
 /** What the scenario did, for the summary and the test's assertions. */
 export interface DemoResult {
   poolId: number;
+  /** The pool's payment token (the chain's native coin). */
+  units: TokenUnits;
   contributors: {
     address: Address;
     contributionId: bigint;
     resume: Resume;
+    /** What its consent allows. */
+    scope: ConsentScopeBits;
+    dataCid: string;
     revoked: boolean;
     claimed: bigint;
+    earned: DemoEarnings;
   }[];
   rejections: DemoRejection[];
   purchases: {
@@ -104,6 +154,7 @@ export interface DemoResult {
     records: DeliveredRecord[];
     deliveryCid: string;
   }[];
+  query: DemoQuerySale;
   claimed: { curator: bigint; treasury: bigint };
   erasureAttested: { buyer: Address; upToIndex: number; owedBefore: number; owedAfter: number };
 }
@@ -117,7 +168,8 @@ const TERMS = [
   "",
   "You share your resume (title, experience, skills, city, education, salary expectation) with buyers of this pool.",
   "Purposes: analytics and recruitment. Your data is encrypted; only buyers who paid receive its key.",
-  "You earn 70% of every sale, split equally among the active contributors, plus a bounty when you join.",
+  "You choose what your consent allows: copies of your record sold to buyers, use inside differentially private statistics only (no copy ever leaves the custodian), or both.",
+  "You earn 70% of every sale of a product your consent allows, split equally among its active contributors, plus a bounty when you join.",
   "You may revoke at any time: you keep your earnings, later buyers do not receive your data, and every earlier buyer must erase it.",
 ].join("\n");
 const PURPOSES_ANALYTICS_AND_RECRUITMENT = 0b11;
@@ -129,7 +181,7 @@ export interface DemoActors {
   env: DemoEnvironment;
   api: NodeApiClient;
   /** Read-only contract client. */
-  reader: ReturnType<typeof createDatabankClient>;
+  reader: DatabankClient;
   /** The contract client acting as `account`. */
   as(account: LocalAccount): ReturnType<typeof createDatabankClient<Wallet>>;
   wallet(account: LocalAccount): Wallet;
@@ -168,6 +220,15 @@ export interface ResumePoolOptions {
   minContributors: number;
   /** Contributions whose bounty the curator funds up front. */
   fundedBounties: number;
+  /** Also sell queries (default: record sales only). */
+  queries?: {
+    /** Price per query in wei. */
+    price: bigint;
+    /** The pool's total ε budget, micro-ε (immutable). */
+    epsilonBudget: number;
+    /** The most ε one query may spend, micro-ε. */
+    maxEpsilonPerQuery: number;
+  };
 }
 
 /** The curator uploads the schema and terms through the node and opens the pool; returns its id. */
@@ -181,7 +242,7 @@ export async function openResumePool(
   // demo publishes carries the demo's policy for when the pool sells queries.
   const schema = {
     ...(JSON.parse(readFileSync(RESUME_SCHEMA_PATH, "utf8")) as object),
-    [QUERY_POLICY_KEYWORD]: demoQueryPolicy(),
+    [QUERY_POLICY_KEYWORD]: demoPoolQueryPolicy(),
   };
   const schemaCid = (await api.uploadContent(new TextEncoder().encode(JSON.stringify(schema)))).cid;
   const termsCid = (await api.uploadContent(new TextEncoder().encode(TERMS))).cid;
@@ -201,10 +262,10 @@ export async function openResumePool(
         custodianKey: custodian.publicKey,
         schemaCid,
         termsCid,
-        products: CONSENT_SCOPE.records,
-        queryPrice: 0n,
-        epsilonBudget: 0,
-        maxEpsilonPerQuery: 0,
+        products: options.queries ? CONSENT_SCOPE.both : CONSENT_SCOPE.records,
+        queryPrice: options.queries?.price ?? 0n,
+        epsilonBudget: options.queries?.epsilonBudget ?? 0,
+        maxEpsilonPerQuery: options.queries?.maxEpsilonPerQuery ?? 0,
       },
     ]),
   );
@@ -249,10 +310,22 @@ export async function contributeRecord(
   poolId: number,
   person: LocalAccount,
   record: unknown,
+  scope: ConsentScopeBits = CONSENT_SCOPE.records,
 ): Promise<bigint> {
+  return (await contributeWithScope(actors, poolId, person, record, scope)).contributionId;
+}
+
+/** {@link contributeRecord}, returning the contribution id and the data CID. */
+async function contributeWithScope(
+  actors: DemoActors,
+  poolId: number,
+  person: LocalAccount,
+  record: unknown,
+  scope: ConsentScopeBits,
+): Promise<{ contributionId: bigint; dataCid: string }> {
   const pool = await actors.reader.contract.read.getPool([poolId]);
   const ownKey = await deriveWalletKeyPair(person);
-  const receipt = await contribute({
+  return contribute({
     api: actors.api,
     databank: actors.reader,
     signer: person,
@@ -260,9 +333,18 @@ export async function contributeRecord(
     payload: { json: record },
     custodianPublicKey: fromHex32(pool.custodianKey),
     contributorPublicKey: ownKey.publicKey,
-    scope: CONSENT_SCOPE.records,
+    scope,
   });
-  return receipt.contributionId;
+}
+
+/**
+ * What the `index`-th demo contributor's consent allows: every fifth statistics only, every fifth
+ * records only, the others both (of 25: 5, 5 and 15).
+ */
+export function demoScope(index: number): ConsentScopeBits {
+  if (index % 5 === 4) return CONSENT_SCOPE.statistics;
+  if (index % 5 === 3) return CONSENT_SCOPE.records;
+  return CONSENT_SCOPE.both;
 }
 
 /** A completed purchase, as the buyer saw it. */
@@ -340,7 +422,10 @@ export async function buyAndDecrypt(
   options: { deliveryTimeoutMs?: number; reporter?: DemoReporter } = {},
 ): Promise<DemoPurchase> {
   const purchase = await purchaseAccess(actors, poolId, buyerAccount);
-  options.reporter?.info(`purchase #${purchase.id} paid ${fmt(purchase.amount)} ETH into escrow`);
+  const units = nativeUnits(actors.env.publicClient.chain.id);
+  options.reporter?.info(
+    `purchase #${purchase.id} paid ${formatTokenAmount(purchase.amount, units)} into escrow`,
+  );
   return receiveDelivery(actors, buyerAccount, purchase, options);
 }
 
@@ -353,40 +438,155 @@ export async function runDemoScenario(
   const contributorCount = options.contributors ?? 25;
   const revocations = options.revocations ?? 2;
   const price = options.price ?? parseEther("1");
+  const queryPrice = options.queryPrice ?? parseEther("0.5");
   const bounty = options.bounty ?? parseEther("0.001");
   const actors = demoActors(env);
   const { reader, mined } = actors;
+  const units = nativeUnits(env.publicClient.chain.id);
+  const money = (wei: bigint) => formatTokenAmount(wei, units);
 
-  reporter.step("Curator opens a “software engineer resumes” pool");
+  reporter.step("Curator opens a “software engineer resumes” pool selling records and queries");
   const poolId = await openResumePool(actors, {
     price,
     bounty,
     minContributors: Math.min(10, contributorCount - revocations),
     fundedBounties: contributorCount,
+    queries: { price: queryPrice, epsilonBudget: 3_000_000, maxEpsilonPerQuery: 1_000_000 },
   });
   reporter.info(
-    `pool #${poolId}: price ${fmt(price)} ETH, 70% to contributors, bounty ${fmt(bounty)} ETH each`,
+    `pool #${poolId}: a copy of the records ${money(price)}, a query ${money(queryPrice)}; privacy budget ε 3 (at most 1 per query); 70% to contributors, bounty ${money(bounty)} each`,
   );
 
   reporter.step(
-    `${contributorCount} contributors submit their resumes (gasless, encrypted before upload)`,
+    `${contributorCount} contributors submit their resumes (gasless, encrypted before upload), each choosing what its consent allows`,
   );
-  const people = await newContributors(actors, contributorCount);
-  const contributors: DemoResult["contributors"] = [];
+  const { people, contributors } = await contributeAll(actors, poolId, contributorCount, reporter);
+  const allowing = (bit: number) => contributors.filter((c) => (c.scope & bit) !== 0).length;
+  reporter.info(
+    `${allowing(CONSENT_SCOPE.records)} allow copies of their record, ${allowing(CONSENT_SCOPE.statistics)} allow statistics, ${contributors.filter((c) => c.scope === CONSENT_SCOPE.statistics).length} of them statistics only`,
+  );
+
+  reporter.step("Two more submissions are rejected by the custodian");
+  const rejections = await rejectBadSubmissions(actors, poolId, contributorCount, reporter);
+
+  reporter.step(
+    "A buyer pays for a copy; the custodian delivers only the records whose consent allows it",
+  );
+  const purchases: DemoPurchase[] = [];
+  purchases.push(await buyAndDecrypt(actors, poolId, env.accounts.buyer, { ...options, reporter }));
+  expectCount("the first buyer", purchases[0]!.records.length, allowing(CONSENT_SCOPE.records));
+  reporter.info(
+    `${purchases[0]!.records.length} of the pool's ${contributorCount} records delivered: the statistics-only ones are not for sale`,
+  );
+
+  reporter.step(
+    "An analyst buys an answer instead of a copy: mean years of experience by education, ε 0.5",
+  );
+  const query = await sellQuery(actors, poolId, contributors, { ...options, reporter });
+
+  reporter.step(`${revocations} contributors revoke their consent`);
+  for (const [index, contributor] of contributors.slice(0, revocations).entries()) {
+    await mined(
+      await actors.as(people[index]!).contract.write.revokeConsent([contributor.contributionId]),
+    );
+    contributor.revoked = true;
+    reporter.info(
+      `contribution #${contributor.contributionId} revoked; its earnings stay claimable`,
+    );
+  }
+
+  reporter.step("A second buyer pays and receives only the consenting contributions");
+  purchases.push(
+    await buyAndDecrypt(actors, poolId, env.accounts.secondBuyer, { ...options, reporter }),
+  );
+  const stillAllowing = contributors.filter((c) => !c.revoked && c.scope & CONSENT_SCOPE.records);
+  expectCount("the second buyer", purchases[1]!.records.length, stillAllowing.length);
+
+  reporter.step("Contributors, curator and platform claim what they earned");
+  await creditEarnings(actors, contributors, purchases, query, bounty);
+  const claimed = await claimAll(actors, people, contributors, reporter);
+  for (const [index, c] of contributors.entries()) {
+    const owed = c.earned.bounty + c.earned.records + c.earned.queries;
+    if (c.claimed !== owed) {
+      throw new Error(
+        `contributor ${index + 1} claimed ${money(c.claimed)}, but its bounty and the two products paid it ${money(owed)}`,
+      );
+    }
+  }
+
+  reporter.step("The first buyer erases the revoked records and attests it on-chain");
+  const owedBefore = Number(
+    await reader.contract.read.erasuresOwed([poolId, env.accounts.buyer.address]),
+  );
+  const pool = await reader.contract.read.getPool([poolId]);
+  await mined(
+    await actors.as(env.accounts.buyer).contract.write.attestErasure([poolId, pool.erasureCount]),
+  );
+  const owedAfter = Number(
+    await reader.contract.read.erasuresOwed([poolId, env.accounts.buyer.address]),
+  );
+  reporter.info(`erasures owed by the first buyer: ${owedBefore} before, ${owedAfter} after`);
+
+  return {
+    poolId,
+    units,
+    contributors,
+    rejections,
+    purchases,
+    query,
+    claimed,
+    erasureAttested: {
+      buyer: env.accounts.buyer.address,
+      upToIndex: pool.erasureCount,
+      owedBefore,
+      owedAfter,
+    },
+  };
+}
+
+type DemoContributor = DemoResult["contributors"][number];
+
+/** Fresh contributors each contribute one resume with the scope {@link demoScope} gives them. */
+async function contributeAll(
+  actors: DemoActors,
+  poolId: number,
+  count: number,
+  reporter: DemoReporter,
+): Promise<{ people: ContributorAccount[]; contributors: DemoContributor[] }> {
+  const people = await newContributors(actors, count);
+  const contributors: DemoContributor[] = [];
   for (const [index, person] of people.entries()) {
     const resume = demoResume(index);
-    const contributionId = await contributeRecord(actors, poolId, person, resume);
+    const scope = demoScope(index);
+    const { contributionId, dataCid } = await contributeWithScope(
+      actors,
+      poolId,
+      person,
+      resume,
+      scope,
+    );
     contributors.push({
       address: person.address,
       contributionId,
       resume,
+      scope,
+      dataCid,
       revoked: false,
       claimed: 0n,
+      earned: { bounty: 0n, records: 0n, queries: 0n },
     });
-    reporter.progress("contributions accepted", index + 1, contributorCount);
+    reporter.progress("contributions accepted", index + 1, count);
   }
+  return { people, contributors };
+}
 
-  reporter.step("Two more submissions are rejected by the custodian");
+/** A resume breaking the schema and a disguised duplicate, each refused with its reason. */
+async function rejectBadSubmissions(
+  actors: DemoActors,
+  poolId: number,
+  contributorCount: number,
+  reporter: DemoReporter,
+): Promise<DemoRejection[]> {
   const rejections: DemoRejection[] = [];
   const firstResume = demoResume(0);
   const attempts: { label: string; record: unknown }[] = [
@@ -405,32 +605,114 @@ export async function runDemoScenario(
     const fields = rejection.fieldErrors.map((f) => `${f.path}: ${f.message}`).join("; ");
     reporter.info(`rejected ${attempt.label}: ${rejection.reason}${fields ? ` (${fields})` : ""}`);
   }
+  return rejections;
+}
 
-  reporter.step("A buyer pays; the custodian delivers; the buyer decrypts");
-  const purchases: DemoPurchase[] = [];
-  purchases.push(await buyAndDecrypt(actors, poolId, env.accounts.buyer, { ...options, reporter }));
-  expectCount("the first buyer", purchases[0]!.records.length, contributorCount);
-
-  reporter.step(`${revocations} contributors revoke their consent`);
-  for (const [index, contributor] of contributors.slice(0, revocations).entries()) {
-    await mined(
-      await actors.as(people[index]!).contract.write.revokeConsent([contributor.contributionId]),
-    );
-    contributor.revoked = true;
-    reporter.info(
-      `contribution #${contributor.contributionId} revoked; its earnings stay claimable`,
+/**
+ * The analyst (a fresh wallet the funder pays for) buys {@link ANALYST_QUERY} the way
+ * `npm run query` does (lib/query/buyer.ts): checked and priced before paying, then paid, answered,
+ * verified against the chain and opened. The demo then checks that the answer's on-chain root is
+ * that of exactly the active contributions allowing statistics.
+ */
+async function sellQuery(
+  actors: DemoActors,
+  poolId: number,
+  contributors: readonly DemoContributor[],
+  options: { deliveryTimeoutMs?: number; reporter: DemoReporter },
+): Promise<DemoQuerySale> {
+  const { reporter } = options;
+  const quote = await quoteQuery({
+    reader: actors.reader,
+    api: actors.api,
+    poolId,
+    query: ANALYST_QUERY,
+  });
+  reporter.info(
+    `the query passes the pool's policy: price ${quote.price}, ε ${formatEpsilon(quote.epsilon)} of the ${formatEpsilon(quote.remaining)} left`,
+  );
+  const [analyst] = await newContributors(actors, 1, quote.pool.queryPrice + parseEther("0.01"));
+  const bought = await buyAnswer({
+    quote,
+    queryBytes: new TextEncoder().encode(JSON.stringify(ANALYST_QUERY)),
+    buyer: actors.as(analyst!),
+    buyerKeys: await deriveWalletKeyPair(analyst!),
+    api: actors.api,
+    timeoutMs: options.deliveryTimeoutMs ?? 120_000,
+    intervalMs: 200,
+    onPaid: (purchase) =>
+      reporter.info(`query purchase #${purchase.id} paid ${quote.price} into escrow`),
+  });
+  if (bought.kind === "rejected") {
+    throw new Error(`the custodian rejected the analyst's query: ${bought.reason}`);
+  }
+  const used = contributors.filter((c) => !c.revoked && c.scope & CONSENT_SCOPE.statistics);
+  const root = recordsRoot(
+    used.map((c) => ({ tokenId: c.contributionId, dataCommitment: dataCommitment(c.dataCid) })),
+  );
+  if (bought.recordCount !== used.length || root !== bought.recordsRoot) {
+    throw new Error(
+      `the answer's on-chain records (${bought.recordCount}, root ${bought.recordsRoot}) are not the ${used.length} active contributions allowing statistics`,
     );
   }
-
-  reporter.step("A second buyer pays and receives only the consenting contributions");
-  purchases.push(
-    await buyAndDecrypt(actors, poolId, env.accounts.secondBuyer, { ...options, reporter }),
+  const [answered] = await actors.reader.contract.getEvents.QueryAnswered(
+    { purchaseId: bought.purchase.id },
+    { fromBlock: 0n },
   );
-  expectCount("the second buyer", purchases[1]!.records.length, contributorCount - revocations);
+  const pool = await actors.reader.contract.read.getPool([poolId]);
+  reporter.info(
+    `answered over ${bought.recordCount} records (the on-chain root is theirs), ε ${formatEpsilon(bought.epsilonSpent)} spent`,
+  );
+  return {
+    buyer: bought.purchase.buyer,
+    purchaseId: bought.purchase.id,
+    amount: bought.purchase.amount,
+    epsilonSpent: bought.epsilonSpent,
+    epsilonBudget: BigInt(pool.epsilonBudget),
+    epsilonRemaining: BigInt(pool.epsilonBudget) - BigInt(pool.epsilonSpent),
+    recordsUsed: used.map((c) => c.contributionId),
+    perContribution: answered!.args.perContribution!,
+    answer: bought.bundle.answer,
+    csv: bought.bundle.csv,
+  };
+}
 
-  reporter.step("Contributors, curator and platform claim what they earned");
+/**
+ * What each product paid each contribution, from the chain's events: a record sale's
+ * `perContribution` for each record it delivered, the query's for each record it used, and the
+ * bounty each accepted contribution received.
+ */
+async function creditEarnings(
+  actors: DemoActors,
+  contributors: DemoContributor[],
+  purchases: readonly DemoPurchase[],
+  query: DemoQuerySale,
+  bounty: bigint,
+): Promise<void> {
+  const byId = new Map(contributors.map((c) => [c.contributionId, c]));
+  for (const purchase of purchases) {
+    const [fulfilled] = await actors.reader.contract.getEvents.PurchaseFulfilled(
+      { purchaseId: purchase.purchaseId },
+      { fromBlock: 0n },
+    );
+    for (const record of purchase.records) {
+      byId.get(record.tokenId)!.earned.records += fulfilled!.args.perContribution!;
+    }
+  }
+  for (const id of query.recordsUsed) byId.get(id)!.earned.queries += query.perContribution;
+  for (const c of contributors) c.earned.bounty = bounty;
+}
+
+/** Every contributor, then the curator and the platform, claims; returns the last two's amounts. */
+async function claimAll(
+  actors: DemoActors,
+  people: readonly LocalAccount[],
+  contributors: DemoContributor[],
+  reporter: DemoReporter,
+): Promise<DemoResult["claimed"]> {
   const claim = async (account: LocalAccount, ids: bigint[]): Promise<bigint> => {
-    const receipt = await mined(await actors.as(account).contract.write.claim([zeroAddress, ids]));
+    const receipt = await actors.mined(
+      await actors.as(account).contract.write.claim([zeroAddress, ids]),
+    );
     const withdrawn = parseEventLogs({
       abi: databankAbi,
       eventName: "Withdrawn",
@@ -445,36 +727,10 @@ export async function runDemoScenario(
     );
     reporter.progress("contributors claimed", index + 1, contributors.length);
   }
-  const claimed = {
+  const { env } = actors;
+  return {
     curator: await claim(env.accounts.curator, []),
     treasury: env.treasury ? await claim(env.treasury, []) : 0n,
-  };
-
-  reporter.step("The first buyer erases the revoked records and attests it on-chain");
-  const owedBefore = Number(
-    await reader.contract.read.erasuresOwed([poolId, env.accounts.buyer.address]),
-  );
-  const pool = await reader.contract.read.getPool([poolId]);
-  await mined(
-    await actors.as(env.accounts.buyer).contract.write.attestErasure([poolId, pool.erasureCount]),
-  );
-  const owedAfter = Number(
-    await reader.contract.read.erasuresOwed([poolId, env.accounts.buyer.address]),
-  );
-  reporter.info(`erasures owed by the first buyer: ${owedBefore} before, ${owedAfter} after`);
-
-  return {
-    poolId,
-    contributors,
-    rejections,
-    purchases,
-    claimed,
-    erasureAttested: {
-      buyer: env.accounts.buyer.address,
-      upToIndex: pool.erasureCount,
-      owedBefore,
-      owedAfter,
-    },
   };
 }
 
@@ -539,10 +795,4 @@ async function waitForDelivery(
     recordsRoot: fulfilled.args.recordsRoot!,
     recordCount: Number(fulfilled.args.recordCount),
   };
-}
-
-/** Wei as ETH with up to 6 decimals. */
-export function fmt(wei: bigint): string {
-  const ether = Number(wei) / 1e18;
-  return ether.toLocaleString("en-US", { maximumFractionDigits: 6 });
 }

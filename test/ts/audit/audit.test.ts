@@ -7,6 +7,8 @@ import {
   encodeAbiParameters,
   encodeEventTopics,
   getAddress,
+  keccak256,
+  toHex,
   zeroAddress,
   type AbiEvent,
   type Address,
@@ -235,9 +237,9 @@ describe("audit: honest histories", function () {
     expect(check(report, "products").message).to.equal(
       "1 record sale paid 0.0000000000006825 ETH to exactly the active contributions allowing records, 2 queries paid 0.00000000000273 ETH to exactly those allowing statistics; 1 erasure request, all of records-scoped consents (1 statistics-only consents ended without one)",
     );
-    expect(check(report, "manifests").notes).to.deep.equal([
-      "2 answered queries have no delivery manifest (the answer is sealed to the buyer): the records used are checked by count against the contributions allowing statistics (record-counts check), not record by record",
-    ]);
+    expect(check(report, "manifests").message).to.equal(
+      "1 manifests: roots, counts and records match the events, no revoked record; 2 query answers' records used (count and root) are exactly the contributions allowing statistics that were active",
+    );
     const text = reportToText(report);
     expect(text).to.match(/\nPrivacy budgets \(ε, per pool selling queries\)\n/);
     expect(text).to.match(/^PASS {4}\(6\) each answer's ε within its query's request/m);
@@ -840,6 +842,39 @@ describe("audit: both products, dishonest histories", function () {
     expect(details).to.include(`manifest misses #${ids.alice}, active at this delivery`);
     // The contract only checks the count and paid the right set: the other invariants hold.
     expect(statuses(report)).to.deep.equal({ ...ALL_PASS, manifests: "FAIL" });
+  });
+
+  it("a query answered over another set than the statistics-scoped one (a records-only record swapped in, same count) fails the manifest check naming the query and both roots", async function () {
+    const { market, pool, ids } = await mixedStart();
+    const sale = await market.purchaseQuery(pool, market.buyers[2]!, 400_000);
+    const cid = await market.answer(sale, 400_000, { kind: "swap-in", contributionId: ids.alice });
+    const report = await audit(market);
+    const manifests = check(report, "manifests");
+    expect(manifests.status).to.equal("FAIL");
+    expect(manifests.details).to.have.lengthOf(1);
+    expect(manifests.details[0]).to.match(
+      new RegExp(
+        `^query #${sale.id} \\(pool ${pool}, answer ${cid}\\): root of the records used 0x[0-9a-f]{64} is not the root of the 3 contributions allowing statistics active at the answer \\(0x[0-9a-f]{64}\\): the answer was computed over another set$`,
+      ),
+    );
+    // Same count, right payment: only the root tells.
+    expect(statuses(report)).to.deep.equal({ ...ALL_PASS, manifests: "FAIL" });
+  });
+
+  it("a query fulfilment whose root is not any set's fails the manifest check, also without a content source (the answer's root is checked from the events alone)", async function () {
+    const { market, pool } = await mixedStart();
+    const sale = await market.purchaseQuery(pool, market.buyers[2]!, 400_000);
+    await market.answer(sale, 400_000, { kind: "wrong-root" });
+    const bad = `query #${sale.id} (pool ${pool}`;
+    for (const report of [await audit(market), await audit(market, { fetchContent: undefined })]) {
+      const manifests = check(report, "manifests");
+      expect(manifests.status).to.equal("FAIL");
+      expect(manifests.details).to.have.lengthOf(1);
+      expect(manifests.details[0]!.startsWith(bad)).to.equal(true);
+      expect(manifests.details[0]).to.include(
+        `root of the records used ${keccak256(toHex("not the root"))}`,
+      );
+    }
   });
 
   it("a query that pays the records-scoped set instead of the statistics-scoped one (tampered replay input: QueryAnswered.perContribution rewritten) fails the products check, naming the set it fits", async function () {

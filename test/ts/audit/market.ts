@@ -37,6 +37,11 @@ export type Cheat =
   | { kind: "list-statistics-only"; contributionId: bigint }
   | { kind: "wrong-root" }; // commits a root that is not the manifest's
 
+/** How a dishonest custodian cheats on one query answer (the contract only checks the count). */
+export type AnswerCheat =
+  // computes over a records-only contribution in place of one allowing statistics (same count)
+  { kind: "swap-in"; contributionId: bigint } | { kind: "wrong-root" }; // commits a root that is not the set's
+
 /** Options of {@link deployMarket}. */
 export interface MarketOptions {
   /** Deploy SkewedPayoutDatabank, crediting each contribution `skew` wei off per sale. */
@@ -316,14 +321,28 @@ export async function deployMarket(viem: HardhatViemHelpers, options: MarketOpti
     /**
      * The custodian answers a query over the active contributions allowing statistics, spending
      * `epsilonSpent` (default: all the query may spend) of the pool's budget, and uploads a
-     * stand-in for the sealed answer. Returns the answer's CID.
+     * stand-in for the sealed answer (honest unless `cheat`). Returns the answer's CID.
      */
-    async answer(sale: Purchase, epsilonSpent: number = sale.epsilon): Promise<string> {
+    async answer(
+      sale: Purchase,
+      epsilonSpent: number = sale.epsilon,
+      cheat?: AnswerCheat,
+    ): Promise<string> {
       const used = market.activeRecords(sale.poolId, CONSENT_SCOPE.statistics);
       const { statisticsEnded } = await contract.read.getPool([sale.poolId]);
-      const root = recordsRoot(
-        used.map((c) => ({ tokenId: c.id, dataCommitment: keccak256(toHex(c.dataCid)) })),
-      );
+      const committed =
+        cheat?.kind === "swap-in"
+          ? [...used.slice(1), contributions.get(cheat.contributionId)!]
+          : used;
+      const root =
+        cheat?.kind === "wrong-root"
+          ? keccak256(toHex("not the root"))
+          : recordsRoot(
+              committed.map((c) => ({
+                tokenId: c.id,
+                dataCommitment: keccak256(toHex(c.dataCid)),
+              })),
+            );
       const answer = utf8(JSON.stringify({ sealedFor: sale.buyer, purchaseId: String(sale.id) }));
       const cid = await computeCid(answer);
       ipfs.set(cid, answer);
