@@ -12,6 +12,7 @@
  * Browser-safe: no `node:` imports.
  */
 import { z } from "zod";
+import { POOL_CATEGORIES, type PoolCategory } from "./words.js";
 
 /** The record schema's keyword that carries the pool's profile. */
 export const POOL_PROFILE_KEYWORD = "x-databank-pool";
@@ -19,23 +20,9 @@ export const POOL_PROFILE_KEYWORD = "x-databank-pool";
 /** Value of a profile's optional `$schema`. */
 export const POOL_PROFILE_SCHEMA_ID = "https://databank.dev/schemas/pool-profile.schema.json";
 
-/**
- * The categories a pool can be filed under, with the words lists show. A closed list, so that
- * buyers can filter on it and one kind of data is not spread over ten spellings.
- */
-export const POOL_CATEGORIES = {
-  employment: "Work and resumes",
-  purchases: "Purchases and spending",
-  preferences: "Tastes and preferences",
-  mobility: "Travel and mobility",
-  health: "Health and fitness",
-  finance: "Money and finance",
-  education: "Learning and education",
-  other: "Other",
-} as const;
-
-/** One of {@link POOL_CATEGORIES}' keys. */
-export type PoolCategory = keyof typeof POOL_CATEGORIES;
+// The categories and a pool's title live in ./words.ts, without zod, so the dApp's first page can
+// show pool names without loading the validator.
+export { POOL_CATEGORIES, poolTitle, type PoolCategory } from "./words.js";
 
 /** Longest name, in characters: it has to fit a card's title line. */
 export const MAX_POOL_NAME = 80;
@@ -135,14 +122,6 @@ export function withPoolProfile<T extends object>(
   profile: PoolProfile,
 ): T & { [POOL_PROFILE_KEYWORD]: PoolProfile } {
   return { ...schemaDocument, [POOL_PROFILE_KEYWORD]: parsePoolProfile(profile) };
-}
-
-/** What a list shows for a pool: its profile's name, or "Pool N" when it has none. */
-export function poolTitle(
-  poolId: number | bigint,
-  reading: PoolProfileReading | undefined,
-): string {
-  return reading?.status === "valid" ? reading.profile.name : `Pool ${poolId.toString()}`;
 }
 
 /** The JSON Schema of the profile (draft 2020-12). */

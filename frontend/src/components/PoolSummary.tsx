@@ -7,6 +7,10 @@ import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
 import { formatDuration } from "../logic/format";
 import { poolWarnings } from "../logic/poolWarnings";
+import { POOL_CATEGORIES } from "../../../lib/pools/words.js";
+import { usePoolProfile } from "../hooks/usePoolDocuments";
+import { PoolName } from "./PoolName";
+import { PoolStatusBadge } from "./PoolStatusBadge";
 import {
   describeBudget,
   describeProducts,
@@ -29,23 +33,13 @@ export function PoolSummary({
 }) {
   const sellsRecords = (pool.products & CONSENT_SCOPE.records) !== 0;
   const sellsQueries = (pool.products & CONSENT_SCOPE.statistics) !== 0;
-  // The threshold holds per product: a sale of either needs that many contributions of its scope.
-  const mostActive = Math.max(
-    sellsRecords ? pool.activeCount : 0,
-    sellsQueries ? pool.statisticsActive : 0,
-  );
-  const belowThreshold = mostActive < pool.minContributors;
   const warnings = poolWarnings(pool);
+  const reading = usePoolProfile(pool);
+  const profile = reading.status === "valid" ? reading.profile : undefined;
   return (
     <article className="card" aria-labelledby={`pool-${pool.id}-title`}>
       <h3 id={`pool-${pool.id}-title`} aria-level={headingLevel}>
-        Pool {pool.id} {pool.paused && <span className="badge paused">sales paused</span>}
-        {!pool.paused && belowThreshold && (
-          <span className="badge">
-            needs {pool.minContributors - mostActive} more contributor(s)
-          </span>
-        )}
-        {!pool.paused && !belowThreshold && <span className="badge ok">on sale</span>}
+        <PoolName poolId={pool.id} /> <PoolStatusBadge pool={pool} />
         {warnings.map((warning) => (
           <span
             key={warning.kind}
@@ -56,6 +50,12 @@ export function PoolSummary({
           </span>
         ))}
       </h3>
+      {profile && (
+        <p className="pool-description">
+          <span className="badge category">{POOL_CATEGORIES[profile.category]}</span>{" "}
+          {profile.description}
+        </p>
+      )}
       {warnings.map((warning) => (
         <p key={warning.kind} id={`pool-${pool.id}-${warning.kind}`} className="pool-warning">
           {warning.explanation}

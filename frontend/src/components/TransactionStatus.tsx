@@ -22,8 +22,17 @@ export function TransactionStatus({ state }: { state: TransactionState }) {
       {state.phase === "confirmed" && (
         <span>
           confirmed{state.detail ? ` — ${state.detail}` : ""}.{" "}
-          {state.hash && <TransactionLink hash={state.hash} />}
+          {state.hash && !state.steps && <TransactionLink hash={state.hash} />}
         </span>
+      )}
+      {state.phase === "confirmed" && state.steps && (
+        <ul>
+          {state.steps.map((step) => (
+            <li key={step.hash}>
+              {step.note} <TransactionLink hash={step.hash} />
+            </li>
+          ))}
+        </ul>
       )}
       {state.phase === "failed" && (
         <span>

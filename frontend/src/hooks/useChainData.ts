@@ -3,9 +3,10 @@
  * them on each new block, so pages follow the chain without a reload.
  */
 import { useQuery } from "@tanstack/react-query";
-import { erc20Abi, zeroAddress, type Address } from "viem";
+import { zeroAddress, type Address } from "viem";
 import { databankAbi } from "../../../lib/contracts/client.js";
-import { NATIVE_TOKEN, type TokenInfo } from "../logic/format";
+import { readTokenInfo } from "../chain/tokenInfo";
+import type { TokenInfo } from "../logic/format";
 import { useDatabank } from "./useDatabank";
 
 /** A pool as the dApp shows it: on-chain state plus its documents' CIDs. */
@@ -42,6 +43,8 @@ export interface PoolView {
   rewardPerContribution: bigint;
   bountyPerContribution: bigint;
   bountyBudget: bigint;
+  /** What is left of the curator's own bounty funding (it may withdraw the unspent part). */
+  curatorBounty: bigint;
   purposes: number;
   custodianKey: `0x${string}`;
   termsDigest: `0x${string}`;
@@ -106,6 +109,7 @@ async function readPool(
     rewardPerContribution: pool.rewardPerContribution,
     bountyPerContribution: pool.bountyPerContribution,
     bountyBudget: pool.bountyBudget,
+    curatorBounty: pool.curatorBounty,
     purposes: pool.purposes,
     custodianKey: pool.custodianKey,
     termsDigest: pool.termsDigest,
@@ -121,14 +125,7 @@ export function useTokenInfo(token: Address | undefined) {
     queryKey: ["token", token],
     enabled: token !== undefined,
     staleTime: Infinity,
-    queryFn: async (): Promise<TokenInfo> => {
-      if (!token || token === zeroAddress) return NATIVE_TOKEN;
-      const [symbol, decimals] = await Promise.all([
-        publicClient.readContract({ abi: erc20Abi, address: token, functionName: "symbol" }),
-        publicClient.readContract({ abi: erc20Abi, address: token, functionName: "decimals" }),
-      ]);
-      return { address: token, symbol, decimals, native: false };
-    },
+    queryFn: (): Promise<TokenInfo> => readTokenInfo(publicClient, token ?? zeroAddress),
   });
 }
 

@@ -5,6 +5,7 @@ import { databankAbi } from "../../../lib/contracts/client.js";
 import { contributionSummaries, type ContributionSummary } from "../logic/contributions";
 import { usePools, type PoolView } from "./useChainData";
 import { useDatabank } from "./useDatabank";
+import { readCredits } from "../chain/credits";
 
 export interface ContributionView extends ContributionSummary {
   pool?: PoolView;
@@ -98,17 +99,7 @@ export function useMyContributions() {
       const tokens = [
         ...new Set([zeroAddress, ...pools.data!.map((pool) => pool.paymentToken)]),
       ] as Address[];
-      const credits = await Promise.all(
-        tokens.map(async (token) => ({
-          token,
-          amount: await publicClient.readContract({
-            abi: databankAbi,
-            address,
-            functionName: "creditOf",
-            args: [account!, token],
-          }),
-        })),
-      );
+      const credits = await readCredits(publicClient, address, account!, tokens);
       return { contributions, credits };
     },
   });

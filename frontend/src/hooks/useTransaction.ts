@@ -20,7 +20,7 @@ import type {
   WalletClient,
 } from "viem";
 import { databankAbi, type DatabankAbi } from "../../../lib/contracts/client.js";
-import { describeError } from "../logic/errors";
+import { describeError, type ErrorWording } from "../logic/errors";
 import { useDatabank } from "./useDatabank";
 
 export type TransactionState =
@@ -28,10 +28,24 @@ export type TransactionState =
   | { phase: "working"; label: string; detail: string }
   | { phase: "wallet"; label: string; detail: string }
   | { phase: "pending"; label: string; hash: Hex }
-  | { phase: "confirmed"; label: string; hash?: Hex; detail?: string }
+  | {
+      phase: "confirmed";
+      label: string;
+      hash?: Hex;
+      detail?: string;
+      /** What each transaction did, when the action reported it (e.g. "Withdrew 0.5 ETH"). */
+      steps?: TransactionStep[];
+    }
   | { phase: "failed"; label: string; message: string; hash?: Hex };
 
 type WriteFunction = ContractFunctionName<DatabankAbi, "nonpayable" | "payable">;
+
+/** One transaction of an action and what it did, in plain words. */
+export interface TransactionStep {
+  hash: Hex;
+  /** E.g. "Withdrew 0.5 ETH". */
+  note: string;
+}
 
 /** What an action can do while it runs. */
 export interface TransactionContext {
@@ -46,6 +60,11 @@ export interface TransactionContext {
     args: ContractFunctionArgs<DatabankAbi, "nonpayable" | "payable", F>,
     value?: bigint,
   ): Promise<TransactionReceipt>;
+  /**
+   * Adds a line to the confirmation for the transaction just sent, e.g. "Withdrew 0.5 ETH", so an
+   * action of several transactions reports each one.
+   */
+  reportStep(note: string): void;
   /** The same for another contract (e.g. an ERC-20 approve). */
   writeContract(call: {
     address: Address;
@@ -57,10 +76,15 @@ export interface TransactionContext {
 
 export interface TransactionHandle {
   state: TransactionState;
-  /** Runs `action`; resolves to its result, or undefined when it failed (the state says why). */
+  /**
+   * Runs `action`; resolves to its result, or undefined when it failed (the state says why).
+   *
+   * @param wording - how a revert words amounts: the operation's token (errors.ts wordingFor)
+   */
   run<T>(
     label: string,
     action: (context: TransactionContext) => Promise<T>,
+    wording?: ErrorWording,
   ): Promise<T | undefined>;
   reset(): void;
   busy: boolean;
@@ -83,10 +107,15 @@ export function useTransaction(): TransactionHandle {
   const state = tracked.route === currentRoute() ? tracked.state : IDLE;
 
   const run = useCallback(
-    async <T>(label: string, action: (context: TransactionContext) => Promise<T>) => {
+    async <T>(
+      label: string,
+      action: (context: TransactionContext) => Promise<T>,
+      wording?: ErrorWording,
+    ) => {
       const route = currentRoute();
       const setState = (next: TransactionState) => setTracked({ route, state: next });
       let lastHash: Hex | undefined;
+      const steps: TransactionStep[] = [];
       try {
         if (!walletClient || !account)
           throw new Error("Connect a wallet on the right network first.");
@@ -104,6 +133,9 @@ export function useTransaction(): TransactionHandle {
           walletClient,
           publicClient,
           progress: (detail) => setState({ phase: "working", label, detail }),
+          reportStep(note) {
+            if (lastHash) steps.push({ hash: lastHash, note });
+          },
           async writeDatabank(functionName, args, value) {
             setState({ phase: "working", label, detail: "Checking the transaction…" });
             const { request } = await publicClient.simulateContract({
@@ -123,11 +155,21 @@ export function useTransaction(): TransactionHandle {
           },
         };
         const result = await action(context);
-        setState({ phase: "confirmed", label, hash: lastHash });
+        setState({
+          phase: "confirmed",
+          label,
+          hash: lastHash,
+          ...(steps.length > 0 ? { steps } : {}),
+        });
         await queryClient.invalidateQueries();
         return result;
       } catch (error) {
-        setState({ phase: "failed", label, message: describeError(error), hash: lastHash });
+        setState({
+          phase: "failed",
+          label,
+          message: describeError(error, wording),
+          hash: lastHash,
+        });
         return undefined;
       }
     },

@@ -3,7 +3,16 @@
  * custodian and the document CIDs, which come from the node).
  */
 import { CONSENT_SCOPE, type ConsentScopeBits } from "../../../lib/contracts/client.js";
-import { parseAmount } from "./format.js";
+import {
+  MAX_POOL_DESCRIPTION,
+  MAX_POOL_NAME,
+  parsePoolProfile,
+  POOL_CATEGORIES,
+  PoolProfileError,
+  type PoolCategory,
+  type PoolProfile,
+} from "../../../lib/pools/profile.js";
+import { checkAmount, type TokenInfo } from "./format.js";
 import { formatEpsilonText, parseEpsilonInput } from "./privacy.js";
 import { parsePercentToBps } from "./split.js";
 
@@ -37,6 +46,51 @@ export interface PoolFormValues {
   deliveryWindowHours: string;
   purposes: number;
   terms: string;
+}
+
+/** The pool's profile as typed: what lists show instead of "Pool N" (lib/pools/profile.ts). */
+export interface PoolProfileFormValues {
+  name: string;
+  description: string;
+  /** One of POOL_CATEGORIES' keys, or "" before the curator chose. */
+  category: PoolCategory | "";
+}
+
+export const EMPTY_POOL_PROFILE: PoolProfileFormValues = {
+  name: "",
+  description: "",
+  category: "",
+};
+
+/** The categories in the order the form offers them, with their words. */
+export const CATEGORY_CHOICES = Object.entries(POOL_CATEGORIES) as [PoolCategory, string][];
+
+export { MAX_POOL_DESCRIPTION, MAX_POOL_NAME };
+
+/**
+ * The profile, checked by the same rules as every reader (parsePoolProfile), or one sentence per
+ * field to fix (keyed "name", "description", "category").
+ */
+export function poolProfileFromForm(
+  values: PoolProfileFormValues,
+): { ok: true; profile: PoolProfile } | { ok: false; problems: Record<string, string> } {
+  const problems: Record<string, string> = {};
+  // parsePoolProfile stops at the first issue: check each field alone so all are named at once.
+  const valid: PoolProfile = {
+    name: "Pool",
+    description: "A valid description.",
+    category: "other",
+  };
+  for (const field of ["name", "description", "category"] as const) {
+    try {
+      parsePoolProfile({ ...valid, [field]: values[field] });
+    } catch (error) {
+      const message = (error as PoolProfileError).message.replace(/^pool profile: \w+: /, "");
+      problems[field] = message.charAt(0).toUpperCase() + message.slice(1) + ".";
+    }
+  }
+  if (Object.keys(problems).length > 0) return { ok: false, problems };
+  return { ok: true, profile: parsePoolProfile(values) };
 }
 
 /** The checked values, in the contract's units. */
@@ -84,20 +138,21 @@ function wholeNumber(text: string): number | undefined {
   return /^\s*\d{1,10}\s*$/.test(text) ? Number(text) : undefined;
 }
 
-/** The parameters, or one sentence per problem (keyed by input name). */
+/**
+ * The parameters, or one sentence per problem (keyed by input name).
+ *
+ * @param token - the payment token's symbol and decimals (amounts are typed in its units)
+ */
 export function poolParamsFromForm(
   values: PoolFormValues,
-  tokenDecimals: number,
+  token: Pick<TokenInfo, "symbol" | "decimals">,
 ): { ok: true; params: PoolFormParams } | { ok: false; problems: Record<string, string> } {
   const problems: Record<string, string> = {};
   const products = PRODUCTS_BITS[values.products];
   const sellsRecords = (products & CONSENT_SCOPE.records) !== 0;
   const sellsQueries = (products & CONSENT_SCOPE.statistics) !== 0;
-  const price = sellsRecords ? parseAmount(values.price, tokenDecimals) : 0n;
-  if (sellsRecords && (price === undefined || price === 0n || price > MAX_UINT96)) {
-    problems.price = `Enter a price above 0 with at most ${tokenDecimals} decimals.`;
-  }
-  const queries = sellsQueries ? queryTerms(values, tokenDecimals, problems) : undefined;
+  const price = sellsRecords ? amountOf(values.price, token, "price", problems) : 0n;
+  const queries = sellsQueries ? queryTerms(values, token, problems) : undefined;
   const share = parsePercentToBps(values.contributorSharePercent);
   if (share === undefined) problems.contributorSharePercent = "Enter a percentage from 0 to 100.";
   const min = wholeNumber(values.minContributors);
@@ -110,8 +165,7 @@ export function poolParamsFromForm(
   else if (max !== 0 && min !== undefined && max < min) {
     problems.maxContributors = "The cap must be at least the minimum.";
   }
-  const bounty = parseAmount(values.bounty, tokenDecimals);
-  if (bounty === undefined || bounty > MAX_UINT96) problems.bounty = "Enter 0 or an amount.";
+  const bounty = amountOf(values.bounty, token, "bounty", problems, true);
   const hours = Number(values.deliveryWindowHours);
   if (!Number.isFinite(hours) || hours < MIN_WINDOW_HOURS || hours > MAX_WINDOW_HOURS) {
     problems.deliveryWindowHours = `Between ${MIN_WINDOW_HOURS} hour and ${MAX_WINDOW_HOURS / 24} days.`;
@@ -139,16 +193,27 @@ export function poolParamsFromForm(
   };
 }
 
+/** An amount of the form (a uint96 on-chain), or undefined with its problem under `key`. */
+function amountOf(
+  text: string,
+  token: Pick<TokenInfo, "symbol" | "decimals">,
+  key: string,
+  problems: Record<string, string>,
+  allowZero = false,
+): bigint | undefined {
+  const checked = checkAmount(text, token, { max: MAX_UINT96, allowZero });
+  if (checked.ok) return checked.value;
+  problems[key] = checked.problem;
+  return undefined;
+}
+
 /** The query price and privacy budget, checked; problems are added to `problems`. */
 function queryTerms(
   values: PoolFormValues,
-  tokenDecimals: number,
+  token: Pick<TokenInfo, "symbol" | "decimals">,
   problems: Record<string, string>,
 ): { queryPrice: bigint; epsilonBudget: number; maxEpsilonPerQuery: number } | undefined {
-  const queryPrice = parseAmount(values.queryPrice, tokenDecimals);
-  if (queryPrice === undefined || queryPrice === 0n || queryPrice > MAX_UINT96) {
-    problems.queryPrice = `Enter a price per question above 0 with at most ${tokenDecimals} decimals.`;
-  }
+  const queryPrice = amountOf(values.queryPrice, token, "queryPrice", problems);
   const budget = parseEpsilonInput(values.epsilonBudget);
   if (budget === undefined || budget > MAX_MICRO_EPSILON) {
     problems.epsilonBudget = `Enter the pool's total ε, above 0 and at most ${formatEpsilonText(MAX_MICRO_EPSILON)}, with at most 6 decimals (e.g. 10).`;
@@ -166,4 +231,24 @@ function queryTerms(
     epsilonBudget: Number(budget),
     maxEpsilonPerQuery: Number(perQuery),
   };
+}
+
+/** A new price more than this many times the current one, or less than its inverse, asks first. */
+export const LARGE_PRICE_FACTOR = 2n;
+
+/**
+ * Whether changing a price from `current` to `next` is large enough to ask "are you sure?" (a
+ * slip of the decimal point, "25" for "2.5", is the usual cause). Doubling or halving does not ask.
+ */
+export function isLargePriceChange(current: bigint, next: bigint): boolean {
+  if (current === 0n) return false;
+  return next > current * LARGE_PRICE_FACTOR || next * LARGE_PRICE_FACTOR < current;
+}
+
+/**
+ * How much of its own bounty funding a curator may withdraw now: its unspent funding, but never
+ * budget already promised to pending submissions (as the contract's BountyBudget.withdraw).
+ */
+export function withdrawableBounty(pool: { curatorBounty: bigint; bountyBudget: bigint }): bigint {
+  return pool.curatorBounty < pool.bountyBudget ? pool.curatorBounty : pool.bountyBudget;
 }

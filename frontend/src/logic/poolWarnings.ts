@@ -11,6 +11,7 @@ import {
   custodianIsCurator,
   type CaveatKind,
 } from "../../../lib/audit/caveats.js";
+import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 
 /** One warning: a short badge and the sentence that explains it. */
 export interface PoolWarning {
@@ -32,4 +33,42 @@ export function poolWarnings(pool: { curator: Address; custodian: Address }): Po
       explanation: `The custodian that delivers this pool's data is its curator: ${CUSTODIAN_IS_CURATOR_EXPLANATION}.`,
     },
   ];
+}
+
+/** Whether a pool sells now, in the words every page shows (buyer, curator, contributor). */
+export interface PoolSaleStatus {
+  kind: "paused" | "needs-contributors" | "on-sale";
+  /** Badge text, e.g. "needs 1 more contributor". */
+  label: string;
+}
+
+/** What a pool's sale status depends on (a PoolView has it all). */
+export interface PoolSaleFacts {
+  paused: boolean;
+  /** CONSENT_SCOPE bits: 1 record sales, 2 queries. */
+  products: number;
+  activeCount: number;
+  statisticsActive: number;
+  minContributors: number;
+}
+
+/**
+ * The pool's sale status: paused, short of the contributors a sale needs, or on sale. The
+ * threshold holds per product: a sale of either needs that many contributions of its scope, so
+ * the product closest to it counts.
+ */
+export function poolSaleStatus(pool: PoolSaleFacts): PoolSaleStatus {
+  if (pool.paused) return { kind: "paused", label: "sales paused" };
+  const mostActive = Math.max(
+    pool.products & CONSENT_SCOPE.records ? pool.activeCount : 0,
+    pool.products & CONSENT_SCOPE.statistics ? pool.statisticsActive : 0,
+  );
+  const missing = pool.minContributors - mostActive;
+  if (missing > 0) {
+    return {
+      kind: "needs-contributors",
+      label: `needs ${missing} more contributor${missing === 1 ? "" : "s"}`,
+    };
+  }
+  return { kind: "on-sale", label: "on sale" };
 }

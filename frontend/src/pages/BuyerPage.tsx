@@ -8,12 +8,15 @@ import { BuyPanel } from "../components/buyer/BuyPanel";
 import { ErasuresOwed } from "../components/buyer/ErasuresOwed";
 import { PurchaseRow } from "../components/buyer/PurchaseRow";
 import { QueryRow } from "../components/buyer/QueryRow";
+import { SalesHistory } from "../components/buyer/SalesHistory";
 import { PoolDocumentsView } from "../components/PoolDocumentsView";
+import { PoolListControls } from "../components/PoolListControls";
 import { PoolSummary } from "../components/PoolSummary";
 import { usePools } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { useMyPurchases } from "../hooks/useMyPurchases";
 import { useMyQueries } from "../hooks/useMyQueries";
+import { usePoolList } from "../hooks/usePoolList";
 import { describeError } from "../logic/errors";
 import { hrefOf } from "../logic/route";
 
@@ -26,6 +29,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
   const { queries, error: queriesError } = useMyQueries(account);
   const selectedId = params.get("pool");
   const selected = pools.data?.find((pool) => String(pool.id) === selectedId);
+  const list = usePoolList(pools.data);
   const purchasedPoolIds = new Set(purchases?.map((purchase) => purchase.poolId));
   return (
     <>
@@ -33,6 +37,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
       {selected && (
         <PoolSummary pool={selected} headingLevel={2}>
           <PoolDocumentsView schemaCid={selected.schemaCid} termsCid={selected.termsCid} />
+          <SalesHistory pool={selected} />
           {(selected.products & CONSENT_SCOPE.records) !== 0 && <BuyPanel pool={selected} />}
           {(selected.products & CONSENT_SCOPE.statistics) !== 0 && (
             <Suspense fallback={<p>Loading the question builder…</p>}>
@@ -82,7 +87,8 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
           <h2 id="pools-heading">Pools</h2>
           {pools.error && <p className="error">{describeError(pools.error)}</p>}
           {pools.data?.length === 0 && <p className="muted">No pool has been opened yet.</p>}
-          {pools.data?.map((pool) => (
+          {pools.data && pools.data.length > 0 && <PoolListControls id="buyer-pools" list={list} />}
+          {list.shown.map(({ pool }) => (
             <PoolSummary key={pool.id} pool={pool}>
               <a href={hrefOf("buyer", { pool: pool.id })}>
                 {poolLinkText(pool.products)} of pool {pool.id}

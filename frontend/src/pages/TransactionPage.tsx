@@ -1,19 +1,31 @@
 /** The dApp's own transaction view (local chains have no explorer): status and decoded events. */
 import { useQuery } from "@tanstack/react-query";
-import { parseEventLogs, type Hex } from "viem";
+import { parseEventLogs, type Address, type Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/client.js";
+import { usePools, useTokenInfo } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { describeError } from "../logic/errors";
+import { describeArg, eventToken } from "../logic/eventArgs";
 
-function show(value: unknown): string {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
-  if (typeof value === "object" && value !== null) {
-    return `{ ${Object.entries(value)
-      .map(([key, inner]) => `${key}: ${show(inner)}`)
-      .join(", ")} }`;
-  }
-  return String(value);
+/** One decoded event, its amounts in the token of the pool it names (or the token it names). */
+function EventRow({ name, args }: { name: string; args: Record<string, unknown> }) {
+  const { data: pools } = usePools();
+  const pool = pools?.find((candidate) => candidate.id === args.poolId);
+  const token = (eventToken(args) ?? pool?.paymentToken) as Address | undefined;
+  const { data: units } = useTokenInfo(token);
+  return (
+    <li>
+      <strong>{name}</strong>
+      <dl className="facts event-args">
+        {Object.entries(args).map(([key, value]) => (
+          <div key={key}>
+            <dt>{key}</dt>
+            <dd className="mono">{describeArg(key, value, units)}</dd>
+          </div>
+        ))}
+      </dl>
+    </li>
+  );
 }
 
 export default function TransactionPage({ hash }: { hash: Hex }) {
@@ -55,9 +67,11 @@ export default function TransactionPage({ hash }: { hash: Hex }) {
       {events.length === 0 && <p className="muted">None.</p>}
       <ul>
         {events.map((event, index) => (
-          <li key={index}>
-            <strong>{event.eventName}</strong> <span className="mono">{show(event.args)}</span>
-          </li>
+          <EventRow
+            key={index}
+            name={event.eventName}
+            args={event.args as unknown as Record<string, unknown>}
+          />
         ))}
       </ul>
     </section>

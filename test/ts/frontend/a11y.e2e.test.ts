@@ -13,16 +13,18 @@ import { erc20Abi, parseEther } from "viem";
 import type { DappServer } from "../../../frontend/serve.js";
 import { runDemoScenario, type DemoResult } from "../../../scripts/demo/scenario.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import {
-  buildDappForTests,
-  openDappPage,
-  screenshotIfFailed,
-  serveDappFor,
-  stopDappTest,
-} from "./dappBuild.js";
-import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
-import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts } from "./stack.js";
 
+import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
+import {
+  buildDapp,
+  launchBrowser,
+  screenshotFailure,
+  SCREENSHOT_DIR,
+  serveDappFor,
+  unlockedAccounts,
+} from "./stack.js";
+
+const UI_TIMEOUT = 30_000;
 const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 interface AxeViolation {
@@ -42,7 +44,7 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
 
   before(async function () {
     browser = await launchBrowser();
-    await buildDappForTests();
+    await buildDapp();
     stack = await startE2EStack();
     const quiet = { step() {}, progress() {}, info() {} };
     demo = await runDemoScenario(stack.demoEnvironment(), quiet, {
@@ -52,15 +54,18 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
     });
     lastTransaction = (await stack.publicClient.getBlock()).transactions[0]!;
     dapp = await serveDappFor(stack);
-    page = await openDappPage(browser.context);
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
   });
 
   afterEach(async function () {
-    await screenshotIfFailed(this, page);
+    await screenshotFailure(page, this.currentTest, "a11y-");
   });
 
   after(async () => {
-    await stopDappTest({ browser, dapp, stack });
+    await browser?.close();
+    await dapp?.stop();
+    await stack?.stop();
   });
 
   /** axe-core's violations on the current page, one line each (rule, help, elements). */

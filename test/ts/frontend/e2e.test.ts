@@ -24,13 +24,19 @@ import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
 import { TEST_STABLECOIN_MINT_ABI } from "../../../frontend/src/logic/testStablecoin.js";
 import {
-  buildDappForTests,
-  openDappPage,
-  screenshotIfFailed,
+  buildDapp,
+  fillPoolProfile,
+  chooseDevAccount,
+  launchBrowser,
+  screenshotFailure,
   serveDappFor,
-  stopDappTest,
-} from "./dappBuild.js";
-import { launchBrowser, SCREENSHOT_DIR, unlockedAccounts, unlockedWallet } from "./stack.js";
+  SCREENSHOT_DIR,
+  unlockedAccounts,
+  unlockedWallet,
+  waitForConfirmed,
+} from "./stack.js";
+
+const UI_TIMEOUT = 30_000;
 
 /** A resume the pool's schema accepts; the values are distinctive so a leak would be found. */
 interface Resume {
@@ -55,7 +61,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     // First, so that a browser which cannot start fails the suite at once, saying what to do (a
     // failure, never a skip: a skipped suite must never count as passing).
     browser = await launchBrowser();
-    await buildDappForTests();
+    await buildDapp();
     stack = await startE2EStack();
     accounts = await unlockedAccounts(stack.chain.rpcUrl);
     curator = accounts[LOCAL_ROLES.curator]!;
@@ -64,29 +70,27 @@ describe("dApp end to end (chromium, full local stack)", function () {
     secondMember = accounts[7]!;
     statisticsMember = accounts[8]!;
     dapp = await serveDappFor(stack);
-    page = await openDappPage(browser.context);
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
   });
 
   afterEach(async function () {
-    await screenshotIfFailed(this, page);
+    await screenshotFailure(page, this.currentTest);
   });
 
   after(async () => {
-    await stopDappTest({ browser, dapp, stack });
+    await browser?.close();
+    await dapp?.stop();
+    await stack?.stop();
     console.log(`    e2e stack and browser run: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   });
 
   const shot = (name: string) =>
     page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
-  const useAccount = (account: Address) => page.getByLabel("Dev account").selectOption(account);
+  const useAccount = (account: Address) => chooseDevAccount(page, account);
   const openTab = (name: string) =>
     page.getByRole("navigation", { name: "Roles" }).getByRole("link", { name }).click();
-  const confirmed = (label: string) =>
-    page
-      .getByRole("status")
-      .filter({ hasText: `${label}: confirmed` })
-      .first()
-      .waitFor();
+  const confirmed = (label: string) => waitForConfirmed(page, label);
   const purchasesOf = (poolId: number) =>
     stack.publicClient.getContractEvents({
       address: stack.deployment.databank,
@@ -126,9 +130,12 @@ describe("dApp end to end (chromium, full local stack)", function () {
 
   it("curator: opens an ETH pool (schema and terms uploaded to the node), changes its price", async () => {
     await openTab("Curator");
-    await page
-      .getByLabel("Consent terms (shown in full to contributors)")
-      .fill("Your resume is sold to recruiters as part of this pool. You can revoke at any time.");
+    await fillPoolProfile(page, {
+      name: "Resumes for recruiters",
+      description: "Software engineers' resumes, sold to recruiters.",
+      category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
+    });
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 1 is open.").waitFor();
     await shot("02-curator-pool-created");
@@ -139,20 +146,28 @@ describe("dApp end to end (chromium, full local stack)", function () {
   });
 
   it("curator: opens a stablecoin pool", async () => {
+    // The form was reset after pool 1: everything is typed again.
+    await fillPoolProfile(page, {
+      name: "Resumes paid in TUSD",
+      description: "Software engineers' resumes, paid in the test stablecoin.",
+      category: "Work and resumes",
+      terms: "Your resume is sold to recruiters as part of this pool. You can revoke at any time.",
+    });
     await page.getByLabel("Payment token").selectOption(stack.deployment.stablecoin);
     await page.getByLabel("Price per sale (TUSD)").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 2 is open.").waitFor();
     await shot("03-curator-two-pools");
 
-    // A revert is explained in plain words (decoded custom error), never as raw revert data.
-    const card = page.getByRole("article", { name: /^Pool 2/ });
+    // A payment the balance cannot cover is explained in token units before anything is signed
+    // (the revert it would cause is worded the same way: test/ts/frontend/pools.test.ts).
+    const card = page.getByRole("article", { name: /· pool 2\b/ });
     await card.getByLabel("Add to bounty budget (TUSD)").fill("5");
     await card.getByRole("button", { name: "Fund bounty" }).click();
-    const failure = card.getByRole("alert").filter({ hasText: "Fund bounty: failed" });
+    const failure = card.getByRole("alert").filter({ hasText: "Insufficient TUSD" });
     await failure.waitFor();
     const message = (await failure.textContent()) ?? "";
-    expect(message).to.contain("of the payment token, less than the 5000000 base units needed");
+    expect(message).to.contain("this needs 5 TUSD");
     expect(message).to.not.match(/0x[0-9a-fA-F]{64,}/);
     await shot("03b-curator-decoded-error");
   });
@@ -303,6 +318,11 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: opens a pool selling records and questions, with a privacy budget and policy", async () => {
     await useAccount(curator);
     await openTab("Curator");
+    await fillPoolProfile(page, {
+      name: "Resumes and questions",
+      description: "Resumes sold as records, or counted in private statistics.",
+      category: "Work and resumes",
+    });
     await page
       .getByLabel("Consent terms (shown in full to contributors)")
       .fill("Your resume is sold to recruiters, or counted in statistics, as you choose.");
@@ -330,7 +350,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await policyBox.fill(JSON.stringify({ ...policy, minNoisyCount: 0 }, null, 2));
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 3 is open.").waitFor();
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card.getByText("record sales and queries (statistics)").waitFor();
     await card.getByText("20 ε in all, 0 ε spent, 20 ε remaining").waitFor();
     await shot("20-curator-pool-selling-questions");
@@ -504,7 +524,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("curator: the pool card shows the ε spent and remaining, and the questions sold", async () => {
     await useAccount(curator);
     await openTab("Curator");
-    const card = page.getByRole("article", { name: /^Pool 3/ });
+    const card = page.getByRole("article", { name: /· pool 3\b/ });
     await card
       .getByText("20 ε in all, 8 ε spent, 12 ε remaining; at most 8 ε per question")
       .waitFor();

@@ -327,7 +327,7 @@ describe("dApp logic", () => {
           deliveryWindowHours: "48",
           terms: "x".repeat(40),
         },
-        6,
+        { symbol: "TUSD", decimals: 6 },
       );
       expect(result).to.deep.equal({
         ok: true,
@@ -359,7 +359,7 @@ describe("dApp logic", () => {
           purposes: 0,
           terms: "short",
         },
-        6,
+        { symbol: "TUSD", decimals: 6 },
       );
       expect(result.ok ? [] : Object.keys(result.problems)).to.have.members([
         "price",
@@ -382,7 +382,7 @@ describe("dApp logic", () => {
           maxEpsilonPerQuery: "0.75",
           terms: "x".repeat(40),
         },
-        6,
+        { symbol: "TUSD", decimals: 6 },
       );
       expect(result.ok && result.params).to.include({
         products: 2,
@@ -393,7 +393,7 @@ describe("dApp logic", () => {
       });
       const both = poolParamsFromForm(
         { ...DEFAULT_POOL_FORM, products: "both", terms: "x".repeat(40) },
-        18,
+        { symbol: "ETH", decimals: 18 },
       );
       expect(both.ok && both.params).to.include({ products: 3, price: 10n ** 17n });
     });
@@ -402,7 +402,7 @@ describe("dApp logic", () => {
       const problemsOf = (change: Partial<typeof DEFAULT_POOL_FORM>) => {
         const result = poolParamsFromForm(
           { ...DEFAULT_POOL_FORM, products: "both", terms: "x".repeat(40), ...change },
-          6,
+          { symbol: "TUSD", decimals: 6 },
         );
         return result.ok ? {} : result.problems;
       };
@@ -423,7 +423,7 @@ describe("dApp logic", () => {
       expect(
         poolParamsFromForm(
           { ...DEFAULT_POOL_FORM, epsilonBudget: "bad", queryPrice: "bad", terms: "x".repeat(40) },
-          6,
+          { symbol: "TUSD", decimals: 6 },
         ).ok,
       ).to.equal(true);
     });

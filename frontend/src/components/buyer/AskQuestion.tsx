@@ -10,7 +10,7 @@ import type { PoolView } from "../../hooks/useChainData";
 import { useDatabank } from "../../hooks/useDatabank";
 import { usePoolDocuments } from "../../hooks/usePoolDocuments";
 import { useTransaction } from "../../hooks/useTransaction";
-import { describeError } from "../../logic/errors";
+import { describeError, wordingFor } from "../../logic/errors";
 import { describeBudget, formatEpsilonText, privacyBudgetOf } from "../../logic/privacy";
 import {
   initialDraft,
@@ -26,6 +26,8 @@ import { Amount } from "../Amount";
 import { TextField } from "../TextField";
 import { TransactionStatus } from "../TransactionStatus";
 import { QueryBuilderFields } from "./QueryBuilderFields";
+import { useFundsCheck } from "../../hooks/useFundsCheck";
+import { BalanceNote, FundsProblem } from "../FundsNotes";
 
 const encoder = new TextEncoder();
 
@@ -60,6 +62,7 @@ function QuestionForm({
   const { runtime } = useRuntime();
   const { address, account } = useDatabank();
   const transaction = useTransaction();
+  const funds = useFundsCheck(pool.paymentToken, pool.queryPrice);
   const options = useMemo(() => queryOptionsOf(schema, policy), [schema, policy]);
   const [draft, setDraft] = useState<QueryDraft>(() => initialDraft(policy.maxEpsilon));
   const [askedId, setAskedId] = useState<bigint>();
@@ -86,14 +89,17 @@ function QuestionForm({
   async function pay() {
     if (!built.ok || epsilon === undefined) return;
     const queryBytes = encoder.encode(JSON.stringify(built.query, null, 2));
-    const id = await transaction.run(`Ask pool ${pool.id}`, (context) =>
-      askQuestion(context, {
-        pool,
-        databank: address,
-        nodeUrl: runtime.nodeUrl,
-        queryBytes,
-        epsilon,
-      }),
+    const id = await transaction.run(
+      `Ask pool ${pool.id}`,
+      (context) =>
+        askQuestion(context, {
+          pool,
+          databank: address,
+          nodeUrl: runtime.nodeUrl,
+          queryBytes,
+          epsilon,
+        }),
+      funds.token && wordingFor(funds.token),
     );
     if (id !== undefined) setAskedId(id);
   }
@@ -145,6 +151,7 @@ function QuestionForm({
         )
       )}
       {blocked && <p className="error">{blocked}</p>}
+      {account && <FundsProblem funds={funds} />}
       <details>
         <summary>The question as published (JSON)</summary>
         <pre>{built.ok ? JSON.stringify(built.query, null, 2) : "—"}</pre>
@@ -157,12 +164,14 @@ function QuestionForm({
             transaction.busy ||
             problem !== undefined ||
             blocked !== undefined ||
+            funds.problem !== undefined ||
             epsilon === undefined
           }
           onClick={pay}
         >
           Pay and ask
         </button>
+        {account && <BalanceNote funds={funds} />}
         {!account && <span className="muted">Connect a wallet to ask.</span>}
       </div>
       <p className="muted">

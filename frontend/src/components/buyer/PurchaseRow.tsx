@@ -4,6 +4,7 @@ import { useChainTime } from "../../hooks/useChainData";
 import type { PurchaseView } from "../../hooks/useMyPurchases";
 import { formatTime } from "../../logic/format";
 import { Amount } from "../Amount";
+import { PoolName } from "../PoolName";
 import { TransactionLink } from "../TransactionLink";
 import { DeliveryStatus } from "./DeliveryStatus";
 import { RefundAction } from "./RefundAction";
@@ -20,7 +21,7 @@ export function PurchaseRow({ purchase }: { purchase: PurchaseView }) {
   return (
     <article className="card" aria-label={`Purchase ${purchase.id}`}>
       <h3>
-        Purchase {purchase.id.toString()} — pool {purchase.poolId}{" "}
+        Purchase {purchase.id.toString()} — <PoolName poolId={purchase.poolId} />{" "}
         <span className={`badge ${purchase.outcome === "fulfilled" ? "ok" : ""}`}>
           {purchase.outcome === "fulfilled"
             ? "delivered"

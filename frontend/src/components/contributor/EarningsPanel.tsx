@@ -1,5 +1,6 @@
 /** What the contributor can withdraw, per token, and one button that claims it all. */
 import type { ContributorState } from "../../hooks/useMyContributions";
+import { claimInToken } from "../../chain/claim";
 import { useTransaction } from "../../hooks/useTransaction";
 import { claimPlan } from "../../logic/contributions";
 import { Amount } from "../Amount";
@@ -18,11 +19,9 @@ export function EarningsPanel({ state }: { state: ContributorState }) {
     state.credits,
   );
   const claimAll = () =>
-    transaction.run("Claim earnings", async ({ writeDatabank }) => {
+    transaction.run("Claim earnings", async (context) => {
       // One claim per payment token: each withdraws the credit and the listed dividends.
-      for (const call of plan) {
-        await writeDatabank("claim", [call.token, call.contributionIds]);
-      }
+      for (const call of plan) await claimInToken(context, call.token, call.contributionIds);
     });
   return (
     <section className="card" aria-labelledby="earnings-heading">

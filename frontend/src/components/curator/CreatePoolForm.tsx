@@ -7,7 +7,15 @@ import { parseEventLogs, zeroAddress, type Address, type Hex } from "viem";
 import { CONSENT_SCOPE, databankAbi } from "../../../../lib/contracts/client.js";
 import { useTransaction } from "../../hooks/useTransaction";
 import { useTokenInfo } from "../../hooks/useChainData";
-import { DEFAULT_POOL_FORM, poolParamsFromForm, type PoolFormValues } from "../../logic/poolForm";
+import { withPoolProfile } from "../../../../lib/pools/profile.js";
+import {
+  DEFAULT_POOL_FORM,
+  EMPTY_POOL_PROFILE,
+  poolParamsFromForm,
+  poolProfileFromForm,
+  type PoolFormValues,
+  type PoolProfileFormValues,
+} from "../../logic/poolForm";
 import { formatEpsilon } from "../../../../lib/query/epsilon.js";
 import { parseEpsilonInput } from "../../logic/privacy";
 import { defaultQueryPolicy, policyFromText, schemaWithPolicy } from "../../logic/queryPolicyDraft";
@@ -18,6 +26,7 @@ import { PurposesPicker } from "../PurposesPicker";
 import { TextField } from "../TextField";
 import { TransactionStatus } from "../TransactionStatus";
 import { ProductFields } from "./ProductFields";
+import { ProfileFields } from "./ProfileFields";
 import { SchemaBuilder } from "./SchemaBuilder";
 
 const RESUME_FIELDS: BuilderField[] = [
@@ -42,18 +51,21 @@ const RESUME_FIELDS: BuilderField[] = [
   },
 ];
 
+const DEFAULT_SCHEMA_TITLE = "Software engineer resume";
+
 const encoder = new TextEncoder();
 
 export function CreatePoolForm() {
   const { runtime } = useRuntime();
   const transaction = useTransaction();
   const [values, setValues] = useState<PoolFormValues>(DEFAULT_POOL_FORM);
-  const [schemaTitle, setSchemaTitle] = useState("Software engineer resume");
+  const [profile, setProfile] = useState<PoolProfileFormValues>(EMPTY_POOL_PROFILE);
+  const [schemaTitle, setSchemaTitle] = useState(DEFAULT_SCHEMA_TITLE);
   const [fields, setFields] = useState<BuilderField[]>(RESUME_FIELDS);
   const [problems, setProblems] = useState<Record<string, string>>({});
   /** The curator's edit of the query policy; undefined: the default for the current fields. */
   const [editedPolicy, setEditedPolicy] = useState<string>();
-  const [createdPoolId, setCreatedPoolId] = useState<number>();
+  const [created, setCreated] = useState<{ id: number; name: string }>();
   const tokenAddress: Address = values.token === "native" ? zeroAddress : (values.token as Address);
   const { data: token } = useTokenInfo(tokenAddress);
   const set = (key: keyof PoolFormValues) => (value: string) =>
@@ -71,8 +83,12 @@ export function CreatePoolForm() {
   async function submit(event: FormEvent) {
     event.preventDefault();
     if (!token) return;
-    const checked = poolParamsFromForm(values, token.decimals);
-    const found = checked.ok ? {} : { ...checked.problems };
+    const checked = poolParamsFromForm(values, token);
+    const checkedProfile = poolProfileFromForm(profile);
+    const found = {
+      ...(checked.ok ? {} : checked.problems),
+      ...(checkedProfile.ok ? {} : checkedProfile.problems),
+    };
     if (schemaProblems.length > 0) {
       setProblems(found);
       return;
@@ -88,7 +104,8 @@ export function CreatePoolForm() {
       else found.policy = policy.problem;
     }
     setProblems(found);
-    if (!checked.ok || Object.keys(found).length > 0) return;
+    if (!checked.ok || !checkedProfile.ok || Object.keys(found).length > 0) return;
+    schema = withPoolProfile(schema, checkedProfile.profile);
     const poolId = await transaction.run("Create pool", async ({ progress, writeDatabank }) => {
       progress("Reading the custodian of the data bank node…");
       const api = await nodeApi(runtime.nodeUrl);
@@ -113,12 +130,20 @@ export function CreatePoolForm() {
       });
       return created?.args.poolId;
     });
-    if (poolId !== undefined) setCreatedPoolId(poolId);
+    if (poolId === undefined) return;
+    setCreated({ id: poolId, name: checkedProfile.profile.name });
+    // A fresh form: the same pool must not be one click away from being opened twice.
+    setValues(DEFAULT_POOL_FORM);
+    setProfile(EMPTY_POOL_PROFILE);
+    setSchemaTitle(DEFAULT_SCHEMA_TITLE);
+    setFields(RESUME_FIELDS);
+    setEditedPolicy(undefined);
   }
 
   return (
     <form className="card" onSubmit={submit} aria-labelledby="create-pool-heading" noValidate>
       <h2 id="create-pool-heading">Open a pool</h2>
+      <ProfileFields values={profile} problems={problems} onChange={setProfile} />
       <SchemaBuilder
         title={schemaTitle}
         fields={fields}
@@ -222,8 +247,11 @@ export function CreatePoolForm() {
         </button>
       </div>
       <TransactionStatus state={transaction.state} />
-      {createdPoolId !== undefined && transaction.state.phase === "confirmed" && (
-        <p className="ok">Pool {createdPoolId} is open.</p>
+      {created !== undefined && transaction.state.phase === "confirmed" && (
+        <p className="ok">
+          Pool {created.id} is open. Lists show it as “{created.name} · pool {created.id}”; the form
+          is ready for another pool.
+        </p>
       )}
     </form>
   );
