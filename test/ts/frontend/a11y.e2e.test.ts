@@ -14,6 +14,7 @@ import type { DappServer } from "../../../frontend/serve.js";
 import { runDemoScenario, type DemoResult } from "../../../scripts/demo/scenario.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
 
+import { formatAmount, NATIVE_TOKEN } from "../../../frontend/src/logic/format.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import {
   buildDapp,
@@ -218,14 +219,17 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
     await openRoute(`#/auditor?address=${kept.address}`, "Purchases that used records of");
     const table = page.getByRole("region", { name: /Purchases that used records of/ });
     const rows = table.locator("tbody tr");
-    expect(await rows.count()).to.equal(demo.purchases.length);
-    const purchaseIds = await rows.locator("td:first-child").allTextContents();
-    expect(purchaseIds).to.deep.equal(
-      demo.purchases.map((purchase) => purchase.purchaseId.toString()),
-    );
-    for (const earned of await rows.locator("td:nth-child(6)").allTextContents()) {
-      expect(earned).to.match(/^[\d.]+ ETH$/);
-    }
+    // Both record sales and the analyst's query answer used this record (the demo's consents
+    // allow both), oldest purchase first.
+    const expected = [
+      ...demo.purchases.map((purchase) => [purchase.purchaseId, "record sale"] as const),
+      [demo.query.purchaseId, "query answer"] as const,
+    ].sort(([a], [b]) => Number(a - b));
+    const cells = async (column: number) =>
+      rows.locator(`td:nth-child(${column})`).allTextContents();
+    expect(await cells(1)).to.deep.equal(expected.map(([id]) => id.toString()));
+    expect(await cells(2)).to.deep.equal(expected.map(([, kind]) => kind));
+    for (const earned of await cells(6)) expect(earned).to.match(/^[\d.]+ ETH$/);
     // Invariant messages carry token units and human durations, never base units or seconds.
     const checks = (await page.getByRole("region", { name: "Invariants" }).textContent()) ?? "";
     expect(checks).to.match(/grace period 7 days/);
@@ -239,7 +243,15 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
     const labels = await chart.locator("svg text").allTextContents();
     expect(labels).to.include("0 ETH");
     expect(labels.filter((label) => / ETH$/.test(label)).length).to.be.greaterThan(2);
-    expect(await chart.locator("figcaption").textContent()).to.match(/Paid in by buyers: 2 ETH/);
+    // Every delivered sale of pool 1 in ETH: the two record sales and the query answer.
+    const paidIn = demo.purchases.reduce(
+      (sum, purchase) => sum + purchase.amount,
+      demo.query.amount,
+    );
+    expect(await chart.locator("figcaption").textContent()).to.contain(
+      `Paid in by buyers: ${formatAmount(paidIn, NATIVE_TOKEN)}`,
+    );
+    expect(labels).to.include(formatAmount(paidIn, NATIVE_TOKEN)); // the value axis' top
     await page
       .getByRole("heading", { name: /Entitlements and claims of this pool's accounts/ })
       .waitFor();
