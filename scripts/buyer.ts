@@ -22,6 +22,7 @@ import { ConfigError, loadConfig } from "../lib/config/index.js";
 import { createDatabankClient } from "../lib/contracts/client.js";
 import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
 import { DeliveryError, streamDelivery, waitForDeliveryKey } from "../lib/delivery/index.js";
+import { readRevokedRecords, withoutRevoked } from "../lib/delivery/revoked.js";
 import { connect, UsageError, walletFromEnv } from "./cli.js";
 import { writeDeliveryFiles } from "./deliveryFiles.js";
 
@@ -144,7 +145,15 @@ async function run(argv: string[]): Promise<void> {
     ? join(options.out, `purchase-${id}.csv`)
     : undefined;
   // Streamed: each record is written out as it is decrypted, so memory stays bounded.
-  const records = streamDelivery({
+  // Records whose consent was revoked since the delivery are to be erased, not written out again.
+  const revoked = await readRevokedRecords({
+    client: publicClient,
+    databank: address,
+    poolId: created.args.poolId!,
+    fromBlock: config.startBlock,
+  });
+  const leftOut: bigint[] = [];
+  const delivered = streamDelivery({
     manifest,
     expected: {
       recordsRoot: recordsRoot!,
@@ -180,6 +189,7 @@ async function run(argv: string[]): Promise<void> {
       }
     },
   });
+  const records = withoutRevoked(delivered, revoked, (record) => leftOut.push(record.tokenId));
   let written;
   try {
     written = await writeDeliveryFiles({ records, jsonlPath, csvPath });
@@ -193,8 +203,12 @@ async function run(argv: string[]): Promise<void> {
       ? `; ${skipped.length} record(s) not JSON objects left out of the CSV (in the JSON Lines file): token ${skipped.map((s) => s.tokenId).join(", ")}`
       : "";
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const revokedNote =
+    leftOut.length > 0
+      ? `; ${leftOut.length} record(s) whose consent was revoked left out (contribution ${leftOut.join(", ")}): delete any copy and attest the erasure`
+      : "";
   console.log(
-    `purchase ${id}: ${written.count} records verified against root ${recordsRoot} and decrypted in ${seconds} s; wrote ${paths.join(", ")}${skippedNote}`,
+    `purchase ${id}: ${written.count + leftOut.length} records verified against root ${recordsRoot} and decrypted in ${seconds} s; wrote ${paths.join(", ")}${skippedNote}${revokedNote}`,
   );
 }
 

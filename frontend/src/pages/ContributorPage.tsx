@@ -2,8 +2,11 @@
  * "My data bank": open pools with what they pay, joining one, my consents and earnings, claiming,
  * revoking and exporting.
  */
+import { lazy, Suspense } from "react";
 import { ConnectPrompt } from "../components/ConnectPrompt";
 import { ContributeForm } from "../components/contributor/ContributeForm";
+import { OPEN_POOLS_HEADING, OpenPoolsLink } from "../components/contributor/OpenPoolsLink";
+import { JoinNotices } from "../components/contributor/JoinNotices";
 import { ContributionCard } from "../components/contributor/ContributionCard";
 import { EarningsPanel } from "../components/contributor/EarningsPanel";
 import { ExportButton } from "../components/contributor/ExportButton";
@@ -14,9 +17,14 @@ import { bountiesLeft, CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { PoolView } from "../hooks/useChainData";
 import { useDatabank } from "../hooks/useDatabank";
 import { useMyContributions } from "../hooks/useMyContributions";
+import { usePassbook } from "../hooks/usePassbook";
 import { usePoolQuerySales, usePoolSales } from "../hooks/usePoolSales";
 import { describeError } from "../logic/errors";
+import { joinability } from "../logic/joinability";
 import { hrefOf } from "../logic/route";
+
+// The passbook's rendering brings the audit's code: loaded once there is a wallet to show.
+const PassbookView = lazy(() => import("../components/passbook/PassbookView"));
 
 export default function ContributorPage({ params }: { params: URLSearchParams }) {
   const { account } = useDatabank();
@@ -24,19 +32,29 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
   const salesOf = usePoolSales();
   const questionsOf = usePoolQuerySales();
   const mine = useMyContributions();
-  const selected = pools.data?.find((pool) => String(pool.id) === params.get("pool"));
-  const open = (pools.data ?? []).filter(
-    // The cap counts every active contribution: those allowing records and the statistics-only.
-    (pool) =>
-      pool.maxContributors === 0 ||
-      pool.activeCount + pool.statisticsOnlyActive < pool.maxContributors,
-  );
+  const passbook = usePassbook();
+  const asked = params.get("pool");
+  const selected = pools.data?.find((pool) => String(pool.id) === asked);
+  // A link to a pool that does not exist (a typo, another deployment) says so instead of a blank page.
+  const unknownPool = asked !== null && pools.data !== undefined && selected === undefined;
+  const open = (pools.data ?? []).filter((pool) => joinability(pool).canJoin);
   return (
     <>
       <h1>My data bank</h1>
+      {unknownPool && (
+        <p className="error" role="alert">
+          There is no pool {asked} on this Databank. Pick one of the pools open to contributions
+          below.
+        </p>
+      )}
       {selected && (
         <>
-          {account ? (
+          <JoinNotices
+            poolId={selected.id}
+            notices={joinability(selected).notices}
+            token={selected.paymentToken}
+          />
+          {!joinability(selected).canJoin ? null : account ? (
             <ContributeForm key={selected.id} pool={selected} />
           ) : (
             <ConnectPrompt what="contribute" />
@@ -52,22 +70,39 @@ export default function ContributorPage({ params }: { params: URLSearchParams })
           <section aria-labelledby="contributions-heading">
             <h2 id="contributions-heading">My contributions and consents</h2>
             {mine.data.contributions.length === 0 && (
-              <p className="muted">You have not contributed yet: pick a pool below.</p>
+              <p className="muted">
+                You have not contributed yet: <OpenPoolsLink>pick a pool below</OpenPoolsLink>, read
+                its terms and share a record.
+              </p>
             )}
             {mine.data.contributions.map((contribution) => (
-              <ContributionCard key={contribution.id.toString()} contribution={contribution} />
+              <ContributionCard
+                key={contribution.id.toString()}
+                contribution={contribution}
+                passbook={passbook.data?.contributions.find(
+                  (entry) => entry.contributionId === contribution.id.toString(),
+                )}
+              />
             ))}
           </section>
+          <Suspense fallback={<p>Loading the passbook…</p>}>
+            <PassbookView passbook={passbook.data} error={passbook.error} />
+          </Suspense>
           <ExportButton />
         </>
       )}
       {mine.error && <p className="error">{describeError(mine.error)}</p>}
       {!selected && !account && <ConnectPrompt what="see your contributions and earnings" />}
       {!selected && (
-        <section aria-labelledby="open-pools-heading">
-          <h2 id="open-pools-heading">Pools open to contributions</h2>
+        <section aria-labelledby={OPEN_POOLS_HEADING}>
+          <h2 id={OPEN_POOLS_HEADING}>Pools open to contributions</h2>
           {pools.error && <p className="error">{describeError(pools.error)}</p>}
-          {pools.data && open.length === 0 && <p className="muted">No pool is open right now.</p>}
+          {pools.data && open.length === 0 && (
+            <p className="muted">
+              No pool is open right now. Curators open pools on the{" "}
+              <a href={hrefOf("curator")}>Curator</a> tab; come back later, or open one yourself.
+            </p>
+          )}
           {open.map((pool) => {
             const sales = salesOf(pool.id);
             const questions = questionsOf(pool.id);

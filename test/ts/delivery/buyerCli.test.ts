@@ -277,4 +277,27 @@ describe("scripts/buyer.ts: npm run buyer", function () {
       expect(lines[0]).to.match(expected);
     }
   });
+
+  // Last: it revokes a consent, which the cases above must not see.
+  it("a re-download after a revocation leaves the revoked record out and says so", async () => {
+    const revoked = contributions[1]!;
+    await fixture.revoke(revoked);
+    const out = join(dir.path, "after-revocation");
+    const run = await runBuyer(
+      ["--purchase", delivered.toString(), "--out", out, "--node-url", baseUrl],
+      env(),
+    );
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stdout).to.include(
+      `1 record(s) whose consent was revoked left out (contribution ${revoked.tokenId})`,
+    );
+    const jsonl = (await readFile(join(out, `purchase-${delivered}.jsonl`), "utf8"))
+      .trim()
+      .split("\n");
+    expect(jsonl.map((line) => JSON.parse(line).tokenId)).to.deep.equal(
+      contributions.filter((c) => c !== revoked).map((c) => c.tokenId.toString()),
+    );
+    const csv = await readFile(join(out, `purchase-${delivered}.csv`), "utf8");
+    expect(csv).not.to.include(revoked.dataCid);
+  });
 });

@@ -18,12 +18,12 @@ import { toCsv, toJsonLines } from "../../../../lib/delivery/export.js";
 type OpenState =
   | { phase: "idle" }
   | { phase: "working"; detail: string; done?: number; total?: number }
-  | { phase: "open"; records: DeliveredRecord[] }
+  | { phase: "open"; records: DeliveredRecord[]; revoked: bigint[] }
   | { phase: "failed"; message: string };
 
 export default function DeliveryDownload({ purchase }: { purchase: PurchaseView }) {
   const { runtime } = useRuntime();
-  const { address, walletClient, account } = useDatabank();
+  const { address, walletClient, account, publicClient, fromBlock } = useDatabank();
   const [state, setState] = useState<OpenState>({ phase: "idle" });
   const started = useRef(false);
   const name = `databank-pool-${purchase.poolId}-purchase-${purchase.id}`;
@@ -34,9 +34,10 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
       setState({ phase: "working", detail: "Sign the message that derives your encryption key…" });
       const key = await encryptionKeyOf(walletClient, account);
       setState({ phase: "working", detail: "Fetching and verifying the delivery manifest…" });
-      const [{ openDelivery }, { waitForDeliveryKey }, api] = await Promise.all([
+      const [{ openDelivery }, { waitForDeliveryKey }, revokedRecords, api] = await Promise.all([
         import("../../../../lib/delivery/buyer.js"),
         import("../../../../lib/delivery/release.js"),
+        import("../../../../lib/delivery/revoked.js"),
         nodeApi(runtime.nodeUrl),
       ]);
       const manifest = await api.getContent(purchase.deliveryCid);
@@ -69,7 +70,19 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
         onProgress: ({ done, total }) =>
           setState({ phase: "working", detail: "Decrypting records…", done, total }),
       });
-      setState({ phase: "open", records });
+      // Records whose consent was revoked since are not handed out again: they are to be erased.
+      const revoked = await revokedRecords.readRevokedRecords({
+        client: publicClient,
+        databank: address,
+        poolId: purchase.poolId,
+        fromBlock,
+      });
+      const split = revokedRecords.splitRevoked(records, revoked);
+      setState({
+        phase: "open",
+        records: split.kept,
+        revoked: split.revoked.map((record) => record.tokenId),
+      });
     } catch (error) {
       setState({ phase: "failed", message: describeError(error) });
     }
@@ -118,8 +131,10 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
   return (
     <div className="tx-status tx-confirmed" role="status">
       <p>
-        {state.records.length} record(s) verified against the on-chain root and decrypted in this
-        browser.
+        {state.records.length + state.revoked.length} record(s) verified against the on-chain root
+        and decrypted in this browser.
+        {state.revoked.length > 0 &&
+          ` ${state.revoked.length} of them (contribution ${state.revoked.join(", ")}) had their consent revoked since: they are left out of the files below. Delete any copy you hold and attest it under “Erasure inbox”.`}
         {csv.skipped.length > 0 &&
           ` ${csv.skipped.length} non-JSON record(s) are left out of the CSV.`}
       </p>

@@ -20,6 +20,7 @@ import {
 import { rejectionDetails } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
 import { ContributionProgressView } from "./ContributionProgressView";
+import { OfferSummary } from "./OfferSummary";
 import { ScopePicker } from "./ScopePicker";
 import { SchemaFormFields } from "./SchemaFormFields";
 
@@ -101,6 +102,7 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
         and (if you allow records) buyers the custodian delivers to can read it. You can revoke your
         consent at any time.
       </p>
+      <OfferSummary pool={pool} />
       <label className="inline" htmlFor={`consent-${pool.id}`}>
         <input
           id={`consent-${pool.id}`}

@@ -4,6 +4,7 @@ import type { ContributionView } from "../../hooks/useMyContributions";
 import { useTransaction } from "../../hooks/useTransaction";
 import { CONSENT_SCOPE, describeScope } from "../../../../lib/contracts/client.js";
 import { formatTime } from "../../logic/format";
+import type { PassbookContribution } from "../../../../lib/passbook/schema.js";
 import { formatEpsilonText } from "../../logic/privacy";
 import { Amount } from "../Amount";
 import { TransactionLink } from "../TransactionLink";
@@ -26,7 +27,14 @@ const REJECTION_TEXT = [
   "it was sealed for another contributor or pool",
 ];
 
-export function ContributionCard({ contribution }: { contribution: ContributionView }) {
+export function ContributionCard({
+  contribution,
+  passbook,
+}: {
+  contribution: ContributionView;
+  /** Its passbook entry (when ended, when revoked, and what it earned in all), once replayed. */
+  passbook?: PassbookContribution;
+}) {
   const transaction = useTransaction();
   const [confirming, setConfirming] = useState(false);
   const token = contribution.pool?.paymentToken;
@@ -88,11 +96,18 @@ export function ContributionCard({ contribution }: { contribution: ContributionV
         )}
         <dt>Consent</dt>
         <dd>
-          {contribution.expiresAt === 0
-            ? "until you revoke it"
-            : `until ${formatTime(contribution.expiresAt)}`}{" "}
+          <ConsentPeriod contribution={contribution} passbook={passbook} />{" "}
           <TransactionLink hash={contribution.transactionHash} />
         </dd>
+        {token && !canRevoke && contribution.status !== "rejected" && (
+          <>
+            <dt>Earned in total</dt>
+            <dd>
+              {passbook ? <Amount value={BigInt(passbook.earned)} token={token} /> : "…"}
+              {passbook && " (bounty and every sale, claimed or not)"}
+            </dd>
+          </>
+        )}
       </dl>
       {canRevoke && !confirming && (
         <button type="button" className="secondary" onClick={() => setConfirming(true)}>
@@ -124,5 +139,38 @@ export function ContributionCard({ contribution }: { contribution: ContributionV
       )}
       <TransactionStatus state={transaction.state} />
     </article>
+  );
+}
+
+/** How long consent runs, or when it ended (read from the passbook's revocation transaction). */
+function ConsentPeriod({
+  contribution,
+  passbook,
+}: {
+  contribution: ContributionView;
+  passbook?: PassbookContribution;
+}) {
+  if (contribution.status === "revoked" || contribution.status === "expired") {
+    const ended = passbook?.ended;
+    return (
+      <>
+        ended {ended ? formatTime(ended.at) : "…"}
+        {ended && (
+          <>
+            {" "}
+            (<TransactionLink hash={ended.hash} />)
+          </>
+        )}
+        ; given
+      </>
+    );
+  }
+  if (contribution.status === "rejected") return <>never given (rejected); submitted</>;
+  return (
+    <>
+      {contribution.expiresAt === 0
+        ? "until you revoke it"
+        : `until ${formatTime(contribution.expiresAt)}`}
+    </>
   );
 }

@@ -1,0 +1,31 @@
+/**
+ * The connected contributor's passbook (lib/passbook's `buildPassbook`: the audit's replay of the
+ * chain's events), recomputed on each block like every "chain" query. Loaded on demand: the replay
+ * code is its own chunk.
+ */
+import { useQuery } from "@tanstack/react-query";
+import type { Address } from "viem";
+import { useRuntime } from "../runtime";
+import { useDatabank } from "./useDatabank";
+
+/** The passbook of `wallet` (the connected account when omitted); idle without one. */
+export function usePassbook(wallet?: Address) {
+  const { runtime } = useRuntime();
+  const { address, publicClient, fromBlock, account } = useDatabank();
+  const who = wallet ?? account;
+  return useQuery({
+    queryKey: ["chain", "passbook", address, who],
+    enabled: who !== undefined,
+    queryFn: async () => {
+      const { buildPassbook } = await import("../../../lib/passbook/passbook.js");
+      // The same parameters as `npm run passbook`'s defaults, so both give the same answer.
+      return buildPassbook({
+        client: publicClient,
+        databank: address,
+        wallet: who!,
+        fromBlock,
+        explorerUrl: runtime.explorerUrl,
+      });
+    },
+  });
+}
