@@ -7,6 +7,7 @@ import { createConfig, http, injected, mock, type Config, type CreateConnectorFn
 import { defineChain, getAddress, type Address, type Chain } from "viem";
 import { hardhat } from "viem/chains";
 import type { RuntimeConfig } from "./logic/runtimeConfig";
+import { readDevWalletMemory, withPreferredFirst } from "./logic/devWallet";
 
 /**
  * The chain of the deployment: viem's `hardhat` for 31337, else viem's chain of that id (loaded
@@ -72,22 +73,48 @@ async function walletConnectConnector(projectId: string): Promise<CreateConnecto
   }
 }
 
+/** True when the browser has an injected wallet (MetaMask or another EIP-1193 extension). */
+function hasInjectedWallet(): boolean {
+  return typeof window !== "undefined" && (window as { ethereum?: unknown }).ethereum != null;
+}
+
+/** localStorage, or undefined where it is unavailable (some private modes throw on access). */
+export function browserStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the wagmi config of a deployment. */
 export async function createWagmiConfig(runtime: RuntimeConfig): Promise<DatabankWagmi> {
   const chain = await chainOf(runtime);
-  const connectors: CreateConnectorFn[] = [injected({ shimDisconnect: true })];
+  // No button for a browser wallet the browser does not have: it could only fail.
+  const connectors: CreateConnectorFn[] = hasInjectedWallet()
+    ? [injected({ shimDisconnect: true })]
+    : [];
   if (runtime.walletConnectProjectId) {
     const connector = await walletConnectConnector(runtime.walletConnectProjectId);
     if (connector) connectors.push(connector);
   }
   let devWallet: DevWallet | undefined;
   if (runtime.devAccounts) {
-    const accounts = await fetchDevAccounts(runtime.rpcUrl).catch(() => []);
-    if (accounts.length > 0) {
+    const all = await fetchDevAccounts(runtime.rpcUrl).catch(() => []);
+    if (all.length > 0) {
+      // The account chosen on the last visit comes first (the current one), and a wallet that
+      // was connected then reconnects on its own.
+      const memory = readDevWalletMemory(browserStorage());
+      const accounts = withPreferredFirst(all, memory.account);
       // The mock connector answers eth_accounts with this very array and forwards signing and
       // sending to the node, which holds the keys: reordering it switches the current account.
-      devWallet = { all: [...accounts], accounts };
-      connectors.push(mock({ accounts: accounts as [Address, ...Address[]] }));
+      devWallet = { all, accounts };
+      connectors.push(
+        mock({
+          accounts: accounts as [Address, ...Address[]],
+          features: { reconnect: true, defaultConnected: memory.connected },
+        }),
+      );
     }
   }
   const config = createConfig({

@@ -19,7 +19,10 @@ import type {
   UploadResponse,
 } from "./schemas.js";
 
-/** An error answer of the node, or a failure to reach it (status 0, code "NETWORK"). */
+/**
+ * An error answer of the node, or a failure to reach it (status 0, code "NETWORK", or "TIMEOUT"
+ * when it did not answer in time).
+ */
 export class NodeApiError extends Error {
   /** HTTP status; 0 when the node could not be reached or answered garbage. */
   readonly status: number;
@@ -63,6 +66,12 @@ export interface NodeApiClientOptions {
   baseUrl: string;
   /** A fetch implementation; default the global one. */
   fetch?: typeof fetch;
+  /**
+   * Longest wait, in ms, for the node to start answering (its status line and headers): past it
+   * the call fails with code "TIMEOUT" instead of waiting forever on a node that hangs. Reading
+   * a long body is not limited. Default: no limit.
+   */
+  answerTimeoutMs?: number;
 }
 
 /** Upload progress: bytes sent so far out of the total. */
@@ -89,15 +98,32 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
 
   async function send(path: string, init: RequestInit = {}): Promise<Response> {
     let response: Response;
+    const timeoutMs = options.answerTimeoutMs;
+    const abort = timeoutMs !== undefined ? new AbortController() : undefined;
+    const timer = abort && setTimeout(() => abort.abort(), timeoutMs);
     try {
-      response = await fetchImpl(`${baseUrl}${path}`, init);
+      response = await fetchImpl(
+        `${baseUrl}${path}`,
+        abort ? { ...init, signal: abort.signal } : init,
+      );
     } catch (error) {
+      if (abort?.signal.aborted) {
+        throw new NodeApiError(
+          0,
+          "TIMEOUT",
+          `the data bank node at ${baseUrl} did not answer within ${timeoutMs! / 1000} s: ` +
+            "check that it is running and reachable",
+          { cause: error },
+        );
+      }
       throw new NodeApiError(
         0,
         "NETWORK",
         `could not reach the data bank node at ${baseUrl}: ${(error as Error).message}`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
     }
     if (!response.ok) throw await errorFrom(response);
     return response;

@@ -224,7 +224,7 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
 
   const checks = [
     checkBalance(ledger, balances, scope, format),
-    checkCredits(ledger, scope, format),
+    checkCredits(ledger, scope, format, (token) => balances.find((row) => row.token === token)),
     checkRecordCounts(ledger, scope, format),
     checkManifests(ledger, manifests, format, scope, answers),
     checkErasures(

@@ -17,6 +17,7 @@ import {
   type PurchaseLedger,
 } from "./ledger.js";
 import { formatTokenAmount, type TokenUnits } from "./money.js";
+import { formatDuration } from "./duration.js";
 import type { BalanceRow, CheckResult, ErasureRow, PrivacyLossRow } from "./report.js";
 
 /** The invariants in words, as printed. */
@@ -197,6 +198,7 @@ export function checkCredits(
   ledger: Ledger,
   scope: AuditScope,
   format: FindingFormatter,
+  unitsOf?: (token: Address) => TokenUnits | undefined,
 ): CheckResult {
   const failures = findingsOf(ledger, "credits", scope, format);
   const details: string[] = [];
@@ -214,13 +216,16 @@ export function checkCredits(
     for (const sale of ledger.purchases.values()) {
       if (sale.poolId === pool.id && sale.fulfilment) sales += 1;
     }
-    const line = `pool ${pool.id}: contributions earned ${records} + carry ${pool.carry}, contributors' share of sales ${pool.contributorsShareTotal}`;
+    // In the pool's token units when they are known (the report), else base units.
+    const units = unitsOf?.(pool.paymentToken);
+    const money = (value: bigint) => (units ? formatTokenAmount(value, units) : value.toString());
+    const line = `pool ${pool.id}: contributions earned ${money(records)} + carry ${money(pool.carry)}, contributors' share of sales ${money(pool.contributorsShareTotal)}`;
     if (records + pool.carry !== pool.contributorsShareTotal) failures.unshift(line);
     else details.push(line);
     if (!allowsStatistics(pool.products) && statistics === 0n && pool.statisticsShareTotal === 0n) {
       continue;
     }
-    const queries = `pool ${pool.id} queries: contributions earned ${statistics} + carry ${pool.statisticsCarry}, contributors' share of queries ${pool.statisticsShareTotal}`;
+    const queries = `pool ${pool.id} queries: contributions earned ${money(statistics)} + carry ${money(pool.statisticsCarry)}, contributors' share of queries ${money(pool.statisticsShareTotal)}`;
     if (statistics + pool.statisticsCarry !== pool.statisticsShareTotal) failures.unshift(queries);
     else details.push(queries);
   }
@@ -366,7 +371,7 @@ export function checkErasures(
   return verdict(
     "erasures",
     failures,
-    `${rows.length} buyers with deliveries, none overdue (grace ${graceSeconds} s)` +
+    `${rows.length} buyers with deliveries, none overdue (grace period ${formatDuration(graceSeconds)})` +
       (owedWithinGrace > 0
         ? `; ${owedWithinGrace} owe erasures still within the grace period`
         : ""),

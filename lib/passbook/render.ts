@@ -6,6 +6,7 @@
 import { formatUnits, type Address } from "viem";
 import { ETH_UNITS, formatTokenAmount, textTable, type TokenUnits } from "../audit/index.js";
 import { formatEpsilon } from "../query/epsilon.js";
+import { formatDuration } from "../audit/duration.js";
 import type { Passbook, PassbookContribution, PassbookTx } from "./schema.js";
 
 /** A unix time as people read it, in UTC: "2026-11-26 00:24 UTC". */
@@ -13,21 +14,7 @@ export function formatDate(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/** A duration in the largest whole unit that fits: "7 days", "3 hours", "90 seconds". */
-export function formatDuration(seconds: number): string {
-  const units: [string, number][] = [
-    ["day", 86_400],
-    ["hour", 3_600],
-    ["minute", 60],
-  ];
-  for (const [name, size] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const count = seconds / size;
-      return `${count} ${name}${count === 1 ? "" : "s"}`;
-    }
-  }
-  return `${seconds} second${seconds === 1 ? "" : "s"}`;
-}
+export { formatDuration } from "../audit/duration.js";
 
 /** The units of each token of a passbook (ETH's when a token is missing, which it never is when built). */
 function unitsOf(passbook: Passbook): (token: string) => TokenUnits {

@@ -4,21 +4,12 @@
  */
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import { bytesToHex } from "viem";
+import { LOCAL_ROLES } from "./roles.js";
+
+export { LOCAL_ROLES, type LocalRole } from "./roles.js";
 
 /** Hardhat's default mnemonic: every local node funds its first 20 accounts with 10,000 ETH. */
 export const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
-
-/** Role → account index on the local chain. */
-export const LOCAL_ROLES = {
-  deployer: 0,
-  custodian: 1,
-  curator: 2,
-  buyer: 3,
-  secondBuyer: 4,
-  treasury: 0,
-} as const;
-
-export type LocalRole = keyof typeof LOCAL_ROLES;
 
 /** The local account at `index` of the Hardhat mnemonic. */
 export function localAccount(index: number): HDAccount {

@@ -50,7 +50,7 @@ export function PoolDocumentsView({
           ))}
         </tbody>
       </table>
-      <h4>Consent terms</h4>
+      <h3>Consent terms</h3>
       <div className="terms" tabIndex={0} aria-label="Consent terms">
         {documents.data.terms}
       </div>

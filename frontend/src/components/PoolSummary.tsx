@@ -21,7 +21,16 @@ import { purposesSentence } from "../logic/purposes";
 import { formatBps } from "../logic/split";
 import { Amount } from "./Amount";
 
-export function PoolSummary({ pool, children }: { pool: PoolView; children?: ReactNode }) {
+export function PoolSummary({
+  pool,
+  children,
+  headingLevel,
+}: {
+  pool: PoolView;
+  children?: ReactNode;
+  /** The title's heading level when not 3 (a pool shown alone under the page's h1: 2). */
+  headingLevel?: 2;
+}) {
   const sellsRecords = (pool.products & CONSENT_SCOPE.records) !== 0;
   const sellsQueries = (pool.products & CONSENT_SCOPE.statistics) !== 0;
   const warnings = poolWarnings(pool);
@@ -29,7 +38,7 @@ export function PoolSummary({ pool, children }: { pool: PoolView; children?: Rea
   const profile = reading.status === "valid" ? reading.profile : undefined;
   return (
     <article className="card" aria-labelledby={`pool-${pool.id}-title`}>
-      <h3 id={`pool-${pool.id}-title`}>
+      <h3 id={`pool-${pool.id}-title`} aria-level={headingLevel}>
         <PoolName poolId={pool.id} /> <PoolStatusBadge pool={pool} />
         {warnings.map((warning) => (
           <span

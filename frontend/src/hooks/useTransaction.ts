@@ -2,6 +2,10 @@
  * Runs a user action that sends transactions and tracks it for the UI: waiting for the wallet,
  * pending (with the hash), confirmed, or failed with a plain sentence (decoded custom error).
  * Every write is simulated first, so a revert is explained before anything is signed.
+ *
+ * A state belongs to the route it was started on: a component that stays mounted while the route
+ * changes (the buyer's panel when #/buyer?pool=1 becomes ?pool=2) shows nothing of it elsewhere,
+ * and shows it again on return.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
@@ -86,10 +90,21 @@ export interface TransactionHandle {
   busy: boolean;
 }
 
+const IDLE: TransactionState = { phase: "idle" };
+
+/** The route (location hash, with its parameters) a transaction state belongs to. */
+function currentRoute(): string {
+  return window.location.hash;
+}
+
 export function useTransaction(): TransactionHandle {
   const { address, publicClient, walletClient, account } = useDatabank();
   const queryClient = useQueryClient();
-  const [state, setState] = useState<TransactionState>({ phase: "idle" });
+  const [tracked, setTracked] = useState<{ route: string; state: TransactionState }>({
+    route: "",
+    state: IDLE,
+  });
+  const state = tracked.route === currentRoute() ? tracked.state : IDLE;
 
   const run = useCallback(
     async <T>(
@@ -97,6 +112,8 @@ export function useTransaction(): TransactionHandle {
       action: (context: TransactionContext) => Promise<T>,
       wording?: ErrorWording,
     ) => {
+      const route = currentRoute();
+      const setState = (next: TransactionState) => setTracked({ route, state: next });
       let lastHash: Hex | undefined;
       const steps: TransactionStep[] = [];
       try {
@@ -159,10 +176,11 @@ export function useTransaction(): TransactionHandle {
     [address, publicClient, walletClient, account, queryClient],
   );
 
+  const reset = useCallback(() => setTracked({ route: "", state: IDLE }), []);
   return {
     state,
     run,
-    reset: () => setState({ phase: "idle" }),
+    reset,
     busy: state.phase === "working" || state.phase === "wallet" || state.phase === "pending",
   };
 }

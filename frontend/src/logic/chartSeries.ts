@@ -55,3 +55,31 @@ export function polylinePoints(
     })
     .join(" ");
 }
+
+/** A tick of the chart's value axis: its amount and its height (0 at the bottom, 1 at the top). */
+export interface ValueTick {
+  value: bigint;
+  fraction: number;
+}
+
+/**
+ * `count` + 1 evenly spaced ticks from 0 to `top` (inclusive), in base units: the value axis of a
+ * chart whose lines all share `top` as their maximum. One tick (0) when `top` is 0.
+ */
+export function valueTicks(top: bigint, count = 4): ValueTick[] {
+  if (top <= 0n || count < 1) return [{ value: 0n, fraction: 0 }];
+  return Array.from({ length: count + 1 }, (_, index) => ({
+    value: (top * BigInt(index)) / BigInt(count),
+    fraction: index / count,
+  }));
+}
+
+/** Sale numbers to label on the x axis (0…sales): all of them up to `most`, else evenly spaced. */
+export function saleTicks(sales: number, most = 10): number[] {
+  if (sales <= most) return Array.from({ length: sales + 1 }, (_, index) => index);
+  const step = Math.ceil(sales / most);
+  const ticks: number[] = [];
+  for (let sale = 0; sale < sales; sale += step) ticks.push(sale);
+  ticks.push(sales);
+  return ticks;
+}

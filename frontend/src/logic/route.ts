@@ -1,4 +1,5 @@
 /** Hash routes of the dApp: #/contributor, #/buyer?pool=3, #/curator, #/auditor, #/tx/0x… */
+import { shortAddress } from "./format.js";
 
 export type Tab = "contributor" | "buyer" | "curator" | "auditor";
 
@@ -30,4 +31,30 @@ export function hrefOf(tab: Tab, params: Record<string, string | number> = {}): 
     Object.entries(params).map(([key, value]) => [key, String(value)]),
   ).toString();
   return `#/${tab}${query ? `?${query}` : ""}`;
+}
+
+/** The label of a tab ("My data bank"). */
+function tabLabel(tab: Tab): string {
+  return TABS.find((candidate) => candidate.tab === tab)!.label;
+}
+
+/**
+ * The document title of a route, most specific first so that a browser tab or a screen reader's
+ * window list tells pages apart: "Buyer · pool 3 · Databank", "Transaction 0x12ab…cdef · Databank".
+ */
+export function titleOf(route: Route): string {
+  const parts: string[] = [];
+  if (route.page === "tx") {
+    parts.push(`Transaction ${shortAddress(route.hash)}`);
+  } else {
+    parts.push(tabLabel(route.page));
+    const pool = route.params.get("pool");
+    if (pool && /^\d+$/.test(pool)) parts.push(`pool ${pool}`);
+    const address = route.params.get("address");
+    if (route.page === "auditor" && address) {
+      parts.push(shortAddress(address));
+    }
+  }
+  parts.push("Databank");
+  return parts.join(" · ");
 }

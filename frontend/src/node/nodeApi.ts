@@ -6,12 +6,19 @@ import type { NodeApiClient } from "../../../lib/api/client.js";
 
 const clients = new Map<string, Promise<NodeApiClient>>();
 
+/**
+ * How long the dApp waits for the node to start answering before saying it is unreachable: a
+ * node that hangs must not leave "asking the node…" on screen forever. Generous for a busy node
+ * (uploads and downloads are only limited until the node starts answering).
+ */
+export const NODE_ANSWER_TIMEOUT_MS = 8_000;
+
 /** The node's API client for `nodeUrl` (one per URL). */
 export function nodeApi(nodeUrl: string): Promise<NodeApiClient> {
   let client = clients.get(nodeUrl);
   if (!client) {
     client = import("../../../lib/api/client.js").then(({ createNodeApiClient }) =>
-      createNodeApiClient({ baseUrl: nodeUrl }),
+      createNodeApiClient({ baseUrl: nodeUrl, answerTimeoutMs: NODE_ANSWER_TIMEOUT_MS }),
     );
     clients.set(nodeUrl, client);
   }

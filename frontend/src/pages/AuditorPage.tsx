@@ -9,6 +9,9 @@ import { isAddress, type Address } from "viem";
 import { AuditCaveats } from "../components/auditor/AuditCaveats";
 import { AuditChecks } from "../components/auditor/AuditChecks";
 import { AccountTable, ContributionTable, PurchaseTable } from "../components/auditor/AuditTables";
+import { RecordUses } from "../components/auditor/RecordUses";
+import { ErrorSummary, type SummaryProblem } from "../components/ErrorSummary";
+import { FieldProblem, problemIdOf } from "../components/TextField";
 import { useAudit } from "../hooks/useAudit";
 import { useTokenInfo } from "../hooks/useChainData";
 import { describeError } from "../logic/errors";
@@ -29,7 +32,7 @@ function ChartOfReport({ report }: { report: AuditReport }) {
       <h2 id="chart-heading">Revenue and payouts</h2>
       <Suspense fallback={<p>Loading the chart…</p>}>
         <RevenueChart
-          unit={info.symbol}
+          token={info}
           sales={sameToken.map((row) => ({
             platform: row.platform ?? 0n,
             curator: row.curator ?? 0n,
@@ -51,11 +54,23 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
     address: isAddress(addressParam) ? (addressParam as Address) : undefined,
   };
   const audit = useAudit(scope, true);
-  const addressProblem = address !== "" && !isAddress(address) ? "Not an address." : undefined;
+  const [submitted, setSubmitted] = useState<SummaryProblem[]>([]);
+  const poolProblem =
+    pool.trim() !== "" && !/^\d+$/.test(pool.trim())
+      ? "The pool id is a whole number, such as 3 (or empty for every pool)."
+      : undefined;
+  const addressProblem =
+    address.trim() !== "" && !isAddress(address.trim())
+      ? "The address is 0x followed by 40 hexadecimal characters (or empty for everyone)."
+      : undefined;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (addressProblem) return;
+    const problems: SummaryProblem[] = [];
+    if (poolProblem) problems.push({ fieldId: "audit-pool", message: poolProblem });
+    if (addressProblem) problems.push({ fieldId: "audit-address", message: addressProblem });
+    setSubmitted(problems);
+    if (problems.length > 0) return;
     const next: Record<string, string> = {};
     if (/^\d+$/.test(pool.trim())) next.pool = pool.trim();
     if (address.trim()) next.address = address.trim();
@@ -65,7 +80,8 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
   return (
     <>
       <h1>Auditor</h1>
-      <form className="card" onSubmit={submit} aria-label="Audit scope">
+      <form className="card" onSubmit={submit} aria-label="Audit scope" noValidate>
+        <ErrorSummary problems={submitted} />
         <div className="row">
           <div>
             <label htmlFor="audit-pool">Pool id (empty: every pool)</label>
@@ -74,8 +90,13 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
               type="text"
               inputMode="numeric"
               value={pool}
+              aria-invalid={submitted.length > 0 && poolProblem ? true : undefined}
+              aria-describedby={
+                submitted.length > 0 && poolProblem ? problemIdOf("audit-pool") : undefined
+              }
               onChange={(event) => setPool(event.target.value)}
             />
+            {submitted.length > 0 && <FieldProblem fieldId="audit-pool" problem={poolProblem} />}
           </div>
           <div>
             <label htmlFor="audit-address">Address (empty: everyone)</label>
@@ -84,9 +105,10 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
               type="text"
               value={address}
               aria-invalid={addressProblem ? true : undefined}
+              aria-describedby={addressProblem ? problemIdOf("audit-address") : undefined}
               onChange={(event) => setAddress(event.target.value)}
             />
-            {addressProblem && <div className="field-error">{addressProblem}</div>}
+            <FieldProblem fieldId="audit-address" problem={addressProblem} />
           </div>
         </div>
         <div className="actions">
@@ -94,7 +116,11 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
         </div>
       </form>
       {audit.isPending && <p role="status">Replaying the contract's events…</p>}
-      {audit.error && <p className="error">{describeError(audit.error)}</p>}
+      {audit.error && (
+        <p className="error" role="alert">
+          {describeError(audit.error)}
+        </p>
+      )}
       {audit.data && (
         <>
           <p role="status" className={audit.data.passed ? "ok" : "error"}>
@@ -103,9 +129,10 @@ export default function AuditorPage({ params }: { params: URLSearchParams }) {
           </p>
           <AuditChecks checks={audit.data.checks} />
           <AuditCaveats caveats={audit.data.unverifiable} />
+          {scope.address && <RecordUses wallet={scope.address} poolId={scope.poolId} />}
           <ChartOfReport report={audit.data} />
           <PurchaseTable report={audit.data} />
-          <AccountTable report={audit.data} />
+          <AccountTable report={audit.data} poolScoped={scope.poolId !== undefined} />
           <ContributionTable report={audit.data} />
         </>
       )}

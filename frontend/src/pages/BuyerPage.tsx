@@ -35,7 +35,7 @@ export default function BuyerPage({ params }: { params: URLSearchParams }) {
     <>
       <h1>Buyer</h1>
       {selected && (
-        <PoolSummary pool={selected}>
+        <PoolSummary pool={selected} headingLevel={2}>
           <PoolDocumentsView schemaCid={selected.schemaCid} termsCid={selected.termsCid} />
           <SalesHistory pool={selected} />
           {(selected.products & CONSENT_SCOPE.records) !== 0 && <BuyPanel pool={selected} />}

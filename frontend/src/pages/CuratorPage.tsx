@@ -16,7 +16,14 @@ export default function CuratorPage() {
     (pool) => pool.curator.toLowerCase() === account?.toLowerCase(),
   );
   const list = usePoolList(mine);
-  if (!account) return <ConnectPrompt what="open and manage pools" />;
+  if (!account) {
+    return (
+      <>
+        <h1>Curator</h1>
+        <ConnectPrompt what="open and manage pools" />
+      </>
+    );
+  }
   const tokens = [...new Set(mine.map((pool) => pool.paymentToken))];
   return (
     <>

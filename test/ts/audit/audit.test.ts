@@ -897,7 +897,7 @@ describe("audit: both products, dishonest histories", function () {
     );
     expect(check(report, "credits").status).to.equal("FAIL");
     expect(check(report, "credits").details).to.include(
-      `pool ${pool} queries: contributions earned 2047500 + carry 0, contributors' share of queries 1365000`,
+      `pool ${pool} queries: contributions earned 0.0000000000020475 ETH + carry 0 ETH, contributors' share of queries 0.000000000001365 ETH`,
     );
     expect(report.passed).to.equal(false);
   });

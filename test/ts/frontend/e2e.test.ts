@@ -22,6 +22,7 @@ import { databankAbi } from "../../../lib/contracts/abis.js";
 import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
 import { startE2EStack, type E2EStack } from "../e2e/stack.js";
+import { TEST_STABLECOIN_MINT_ABI } from "../../../frontend/src/logic/testStablecoin.js";
 import {
   buildDapp,
   fillPoolProfile,
@@ -273,18 +274,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await contributeViaUi(2, { ...resume, title: "Second resume 1234" });
     const mint = await unlockedWallet(stack.chain.rpcUrl, buyer).writeContract({
       address: stack.deployment.stablecoin,
-      abi: [
-        {
-          type: "function",
-          name: "mint",
-          stateMutability: "nonpayable",
-          inputs: [
-            { name: "to", type: "address" },
-            { name: "amount", type: "uint256" },
-          ],
-          outputs: [],
-        },
-      ],
+      abi: TEST_STABLECOIN_MINT_ABI,
       functionName: "mint",
       args: [buyer, 100_000_000n],
       account: buyer,
@@ -595,6 +585,8 @@ describe("dApp end to end (chromium, full local stack)", function () {
     // A minimal EIP-1193 wallet like MetaMask's, starting on chain 1: it answers chain and
     // account requests itself and forwards the rest to the local node.
     const walletPage = await browser.context.newPage();
+    // The dev wallet remembers it was connected (same profile): this visitor has only MetaMask.
+    await walletPage.addInitScript(`localStorage.removeItem("databank.devWallet");`);
     // A string, not a function: the test runner's transpiler would add helpers the page lacks.
     await walletPage.addInitScript(`{
       const rpcUrl = ${JSON.stringify(stack.chain.rpcUrl)};

@@ -1,24 +1,26 @@
 /** The audit's rows: purchases with their split, contributions, claims per account, erasures. */
 import type { AuditReport } from "../../../../lib/audit/report.js";
 import { Amount } from "../Amount";
+import { usePools } from "../../hooks/useChainData";
 import { TransactionLink } from "../TransactionLink";
 import { shortAddress } from "../../logic/format";
 import { hrefOf } from "../../logic/route";
 import type { ReactNode } from "react";
 
-/** A card holding one audit table, or "None." when it has no rows. */
-function AuditTableCard(props: {
+/** A card holding one audit table, or "None." (or `empty`) when it has no rows. */
+export function AuditTableCard(props: {
   id: string;
   title: string;
   columns: string[];
   rowCount: number;
   children: ReactNode;
   footer?: ReactNode;
+  empty?: string;
 }) {
   return (
     <section className="card" aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
-      {props.rowCount === 0 && <p className="muted">None.</p>}
+      {props.rowCount === 0 && <p className="muted">{props.empty ?? "None."}</p>}
       {props.rowCount > 0 && (
         <div className="table-scroll">
           <table>
@@ -89,13 +91,30 @@ export function PurchaseTable({ report }: { report: AuditReport }) {
   );
 }
 
-export function AccountTable({ report }: { report: AuditReport }) {
+export function AccountTable({
+  report,
+  poolScoped,
+}: {
+  report: AuditReport;
+  /** The report is of one pool: say that these totals are not. */
+  poolScoped: boolean;
+}) {
   return (
     <AuditTableCard
       id="audit-accounts"
-      title="Entitlements and claims"
+      title={
+        poolScoped ? "Entitlements and claims of this pool's accounts" : "Entitlements and claims"
+      }
       columns={["Account", "Entitled", "Claimed", "Unclaimed", "Refunded"]}
       rowCount={report.accounts.length}
+      footer={
+        poolScoped && (
+          <p className="muted">
+            The accounts that take part in this pool, with their totals in each token across all
+            their pools: the contract credits and pays out per account and token, not per pool.
+          </p>
+        )
+      }
     >
       {report.accounts.map((row) => (
         <tr key={`${row.account}-${row.token}`}>
@@ -123,7 +142,9 @@ export function AccountTable({ report }: { report: AuditReport }) {
 }
 
 export function ContributionTable({ report }: { report: AuditReport }) {
+  const pools = usePools();
   const tokenOf = (poolId: number) =>
+    pools.data?.find((pool) => pool.id === poolId)?.paymentToken ??
     report.purchases.find((purchase) => purchase.poolId === poolId)?.token;
   return (
     <AuditTableCard
@@ -155,7 +176,7 @@ export function ContributionTable({ report }: { report: AuditReport }) {
             <td>{row.poolId}</td>
             <td className="mono">{shortAddress(row.contributor)}</td>
             <td>{row.status}</td>
-            <td>{token ? <Amount value={row.earned} token={token} /> : row.earned.toString()}</td>
+            <td>{token ? <Amount value={row.earned} token={token} /> : "…"}</td>
             <td>
               {row.granted && <TransactionLink hash={row.granted.hash} />}{" "}
               {row.revoked && <TransactionLink hash={row.revoked.hash} />}

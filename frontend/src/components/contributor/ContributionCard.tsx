@@ -126,7 +126,12 @@ export function ContributionCard({
             <button type="button" onClick={revoke} disabled={transaction.busy}>
               Revoke consent {contribution.id.toString()}
             </button>
-            <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            <button
+              type="button"
+              className="secondary"
+              autoFocus
+              onClick={() => setConfirming(false)}
+            >
               Keep my consent
             </button>
           </div>
