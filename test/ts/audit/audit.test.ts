@@ -525,7 +525,10 @@ describe("audit: honest histories", function () {
         fc.tuple(createArb, fc.array(actionArb, { minLength: 20, maxLength: 40 })),
         async ([first, rest]) => run([first, ...rest]),
       ),
-      { numRuns: 40 },
+      // A fixed seed: the coverage check below asks that every path was taken, which a few dozen
+      // histories do not always do (an attestation needs a delivery, then a revocation, then the
+      // same buyer's attest). DATABANK_FC_SEED explores other histories.
+      { numRuns: 120, seed: Number(process.env.DATABANK_FC_SEED ?? 20_261_126) },
     );
     console.log("      actions that succeeded:", Object.fromEntries([...done].sort()));
     for (const kind of [
