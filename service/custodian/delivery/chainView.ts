@@ -23,8 +23,8 @@ const PURCHASE_STATUS: readonly ChainPurchaseStatus[] = [
 
 /** The active set at one block and the pool's erasure count there. */
 export interface ActiveSetAt {
-  /** Active contributions, by token id ascending. */
-  set: ActiveContribution[];
+  /** Active contributions, by token id ascending (shared: do not modify). */
+  set: readonly ActiveContribution[];
   /**
    * The pool's erasure count at that block: `fulfill` names the moment the delivered set was
    * taken by it, so a revocation landing while the delivery is in flight does not make it fail.
@@ -37,7 +37,7 @@ export interface ChainView {
   /** The custodian of a pool, lowercase (cached for good). */
   poolCustodian(poolId: number): Promise<string>;
   /** The active set at the latest block, checked against the pool's on-chain active count. */
-  activeSet(poolId: number): Promise<ActiveContribution[]>;
+  activeSet(poolId: number): Promise<readonly ActiveContribution[]>;
   /** As {@link activeSet}, with the pool's erasure count at the same block. */
   activeSetWithErasures(poolId: number): Promise<ActiveSetAt>;
   /** A purchase's status on-chain. */

@@ -180,6 +180,8 @@ export function createFulfilment({ ctx, chain, recovery }: FulfilmentParams): Fu
 
 /** Whether two active sets (each by token id ascending) hold the same records. */
 function sameSet(a: readonly ActiveContribution[], b: readonly ActiveContribution[]): boolean {
+  // The tracker hands out the same array while the set is unchanged: the common case is free.
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;

@@ -21,8 +21,8 @@ export type OnChainPool = Awaited<
 
 /** The statistics-scoped active set at one block. */
 export interface StatisticsSetAt {
-  /** Active contributions whose consent allows statistics, by token id ascending. */
-  set: ActiveContribution[];
+  /** Active contributions whose consent allows statistics, by token id ascending (shared: do not modify). */
+  set: readonly ActiveContribution[];
   /** The pool's `statisticsEnded` at that block: `fulfillQuery`'s `statisticsSeen`. */
   statisticsSeen: number;
   /** The pool at that block (budget, threshold). */
