@@ -189,6 +189,38 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
   };
 }
 
+/**
+ * One tracker per pool, created on first use and kept (a worker's chain view reads each pool's
+ * events once, forward).
+ */
+export function trackerPerPool(
+  options: Omit<ActiveSetTrackerOptions, "poolId">,
+): (poolId: number) => ActiveSetTracker {
+  const trackers = new Map<number, ActiveSetTracker>();
+  return (poolId) => {
+    let tracker = trackers.get(poolId);
+    if (tracker === undefined) {
+      tracker = createActiveSetTracker({ ...options, poolId });
+      trackers.set(poolId, tracker);
+    }
+    return tracker;
+  };
+}
+
+/** Whether two sets (each by token id ascending) hold the same records. */
+export function sameSet(
+  a: readonly ActiveContribution[],
+  b: readonly ActiveContribution[],
+): boolean {
+  // The tracker hands out the same array while the set is unchanged: the common case is free.
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;
+  }
+  return true;
+}
+
 /** Parameters of {@link productSetAt}. */
 export interface ProductSetParams {
   publicClient: PublicClient;

@@ -4,12 +4,7 @@
  * status, and the binding every seal of a purchase's delivery names.
  */
 import type { PurchaseBinding } from "../../../lib/crypto/deliveryKey.js";
-import {
-  createActiveSetTracker,
-  productSetAt,
-  type ActiveContribution,
-  type ActiveSetTracker,
-} from "../activeSet.js";
+import { trackerPerPool, productSetAt, type ActiveContribution } from "../activeSet.js";
 import type { DeliveryContext } from "./context.js";
 
 /** A purchase's status on-chain. */
@@ -50,23 +45,14 @@ export interface ChainView {
 export function createChainView(ctx: DeliveryContext): ChainView {
   const { publicClient, address } = ctx;
   const poolCustodians = new Map<number, string>();
-  const trackers = new Map<number, ActiveSetTracker>();
   let chainId: number | undefined;
 
-  function tracker(poolId: number): ActiveSetTracker {
-    let existing = trackers.get(poolId);
-    if (existing === undefined) {
-      existing = createActiveSetTracker({
-        publicClient,
-        address,
-        poolId,
-        fromBlock: ctx.fromBlock,
-        blockRange: ctx.logBlockRange,
-      });
-      trackers.set(poolId, existing);
-    }
-    return existing;
-  }
+  const tracker = trackerPerPool({
+    publicClient,
+    address,
+    fromBlock: ctx.fromBlock,
+    blockRange: ctx.logBlockRange,
+  });
 
   async function activeSetWithErasures(poolId: number): Promise<ActiveSetAt> {
     const { set, pool } = await productSetAt({

@@ -6,6 +6,7 @@
  */
 import type { Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
+import { walkNewBlocks } from "../purchaseWorker.js";
 import type { ChainView } from "./chainView.js";
 import type { DeliveryContext } from "./context.js";
 import type { KeyCustody } from "./keyCustody.js";
@@ -38,19 +39,14 @@ export function createTracking({ ctx, chain, custody }: TrackingParams): Trackin
   const { publicClient, address, store } = ctx;
 
   /** Walks the blocks after `cursorName`'s block up to the latest, in `logBlockRange` steps. */
-  async function walk(
-    cursorName: string,
-    step: (from: bigint, to: bigint) => Promise<void>,
-  ): Promise<void> {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    let cursor = store.cursor(cursorName) ?? ctx.fromBlock - 1n;
-    while (cursor < latest) {
-      const from = cursor + 1n;
-      const to = from + ctx.logBlockRange - 1n < latest ? from + ctx.logBlockRange - 1n : latest;
-      await step(from, to);
-      cursor = to;
-    }
-  }
+  const walk = (cursorName: string, step: (from: bigint, to: bigint) => Promise<void>) =>
+    walkNewBlocks({
+      publicClient,
+      cursor: store.cursor(cursorName),
+      fromBlock: ctx.fromBlock,
+      blockRange: ctx.logBlockRange,
+      step,
+    });
 
   return {
     scanPurchases: () =>

@@ -68,6 +68,26 @@ async function eventually(check: () => Promise<boolean>, ms: number, what: strin
   }
 }
 
+/** The holder revokes its consent; returns the revoking block's time (unix seconds). */
+async function revokeAsHolder(
+  chain: Chain,
+  holder: ReturnType<typeof newContributor>,
+  contributionId: bigint,
+): Promise<number> {
+  const asHolder = createDatabankClient({
+    publicClient: chain.publicClient,
+    walletClient: chain.localWallet(holder.account),
+    address: chain.databank.address,
+  });
+  const revocation = await chain.publicClient.waitForTransactionReceipt({
+    hash: await asHolder.contract.write.revokeConsent([contributionId]),
+  });
+  expect(revocation.status).to.equal("success");
+  return Number(
+    (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
+  );
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("service: garbage collection of unreferenced content", function () {
@@ -180,18 +200,7 @@ describe("service: garbage collection of unreferenced content", function () {
       const rejectedCid = await upload(own.node, bytesOf(2_000, 5));
       await submitOnChain(chain, newContributor(), poolId, rejectedCid);
       await own.node.acceptance.pollOnce();
-      const asHolder = createDatabankClient({
-        publicClient: chain.publicClient,
-        walletClient: chain.localWallet(holder.account),
-        address: chain.databank.address,
-      });
-      const revocation = await chain.publicClient.waitForTransactionReceipt({
-        hash: await asHolder.contract.write.revokeConsent([revokedId]),
-      });
-      expect(revocation.status).to.equal("success");
-      const endedAt = Number(
-        (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
-      );
+      const endedAt = await revokeAsHolder(chain, holder, revokedId);
 
       // At the end (the rejection came a block or so earlier): both kept whole, although both
       // were uploaded long before the grace.
@@ -251,17 +260,7 @@ describe("service: garbage collection of unreferenced content", function () {
       );
 
       // Once its consent ends and the grace has passed, it is the node's own to collect.
-      const asHolder = createDatabankClient({
-        publicClient: chain.publicClient,
-        walletClient: chain.localWallet(holder.account),
-        address: chain.databank.address,
-      });
-      const revocation = await chain.publicClient.waitForTransactionReceipt({
-        hash: await asHolder.contract.write.revokeConsent([contributionId]),
-      });
-      const endedAt = Number(
-        (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
-      );
+      const endedAt = await revokeAsHolder(chain, holder, contributionId);
       clockMs = Math.max(clockMs, (endedAt + graceSeconds) * 1000 + 1_000);
       const ended = await own.node.gc.runOnce();
       expect(ended.unpinned).to.include(dataCid);
