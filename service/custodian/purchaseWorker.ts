@@ -5,7 +5,7 @@
  * a cursor, the settling of a transaction sent before a restart, and the release check of the
  * buyer's key (the settling transaction mined and confirmed). Each worker keeps its own steps.
  */
-import type { Hex, PublicClient, TransactionReceipt } from "viem";
+import type { Address, Hex, PublicClient, TransactionReceipt } from "viem";
 import { errorText } from "./delivery/context.js";
 
 /** Pause after a purchase's first failure; doubled at each further failure. */
@@ -127,6 +127,57 @@ export async function walkNewBlocks(params: WalkNewBlocksParams): Promise<void> 
     await params.step(from, to);
     cursor = to;
   }
+}
+
+/** What every purchase event (`PurchaseCreated`, `QueryPurchased`) says, as the stores keep it. */
+export interface PurchaseEventFields {
+  purchaseId: bigint;
+  poolId: number;
+  buyer: Address;
+  amount: bigint;
+  deadline: number;
+  /** Lowercase. */
+  buyerKey: Hex;
+  /** Block of the event. */
+  createdBlock: bigint;
+}
+
+/**
+ * The purchase events of pools this node custodies, each with its common fields and its own
+ * `args` (for the fields only its kind has).
+ *
+ * @param custodianOf - a pool's custodian, lowercase
+ * @param custodian - this node's custodian address, lowercase
+ */
+export async function ourPurchases<
+  Args extends {
+    purchaseId?: bigint;
+    poolId?: number;
+    buyer?: Address;
+    amount?: bigint;
+    deadline?: number;
+    buyerKey?: Hex;
+  },
+>(
+  logs: readonly { args: Args; blockNumber: bigint }[],
+  custodianOf: (poolId: number) => Promise<string>,
+  custodian: string,
+): Promise<{ fields: PurchaseEventFields; args: Args }[]> {
+  const ours = [];
+  for (const { args, blockNumber } of logs) {
+    if ((await custodianOf(args.poolId!)) !== custodian) continue;
+    const fields: PurchaseEventFields = {
+      purchaseId: args.purchaseId!,
+      poolId: args.poolId!,
+      buyer: args.buyer!,
+      amount: args.amount!,
+      deadline: args.deadline!,
+      buyerKey: args.buyerKey!.toLowerCase() as Hex,
+      createdBlock: blockNumber,
+    };
+    ours.push({ fields, args });
+  }
+  return ours;
 }
 
 /**

@@ -47,6 +47,7 @@ import type { KeyCustody } from "./delivery/keyCustody.js";
 import {
   createPurchaseLoop,
   createReleaseCheck,
+  ourPurchases,
   receiptOfSent,
   walkNewBlocks,
 } from "./purchaseWorker.js";
@@ -168,23 +169,15 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
           fromBlock: from,
           toBlock: to,
         });
-        const ours = [];
-        for (const { args, blockNumber } of logs) {
-          if ((await chain.poolCustodian(args.poolId!)) !== custodian) continue;
-          ours.push({
-            purchaseId: args.purchaseId!,
-            poolId: args.poolId!,
-            buyer: args.buyer!,
-            amount: args.amount!,
-            deadline: args.deadline!,
+        const ours = (await ourPurchases(logs, chain.poolCustodian, custodian)).map(
+          ({ fields, args }) => ({
+            ...fields,
             statisticsMark: args.statisticsMark!,
             epsilon: args.epsilon!,
-            buyerKey: args.buyerKey!.toLowerCase() as Hex,
             queryCid: args.queryCid!,
             queryDigest: args.queryDigest!.toLowerCase() as Hex,
-            createdBlock: blockNumber,
-          });
-        }
+          }),
+        );
         const added = store.recordPurchases(PURCHASES_CURSOR, to, ours);
         if (added > 0) log("query.purchases-seen", { count: added, toBlock: to.toString() });
       },
