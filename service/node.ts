@@ -225,6 +225,7 @@ export async function startDatabankNode(params: StartDatabankNodeParams): Promis
       records,
       pools,
       checker: checker(false),
+      store,
       exclusive: queue.exclusive,
       logger,
       pollIntervalMs: config.node.pollIntervalMs,

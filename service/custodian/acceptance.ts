@@ -16,7 +16,7 @@ import {
   rejectionReasonCode,
   type RejectionReason,
 } from "../../lib/custodian/index.js";
-import { parseCanonicalCid } from "../../lib/storage/index.js";
+import { parseCanonicalCid, type ContentStore } from "../../lib/storage/index.js";
 import {
   confirm,
   custodianAddress,
@@ -58,6 +58,13 @@ export interface AcceptanceWorkerParams {
   pools: PoolDirectory;
   /** The checker; for on-chain submissions it may fetch the envelope from the network. */
   checker: ContributionChecker;
+  /**
+   * The node's (tracked) store: the envelope of a contribution is pinned there before it is
+   * accepted. Fetched from another IPFS node, its blocks would otherwise sit unpinned, and content
+   * garbage collection removes every block no pin holds; pinned through the tracked store it is
+   * listed as the node's own, kept while the contribution is referenced (service/content).
+   */
+  store: Pick<ContentStore, "pin">;
   exclusive: TransactionQueue["exclusive"];
   logger: Logger;
   pollIntervalMs: number;
@@ -202,6 +209,9 @@ export function createAcceptanceWorker(params: AcceptanceWorkerParams): Acceptan
       }
     }
     try {
+      // Before the accepting transaction: an accepted contribution's envelope is never left
+      // unpinned (a failure here postpones the check, as an unreachable envelope does).
+      if (outcome.ok) await params.store.pin(record.dataCid);
       await exclusive(() => settle(record, outcome));
     } finally {
       // Kept (and zeroed) on acceptance; any other ending drops it here.

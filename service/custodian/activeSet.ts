@@ -10,6 +10,7 @@
 import type { Address, Hex, PublicClient } from "viem";
 import { databankAbi } from "../../lib/contracts/abis.js";
 import { CONSENT_SCOPE, dataCommitment } from "../../lib/contracts/client.js";
+import { recordsRoot } from "../../lib/contracts/recordsMerkle.js";
 
 /** One active contribution (= consent token). */
 export interface ActiveContribution {
@@ -47,11 +48,13 @@ export interface ActiveSetTracker {
   /** The last block applied (fromBlock − 1 before the first sync). */
   readonly syncedBlock: bigint;
   /**
-   * The active contributions at `block` (≥ the last block synced), by token id ascending.
+   * The active contributions at `block` (≥ the last block synced), by token id ascending. The
+   * same (frozen) array is returned until an event changes the set, so callers can cache what they
+   * derive from it (a records root, a filtered view) by its identity.
    *
    * @throws Error when `block` is before a block already applied.
    */
-  at(block: bigint): Promise<ActiveContribution[]>;
+  at(block: bigint): Promise<readonly ActiveContribution[]>;
 }
 
 /** Default number of blocks per log request. */
@@ -76,6 +79,9 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
   // Submitted but not (yet) granted, and active, by contribution id.
   const submitted = new Map<bigint, Submitted>();
   const active = new Map<bigint, ActiveContribution>();
+  // The sorted set, kept until an event changes `active`: a pool of 100,000 contributions is read
+  // several times per delivery, and sorting it each time costs more than reading the new events.
+  let sorted: readonly ActiveContribution[] | undefined;
   let syncing: Promise<void> = Promise.resolve();
 
   async function readRange(fromBlock: bigint, toBlock: bigint): Promise<PoolEvent[]> {
@@ -133,6 +139,7 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
           );
         }
         submitted.delete(event.id);
+        sorted = undefined;
         active.set(event.id, {
           tokenId: event.id,
           dataCid: info.dataCid,
@@ -146,7 +153,7 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
       case "revoked":
         // Also ends a pending submission (withdrawn before acceptance).
         submitted.delete(event.id);
-        active.delete(event.id);
+        if (active.delete(event.id)) sorted = undefined;
     }
   }
 
@@ -167,16 +174,51 @@ export function createActiveSetTracker(options: ActiveSetTrackerOptions): Active
     get syncedBlock() {
       return synced;
     },
-    async at(block: bigint): Promise<ActiveContribution[]> {
+    async at(block: bigint): Promise<readonly ActiveContribution[]> {
       // Serialise syncs: two concurrent callers must not apply the same range twice.
       const run = syncing.then(() => syncTo(block));
       syncing = run.catch(() => undefined);
       await run;
-      return [...active.values()].sort((a, b) =>
-        a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0,
+      sorted ??= Object.freeze(
+        [...active.values()].sort((a, b) =>
+          a.tokenId < b.tokenId ? -1 : a.tokenId > b.tokenId ? 1 : 0,
+        ),
       );
+      return sorted;
     },
   };
+}
+
+/**
+ * One tracker per pool, created on first use and kept (a worker's chain view reads each pool's
+ * events once, forward).
+ */
+export function trackerPerPool(
+  options: Omit<ActiveSetTrackerOptions, "poolId">,
+): (poolId: number) => ActiveSetTracker {
+  const trackers = new Map<number, ActiveSetTracker>();
+  return (poolId) => {
+    let tracker = trackers.get(poolId);
+    if (tracker === undefined) {
+      tracker = createActiveSetTracker({ ...options, poolId });
+      trackers.set(poolId, tracker);
+    }
+    return tracker;
+  };
+}
+
+/** Whether two sets (each by token id ascending) hold the same records. */
+export function sameSet(
+  a: readonly ActiveContribution[],
+  b: readonly ActiveContribution[],
+): boolean {
+  // The tracker hands out the same array while the set is unchanged: the common case is free.
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;
+  }
+  return true;
 }
 
 /** Parameters of {@link productSetAt}. */
@@ -196,6 +238,46 @@ export interface ProductSetParams {
  * allows it. Checked against the pool's on-chain count, so a tracker that missed an event fails
  * loudly instead of delivering or answering over the wrong set.
  */
+/** A product's view of each tracker's set (by the set's identity: it changes when the set does). */
+const productViews = new WeakMap<
+  readonly ActiveContribution[],
+  Map<string, readonly ActiveContribution[]>
+>();
+
+/** The contributions of `everyActive` whose consent allows `scope`, the same array while it is unchanged. */
+function productView(
+  everyActive: readonly ActiveContribution[],
+  scope: ProductSetParams["scope"],
+): readonly ActiveContribution[] {
+  let views = productViews.get(everyActive);
+  if (views === undefined) {
+    views = new Map();
+    productViews.set(everyActive, views);
+  }
+  let view = views.get(scope);
+  if (view === undefined) {
+    view = Object.freeze(everyActive.filter((c) => (c.scope & CONSENT_SCOPE[scope]) !== 0));
+    views.set(scope, view);
+  }
+  return view;
+}
+
+const setRoots = new WeakMap<readonly ActiveContribution[], Hex>();
+
+/**
+ * The records root of a set from {@link productSetAt} (lib/contracts/recordsMerkle), computed once
+ * per set: about three keccak256 per record, a second or more at 100,000 records, and a delivery
+ * names the same set several times (and so do purchases of an unchanged pool).
+ */
+export function setRecordsRoot(set: readonly ActiveContribution[]): Hex {
+  let root = setRoots.get(set);
+  if (root === undefined) {
+    root = recordsRoot(set);
+    if (Object.isFrozen(set)) setRoots.set(set, root);
+  }
+  return root;
+}
+
 export async function productSetAt(params: ProductSetParams) {
   const { publicClient, address, tracker, scope } = params;
   const block = await publicClient.getBlockNumber({ cacheTime: 0 });
@@ -209,7 +291,7 @@ export async function productSetAt(params: ProductSetParams) {
       blockNumber: block,
     }),
   ]);
-  const set = everyActive.filter((c) => (c.scope & CONSENT_SCOPE[scope]) !== 0);
+  const set = productView(everyActive, scope);
   const onChain = scope === "records" ? pool.recordsActive : pool.statisticsActive;
   if (set.length !== onChain) {
     throw new Error(

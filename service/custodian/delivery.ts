@@ -15,9 +15,9 @@
  * This file composes the steps, one module each under service/custodian/delivery/:
  * `tracking` (new purchases; ended consents shredded), `chainView` (chain reads), `keyCustody`
  * (records' data keys kept at rest under the KEK; tombstones), `build` (sealed keys, manifest),
- * `fulfil` (retiring expired consents, `fulfill`), `recovery` (settling from the chain). What is
- * left here: the pass over unsettled purchases, the order of steps for one purchase, and the
- * release of the delivery key.
+ * `fulfil` (retiring expired consents, `fulfill`), `recovery` (settling from the chain); the pass
+ * loop and the key's release check are shared with the query worker (./purchaseWorker.ts). What is
+ * left here: the order of steps for one purchase, and the delivery's status view.
  *
  * Everything it needs is passed in (no configuration is read here), so the node, tests and
  * benchmarks compose it the same way.
@@ -29,11 +29,11 @@ import type { ContentStore } from "../../lib/storage/types.js";
 import { DEFAULT_LOG_BLOCK_RANGE } from "./activeSet.js";
 import type { DeliveryStatusView } from "../app.js";
 import { DeliveryStore, type PurchaseRow } from "./deliveryStore.js";
+import { createPurchaseLoop, createReleaseCheck } from "./purchaseWorker.js";
 import { createDeliveryBuilder } from "./delivery/build.js";
 import { createChainView } from "./delivery/chainView.js";
 import {
   createMutex,
-  errorText,
   type CustodianDatabankClient,
   type DeliveryCheckpoint,
   type DeliveryContext,
@@ -129,8 +129,6 @@ export interface DeliveryWorker {
 
 /** Rebuilds in a row (the set changing under us each time) before giving up until the next pass. */
 const MAX_REBUILDS = 5;
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
 
 /** Creates the delivery worker (not started). */
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
@@ -175,16 +173,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     batchSize: Math.max(1, deps.batchSize ?? CONFIG_DEFAULTS.deliveryBatchSize),
     concurrency: Math.max(1, deps.wrapConcurrency ?? 8),
   });
-  const pollIntervalMs = deps.pollIntervalMs ?? 1_000;
-  const confirmations = BigInt(
-    Math.max(1, Math.floor(deps.confirmations ?? CONFIG_DEFAULTS.deliveryConfirmations)),
+  const isFinal = createReleaseCheck(
+    publicClient,
+    BigInt(Math.max(1, Math.floor(deps.confirmations ?? CONFIG_DEFAULTS.deliveryConfirmations))),
   );
-  /** Purchases whose key was released: their fulfil had its confirmations, no need to ask again. */
-  const released = new Set<bigint>();
-  const retries = new Map<string, { failures: number; nextAt: number }>();
-  let pass: Promise<void> = Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = false;
 
   /** One purchase, from wherever it was left (docs/data-bank-node.md, steps 1–6). */
   async function deliver(initial: PurchaseRow): Promise<void> {
@@ -225,80 +217,26 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     }
   }
 
-  async function runPass(): Promise<void> {
+  const loop = createPurchaseLoop({
+    name: "delivery",
+    pollIntervalMs: deps.pollIntervalMs ?? 1_000,
+    log,
     // Ended consents first: no delivery of this pass may use a key that should be gone.
-    await tracking.scanRevocations();
-    await tracking.scanPurchases();
-    const now = Date.now();
-    for (const row of store.purchasesIn(["pending", "delivering", "failed"])) {
-      const key = row.purchaseId.toString();
-      const retry = retries.get(key);
-      if (retry !== undefined && retry.nextAt > now) continue;
-      try {
-        await deliver(row);
-        retries.delete(key);
-      } catch (error) {
-        const failures = (retry?.failures ?? 0) + 1;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
-        retries.set(key, { failures, nextAt: Date.now() + delay });
-        const message = errorText(error);
-        store.update(row.purchaseId, { error: message });
-        log("delivery.error", { purchaseId: key, error: message, retryInMs: delay });
-      }
-    }
-  }
-
-  function deliverPending(): Promise<void> {
-    const next = pass.then(runPass);
-    pass = next.catch(() => undefined);
-    return next;
-  }
-
-  function schedule(): void {
-    if (!running) return;
-    timer = setTimeout(() => {
-      deliverPending()
-        .catch((error) => log("delivery.pass-error", { error: errorText(error) }))
-        .finally(schedule);
-    }, pollIntervalMs);
-  }
-
-  /**
-   * Whether the delivery key may be released: `fulfill` succeeded in a block that now has at least
-   * `confirmations` confirmations (asked of the chain each time until then, so a fulfil reorganised
-   * away is not counted).
-   */
-  async function isFinal(row: PurchaseRow): Promise<boolean> {
-    if (row.buyerSealedKey === undefined || row.fulfillTx === undefined) return false;
-    if (released.has(row.purchaseId)) return true;
-    let receipt;
-    try {
-      receipt = await publicClient.getTransactionReceipt({ hash: row.fulfillTx });
-    } catch {
-      return false;
-    }
-    if (receipt.status !== "success") return false;
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    if (latest - receipt.blockNumber + 1n < confirmations) return false;
-    released.add(row.purchaseId);
-    return true;
-  }
+    scan: async () => {
+      await tracking.scanRevocations();
+      await tracking.scanPurchases();
+    },
+    due: () => store.purchasesIn(["pending", "delivering", "failed"]),
+    purchaseIdOf: (row) => row.purchaseId,
+    handle: deliver,
+    recordError: (row, message) => store.update(row.purchaseId, { error: message }),
+  });
 
   return {
     keyCustody,
-    start() {
-      if (running) return;
-      running = true;
-      deliverPending()
-        .catch((error) => log("delivery.pass-error", { error: errorText(error) }))
-        .finally(schedule);
-    },
-    async stop() {
-      running = false;
-      if (timer !== undefined) clearTimeout(timer);
-      await pass;
-    },
-    deliverPending,
+    start: loop.start,
+    stop: loop.stop,
+    deliverPending: loop.runPass,
     async status(purchaseId) {
       const row = store.purchase(purchaseId);
       if (row === undefined) return undefined;
@@ -310,7 +248,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         if (row.recordsRoot !== undefined) view.recordsRoot = row.recordsRoot;
         if (row.recordCount !== undefined) view.recordCount = row.recordCount;
         if (row.fulfillTx !== undefined) view.transactionHash = row.fulfillTx;
-        if (await isFinal(row)) view.deliveryKey = row.buyerSealedKey!;
+        // The key only once `fulfill` is mined and has its confirmations.
+        if (
+          row.buyerSealedKey !== undefined &&
+          row.fulfillTx !== undefined &&
+          (await isFinal(purchaseId, row.fulfillTx))
+        ) {
+          view.deliveryKey = row.buyerSealedKey;
+        }
       }
       if (row.error !== undefined && row.status !== "delivered") view.error = row.error;
       return view;

@@ -13,6 +13,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
 import type { SealedRecordKey } from "../../lib/crypto/deliveryKey.js";
+import { CursorTables } from "./cursorTables.js";
 
 /** Where a purchase is in its delivery. */
 export type DeliveryStatus = "pending" | "delivering" | "delivered" | "refunded" | "failed";
@@ -136,11 +137,12 @@ function toPurchaseRow(row: Row): PurchaseRow {
 const ADDED_COLUMNS = ["custodian_sealed_key", "buyer_sealed_key"] as const;
 
 /** The delivery tables of one database. */
-export class DeliveryStore {
+export class DeliveryStore extends CursorTables {
   readonly #db: DatabaseSync;
 
   /** Creates the tables if needed. */
   constructor(db: DatabaseSync) {
+    super(db, "delivery_cursor");
     this.#db = db;
     db.exec(SCHEMA);
     const present = new Set(
@@ -151,35 +153,6 @@ export class DeliveryStore {
         db.exec(`ALTER TABLE delivery_purchases ADD COLUMN ${column} TEXT`);
       }
     }
-  }
-
-  /** Runs `work` in one transaction (it must be synchronous). */
-  transaction<T>(work: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
-  }
-
-  /** The last block whose `PurchaseCreated` events are recorded, if any. */
-  cursor(name: string): bigint | undefined {
-    const row = this.#db.prepare("SELECT block FROM delivery_cursor WHERE name = ?").get(name) as
-      Row | undefined;
-    return row === undefined ? undefined : BigInt(row.block as string);
-  }
-
-  /** Moves a cursor (for scans whose effects are idempotent, so need no shared transaction). */
-  setCursor(name: string, block: bigint): void {
-    this.#db
-      .prepare(
-        "INSERT INTO delivery_cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block",
-      )
-      .run(name, block.toString());
   }
 
   /** Records new purchases and moves the cursor past them, atomically. */
@@ -205,9 +178,6 @@ export class DeliveryStore {
        (purchase_id, pool_id, buyer, amount, deadline, erasure_mark, buyer_key, created_block, status, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
     );
-    const setCursor = this.#db.prepare(
-      "INSERT INTO delivery_cursor (name, block) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET block = excluded.block",
-    );
     return this.transaction(() => {
       let added = 0;
       for (const p of purchases) {
@@ -224,7 +194,7 @@ export class DeliveryStore {
         );
         added += Number(result.changes);
       }
-      setCursor.run(cursorName, block.toString());
+      this.setCursor(cursorName, block);
       return added;
     });
   }

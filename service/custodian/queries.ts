@@ -36,7 +36,7 @@ import {
 } from "../../lib/query/index.js";
 import type { ContentStore } from "../../lib/storage/types.js";
 import type { QueryAnswerStatusResponse } from "../../lib/api/schemas.js";
-import { DEFAULT_LOG_BLOCK_RANGE, type ActiveContribution } from "./activeSet.js";
+import { DEFAULT_LOG_BLOCK_RANGE, sameSet, type ActiveContribution } from "./activeSet.js";
 import {
   createMutex,
   errorText,
@@ -44,6 +44,13 @@ import {
   type Exclusive,
 } from "./delivery/context.js";
 import type { KeyCustody } from "./delivery/keyCustody.js";
+import {
+  createPurchaseLoop,
+  createReleaseCheck,
+  ourPurchases,
+  receiptOfSent,
+  walkNewBlocks,
+} from "./purchaseWorker.js";
 import { computeAnswer } from "./queries/compute.js";
 import { createQueryChainView } from "./queries/chain.js";
 import { QueryStore, type QueryRow } from "./queries/store.js";
@@ -107,8 +114,6 @@ export interface QueryWorker {
 const PURCHASES_CURSOR = "query-purchases";
 /** Answers in a row (the set changing under us each time) before giving up until the next pass. */
 const MAX_ATTEMPTS = 5;
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 5 * 60_000;
 
 /** A query that cannot be answered for a reason the buyer should read (sent with the rejection). */
 class Refusal extends Error {
@@ -144,49 +149,39 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
     gasLimit: deps.gasLimit ?? BigInt(CONFIG_DEFAULTS.deliveryGasLimit),
     onSent: (row, hash) => checkpoint("transaction-sent", { purchaseId: row.purchaseId, hash }),
   });
-  const confirmations = BigInt(Math.max(1, Math.floor(deps.confirmations ?? 1)));
-  const pollIntervalMs = deps.pollIntervalMs ?? 1_000;
-  const released = new Set<bigint>();
-  const retries = new Map<string, { failures: number; nextAt: number }>();
-  let pass: Promise<void> = Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running = false;
+  const isFinal = createReleaseCheck(
+    publicClient,
+    BigInt(Math.max(1, Math.floor(deps.confirmations ?? 1))),
+  );
 
   /** Records every new `QueryPurchased` of a pool this node custodies; moves the cursor. */
   async function scanPurchases(): Promise<void> {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    let cursor = store.cursor(PURCHASES_CURSOR) ?? fromBlock - 1n;
-    while (cursor < latest) {
-      const from = cursor + 1n;
-      const to = from + logBlockRange - 1n < latest ? from + logBlockRange - 1n : latest;
-      const logs = await publicClient.getContractEvents({
-        address,
-        abi: databankAbi,
-        eventName: "QueryPurchased",
-        fromBlock: from,
-        toBlock: to,
-      });
-      const ours = [];
-      for (const { args, blockNumber } of logs) {
-        if ((await chain.poolCustodian(args.poolId!)) !== custodian) continue;
-        ours.push({
-          purchaseId: args.purchaseId!,
-          poolId: args.poolId!,
-          buyer: args.buyer!,
-          amount: args.amount!,
-          deadline: args.deadline!,
-          statisticsMark: args.statisticsMark!,
-          epsilon: args.epsilon!,
-          buyerKey: args.buyerKey!.toLowerCase() as Hex,
-          queryCid: args.queryCid!,
-          queryDigest: args.queryDigest!.toLowerCase() as Hex,
-          createdBlock: blockNumber,
+    await walkNewBlocks({
+      publicClient,
+      cursor: store.cursor(PURCHASES_CURSOR),
+      fromBlock,
+      blockRange: logBlockRange,
+      step: async (from, to) => {
+        const logs = await publicClient.getContractEvents({
+          address,
+          abi: databankAbi,
+          eventName: "QueryPurchased",
+          fromBlock: from,
+          toBlock: to,
         });
-      }
-      const added = store.recordPurchases(PURCHASES_CURSOR, to, ours);
-      if (added > 0) log("query.purchases-seen", { count: added, toBlock: to.toString() });
-      cursor = to;
-    }
+        const ours = (await ourPurchases(logs, chain.poolCustodian, custodian)).map(
+          ({ fields, args }) => ({
+            ...fields,
+            statisticsMark: args.statisticsMark!,
+            epsilon: args.epsilon!,
+            queryCid: args.queryCid!,
+            queryDigest: args.queryDigest!.toLowerCase() as Hex,
+          }),
+        );
+        const added = store.recordPurchases(PURCHASES_CURSOR, to, ours);
+        if (added > 0) log("query.purchases-seen", { count: added, toBlock: to.toString() });
+      },
+    });
   }
 
   /** The query document, its digest checked, and checked against the pool's schema and policy. */
@@ -492,23 +487,7 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
 
   /** A transaction sent before (this run or an earlier one): settles it from its receipt. */
   async function settleSent(row: QueryRow): Promise<boolean> {
-    const hash = row.txHash!;
-    let receipt;
-    try {
-      receipt = await publicClient.getTransactionReceipt({ hash });
-    } catch {
-      receipt = undefined;
-    }
-    if (receipt === undefined) {
-      let known = true;
-      try {
-        await publicClient.getTransaction({ hash });
-      } catch {
-        known = false;
-      }
-      // Still in the mempool: wait for it rather than racing it with a second transaction.
-      if (known) receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
-    }
+    const receipt = await receiptOfSent(publicClient, row.txHash!);
     if (receipt?.status === "success" && (await settleFromChain(row))) return true;
     // Reverted or dropped: forget it; the reserved nonce stays so a resend replaces any copy.
     store.update(row.purchaseId, { txHash: null });
@@ -520,73 +499,21 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
     log("query.failed", { purchaseId: row.purchaseId.toString(), reason });
   }
 
-  async function runPass(): Promise<void> {
-    await scanPurchases();
-    const now = Date.now();
-    for (const row of store.purchasesIn(["pending", "answering", "failed"])) {
-      const key = row.purchaseId.toString();
-      const retry = retries.get(key);
-      if (retry !== undefined && retry.nextAt > now) continue;
-      try {
-        await handle(row);
-        retries.delete(key);
-      } catch (error) {
-        const failures = (retry?.failures ?? 0) + 1;
-        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (failures - 1));
-        retries.set(key, { failures, nextAt: Date.now() + delay });
-        const message = errorText(error);
-        store.update(row.purchaseId, { reason: message });
-        log("query.error", { purchaseId: key, error: message, retryInMs: delay });
-      }
-    }
-  }
-
-  function answerPending(): Promise<void> {
-    const next = pass.then(runPass);
-    pass = next.catch(() => undefined);
-    return next;
-  }
-
-  function schedule(): void {
-    if (!running) return;
-    timer = setTimeout(() => {
-      answerPending()
-        .catch((error) => log("query.pass-error", { error: errorText(error) }))
-        .finally(schedule);
-    }, pollIntervalMs);
-  }
-
-  /** Whether `fulfillQuery` is mined and has its confirmations (asked until then). */
-  async function isFinal(row: QueryRow): Promise<boolean> {
-    if (row.buyerSealedKey === undefined || row.txHash === undefined) return false;
-    if (released.has(row.purchaseId)) return true;
-    let receipt;
-    try {
-      receipt = await publicClient.getTransactionReceipt({ hash: row.txHash });
-    } catch {
-      return false;
-    }
-    if (receipt.status !== "success") return false;
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    if (latest - receipt.blockNumber + 1n < confirmations) return false;
-    released.add(row.purchaseId);
-    return true;
-  }
+  const loop = createPurchaseLoop({
+    name: "query",
+    pollIntervalMs: deps.pollIntervalMs ?? 1_000,
+    log,
+    scan: scanPurchases,
+    due: () => store.purchasesIn(["pending", "answering", "failed"]),
+    purchaseIdOf: (row) => row.purchaseId,
+    handle,
+    recordError: (row, message) => store.update(row.purchaseId, { reason: message }),
+  });
 
   return {
-    start() {
-      if (running) return;
-      running = true;
-      answerPending()
-        .catch((error) => log("query.pass-error", { error: errorText(error) }))
-        .finally(schedule);
-    },
-    async stop() {
-      running = false;
-      if (timer !== undefined) clearTimeout(timer);
-      await pass;
-    },
-    answerPending,
+    start: loop.start,
+    stop: loop.stop,
+    answerPending: loop.runPass,
     async status(purchaseId) {
       const row = store.purchase(purchaseId);
       if (row === undefined) return undefined;
@@ -602,7 +529,13 @@ export function createQueryWorker(deps: QueryWorkerDeps): QueryWorker {
           view.epsilonSpent = formatEpsilon(BigInt(row.epsilonSpent));
         }
         if (row.txHash !== undefined) view.transactionHash = row.txHash;
-        if (await isFinal(row)) view.answerKey = row.buyerSealedKey!;
+        if (
+          row.buyerSealedKey !== undefined &&
+          row.txHash !== undefined &&
+          (await isFinal(purchaseId, row.txHash))
+        ) {
+          view.answerKey = row.buyerSealedKey;
+        }
       } else {
         if (row.status === "rejected" && row.txHash !== undefined) {
           view.transactionHash = row.txHash;
@@ -644,13 +577,4 @@ function budgetReason(remaining: bigint, requested: bigint): string {
 
 function thresholdReason(minContributors: number): string {
   return `the pool has fewer than ${minContributors} contributions that allow statistics, its threshold for answering`;
-}
-
-/** Whether two sets (each by token id ascending) hold the same records. */
-function sameSet(a: readonly ActiveContribution[], b: readonly ActiveContribution[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;
-  }
-  return true;
 }

@@ -8,7 +8,6 @@
  * record never seen before costs an envelope fetch and an HPKE open; a record whose consent ended
  * is refused there, before anything is opened.
  */
-import { recordsRoot } from "../../../lib/contracts/recordsMerkle.js";
 import type { AesGcmKey } from "../../../lib/crypto/aesGcm.js";
 import {
   generateDeliveryKey,
@@ -20,12 +19,12 @@ import {
 } from "../../../lib/crypto/deliveryKey.js";
 import { fromHex32, publicKeyFromPrivate } from "../../../lib/crypto/keys.js";
 import { buildManifest, encodeManifest } from "../../../lib/delivery/manifest.js";
-import type { ActiveContribution } from "../activeSet.js";
+import { setRecordsRoot, type ActiveContribution } from "../activeSet.js";
 import type { PurchaseRow, StoredSealedKey } from "../deliveryStore.js";
 import type { ChainView } from "./chainView.js";
 import { errorText, mapLimit, type DeliveryContext } from "./context.js";
 import type { BuiltDelivery } from "./fulfil.js";
-import type { KeyCustody } from "./keyCustody.js";
+import type { CustodyRecord, KeyCustody } from "./keyCustody.js";
 
 /** Parameters of {@link createDeliveryBuilder}. */
 export interface DeliveryBuilderParams {
@@ -89,31 +88,55 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
     return deliveryKey;
   }
 
-  /** Seals one record's data key (from the key custody) under the delivery key. */
-  async function reseal(
+  /**
+   * Seals a batch of records' data keys under the delivery key: the kept keys read from the key
+   * custody at once, any other (never kept, or refused because its consent ended) asked for one by
+   * one, `concurrency` at a time.
+   */
+  async function sealBatch(
     row: PurchaseRow,
-    c: ActiveContribution,
+    chunk: readonly ActiveContribution[],
     key: AesGcmKey,
     binding: PurchaseBinding,
-  ): Promise<StoredSealedKey> {
-    let dataKey: Uint8Array;
+  ): Promise<StoredSealedKey[]> {
+    const custodyRecord = (c: ActiveContribution): CustodyRecord => ({
+      chainId: binding.chainId,
+      databank: binding.databank,
+      poolId: row.poolId,
+      tokenId: c.tokenId,
+      dataCid: c.dataCid,
+    });
+    const kept = await custody.keptKeys(chunk.map(custodyRecord));
     try {
-      dataKey = await custody.dataKey(
-        {
-          chainId: binding.chainId,
-          databank: binding.databank,
-          poolId: row.poolId,
-          tokenId: c.tokenId,
-          dataCid: c.dataCid,
-        },
-        () => ctx.content.get(c.dataCid),
-      );
+      return await mapLimit(chunk, concurrency, async (c) => {
+        const keptKey = kept.get(c.tokenId);
+        kept.delete(c.tokenId);
+        return reseal(c, keptKey ?? (await recordKey(custodyRecord(c))), key, binding);
+      });
+    } finally {
+      for (const leftover of kept.values()) leftover.fill(0);
+    }
+  }
+
+  /** A record's data key with no kept key to read: opened from its envelope (and kept), or refused. */
+  async function recordKey(record: CustodyRecord): Promise<Uint8Array> {
+    try {
+      return await custody.dataKey(record, () => ctx.content.get(record.dataCid));
     } catch (error) {
       throw new Error(
-        `record ${c.tokenId} (${c.dataCid}) cannot be re-wrapped: ${errorText(error)}`,
+        `record ${record.tokenId} (${record.dataCid}) cannot be re-wrapped: ${errorText(error)}`,
         { cause: error },
       );
     }
+  }
+
+  /** Seals one record's data key under the delivery key, and zeroes the data key. */
+  async function reseal(
+    c: ActiveContribution,
+    dataKey: Uint8Array,
+    key: AesGcmKey,
+    binding: PurchaseBinding,
+  ): Promise<StoredSealedKey> {
     try {
       const sealedKey = await sealRecordKey(key, dataKey, {
         ...binding,
@@ -130,7 +153,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
     const set = await chain.activeSet(row.poolId);
     // The one records root of this attempt: it names the set, goes into the manifest, and is what
     // `fulfill` commits to (the fulfil step compares sets, not roots).
-    const root = recordsRoot(set);
+    const root = setRecordsRoot(set);
     if (row.manifestCid !== undefined && row.setHash === root && row.buyerSealedKey !== undefined) {
       return { cid: row.manifestCid, root: row.recordsRoot!, count: row.recordCount!, set };
     }
@@ -157,7 +180,7 @@ export function createDeliveryBuilder(params: DeliveryBuilderParams): DeliveryBu
       for (let offset = 0; offset < missing.length; offset += batchSize) {
         batch++;
         const chunk = missing.slice(offset, offset + batchSize);
-        const keys = await mapLimit(chunk, concurrency, (c) => reseal(row, c, key, binding));
+        const keys = await sealBatch(row, chunk, key, binding);
         store.storeBatch(id, batch, keys);
         for (const k of keys) sealed.set(k.tokenId, k);
         log("delivery.keys-wrapped", {

@@ -4,12 +4,7 @@
  * status, and the binding every seal of a purchase's delivery names.
  */
 import type { PurchaseBinding } from "../../../lib/crypto/deliveryKey.js";
-import {
-  createActiveSetTracker,
-  productSetAt,
-  type ActiveContribution,
-  type ActiveSetTracker,
-} from "../activeSet.js";
+import { trackerPerPool, productSetAt, type ActiveContribution } from "../activeSet.js";
 import type { DeliveryContext } from "./context.js";
 
 /** A purchase's status on-chain. */
@@ -23,8 +18,8 @@ const PURCHASE_STATUS: readonly ChainPurchaseStatus[] = [
 
 /** The active set at one block and the pool's erasure count there. */
 export interface ActiveSetAt {
-  /** Active contributions, by token id ascending. */
-  set: ActiveContribution[];
+  /** Active contributions, by token id ascending (shared: do not modify). */
+  set: readonly ActiveContribution[];
   /**
    * The pool's erasure count at that block: `fulfill` names the moment the delivered set was
    * taken by it, so a revocation landing while the delivery is in flight does not make it fail.
@@ -37,7 +32,7 @@ export interface ChainView {
   /** The custodian of a pool, lowercase (cached for good). */
   poolCustodian(poolId: number): Promise<string>;
   /** The active set at the latest block, checked against the pool's on-chain active count. */
-  activeSet(poolId: number): Promise<ActiveContribution[]>;
+  activeSet(poolId: number): Promise<readonly ActiveContribution[]>;
   /** As {@link activeSet}, with the pool's erasure count at the same block. */
   activeSetWithErasures(poolId: number): Promise<ActiveSetAt>;
   /** A purchase's status on-chain. */
@@ -50,23 +45,14 @@ export interface ChainView {
 export function createChainView(ctx: DeliveryContext): ChainView {
   const { publicClient, address } = ctx;
   const poolCustodians = new Map<number, string>();
-  const trackers = new Map<number, ActiveSetTracker>();
   let chainId: number | undefined;
 
-  function tracker(poolId: number): ActiveSetTracker {
-    let existing = trackers.get(poolId);
-    if (existing === undefined) {
-      existing = createActiveSetTracker({
-        publicClient,
-        address,
-        poolId,
-        fromBlock: ctx.fromBlock,
-        blockRange: ctx.logBlockRange,
-      });
-      trackers.set(poolId, existing);
-    }
-    return existing;
-  }
+  const tracker = trackerPerPool({
+    publicClient,
+    address,
+    fromBlock: ctx.fromBlock,
+    blockRange: ctx.logBlockRange,
+  });
 
   async function activeSetWithErasures(poolId: number): Promise<ActiveSetAt> {
     const { set, pool } = await productSetAt({

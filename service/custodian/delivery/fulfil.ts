@@ -8,7 +8,7 @@ import type { Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { decodeDatabankError, type Purchase } from "../../../lib/contracts/client.js";
 import { gasWithinCeiling } from "../../chain.js";
-import type { ActiveContribution } from "../activeSet.js";
+import { sameSet, type ActiveContribution } from "../activeSet.js";
 import type { PurchaseRow } from "../deliveryStore.js";
 import type { ChainView } from "./chainView.js";
 import { tooCostly, type DeliveryContext } from "./context.js";
@@ -176,13 +176,4 @@ export function createFulfilment({ ctx, chain, recovery }: FulfilmentParams): Fu
   }
 
   return { checkAndFulfil, retireExpired };
-}
-
-/** Whether two active sets (each by token id ascending) hold the same records. */
-function sameSet(a: readonly ActiveContribution[], b: readonly ActiveContribution[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i]!.tokenId !== b[i]!.tokenId || a[i]!.dataCid !== b[i]!.dataCid) return false;
-  }
-  return true;
 }

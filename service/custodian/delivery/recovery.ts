@@ -10,6 +10,7 @@ import { databankAbi } from "../../../lib/contracts/abis.js";
 import { openDeliveryKey, sealDeliveryKey } from "../../../lib/crypto/deliveryKey.js";
 import { fromHex32 } from "../../../lib/crypto/keys.js";
 import type { PurchaseRow } from "../deliveryStore.js";
+import { receiptOfSent } from "../purchaseWorker.js";
 import type { ChainView } from "./chainView.js";
 import type { DeliveryContext } from "./context.js";
 
@@ -129,28 +130,12 @@ export function createRecovery({ ctx, chain, custodianPrivateKey }: RecoveryPara
 
   async function settleSentFulfil(row: PurchaseRow): Promise<boolean> {
     const hash = row.fulfillTx!;
-    let receipt;
-    try {
-      receipt = await publicClient.getTransactionReceipt({ hash });
-    } catch {
-      receipt = undefined;
-    }
-    if (receipt === undefined) {
-      let known = true;
-      try {
-        await publicClient.getTransaction({ hash });
-      } catch {
-        known = false;
-      }
-      if (known) {
-        // Still in the mempool: wait for it rather than racing it with a second transaction.
-        log("delivery.fulfill-waiting", {
-          purchaseId: row.purchaseId.toString(),
-          transactionHash: hash,
-        });
-        receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
-      }
-    }
+    const receipt = await receiptOfSent(publicClient, hash, () =>
+      log("delivery.fulfill-waiting", {
+        purchaseId: row.purchaseId.toString(),
+        transactionHash: hash,
+      }),
+    );
     if (receipt?.status === "success") {
       await markDelivered(row);
       return true;

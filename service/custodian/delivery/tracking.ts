@@ -4,8 +4,8 @@
  * (revoked by its holder, or retired after expiry) crypto-shreds the record's kept data key
  * (service/custodian/delivery/keyCustody.ts) before any delivery of the pass can use it.
  */
-import type { Hex } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
+import { ourPurchases, walkNewBlocks } from "../purchaseWorker.js";
 import type { ChainView } from "./chainView.js";
 import type { DeliveryContext } from "./context.js";
 import type { KeyCustody } from "./keyCustody.js";
@@ -38,19 +38,14 @@ export function createTracking({ ctx, chain, custody }: TrackingParams): Trackin
   const { publicClient, address, store } = ctx;
 
   /** Walks the blocks after `cursorName`'s block up to the latest, in `logBlockRange` steps. */
-  async function walk(
-    cursorName: string,
-    step: (from: bigint, to: bigint) => Promise<void>,
-  ): Promise<void> {
-    const latest = await publicClient.getBlockNumber({ cacheTime: 0 });
-    let cursor = store.cursor(cursorName) ?? ctx.fromBlock - 1n;
-    while (cursor < latest) {
-      const from = cursor + 1n;
-      const to = from + ctx.logBlockRange - 1n < latest ? from + ctx.logBlockRange - 1n : latest;
-      await step(from, to);
-      cursor = to;
-    }
-  }
+  const walk = (cursorName: string, step: (from: bigint, to: bigint) => Promise<void>) =>
+    walkNewBlocks({
+      publicClient,
+      cursor: store.cursor(cursorName),
+      fromBlock: ctx.fromBlock,
+      blockRange: ctx.logBlockRange,
+      step,
+    });
 
   return {
     scanPurchases: () =>
@@ -62,20 +57,9 @@ export function createTracking({ ctx, chain, custody }: TrackingParams): Trackin
           fromBlock,
           toBlock,
         });
-        const ours = [];
-        for (const { args, blockNumber } of logs) {
-          if ((await chain.poolCustodian(args.poolId!)) !== ctx.custodian) continue;
-          ours.push({
-            purchaseId: args.purchaseId!,
-            poolId: args.poolId!,
-            buyer: args.buyer!,
-            amount: args.amount!,
-            deadline: args.deadline!,
-            erasureMark: args.erasureMark!,
-            buyerKey: args.buyerKey!.toLowerCase() as Hex,
-            createdBlock: blockNumber,
-          });
-        }
+        const ours = (await ourPurchases(logs, chain.poolCustodian, ctx.custodian)).map(
+          ({ fields, args }) => ({ ...fields, erasureMark: args.erasureMark! }),
+        );
         const added = store.recordPurchases(PURCHASES_CURSOR, toBlock, ours);
         if (added > 0) {
           ctx.log("delivery.purchases-seen", { count: added, toBlock: toBlock.toString() });

@@ -6,12 +6,7 @@
  */
 import type { PublicClient } from "viem";
 import type { ContentStore } from "../../../lib/storage/types.js";
-import {
-  createActiveSetTracker,
-  productSetAt,
-  type ActiveContribution,
-  type ActiveSetTracker,
-} from "../activeSet.js";
+import { trackerPerPool, productSetAt, type ActiveContribution } from "../activeSet.js";
 import type { CustodianDatabankClient } from "../delivery/context.js";
 
 /** A pool as `getPool` returns it. */
@@ -21,8 +16,8 @@ export type OnChainPool = Awaited<
 
 /** The statistics-scoped active set at one block. */
 export interface StatisticsSetAt {
-  /** Active contributions whose consent allows statistics, by token id ascending. */
-  set: ActiveContribution[];
+  /** Active contributions whose consent allows statistics, by token id ascending (shared: do not modify). */
+  set: readonly ActiveContribution[];
   /** The pool's `statisticsEnded` at that block: `fulfillQuery`'s `statisticsSeen`. */
   statisticsSeen: number;
   /** The pool at that block (budget, threshold). */
@@ -59,23 +54,14 @@ export function createQueryChainView(params: QueryChainViewParams): QueryChainVi
   const publicClient = databank.publicClient as PublicClient;
   const custodians = new Map<number, string>();
   const schemas = new Map<number, unknown>();
-  const trackers = new Map<number, ActiveSetTracker>();
   let chainId: number | undefined;
 
-  function tracker(poolId: number): ActiveSetTracker {
-    let existing = trackers.get(poolId);
-    if (existing === undefined) {
-      existing = createActiveSetTracker({
-        publicClient,
-        address: databank.address,
-        poolId,
-        fromBlock: params.fromBlock,
-        blockRange: params.logBlockRange,
-      });
-      trackers.set(poolId, existing);
-    }
-    return existing;
-  }
+  const tracker = trackerPerPool({
+    publicClient,
+    address: databank.address,
+    fromBlock: params.fromBlock,
+    blockRange: params.logBlockRange,
+  });
 
   return {
     async poolCustodian(poolId) {

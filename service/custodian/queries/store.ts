@@ -8,6 +8,7 @@
  * is final. No plaintext answer and no record ever reach this table.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { CursorTables } from "../cursorTables.js";
 import type { Address, Hex } from "viem";
 
 /** Where a query purchase is. */
@@ -136,33 +137,14 @@ const COLUMNS: Record<keyof QueryUpdate, string> = {
 type SqlRow = Record<string, string | number | null>;
 
 /** The `query_*` tables. */
-export class QueryStore {
+export class QueryStore extends CursorTables {
   readonly #db: DatabaseSync;
 
   /** Creates the tables if they do not exist. */
   constructor(db: DatabaseSync) {
+    super(db, "query_cursor");
     this.#db = db;
     db.exec(SCHEMA);
-  }
-
-  /** Runs `fn` in one transaction. */
-  transaction<T>(fn: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = fn();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
-  }
-
-  /** The last block scanned by `name`, if any. */
-  cursor(name: string): bigint | undefined {
-    const row = this.#db.prepare("SELECT block FROM query_cursor WHERE name = ?").get(name) as
-      { block: string } | undefined;
-    return row === undefined ? undefined : BigInt(row.block);
   }
 
   /**
@@ -195,11 +177,7 @@ export class QueryStore {
         );
         added += Number(result.changes);
       }
-      this.#db
-        .prepare(
-          "INSERT INTO query_cursor (name, block) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET block = excluded.block",
-        )
-        .run(cursor, toBlock.toString());
+      this.setCursor(cursor, toBlock);
       return added;
     });
   }

@@ -165,6 +165,40 @@ describe("service/custodian/delivery/keyCustody: data keys at rest and crypto-sh
     expect(String(failure)).to.match(/recipient|entry|NOT_A_RECIPIENT/i);
   });
 
+  it("keptKeys reads many kept keys at once, leaving out records not kept, moved, or shredded", async () => {
+    const fixture = await createChainFixture(env.store);
+    const made = await contributions(fixture, 4);
+    const db = env.openDb();
+    const custody = createKeyCustody({ db, custodianPrivateKey: fixture.custodianKeys.privateKey });
+    const records = await Promise.all(made.map((c) => recordOf(fixture, c)));
+    const envelopeKey = async (c: Contribution) =>
+      Buffer.from(
+        await unwrapDataKey(await env.store.get(c.dataCid), fixture.custodianKeys.privateKey),
+      ).toString("hex");
+    // Kept: 0, 1 and 2; 3 never was. 2 is then shredded; 1 is asked for under another CID.
+    for (const record of records.slice(0, 3)) {
+      await custody.dataKey(record, () => env.store.get(record.dataCid));
+    }
+    custody.shred([records[2]!.tokenId], "revoked");
+    const asked = [
+      records[0]!,
+      { ...records[1]!, dataCid: records[3]!.dataCid },
+      ...records.slice(2),
+    ];
+    const kept = await custody.keptKeys(asked);
+    expect([...kept.keys()]).to.deep.equal([records[0]!.tokenId]);
+    expect(Buffer.from(kept.get(records[0]!.tokenId)!).toString("hex")).to.equal(
+      await envelopeKey(made[0]!),
+    );
+    expect((await custody.keptKeys([])).size).to.equal(0);
+    const off = createKeyCustody({
+      db,
+      custodianPrivateKey: fixture.custodianKeys.privateKey,
+      keepKeys: false,
+    });
+    expect((await off.keptKeys(records)).size).to.equal(0);
+  });
+
   it("revoking crypto-shreds the record: key row gone, the node refuses to open it and to deliver it; the contributor's own entry still opens", async () => {
     const fixture = await createChainFixture(env.store);
     const now = await fixture.networkHelpers.time.latest();

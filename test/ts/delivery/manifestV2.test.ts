@@ -3,7 +3,8 @@
  * every record, and nothing sealed can be moved to another record, purchase or manifest.
  */
 import { expect } from "chai";
-import { bytesToHex } from "viem";
+import { bytesToHex, getAddress, hexToBytes } from "viem";
+import { aesGcmDecrypt, importAesGcmKey } from "../../../lib/crypto/aesGcm.js";
 import {
   DeliveryKeyError,
   generateDeliveryKey,
@@ -251,6 +252,43 @@ describe("delivery/manifest v2: records sealed under a delivery key released aft
         manifestCid: "bafyM",
       }),
     ).to.deep.equal(deliveryKey);
+  });
+
+  it("lib/crypto: record keys are bound to the documented JSON associated data, with a fresh nonce each", async () => {
+    const deliveryKey = generateDeliveryKey();
+    const key = await importDeliveryKey(deliveryKey);
+    const raw = await importAesGcmKey(deliveryKey);
+    const nonces = new Set<string>();
+    // Records of two purchases interleaved, more than one draw of nonces (256 per draw).
+    for (let i = 0; i < 300; i++) {
+      const binding = {
+        chainId: 31337,
+        databank: DATABANK.toLowerCase() as typeof DATABANK,
+        purchaseId: BigInt(1 + (i % 2)),
+        tokenId: BigInt(1000 + i),
+        dataCid: `bafy-${i}`,
+      };
+      const dataKey = generateDeliveryKey();
+      const sealed = await sealRecordKey(key, dataKey, binding);
+      nonces.add(sealed.nonce);
+      const associatedData = new TextEncoder().encode(
+        JSON.stringify([
+          "databank/delivery/v2/record-key",
+          binding.chainId,
+          getAddress(binding.databank),
+          binding.purchaseId.toString(),
+          binding.tokenId.toString(),
+          binding.dataCid,
+        ]),
+      );
+      const opened = await aesGcmDecrypt(
+        raw,
+        { nonce: hexToBytes(sealed.nonce), associatedData },
+        hexToBytes(sealed.ciphertext),
+      );
+      expect(opened).to.deep.equal(dataKey);
+    }
+    expect(nonces.size).to.equal(300);
   });
 
   it("waitForDeliveryKey polls until the node releases the key, and gives up in plain words", async () => {

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { createDatabankClient } from "../../../lib/contracts/index.js";
-import { CHUNK_SIZE_BYTES, computeCid } from "../../../lib/storage/index.js";
+import { CHUNK_SIZE_BYTES, computeCid, createHeliaStore } from "../../../lib/storage/index.js";
 import {
   createPool,
   deployChain,
@@ -66,6 +66,26 @@ async function eventually(check: () => Promise<boolean>, ms: number, what: strin
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** The holder revokes its consent; returns the revoking block's time (unix seconds). */
+async function revokeAsHolder(
+  chain: Chain,
+  holder: ReturnType<typeof newContributor>,
+  contributionId: bigint,
+): Promise<number> {
+  const asHolder = createDatabankClient({
+    publicClient: chain.publicClient,
+    walletClient: chain.localWallet(holder.account),
+    address: chain.databank.address,
+  });
+  const revocation = await chain.publicClient.waitForTransactionReceipt({
+    hash: await asHolder.contract.write.revokeConsent([contributionId]),
+  });
+  expect(revocation.status).to.equal("success");
+  return Number(
+    (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -180,18 +200,7 @@ describe("service: garbage collection of unreferenced content", function () {
       const rejectedCid = await upload(own.node, bytesOf(2_000, 5));
       await submitOnChain(chain, newContributor(), poolId, rejectedCid);
       await own.node.acceptance.pollOnce();
-      const asHolder = createDatabankClient({
-        publicClient: chain.publicClient,
-        walletClient: chain.localWallet(holder.account),
-        address: chain.databank.address,
-      });
-      const revocation = await chain.publicClient.waitForTransactionReceipt({
-        hash: await asHolder.contract.write.revokeConsent([revokedId]),
-      });
-      expect(revocation.status).to.equal("success");
-      const endedAt = Number(
-        (await chain.publicClient.getBlock({ blockNumber: revocation.blockNumber })).timestamp,
-      );
+      const endedAt = await revokeAsHolder(chain, holder, revokedId);
 
       // At the end (the rejection came a block or so earlier): both kept whole, although both
       // were uploaded long before the grace.
@@ -211,6 +220,54 @@ describe("service: garbage collection of unreferenced content", function () {
       }
     } finally {
       await own.cleanup();
+    }
+  });
+
+  it("keeps the envelope of a contribution accepted from another IPFS node (pinned before accepting) while it is active, and collects it after its grace once ended", async function () {
+    // The envelope is uploaded to another IPFS node only, and submitted on-chain directly: the
+    // acceptance worker fetches it over the network (real Helia nodes on 127.0.0.1).
+    const graceSeconds = 60;
+    let clockMs = Date.now();
+    const elsewhere = await createHeliaStore();
+    const own = await startNode(chain, {
+      env: { DATABANK_GC_GRACE_SECONDS: String(graceSeconds) },
+      hooks: { gcNow: () => clockMs },
+      store: (dataDir) => createHeliaStore({ dataDir, peers: elsewhere.multiaddrs() }),
+    });
+    try {
+      const poolId = await createPool(chain, own.node);
+      const holder = newContributor();
+      const envelope = await seal(own.node, holder, resume(7), poolId);
+      const dataCid = await elsewhere.put(envelope);
+      expect(await own.node.store.has(dataCid)).to.equal(false);
+      const contributionId = await submitOnChain(chain, holder, poolId, dataCid);
+      await own.node.acceptance.pollOnce();
+      const reader = createDatabankClient({
+        publicClient: chain.publicClient,
+        address: chain.databank.address,
+      });
+      expect((await reader.contract.read.getPool([poolId])).recordsActive).to.equal(1);
+
+      // The other node goes away; rounds long past the grace keep the active contribution's data.
+      await elsewhere.stop();
+      clockMs += 10 * graceSeconds * 1000;
+      const active = await own.node.gc.runOnce();
+      expect(active.ran).to.equal(true);
+      expect(active.unpinned).to.not.include(dataCid);
+      expect(await own.node.store.has(dataCid)).to.equal(true);
+      expect(Buffer.from(await own.node.store.get(dataCid)).equals(Buffer.from(envelope))).to.equal(
+        true,
+      );
+
+      // Once its consent ends and the grace has passed, it is the node's own to collect.
+      const endedAt = await revokeAsHolder(chain, holder, contributionId);
+      clockMs = Math.max(clockMs, (endedAt + graceSeconds) * 1000 + 1_000);
+      const ended = await own.node.gc.runOnce();
+      expect(ended.unpinned).to.include(dataCid);
+      expect(await own.node.store.has(dataCid)).to.equal(false);
+    } finally {
+      await own.cleanup();
+      await elsewhere.stop();
     }
   });
 

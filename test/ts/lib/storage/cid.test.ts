@@ -198,4 +198,19 @@ describe("storage/cid: the Databank CID convention", function () {
     );
     expect(error.message).to.include("a test source");
   });
+
+  it("assertBytesMatchCid on one raw block (the digest compared directly): the right bytes pass, others are INTEGRITY, and a raw CID of content over one chunk is refused", async function () {
+    const small = deterministicBytes(1_200, 29);
+    const cid = parseCanonicalCid(await computeCid(small));
+    expect(cid.code).to.equal(raw.code);
+    await assertBytesMatchCid(cid, small, "test");
+    const altered = small.slice();
+    altered[7] ^= 0x01;
+    await expectStorageError(assertBytesMatchCid(cid, altered, "test"), "INTEGRITY");
+    await expectStorageError(assertBytesMatchCid(cid, small.subarray(1), "test"), "INTEGRITY");
+    // The convention spells content over one chunk as dag-pb: its raw sha2-256 CID is not its CID.
+    const large = deterministicBytes(CHUNK_SIZE_BYTES + 1, 31);
+    const rawOfLarge = CID.createV1(raw.code, await sha256.digest(large));
+    await expectStorageError(assertBytesMatchCid(rawOfLarge, large, "test"), "INTEGRITY");
+  });
 });
