@@ -217,6 +217,9 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
       .getByText("one of: none, secondary, bachelor, master, doctorate")
       .waitFor();
     await page.getByText("You will receive 1 record:").waitFor();
+    await page
+      .getByRole("heading", { name: "Buy the data of Software engineers in Guiyang · pool 1" })
+      .waitFor();
     await page.getByText("No delivered sale yet.").waitFor();
     await page.screenshot({ path: `${SCREENSHOT_DIR}/31-buyer-preview.png`, fullPage: true });
 
