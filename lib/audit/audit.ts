@@ -26,8 +26,10 @@ import {
   accountKey,
   allowsStatistics,
   earnedDividends,
+  findingAmount,
+  findingText,
+  findingWords,
   replayedPrivacyLoss,
-  tokenLabel,
   unsettledDividends,
   type Ledger,
   type PurchaseLedger,
@@ -142,16 +144,21 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
   const txUrl = txUrlBuilder(chainId, parameters.explorerUrl);
   const link = (ref: TxRef | undefined): TxLink | undefined =>
     ref ? { hash: ref.transactionHash, url: txUrl(ref.transactionHash) } : undefined;
-  const format: FindingFormatter = (finding) =>
-    finding.tx
-      ? `${finding.message} [tx ${txUrl(finding.tx.transactionHash) ?? finding.tx.transactionHash}]`
-      : finding.message;
+  // Amounts in findings are shown in their token's units, read below with the balances (the
+  // checks, which call this, run after that).
+  const balances: BalanceRow[] = [];
+  const unitsOf = (token: Address) => balances.find((row) => row.token === token);
+  const format: FindingFormatter = (finding) => {
+    const text = findingText(finding.message, unitsOf);
+    return finding.tx
+      ? `${text} [tx ${txUrl(finding.tx.transactionHash) ?? finding.tx.transactionHash}]`
+      : text;
+  };
 
   const tokens = new Set<Address>();
   for (const pool of ledger.pools.values()) {
     if (scope.poolIds.has(pool.id)) tokens.add(pool.paymentToken);
   }
-  const balances: BalanceRow[] = [];
   for (const token of tokens) {
     const balance =
       token === zeroAddress
@@ -224,7 +231,7 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
 
   const checks = [
     checkBalance(ledger, balances, scope, format),
-    checkCredits(ledger, scope, format, (token) => balances.find((row) => row.token === token)),
+    checkCredits(ledger, scope, format, unitsOf),
     checkRecordCounts(ledger, scope, format),
     checkManifests(ledger, manifests, format, scope, answers),
     checkErasures(
@@ -445,10 +452,11 @@ async function crossCheckViews(
     });
     const replayed = unsettledDividends(ledger, contribution);
     if (onChain !== replayed) {
+      const token = ledger.pools.get(contribution.poolId)?.paymentToken ?? zeroAddress;
       ledger.findings.push({
         check: "credits",
         poolId: contribution.poolId,
-        message: `contribution #${contribution.id}: the events leave it ${replayed} unsettled, the contract's pendingEarnings says ${onChain}`,
+        message: findingWords`contribution #${contribution.id}: the events leave it ${findingAmount(replayed, token)} unsettled, the contract's pendingEarnings says ${findingAmount(onChain, token)}`,
       });
     }
   });
@@ -464,7 +472,7 @@ async function crossCheckViews(
     if (onChain !== entry.credit) {
       ledger.findings.push({
         check: "balance",
-        message: `${entry.account}: the events leave it a credit of ${entry.credit} in ${tokenLabel(entry.token)}, the contract's creditOf says ${onChain}`,
+        message: findingWords`${entry.account}: the events leave it a credit of ${findingAmount(entry.credit, entry.token)}, the contract's creditOf says ${findingAmount(onChain, entry.token)}`,
       });
     }
   });

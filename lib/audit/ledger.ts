@@ -18,6 +18,7 @@
 import { getAddress, keccak256, toBytes, zeroAddress, type Address, type Hex } from "viem";
 import { formatEpsilon } from "../query/epsilon.js";
 import type { DatabankEventLog } from "./logs.js";
+import { ETH_UNITS, formatTokenAmount, type TokenUnits } from "./money.js";
 
 /** Basis points in 100%. */
 const BPS = 10_000n;
@@ -72,14 +73,75 @@ export interface TxRef {
   logIndex: number;
 }
 
+/** An amount of money in a finding: shown in its token's units, with the symbol, when reported. */
+export interface FindingAmount {
+  /** In the token's base units. */
+  amount: bigint;
+  /** The token, zero address for the native coin. */
+  token: Address;
+}
+
+/**
+ * A finding's words with its amounts of money kept apart: the replay knows each amount's token
+ * but not the token's symbol and decimals (read from the chain by the report), so the report
+ * turns them into text ({@link findingText}).
+ */
+export type FindingMessage = readonly (string | FindingAmount)[];
+
+/** An amount of `token` in a finding's message. */
+export function findingAmount(amount: bigint, token: Address): FindingAmount {
+  return { amount, token };
+}
+
+function isFindingAmount(value: unknown): value is FindingAmount {
+  return typeof value === "object" && value !== null && "amount" in value && "token" in value;
+}
+
+/** A template tag: the message's {@link FindingAmount} values stay amounts, the rest is text. */
+export function findingWords(strings: TemplateStringsArray, ...values: unknown[]): FindingMessage {
+  const parts: (string | FindingAmount)[] = [strings[0]!];
+  values.forEach((value, index) => {
+    parts.push(isFindingAmount(value) ? value : String(value), strings[index + 1]!);
+  });
+  return parts.filter((part) => part !== "");
+}
+
+/**
+ * A finding's message as text, every amount in its token's units with the symbol ("1.5 TUSD").
+ * A token whose units are not known is shown as the native coin (zero address) or in base units
+ * that say so, never as a bare number.
+ *
+ * @param message - the finding's message
+ * @param unitsOf - the symbol and decimals of a token (checksummed address), when known
+ */
+export function findingText(
+  message: string | FindingMessage,
+  unitsOf: (token: Address) => TokenUnits | undefined = () => undefined,
+): string {
+  if (typeof message === "string") return message;
+  return message
+    .map((part) =>
+      typeof part === "string"
+        ? part
+        : formatTokenAmount(
+            part.amount,
+            unitsOf(part.token) ??
+              (part.token === zeroAddress
+                ? ETH_UNITS
+                : { symbol: `base units of ${part.token}`, decimals: 0 }),
+          ),
+    )
+    .join("");
+}
+
 /** A disagreement between an event and the state replayed from the events before it. */
 export interface Finding {
   /** The invariant it breaks. */
   check: CheckId;
   /** Pool concerned, when there is one (used to scope the report). */
   poolId?: number;
-  /** What is wrong, with the figures. */
-  message: string;
+  /** What is wrong, with the figures (text: {@link findingText}). */
+  message: string | FindingMessage;
   /** The event that disagrees. */
   tx?: TxRef;
 }
@@ -491,7 +553,12 @@ class Replay {
 
   constructor(private readonly ledger: Ledger) {}
 
-  private find(check: CheckId, message: string, event: DatabankEventLog, poolId?: number): void {
+  private find(
+    check: CheckId,
+    message: string | FindingMessage,
+    event: DatabankEventLog,
+    poolId?: number,
+  ): void {
     this.ledger.findings.push({ check, message, tx: txRef(event), poolId });
   }
 
@@ -625,7 +692,7 @@ class Replay {
         if (pool.bountyBudget < event.args.amount) {
           this.find(
             "balance",
-            `pool ${pool.id}: ${event.args.amount} of bounty budget withdrawn, only ${pool.bountyBudget} left`,
+            findingWords`pool ${pool.id}: ${findingAmount(event.args.amount, pool.paymentToken)} of bounty budget withdrawn, only ${findingAmount(pool.bountyBudget, pool.paymentToken)} left`,
             event,
             pool.id,
           );
@@ -646,11 +713,12 @@ class Replay {
         const pool = this.pool(poolId, event);
         const contribution = this.contribution(contributionId, event);
         if (!pool || !contribution) return;
+        const coin = (value: bigint) => findingAmount(value, pool.paymentToken);
         if (reserved) {
           if (amount !== pool.bountyPerContribution || pool.bountyBudget < amount) {
             this.find(
               "balance",
-              `contribution #${contributionId}: bounty ${amount} reserved, the pool pays ${pool.bountyPerContribution} from a budget of ${pool.bountyBudget}`,
+              findingWords`contribution #${contributionId}: bounty ${coin(amount)} reserved, the pool pays ${coin(pool.bountyPerContribution)} from a budget of ${coin(pool.bountyBudget)}`,
               event,
               poolId,
             );
@@ -662,7 +730,7 @@ class Replay {
           if (amount !== contribution.reservedBounty) {
             this.find(
               "balance",
-              `contribution #${contributionId}: ${amount} of bounty returned, ${contribution.reservedBounty} was reserved`,
+              findingWords`contribution #${contributionId}: ${coin(amount)} of bounty returned, ${coin(contribution.reservedBounty)} was reserved`,
               event,
               poolId,
             );
@@ -866,7 +934,7 @@ class Replay {
         if (amount !== sale.amount) {
           this.find(
             "balance",
-            `purchase #${purchaseId} refunded ${amount}, ${sale.amount} was paid`,
+            findingWords`purchase #${purchaseId} refunded ${findingAmount(amount, sale.paymentToken)}, ${findingAmount(sale.amount, sale.paymentToken)} was paid`,
             event,
             sale.poolId,
           );
@@ -883,7 +951,7 @@ class Replay {
         if (amount !== entry.credit) {
           this.find(
             "balance",
-            `${entry.account} withdrew ${amount} of ${tokenLabel(entry.token)}, the events credit it ${entry.credit}`,
+            findingWords`${entry.account} withdrew ${findingAmount(amount, entry.token)}, the events credit it ${findingAmount(entry.credit, entry.token)}`,
             event,
           );
         }
@@ -907,6 +975,7 @@ class Replay {
     const contribution = this.contribution(contributionId, event);
     const pool = this.pool(poolId, event);
     if (!contribution || !pool) return;
+    const coin = (value: bigint) => findingAmount(value, pool.paymentToken);
     if (contribution.status !== "pending") {
       this.find(
         "record-counts",
@@ -920,7 +989,7 @@ class Replay {
     if (records && rewardCheckpoint !== pool.rewardPerContribution) {
       this.find(
         "credits",
-        `contribution #${contributionId} starts earning at ${rewardCheckpoint}, the pool's accumulator is ${pool.rewardPerContribution}`,
+        findingWords`contribution #${contributionId} starts earning at ${coin(rewardCheckpoint)}, the pool's accumulator is ${coin(pool.rewardPerContribution)}`,
         event,
         poolId,
       );
@@ -928,7 +997,7 @@ class Replay {
     if (statistics && statisticsCheckpoint !== pool.statisticsRewardPerContribution) {
       this.find(
         "credits",
-        `contribution #${contributionId} starts earning from queries at ${statisticsCheckpoint}, the pool's query accumulator is ${pool.statisticsRewardPerContribution}`,
+        findingWords`contribution #${contributionId} starts earning from queries at ${coin(statisticsCheckpoint)}, the pool's query accumulator is ${coin(pool.statisticsRewardPerContribution)}`,
         event,
         poolId,
       );
@@ -937,7 +1006,7 @@ class Replay {
     if ((!records && rewardCheckpoint !== 0n) || (!statistics && statisticsCheckpoint !== 0n)) {
       this.find(
         "products",
-        `contribution #${contributionId} (${scopeLabel(contribution.scope)}) granted with checkpoints ${rewardCheckpoint} (record sales) and ${statisticsCheckpoint} (queries): a product its consent does not allow must have none`,
+        findingWords`contribution #${contributionId} (${scopeLabel(contribution.scope)}) granted with checkpoints ${coin(rewardCheckpoint)} (record sales) and ${coin(statisticsCheckpoint)} (queries): a product its consent does not allow must have none`,
         event,
         poolId,
       );
@@ -953,7 +1022,7 @@ class Replay {
     if (bounty !== due) {
       this.find(
         "credits",
-        `contribution #${contributionId} got a bounty of ${bounty}, it was owed ${due}`,
+        findingWords`contribution #${contributionId} got a bounty of ${coin(bounty)}, it was owed ${coin(due)}`,
         event,
         poolId,
       );
@@ -1014,7 +1083,7 @@ class Replay {
     if (unsettled !== 0n || settled !== settledNow) {
       this.find(
         "credits",
-        `contribution #${contributionId} revoked with ${settled} settled, the accumulator owed it ${settledNow + unsettled}`,
+        findingWords`contribution #${contributionId} revoked with ${findingAmount(settled, pool.paymentToken)} settled, the accumulator owed it ${findingAmount(settledNow + unsettled, pool.paymentToken)}`,
         event,
         poolId,
       );
@@ -1048,7 +1117,7 @@ class Replay {
     if (contribution.status !== "active" || amount !== owed) {
       this.find(
         "credits",
-        `contribution #${contributionId} settled ${amount}, the accumulator owes it ${contribution.status === "active" ? owed : 0n}`,
+        findingWords`contribution #${contributionId} settled ${findingAmount(amount, pool.paymentToken)}, the accumulator owes it ${findingAmount(contribution.status === "active" ? owed : 0n, pool.paymentToken)}`,
         event,
         poolId,
       );
@@ -1343,7 +1412,7 @@ class Replay {
     if (amount !== sale.amount) {
       this.find(
         "balance",
-        `purchase #${purchaseId} rejected with ${amount} credited, ${sale.amount} was paid`,
+        findingWords`purchase #${purchaseId} rejected with ${findingAmount(amount, sale.paymentToken)} credited, ${findingAmount(sale.amount, sale.paymentToken)} was paid`,
         event,
         sale.poolId,
       );
@@ -1363,7 +1432,7 @@ class Replay {
     } else {
       this.find(
         "balance",
-        `purchase #${purchaseId} rejected without a Credited event of ${amount} to its buyer ${sale.buyer}`,
+        findingWords`purchase #${purchaseId} rejected without a Credited event of ${findingAmount(amount, sale.paymentToken)} to its buyer ${sale.buyer}`,
         event,
         sale.poolId,
       );
@@ -1399,9 +1468,10 @@ class Replay {
       emitted.curator !== curator ||
       emitted.contributors !== contributors
     ) {
+      const coin = (value: bigint) => findingAmount(value, pool.paymentToken);
       this.find(
         "credits",
-        `purchase #${sale.id} (pool ${pool.id}): split ${emitted.platform}/${emitted.curator}/${emitted.contributors} (platform/curator/contributors), the pool's rates give ${platform}/${curator}/${contributors} of ${sale.amount}`,
+        findingWords`purchase #${sale.id} (pool ${pool.id}): split ${coin(emitted.platform)} / ${coin(emitted.curator)} / ${coin(emitted.contributors)} (platform / curator / contributors), the pool's rates give ${coin(platform)} / ${coin(curator)} / ${coin(contributors)} of ${coin(sale.amount)}`,
         event,
         pool.id,
       );
@@ -1433,12 +1503,13 @@ class Replay {
         ? `purchase #${sale.id} (pool ${pool.id})`
         : `query #${sale.id} (pool ${pool.id})`;
     const scope = product === "records" ? "records" : "statistics";
+    const coin = (value: bigint) => findingAmount(value, pool.paymentToken);
     if (activeCount === 0) {
       // The contract refuses such a sale (nobody to pay); what it credits goes to nobody.
       if (perContribution !== 0n) {
         this.find(
           "products",
-          `${where}: paid ${perContribution} to each contribution, but no active contribution allows ${scope}`,
+          findingWords`${where}: paid ${coin(perContribution)} to each contribution, but no active contribution allows ${scope}`,
           event,
           pool.id,
         );
@@ -1450,7 +1521,7 @@ class Replay {
     if (perContribution === expected.perContribution && carry === expected.carry) return;
     this.find(
       "credits",
-      `${where}: ${perContribution} per contribution and ${carry} carried, expected ${expected.perContribution} to each of ${activeCount} and ${carry === expected.carry ? carry : expected.carry} carried`,
+      findingWords`${where}: ${coin(perContribution)} per contribution and ${coin(carry)} carried, expected ${coin(expected.perContribution)} to each of ${activeCount} and ${coin(expected.carry)} carried`,
       event,
       pool.id,
     );
@@ -1470,8 +1541,10 @@ class Replay {
     });
     this.find(
       "products",
-      `${where}: paid ${perContribution} to each contribution, not the contributors' share spread over the ${activeCount} active contributions allowing ${scope} (${expected.perContribution} each)` +
-        (fits ? `: it is the share spread over the ${fits[1]} active ${fits[0]}` : ""),
+      [
+        ...findingWords`${where}: paid ${coin(perContribution)} to each contribution, not the contributors' share spread over the ${activeCount} active contributions allowing ${scope} (${coin(expected.perContribution)} each)`,
+        fits ? `: it is the share spread over the ${fits[1]} active ${fits[0]}` : "",
+      ],
       event,
       pool.id,
     );
@@ -1510,9 +1583,4 @@ export function splitOf(
 function distribute(pot: bigint, count: number): { perContribution: bigint; carry: bigint } {
   const perContribution = pot / BigInt(count);
   return { perContribution, carry: pot - perContribution * BigInt(count) };
-}
-
-/** A token's name in messages: ETH for the native coin, else its address. */
-export function tokenLabel(token: Address): string {
-  return token === zeroAddress ? "ETH" : token;
 }

@@ -609,15 +609,17 @@ describe("audit: tampered histories fail with a precise message", function () {
   for (const skew of [1, -1] as const) {
     it(`a contract crediting each contribution ${skew > 0 ? "one wei too much" : "one wei too little"} per sale (SkewedPayoutDatabank) fails the credit check${skew > 0 ? " and the balance check (deficit)" : ", the balance check notes the surplus"}`, async function () {
       const { market, ids } = await honestStart({ skew });
-      // 1,000,000 wei: 25,000 platform, 682,500 to 3 contributions = 227,500 each.
-      const owed = 227_500n;
-      const skewed = owed + BigInt(skew);
+      // 1,000,000 wei: 25,000 platform, 682,500 to 3 contributions = 227,500 each, skewed by one
+      // wei; messages show money in ETH with its symbol, never in wei.
+      const owedText = "0.0000000000002275 ETH";
+      const skewedText = skew > 0 ? "0.000000000000227501 ETH" : "0.000000000000227499 ETH";
+      const pattern = (text: string) => text.replace(/\./g, "\\.");
       // Before any claim the events and the balance agree: only the contract's views show it...
       expect(statuses(await audit(market, { crossCheckViews: false }))).to.deep.equal(ALL_PASS);
       const before = await audit(market);
       expect(statuses(before)).to.deep.equal({ ...ALL_PASS, credits: "FAIL" });
       expect(check(before, "credits").details).to.include(
-        `contribution #${ids[0]}: the events leave it ${owed} unsettled, the contract's pendingEarnings says ${skewed}`,
+        `contribution #${ids[0]}: the events leave it ${owedText} unsettled, the contract's pendingEarnings says ${skewedText}`,
       );
       // ...then the first claim settles the skewed amount, and the money no longer adds up.
       await market.claim(market.contributors[0]!, zeroAddress);
@@ -625,7 +627,7 @@ describe("audit: tampered histories fail with a precise message", function () {
       expect(check(report, "credits").status).to.equal("FAIL");
       expect(check(report, "credits").message).to.match(
         new RegExp(
-          `^contribution #${ids[0]} settled ${skewed}, the accumulator owes it ${owed} \\[tx http://127\\.0\\.0\\.1:5173/#/tx/0x[0-9a-f]{64}\\]$`,
+          `^contribution #${ids[0]} settled ${pattern(skewedText)}, the accumulator owes it ${pattern(owedText)} \\[tx http://127\\.0\\.0\\.1:5173/#/tx/0x[0-9a-f]{64}\\]$`,
         ),
       );
       const balance = check(report, "balance");
@@ -895,7 +897,7 @@ describe("audit: both products, dishonest histories", function () {
     expect(products.status).to.equal("FAIL");
     expect(products.details[0]).to.match(
       new RegExp(
-        `^query #${query.id} \\(pool ${pool}\\): paid 682500 to each contribution, not the contributors' share spread over the 3 active contributions allowing statistics \\(455000 each\\): it is the share spread over the 2 active contributions allowing records \\[tx `,
+        `^query #${query.id} \\(pool ${pool}\\): paid 0\\.0000000000006825 ETH to each contribution, not the contributors' share spread over the 3 active contributions allowing statistics \\(0\\.000000000000455 ETH each\\): it is the share spread over the 2 active contributions allowing records \\[tx `,
       ),
     );
     expect(check(report, "credits").status).to.equal("FAIL");

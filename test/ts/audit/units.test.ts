@@ -26,6 +26,7 @@ import {
   custodianIsCurator,
   expectedHoldings,
   fetchDatabankLogs,
+  findingText,
   formatTokenAmount,
   isTooManyResultsError,
   nativeUnits,
@@ -37,6 +38,7 @@ import {
   txUrlBuilder,
   type AuditReport,
   type DatabankEventLog,
+  type Finding,
   type LogSource,
 } from "../../../lib/audit/index.js";
 
@@ -377,7 +379,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
       event("Withdrawn", { account: CURATOR, token: ZERO, amount: 292_501n }),
     ]);
     const scope = { poolIds: new Set([1]) };
-    const format = (finding: { message: string }) => finding.message;
+    const format = (finding: Finding) => findingText(finding.message);
     expect(checkRecordCounts(ledger, scope, format)).to.include({
       status: "FAIL",
       message:
@@ -385,7 +387,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
     });
     expect(checkCredits(ledger, scope, format).details).to.deep.equal([
       "pool 1: contributions earned 341250 + carry 0, contributors' share of sales 682500",
-      "purchase #1 (pool 1): 341250 per contribution and 0 carried, expected 682500 to each of 1 and 0 carried",
+      "purchase #1 (pool 1): 0.00000000000034125 ETH per contribution and 0 ETH carried, expected 0.0000000000006825 ETH to each of 1 and 0 ETH carried",
     ]);
     const balance = checkBalance(
       ledger,
@@ -395,7 +397,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
     );
     expect(balance.status).to.equal("FAIL");
     expect(balance.details).to.deep.equal([
-      `${CURATOR} withdrew 292501 of ETH, the events credit it 292500`,
+      `${CURATOR} withdrew 0.000000000000292501 ETH, the events credit it 0.0000000000002925 ETH`,
     ]);
     // More held than the events account for is not itself a failure; the note says where to look.
     expect(balance.notes).to.deep.equal([
@@ -409,6 +411,24 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
     );
     expect(short.details[0]).to.equal(
       "ETH: the contract holds 0.000000000000366249 ETH, the events account for 0.00000000000036625 ETH (escrow 0 ETH + credits 0.000000000000025 ETH + dividends 0.00000000000034125 ETH + carry 0 ETH + bounty budgets 0 ETH = 0.00000000000036625 ETH); a deficit of 0.000000000000000001 ETH: not everyone owed can be paid",
+    );
+  });
+
+  it("words a finding's money in its token's units with the symbol, read at report time", function () {
+    const TUSD: Address = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+    // A withdrawal of 1.5 TUSD (6 decimals) by an account the events never credited.
+    const [finding] = buildLedger([
+      event("Withdrawn", { account: CURATOR, token: TUSD, amount: 1_500_000n }),
+    ]).findings;
+    expect(finding!.check).to.equal("balance");
+    const units = (token: Address) =>
+      token === TUSD ? { symbol: "TUSD", decimals: 6 } : undefined;
+    expect(findingText(finding!.message, units)).to.equal(
+      `${CURATOR} withdrew 1.5 TUSD, the events credit it 0 TUSD`,
+    );
+    // Units not read (a token outside the report's scope): base units that say so, never bare.
+    expect(findingText(finding!.message)).to.equal(
+      `${CURATOR} withdrew 1500000 base units of ${TUSD}, the events credit it 0 base units of ${TUSD}`,
     );
   });
 
@@ -489,13 +509,13 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
       }),
     ]);
     const scope = { poolIds: new Set([1]) };
-    const format = (finding: { message: string }) => finding.message;
+    const format = (finding: Finding) => findingText(finding.message);
     const products = checkProducts(ledger, [], scope, format);
     expect(products.status).to.equal("FAIL");
     expect(products.details).to.deep.equal([
       "query #1 (pool 1): pool 1 sells records only, no queries",
       "query #2 (pool 1): pool 1 sells records only, no queries",
-      "query #1 (pool 1): paid 100 to each contribution, but no active contribution allows statistics",
+      "query #1 (pool 1): paid 0.0000000000000001 ETH to each contribution, but no active contribution allows statistics",
     ]);
     expect(checkRecordCounts(ledger, scope, format).details).to.deep.equal([
       "query #1 (pool 1): 1 records used, 0 contributions allowing statistics were active when the set was taken",
@@ -515,7 +535,7 @@ describe("audit: replay of a synthetic (impossible on-chain) history", function 
       format,
     );
     expect(balance.details[0]).to.equal(
-      `purchase #2 rejected without a Credited event of 70 to its buyer ${BUYER}`,
+      `purchase #2 rejected without a Credited event of 0.00000000000000007 ETH to its buyer ${BUYER}`,
     );
     expect(expectedHoldings(ledger, ZERO, 170n, ETH_UNITS)).to.include({
       escrow: 0n,

@@ -279,6 +279,43 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
     expect(await axeViolations()).to.deep.equal([]);
   });
 
+  it("curator: a failed submit shows a summary whose lines lead to the fields, terms included", async () => {
+    await openRoute("#/curator", "Open a pool");
+    // The token is known once its symbol is in the labels: only then are amounts checked.
+    await page.getByLabel("Bounty per contribution (ETH)").waitFor();
+    await page.getByRole("button", { name: "Create pool" }).click(); // no name, no terms
+    const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
+    await summary.waitFor();
+    expect(await summary.evaluate((element) => element === document.activeElement)).to.equal(true);
+    const termsLink = summary.getByRole("link", { name: /consent terms in full/ });
+    expect(await termsLink.getAttribute("href")).to.equal("#pool-terms");
+    await termsLink.click();
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("pool-terms");
+    const terms = page.getByLabel("Consent terms (shown in full to contributors)");
+    expect(await terms.getAttribute("aria-invalid")).to.equal("true");
+    const describedBy = await terms.getAttribute("aria-describedby");
+    expect(await page.locator(`#${describedBy}`).textContent()).to.match(/consent terms in full/);
+    expect(await summary.getByRole("link", { name: /^Pool name/ }).count()).to.equal(0);
+    expect(await axeViolations()).to.deep.equal([]);
+  });
+
+  it("contributor: a failed submit shows a summary whose lines lead to the record's fields", async () => {
+    await openRoute("#/contributor?pool=1", "Terms, in full");
+    await page.getByLabel("I have read the terms and consent to them.").check();
+    await page.getByRole("button", { name: "Encrypt and contribute" }).click(); // an empty record
+    const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
+    await summary.waitFor();
+    expect(await summary.evaluate((element) => element === document.activeElement)).to.equal(true);
+    const first = summary.getByRole("link").first();
+    expect(await first.textContent()).to.match(/: Required\.$/);
+    const fieldId = (await first.getAttribute("href"))!.slice(1);
+    await first.click();
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal(fieldId);
+    const describedBy = await page.locator(`[id="${fieldId}"]`).getAttribute("aria-describedby");
+    expect(describedBy?.split(" ")).to.include(`${fieldId}-problem`);
+    expect(await axeViolations()).to.deep.equal([]);
+  });
+
   it("at 390 px: every tab is reachable, the header is short, nothing overflows", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {

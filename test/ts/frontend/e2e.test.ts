@@ -334,6 +334,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await page.getByLabel("Most ε per question").fill("25");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page
+      .locator(".field-error")
       .getByText(
         "One question may not spend more than the whole budget: 25 ε is above the total of 20 ε.",
       )
@@ -407,9 +408,16 @@ describe("dApp end to end (chromium, full local stack)", function () {
     await ask
       .getByText("the query asks for ε = 9, more than the pool's maximum of 8 per query")
       .waitFor();
-    expect(await ask.getByRole("button", { name: "Pay and ask" }).isDisabled()).to.equal(true);
+    // Paying now sends nothing: a summary takes the focus, its line leads to the ε field.
+    await ask.getByRole("button", { name: "Pay and ask" }).click();
+    const summary = ask.getByRole("alert").filter({ hasText: "The question cannot be paid yet" });
+    await summary.waitFor();
+    expect(await summary.evaluate((element) => element === document.activeElement)).to.equal(true);
+    await summary.getByRole("link", { name: /more than the pool's maximum/ }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("q-epsilon-3");
     // …then within it: the price and the ε are shown with the pool's remaining budget.
     await ask.getByLabel("Privacy cost of the question (ε)").fill("8");
+    await summary.waitFor({ state: "detached" }); // stale once the question changes
     const before = ask.getByRole("definition").filter({ hasText: "0.05 ETH" });
     await before.waitFor();
     await ask.getByText("8 ε (count 8 ε)").waitFor();

@@ -71,7 +71,9 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     await useAccount(curator);
     // Validation names each profile field to fix before anything is uploaded or signed.
     await page.getByRole("button", { name: "Create pool" }).click();
-    await page.getByText("Give the pool a name of at least 3 characters.").waitFor();
+    const nameProblem = "Give the pool a name of at least 3 characters.";
+    await page.locator(".field-error").getByText(nameProblem).waitFor();
+    await page.getByRole("alert").getByRole("link", { name: nameProblem }).waitFor();
     await fillPoolProfile(page, {
       name: "Software engineers in Guiyang",
       description: "Resumes of software engineers living in Guiyang, for recruiters.",
@@ -80,7 +82,10 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     });
     await page.getByLabel("Bounty per contribution (ETH)").fill("0.0000000000000000001");
     await page.getByRole("button", { name: "Create pool" }).click();
-    await page.getByText("Too many decimals: ETH has 18, this amount has 19.").waitFor();
+    await page
+      .locator(".field-error")
+      .getByText("Too many decimals: ETH has 18, this amount has 19.")
+      .waitFor();
     await page.getByLabel("Bounty per contribution (ETH)").fill("0.01");
     await page.getByRole("button", { name: "Create pool" }).click();
     await page.getByText("Pool 1 is open.").waitFor();
@@ -133,8 +138,13 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     await ask
       .getByText("That is a large change: from 0.1 ETH to 5 ETH. Change the price?")
       .waitFor();
+    // The focus moves to the question when it opens, and back to the price when cancelled.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal(
+      "Yes, change it to 5 ETH",
+    );
     await ask.getByRole("button", { name: "Cancel" }).click();
     await ask.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal("new-price-1");
     expect(
       (
         await stack.publicClient.readContract({
@@ -207,6 +217,9 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
       .getByText("one of: none, secondary, bachelor, master, doctorate")
       .waitFor();
     await page.getByText("You will receive 1 record:").waitFor();
+    await page
+      .getByRole("heading", { name: "Buy the data of Software engineers in Guiyang · pool 1" })
+      .waitFor();
     await page.getByText("No delivered sale yet.").waitFor();
     await page.screenshot({ path: `${SCREENSHOT_DIR}/31-buyer-preview.png`, fullPage: true });
 

@@ -23,6 +23,7 @@ import { checkQuery } from "../../../../lib/query/validate.js";
 import { queryPolicyOf } from "../../../../lib/query/poolPolicy.js";
 import type { QueryPolicy } from "../../../../lib/query/policy.js";
 import { Amount } from "../Amount";
+import { ErrorSummary, type SummaryProblem } from "../ErrorSummary";
 import { TextField } from "../TextField";
 import { TransactionStatus } from "../TransactionStatus";
 import { QueryBuilderFields } from "./QueryBuilderFields";
@@ -66,6 +67,14 @@ function QuestionForm({
   const options = useMemo(() => queryOptionsOf(schema, policy), [schema, policy]);
   const [draft, setDraft] = useState<QueryDraft>(() => initialDraft(policy.maxEpsilon));
   const [askedId, setAskedId] = useState<bigint>();
+  /** What stopped the last click on "Pay and ask" (a new list takes the focus). */
+  const [summary, setSummary] = useState<SummaryProblem[]>([]);
+  const epsilonId = `q-epsilon-${pool.id}`;
+  // The question is checked live as it changes: a summary of the last click is stale by then.
+  const changeDraft = (next: QueryDraft) => {
+    setDraft(next);
+    setSummary([]);
+  };
   const budget = privacyBudgetOf(pool);
 
   const built = queryFromDraft(options, draft);
@@ -78,6 +87,9 @@ function QuestionForm({
       ? `The pool's policy refuses this question: ${checked.error.message}.`
       : undefined;
   const epsilon = checked?.ok ? checked.query.epsilon : undefined;
+  // A refused ε is shown under (and tied to) its field; other problems concern the whole question.
+  const epsilonProblem =
+    checked && !checked.ok && checked.error.code === "BAD_EPSILON" ? problem : undefined;
   const blocked = pool.paused
     ? "Sales of this pool are paused by its curator."
     : pool.statisticsActive < pool.minContributors
@@ -87,7 +99,13 @@ function QuestionForm({
         : undefined;
 
   async function pay() {
-    if (!built.ok || epsilon === undefined) return;
+    const stops: SummaryProblem[] = [
+      ...(problem ? [{ fieldId: epsilonProblem ? epsilonId : undefined, message: problem }] : []),
+      ...(blocked ? [{ message: blocked }] : []),
+      ...(funds.problem ? [{ message: funds.problem }] : []),
+    ];
+    setSummary(stops);
+    if (stops.length > 0 || !built.ok || epsilon === undefined) return;
     const queryBytes = encoder.encode(JSON.stringify(built.query, null, 2));
     const id = await transaction.run(
       `Ask pool ${pool.id}`,
@@ -114,42 +132,44 @@ function QuestionForm({
         {options.minNoisyCount > 0 &&
           ` Groups smaller than about ${options.minNoisyCount} people are never shown.`}
       </p>
+      <ErrorSummary problems={summary} title="The question cannot be paid yet" />
       <TextField
-        id={`q-epsilon-${pool.id}`}
+        id={epsilonId}
         label="Privacy cost of the question (ε)"
         value={draft.epsilon}
-        onChange={(value) => setDraft({ ...draft, epsilon: value })}
+        onChange={(value) => changeDraft({ ...draft, epsilon: value })}
         inputMode="decimal"
         hint={`At most ${policy.maxEpsilon} ε per question.`}
+        problem={epsilonProblem}
       />
-      <QueryBuilderFields options={options} draft={draft} onChange={setDraft} />
-      {problem ? (
-        <p className="field-error" role="alert">
-          {problem}
-        </p>
-      ) : (
-        epsilon !== undefined && (
-          <dl className="facts" aria-label="Before you pay">
-            <dt>The question</dt>
-            <dd className="ok">passes the pool's query policy</dd>
-            <dt>Price</dt>
-            <dd>
-              <Amount value={pool.queryPrice} token={pool.paymentToken} />
-            </dd>
-            <dt>Privacy cost</dt>
-            <dd>
-              {formatEpsilonText(epsilon)} (
-              {checked!.ok &&
-                checked!.query.aggregates
-                  .map((aggregate) => `${aggregate.name} ${formatEpsilonText(aggregate.epsilon)}`)
-                  .join(", ")}
-              )
-            </dd>
-            <dt>Pool's privacy budget</dt>
-            <dd>{describeBudget(budget)}</dd>
-          </dl>
-        )
-      )}
+      <QueryBuilderFields options={options} draft={draft} onChange={changeDraft} />
+      {problem
+        ? !epsilonProblem && (
+            <p className="field-error" role="alert">
+              {problem}
+            </p>
+          )
+        : epsilon !== undefined && (
+            <dl className="facts" aria-label="Before you pay">
+              <dt>The question</dt>
+              <dd className="ok">passes the pool's query policy</dd>
+              <dt>Price</dt>
+              <dd>
+                <Amount value={pool.queryPrice} token={pool.paymentToken} />
+              </dd>
+              <dt>Privacy cost</dt>
+              <dd>
+                {formatEpsilonText(epsilon)} (
+                {checked!.ok &&
+                  checked!.query.aggregates
+                    .map((aggregate) => `${aggregate.name} ${formatEpsilonText(aggregate.epsilon)}`)
+                    .join(", ")}
+                )
+              </dd>
+              <dt>Pool's privacy budget</dt>
+              <dd>{describeBudget(budget)}</dd>
+            </dl>
+          )}
       {blocked && <p className="error">{blocked}</p>}
       {account && <FundsProblem funds={funds} />}
       <details>
@@ -159,14 +179,8 @@ function QuestionForm({
       <div className="actions">
         <button
           type="button"
-          disabled={
-            !account ||
-            transaction.busy ||
-            problem !== undefined ||
-            blocked !== undefined ||
-            funds.problem !== undefined ||
-            epsilon === undefined
-          }
+          // Not disabled by a problem: a click then lists what to fix, linked to its field.
+          disabled={!account || transaction.busy}
           onClick={pay}
         >
           Pay and ask

@@ -12,6 +12,7 @@ import { useMyPurchases } from "../../hooks/useMyPurchases";
 import { useTransaction } from "../../hooks/useTransaction";
 import { wordingFor } from "../../logic/errors";
 import { BalanceNote, FundsProblem } from "../FundsNotes";
+import { PoolName } from "../PoolName";
 import { TransactionStatus } from "../TransactionStatus";
 import { SplitPreviewTable } from "./SplitPreviewTable";
 
@@ -40,7 +41,9 @@ export function BuyPanel({ pool }: { pool: PoolView }) {
     );
   return (
     <section aria-label={`Buy pool ${pool.id}`}>
-      <h3>Buy the data of pool {pool.id}</h3>
+      <h3>
+        Buy the data of <PoolName poolId={pool.id} />
+      </h3>
       <p className="preview-count">
         You will receive {pool.activeCount} record{pool.activeCount === 1 ? "" : "s"}: the
         contributions active for record sales when the custodian delivers (contributions that allow

@@ -19,6 +19,7 @@ import {
 } from "../../logic/schemaForm";
 import { rejectionDetails } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
+import { ErrorSummary, type SummaryProblem } from "../ErrorSummary";
 import { ContributionProgressView } from "./ContributionProgressView";
 import { OfferSummary } from "./OfferSummary";
 import { ScopePicker } from "./ScopePicker";
@@ -31,6 +32,8 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
   const documents = usePoolDocuments(pool.schemaCid, pool.termsCid);
   const [values, setValues] = useState<FormValues>({});
   const [problems, setProblems] = useState<FormProblem[]>([]);
+  /** The problems of the last failed submit, named by field label (a new list takes the focus). */
+  const [summary, setSummary] = useState<SummaryProblem[]>([]);
   const [consented, setConsented] = useState(false);
   // Privacy first: the most private use the pool offers, until the contributor picks another.
   const [scope, setScope] = useState<ConsentScopeBits>(() => mostPrivateScope(pool.products));
@@ -50,6 +53,14 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
     if (!fields || !walletClient || !account) return;
     const built = recordFromForm(fields, values);
     setProblems(built.ok ? [] : built.problems);
+    setSummary(
+      built.ok
+        ? []
+        : built.problems.map((problem) => ({
+            fieldId: problem.fieldId,
+            message: `${fields.find((field) => field.id === problem.fieldId)?.label ?? "Field"}: ${problem.message}`,
+          })),
+    );
     if (!built.ok || !consented) return;
     setFailure(undefined);
     try {
@@ -90,6 +101,7 @@ export function ContributeForm({ pool }: { pool: PoolView }) {
         .
       </p>
       <h3>Your record</h3>
+      <ErrorSummary problems={summary} />
       <SchemaFormFields
         fields={fields}
         values={values}

@@ -1,5 +1,6 @@
 /** The inputs generated from a pool's JSON Schema, each labelled, with its problem beneath. */
 import type { FormField, FormProblem, FormValues } from "../../logic/schemaForm";
+import { FieldProblem, hintIdOf, problemIdOf } from "../TextField";
 
 interface SchemaFormFieldsProps {
   fields: FormField[];
@@ -24,7 +25,7 @@ export function SchemaFormFields({ fields, values, problems, onChange }: SchemaF
         const problem = problems.find((candidate) => candidate.fieldId === field.id)?.message;
         const hint = hintOf(field);
         const describedBy =
-          [hint ? `${field.id}-hint` : "", problem ? `${field.id}-problem` : ""].join(" ").trim() ||
+          [hint ? hintIdOf(field.id) : "", problem ? problemIdOf(field.id) : ""].join(" ").trim() ||
           undefined;
         const label = `${field.label}${field.required && !field.group ? "" : " (optional)"}`;
         const common = {
@@ -81,15 +82,11 @@ export function SchemaFormFields({ fields, values, problems, onChange }: SchemaF
               />
             )}
             {hint && (
-              <div id={`${field.id}-hint`} className="muted">
+              <div id={hintIdOf(field.id)} className="muted">
                 {hint}
               </div>
             )}
-            {problem && (
-              <div id={`${field.id}-problem`} className="field-error">
-                {problem}
-              </div>
-            )}
+            <FieldProblem fieldId={field.id} problem={problem} />
           </div>
         );
       })}

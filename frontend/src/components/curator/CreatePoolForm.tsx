@@ -22,8 +22,9 @@ import { defaultQueryPolicy, policyFromText, schemaWithPolicy } from "../../logi
 import { buildJsonSchema, builderProblems, type BuilderField } from "../../logic/schemaBuilder";
 import { nodeApi } from "../../node/nodeApi";
 import { useRuntime } from "../../runtime";
+import { ErrorSummary, type SummaryProblem } from "../ErrorSummary";
 import { PurposesPicker } from "../PurposesPicker";
-import { TextField } from "../TextField";
+import { FieldProblem, problemIdOf, TextField } from "../TextField";
 import { TransactionStatus } from "../TransactionStatus";
 import { ProductFields } from "./ProductFields";
 import { ProfileFields } from "./ProfileFields";
@@ -53,6 +54,42 @@ const RESUME_FIELDS: BuilderField[] = [
 
 const DEFAULT_SCHEMA_TITLE = "Software engineer resume";
 
+/** Where a link of the error summary takes the curator, per problem key, in the form's order. */
+const PROBLEM_FIELDS: readonly (readonly [problemKey: string, fieldId: string])[] = [
+  ["name", "pool-name"],
+  ["description", "pool-description"],
+  ["category", "pool-category"],
+  ["terms", "pool-terms"],
+  ["purposes", "pool-purposes"],
+  ["contributorSharePercent", "pool-share"],
+  ["price", "pool-price"],
+  ["queryPrice", "pool-query-price"],
+  ["epsilonBudget", "pool-epsilon-budget"],
+  ["maxEpsilonPerQuery", "pool-epsilon-per-query"],
+  ["policy", "pool-query-policy"],
+  ["minContributors", "pool-min"],
+  ["maxContributors", "pool-max"],
+  ["bounty", "pool-bounty"],
+  ["deliveryWindowHours", "pool-window"],
+];
+
+/**
+ * The error summary's lines: each field's problem linked to its field, then the schema builder's
+ * problems (about the builder as a whole, so not linked).
+ */
+function summaryOf(
+  problems: Record<string, string>,
+  schemaProblems: readonly string[],
+): SummaryProblem[] {
+  return [
+    ...PROBLEM_FIELDS.filter(([key]) => problems[key]).map(([key, fieldId]) => ({
+      fieldId,
+      message: problems[key]!,
+    })),
+    ...schemaProblems.map((message) => ({ message: `Schema: ${message}` })),
+  ];
+}
+
 const encoder = new TextEncoder();
 
 export function CreatePoolForm() {
@@ -63,6 +100,8 @@ export function CreatePoolForm() {
   const [schemaTitle, setSchemaTitle] = useState(DEFAULT_SCHEMA_TITLE);
   const [fields, setFields] = useState<BuilderField[]>(RESUME_FIELDS);
   const [problems, setProblems] = useState<Record<string, string>>({});
+  /** The problems of the last failed submit, for the summary (a new list takes the focus). */
+  const [summary, setSummary] = useState<SummaryProblem[]>([]);
   /** The curator's edit of the query policy; undefined: the default for the current fields. */
   const [editedPolicy, setEditedPolicy] = useState<string>();
   const [created, setCreated] = useState<{ id: number; name: string }>();
@@ -89,12 +128,8 @@ export function CreatePoolForm() {
       ...(checked.ok ? {} : checked.problems),
       ...(checkedProfile.ok ? {} : checkedProfile.problems),
     };
-    if (schemaProblems.length > 0) {
-      setProblems(found);
-      return;
-    }
-    let schema = buildJsonSchema(schemaTitle, fields);
-    if (checked.ok && (checked.params.products & CONSENT_SCOPE.statistics) !== 0) {
+    let schema = schemaProblems.length === 0 ? buildJsonSchema(schemaTitle, fields) : undefined;
+    if (schema && checked.ok && (checked.params.products & CONSENT_SCOPE.statistics) !== 0) {
       const policy = policyFromText(
         policyText,
         schema,
@@ -104,7 +139,8 @@ export function CreatePoolForm() {
       else found.policy = policy.problem;
     }
     setProblems(found);
-    if (!checked.ok || !checkedProfile.ok || Object.keys(found).length > 0) return;
+    setSummary(summaryOf(found, schemaProblems));
+    if (!schema || !checked.ok || !checkedProfile.ok || Object.keys(found).length > 0) return;
     schema = withPoolProfile(schema, checkedProfile.profile);
     const poolId = await transaction.run("Create pool", async ({ progress, writeDatabank }) => {
       progress("Reading the custodian of the data bank node…");
@@ -143,6 +179,7 @@ export function CreatePoolForm() {
   return (
     <form className="card" onSubmit={submit} aria-labelledby="create-pool-heading" noValidate>
       <h2 id="create-pool-heading">Open a pool</h2>
+      <ErrorSummary problems={summary} />
       <ProfileFields values={profile} problems={problems} onChange={setProfile} />
       <SchemaBuilder
         title={schemaTitle}
@@ -162,14 +199,16 @@ export function CreatePoolForm() {
         id="pool-terms"
         value={values.terms}
         aria-invalid={problems.terms ? true : undefined}
+        aria-describedby={problems.terms ? problemIdOf("pool-terms") : undefined}
         onChange={(event) => set("terms")(event.target.value)}
       />
-      {problems.terms && <div className="field-error">{problems.terms}</div>}
+      <FieldProblem fieldId="pool-terms" problem={problems.terms} />
       <PurposesPicker
+        id="pool-purposes"
         value={values.purposes}
+        problem={problems.purposes}
         onChange={(purposes) => setValues((previous) => ({ ...previous, purposes }))}
       />
-      {problems.purposes && <div className="field-error">{problems.purposes}</div>}
       <div className="row">
         <div>
           <label htmlFor="pool-token">Payment token</label>

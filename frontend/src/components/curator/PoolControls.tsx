@@ -2,7 +2,7 @@
  * The curator's controls of one pool: pause or resume, change a price (a large change asks
  * first), fund the bounty budget (balance checked before signing) and withdraw its unspent part.
  */
-import { useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { erc20Abi, zeroAddress } from "viem";
 import { CONSENT_SCOPE } from "../../../../lib/contracts/client.js";
 import { claimInToken } from "../../chain/claim";
@@ -152,7 +152,13 @@ export function PoolControls({ pool, token }: { pool: PoolView; token: TokenInfo
           current={show(pending.kind === "price" ? pool.price : pool.queryPrice)}
           next={show(pending.value)}
           onConfirm={() => sendPrice(pending)}
-          onCancel={() => setPending(undefined)}
+          onCancel={() => {
+            setPending(undefined);
+            // Back where the curator was: the price they typed, to change it or leave it.
+            const input =
+              pending.kind === "price" ? `new-price-${pool.id}` : `new-query-price-${pool.id}`;
+            document.getElementById(input)?.focus();
+          }}
         />
       )}
       {inputProblem && (
@@ -165,20 +171,26 @@ export function PoolControls({ pool, token }: { pool: PoolView; token: TokenInfo
   );
 }
 
-/** "Change the price from 0.1 ETH to 10 ETH?", with focus on the choice. */
+/**
+ * "Change the price from 0.1 ETH to 10 ETH?": the focus moves to the choice when it opens, so
+ * keyboard and screen-reader users are asked at once (the question is the dialog's label).
+ */
 function PriceConfirmation(props: {
   current: string;
   next: string;
   onConfirm(): void;
   onCancel(): void;
 }) {
+  const textId = useId();
+  const confirm = useRef<HTMLButtonElement>(null);
+  useEffect(() => confirm.current?.focus(), []);
   return (
-    <div className="confirmation" role="alertdialog" aria-labelledby="price-confirm-text">
-      <p id="price-confirm-text">
+    <div className="confirmation" role="alertdialog" aria-labelledby={textId}>
+      <p id={textId}>
         That is a large change: from {props.current} to {props.next}. Change the price?
       </p>
       <div className="actions">
-        <button type="button" onClick={props.onConfirm} autoFocus>
+        <button type="button" onClick={props.onConfirm} ref={confirm}>
           Yes, change it to {props.next}
         </button>
         <button type="button" className="secondary" onClick={props.onCancel}>

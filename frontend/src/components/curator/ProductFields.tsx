@@ -4,7 +4,7 @@
  * builder's fields until the curator edits it.
  */
 import type { PoolFormValues, ProductsChoice } from "../../logic/poolForm";
-import { TextField } from "../TextField";
+import { FieldProblem, hintIdOf, problemIdOf, TextField } from "../TextField";
 
 interface ProductFieldsProps {
   values: PoolFormValues;
@@ -96,15 +96,20 @@ export function ProductFields(props: ProductFieldsProps) {
             rows={12}
             className="mono"
             aria-invalid={problems.policy ? true : undefined}
-            aria-describedby="pool-query-policy-hint"
+            aria-describedby={[
+              hintIdOf("pool-query-policy"),
+              problems.policy ? problemIdOf("pool-query-policy") : "",
+            ]
+              .join(" ")
+              .trim()}
             onChange={(event) => props.onPolicyChange(event.target.value)}
           />
-          <div id="pool-query-policy-hint" className="muted">
+          <div id={hintIdOf("pool-query-policy")} className="muted">
             Which fields questions may use and how: free text may only be filtered on, numbers are
             clamped to their bounds, groups below minNoisyCount (a noisy count) are never released.
             maxEpsilon is set from “Most ε per question”. See docs/queries.md.
           </div>
-          {problems.policy && <div className="field-error">{problems.policy}</div>}
+          <FieldProblem fieldId="pool-query-policy" problem={problems.policy} />
           {props.policyEdited && (
             <button
               type="button"

@@ -8,7 +8,7 @@ import {
   MAX_POOL_NAME,
   type PoolProfileFormValues,
 } from "../../logic/poolForm";
-import { TextField } from "../TextField";
+import { FieldProblem, problemIdOf, TextField } from "../TextField";
 
 export function ProfileFields(props: {
   values: PoolProfileFormValues;
@@ -36,20 +36,16 @@ export function ProfileFields(props: {
         value={values.description}
         maxLength={MAX_POOL_DESCRIPTION}
         aria-invalid={problems.description ? true : undefined}
-        aria-describedby={problems.description ? "pool-description-problem" : undefined}
+        aria-describedby={problems.description ? problemIdOf("pool-description") : undefined}
         onChange={(event) => set("description")(event.target.value)}
       />
-      {problems.description && (
-        <div id="pool-description-problem" className="field-error">
-          {problems.description}
-        </div>
-      )}
+      <FieldProblem fieldId="pool-description" problem={problems.description} />
       <label htmlFor="pool-category">Category</label>
       <select
         id="pool-category"
         value={values.category}
         aria-invalid={problems.category ? true : undefined}
-        aria-describedby={problems.category ? "pool-category-problem" : undefined}
+        aria-describedby={problems.category ? problemIdOf("pool-category") : undefined}
         onChange={(event) => set("category")(event.target.value)}
       >
         <option value="">Choose a category…</option>
@@ -59,11 +55,7 @@ export function ProfileFields(props: {
           </option>
         ))}
       </select>
-      {problems.category && (
-        <div id="pool-category-problem" className="field-error">
-          {problems.category}
-        </div>
-      )}
+      <FieldProblem fieldId="pool-category" problem={problems.category} />
       <p className="muted">
         Published inside the pool&apos;s schema document, so it cannot change once the pool is open.
       </p>
