@@ -323,7 +323,8 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
       await page.reload(); // no transaction status left in the header from the faucet test
       await page.locator(".connect-bar .balances").filter({ hasText: "TUSD" }).waitFor();
       await page.getByRole("heading", { name: "Pools open to contributions" }).waitFor();
-      await page.screenshot({ path: "docs/screenshots/40-phone-width.png" });
+      // Under test-output like every other shot; docs/screenshots holds the copy the README shows.
+      await page.screenshot({ path: `${SCREENSHOT_DIR}/40-phone-width.png` });
       const header = await page.locator(".app-header").boundingBox();
       expect(header!.height, "header height").to.be.at.most(130);
       for (const name of ["My data bank", "Buyer", "Curator", "Auditor"]) {
