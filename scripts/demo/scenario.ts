@@ -58,7 +58,7 @@ import {
   waitForDeliveryKey,
   type DeliveredRecord,
 } from "../../lib/delivery/index.js";
-import { mapLimit } from "../../service/custodian/delivery/context.js";
+import { mapLimit } from "../../lib/async/index.js";
 import { withPoolProfile, type PoolProfile } from "../../lib/pools/profile.js";
 import { demoPoolResume, type Resume } from "./resumes.js";
 

@@ -22,7 +22,8 @@ import { buildManifest, encodeManifest } from "../../../lib/delivery/manifest.js
 import { setRecordsRoot, type ActiveContribution } from "../activeSet.js";
 import type { PurchaseRow, StoredSealedKey } from "../deliveryStore.js";
 import type { ChainView } from "./chainView.js";
-import { errorText, mapLimit, type DeliveryContext } from "./context.js";
+import { mapLimit } from "../../../lib/async/index.js";
+import { errorText, type DeliveryContext } from "./context.js";
 import type { BuiltDelivery } from "./fulfil.js";
 import type { CustodyRecord, KeyCustody } from "./keyCustody.js";
 
