@@ -17,7 +17,7 @@ import {
   type PurchaseLedger,
 } from "./ledger.js";
 import { formatTokenAmount, type TokenUnits } from "./money.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../format/duration.js";
 import type { BalanceRow, CheckResult, ErasureRow, PrivacyLossRow } from "./report.js";
 
 /** The invariants in words, as printed. */

@@ -28,6 +28,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { formatDuration } from "../format/duration.js";
 import { formatEpsilon } from "../query/epsilon.js";
 import { databankAbi } from "./abis.js";
 
@@ -502,7 +503,7 @@ const MESSAGES: MessageTable = {
       ? `The minimum number of contributors must be at least 1 (got ${n(min)}).`
       : `The minimum number of contributors (${n(min)}) must be at least 1 and not above the maximum (${n(max)}).`,
   InvalidDeliveryWindow: (window, min, max) =>
-    `The delivery window of ${n(window)} seconds is outside the allowed range (${n(min)} to ${n(max)} seconds).`,
+    `The delivery window of ${formatDuration(window)} is outside the allowed range (${formatDuration(min)} to ${formatDuration(max)}).`,
   InvalidCustodian: () => "The pool needs a custodian address and its encryption key.",
   InvalidPaymentToken: (address) => `The payment token ${address} is not a token contract.`,
   EmptyCid: () => "A required content identifier (CID) is empty.",

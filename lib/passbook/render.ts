@@ -6,7 +6,7 @@
 import { formatUnits, type Address } from "viem";
 import { ETH_UNITS, formatTokenAmount, textTable, type TokenUnits } from "../audit/index.js";
 import { formatEpsilon } from "../query/epsilon.js";
-import { formatDuration } from "../audit/duration.js";
+import { formatDuration } from "../format/duration.js";
 import type { Passbook, PassbookContribution, PassbookTx } from "./schema.js";
 
 /** A unix time as people read it, in UTC: "2026-11-26 00:24 UTC". */
@@ -14,7 +14,7 @@ export function formatDate(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export { formatDuration } from "../audit/duration.js";
+export { formatDuration } from "../format/duration.js";
 
 /** The units of each token of a passbook (ETH's when a token is missing, which it never is when built). */
 function unitsOf(passbook: Passbook): (token: string) => TokenUnits {

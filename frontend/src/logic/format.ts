@@ -96,22 +96,7 @@ export function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 }
 
-/** "2 days 3 hours" from seconds. */
-export function formatDuration(seconds: number): string {
-  const units: [number, string][] = [
-    [86_400, "day"],
-    [3_600, "hour"],
-    [60, "minute"],
-  ];
-  const parts: string[] = [];
-  let rest = Math.max(0, Math.floor(seconds));
-  for (const [size, name] of units) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(`${count} ${name}${count === 1 ? "" : "s"}`);
-  }
-  return parts.slice(0, 2).join(" ") || "less than a minute";
-}
+export { formatDuration } from "../../../lib/format/duration.js";
 
 /** Local date and time of a unix timestamp. */
 export function formatTime(unixSeconds: number | bigint): string {

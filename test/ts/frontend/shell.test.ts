@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { describe, it } from "mocha";
 import { getAddress, zeroAddress, type Address } from "viem";
 import { createNodeApiClient, NodeApiError } from "../../../lib/api/client.js";
-import { formatDuration } from "../../../lib/audit/duration.js";
+import { formatDuration } from "../../../lib/format/duration.js";
 import type { Passbook } from "../../../lib/passbook/schema.js";
 import { saleTicks, valueTicks } from "../../../frontend/src/logic/chartSeries.js";
 import {
@@ -115,7 +115,9 @@ describe("dApp shell: durations in words", () => {
   it("words the audit's grace period", () => {
     expect(formatDuration(7 * 86_400)).to.equal("7 days");
     expect(formatDuration(3_600)).to.equal("1 hour");
-    expect(formatDuration(90)).to.equal("90 seconds");
+    expect(formatDuration(90)).to.equal("1 minute 30 seconds");
+    expect(formatDuration(90_061)).to.equal("1 day 1 hour 1 minute 1 second");
+    expect(formatDuration(0)).to.equal("0 seconds");
   });
 });
 
