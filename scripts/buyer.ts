@@ -23,7 +23,7 @@ import { createDatabankClient } from "../lib/contracts/client.js";
 import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
 import { DeliveryError, streamDelivery, waitForDeliveryKey } from "../lib/delivery/index.js";
 import { readRevokedRecords, withoutRevoked } from "../lib/delivery/revoked.js";
-import { connect, UsageError, walletFromEnv } from "./cli.js";
+import { connect, nodeWaitOptions, UsageError, walletFromEnv } from "./cli.js";
 import { writeDeliveryFiles } from "./deliveryFiles.js";
 
 const FORMATS = ["jsonl", "csv"] as const;
@@ -66,20 +66,13 @@ function parseOptions(argv: string[], nodeUrl: string): Options {
   if (unknown.length > 0 || formats.length === 0) {
     throw new UsageError(`--format takes csv, jsonl or csv,jsonl, not "${values.format}"`);
   }
-  try {
-    new URL(values["node-url"]);
-  } catch {
-    throw new UsageError(`--node-url must be a URL such as ${nodeUrl}`);
-  }
-  if (!/^[0-9]+$/.test(values.wait) || Number(values.wait) > 86_400) {
-    throw new UsageError(`--wait takes whole seconds from 0 to 86400, not "${values.wait}"`);
-  }
+  const node = nodeWaitOptions(values, nodeUrl);
   return {
-    waitMs: Number(values.wait) * 1000,
+    waitMs: node.waitMs,
     purchaseId: BigInt(values.purchase),
     out: resolve(values.out),
     formats: [...new Set(formats)] as Format[],
-    nodeUrl: values["node-url"],
+    nodeUrl: node.nodeUrl,
   };
 }
 

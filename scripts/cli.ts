@@ -37,6 +37,29 @@ export function parseCli<T extends ParseArgsConfig["options"]>(options: T) {
   }
 }
 
+/**
+ * The node options the buyer-side CLIs share, checked: `--node-url` (a URL) and `--wait` (whole
+ * seconds, at most a day), as milliseconds.
+ *
+ * @param values - the parsed `--node-url` and `--wait`
+ * @param exampleUrl - the configured node URL, named in the message when `--node-url` is not one
+ * @throws UsageError with one line saying what to fix
+ */
+export function nodeWaitOptions(
+  values: { "node-url": string; wait: string },
+  exampleUrl: string,
+): { nodeUrl: string; waitMs: number } {
+  try {
+    new URL(values["node-url"]);
+  } catch {
+    throw new UsageError(`--node-url must be a URL such as ${exampleUrl}`);
+  }
+  if (!/^[0-9]+$/.test(values.wait) || Number(values.wait) > 86_400) {
+    throw new UsageError(`--wait takes whole seconds from 0 to 86400, not "${values.wait}"`);
+  }
+  return { nodeUrl: values["node-url"], waitMs: Number(values.wait) * 1000 };
+}
+
 /** The chain known to viem by id, or a minimal definition for an unknown (local) one. */
 export function chainById(id: number): Chain {
   const known = Object.values(chains).find((chain) => (chain as Chain).id === id) as

@@ -35,7 +35,7 @@ import {
   QueryPurchaseError,
   renderAnswerTable,
 } from "../lib/query/buyer.js";
-import { connect, UsageError, walletFromEnv } from "./cli.js";
+import { connect, nodeWaitOptions, UsageError, walletFromEnv } from "./cli.js";
 
 const USAGE =
   "usage: npm run query -- --pool <id> --spec <query.json> [--epsilon <ε>] [--out <answer.csv>] [--check] [--node-url <url>] [--wait <seconds>]";
@@ -87,22 +87,15 @@ function parseQueryOptions(argv: string[], nodeUrl: string): Options {
       throw new UsageError((error as Error).message);
     }
   }
-  try {
-    new URL(values["node-url"]);
-  } catch {
-    throw new UsageError(`--node-url must be a URL such as ${nodeUrl}`);
-  }
-  if (!/^[0-9]+$/.test(values.wait) || Number(values.wait) > 86_400) {
-    throw new UsageError(`--wait takes whole seconds from 0 to 86400, not "${values.wait}"`);
-  }
+  const node = nodeWaitOptions(values, nodeUrl);
   return {
     poolId: Number(values.pool),
     specPath: resolve(values.spec),
     epsilon,
     out: values.out === undefined ? undefined : resolve(values.out),
     checkOnly: values.check,
-    nodeUrl: values["node-url"],
-    waitMs: Number(values.wait) * 1000,
+    nodeUrl: node.nodeUrl,
+    waitMs: node.waitMs,
   };
 }
 
