@@ -99,21 +99,28 @@ function answerSection(result: DemoResult): string {
  * The answer's rows with each value rounded to what its noise leaves meaningful: counts are
  * integers already, means and sums get one decimal (the answer document keeps every digit).
  */
-function answerTable(answer: QueryAnswer): string {
+export function answerTable(answer: QueryAnswer): string {
   const fields = answer.groupBy.map((g) => g.field);
   const shown = answer.aggregates.filter((a) => !a.implicit);
   const rows = answer.rows.map((row) => [
     ...fields.map((field) => String(row.group[field])),
-    ...shown.map((a) => displayValue(row.values[a.name])),
+    ...shown.map((a) => displayValue(row.values[a.name], a.kind)),
   ]);
   return table([...fields, ...shown.map((a) => a.name)], rows);
 }
 
-function displayValue(value: AnswerValue | undefined): string {
+/**
+ * One value as the table shows it: counts (and histogram bins, which are counts) as integers;
+ * means, sums and quantiles always with one decimal, so a mean that happens to land on a whole
+ * number reads "8.0" like the rest of its column.
+ */
+function displayValue(value: AnswerValue | undefined, kind: string): string {
   if (value === null || value === undefined) return "–";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  if (typeof value === "number") {
+    return kind === "count" || kind === "histogram" ? String(value) : value.toFixed(1);
+  }
   return Object.entries(value)
-    .map(([label, v]) => `${label}: ${displayValue(v)}`)
+    .map(([label, v]) => `${label}: ${displayValue(v, kind)}`)
     .join(", ");
 }
 
