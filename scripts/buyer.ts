@@ -17,7 +17,7 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createNodeApiClient } from "../lib/api/index.js";
+import { createNodeApiClient, lazyEnvelopes } from "../lib/api/index.js";
 import { ConfigError, loadConfig } from "../lib/config/index.js";
 import { createDatabankClient } from "../lib/contracts/client.js";
 import { deriveWalletKeyPair } from "../lib/crypto/keys.js";
@@ -157,6 +157,15 @@ async function run(argv: string[]): Promise<void> {
       chainId,
       deliveryCid: deliveryCid!,
     },
+    // One stream for every envelope; any it leaves out is fetched by CID.
+    envelopes: lazyEnvelopes(
+      () => api.openDeliveryStream(id),
+      deliveryCid!,
+      (reason) =>
+        process.stderr.write(
+          `purchase ${id}: the node does not stream this delivery (${reason}); fetching records one by one\n`,
+        ),
+    ),
     fetchContent,
     buyerPrivateKey: keys.privateKey,
     // Asked only for a v2 manifest: the node releases the key once `fulfill` is confirmed.

@@ -32,6 +32,7 @@ import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
 import * as rawCodec from "multiformats/codecs/raw";
 import { isStorageError, parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
+import { CAR_CONTENT_TYPE, deliveryCar } from "./content/deliveryCar.js";
 import { DownloadSlots } from "./content/downloadSlots.js";
 import { openStreamBody } from "./content/streamBody.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
@@ -469,17 +470,23 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(response, 201);
   });
 
-  app.get("/v1/content/:cid", async (c) => {
-    const cid = c.req.param("cid");
-    let isSingleBlock: boolean;
-    try {
-      isSingleBlock = parseCanonicalCid(cid).code === rawCodec.code;
-    } catch (error) {
-      throw new ServiceError(400, "INVALID_CID", (error as Error).message);
-    }
-    // A raw CID is one block of at most 256 KiB: bounded without a slot. Anything larger takes
-    // one of the few download slots for as long as it streams.
-    const release = isSingleBlock ? () => undefined : downloads.tryAcquire();
+  /**
+   * Answers with `open`'s chunks as a streamed body. A large download holds one of the few
+   * download slots for as long as it streams (503 when none is free). The first chunk is read
+   * before the answer starts, so a missing manifest or block is still a 404.
+   */
+  const sendStream = async (
+    c: Context,
+    download: {
+      open: (signal: AbortSignal) => AsyncIterable<Uint8Array>;
+      /** Whether the download can be large (it then takes a slot). */
+      large: boolean;
+      /** What is sent, for logs and errors ("the content bafk…"). */
+      what: string;
+      headers: Record<string, string>;
+    },
+  ): Promise<Response> => {
+    const release = download.large ? downloads.tryAcquire() : () => undefined;
     if (release === undefined) {
       throw new ServiceError(
         503,
@@ -490,41 +497,54 @@ export function createApp(deps: AppDeps): Hono {
     }
     let body: ReadableStream<Uint8Array>;
     try {
-      // The node serves what it stores: an unknown CID is a 404 now, not a network search. One
-      // block is checked up front; for a large file `has` would read every block (Helia's
-      // extended stat), so the stream itself reads offline and a missing block is a 404 too.
-      if (isSingleBlock && !(await store.has(cid))) {
-        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
-      }
-      // Streamed: every block is hashed against its CID by the store before its bytes are sent.
       body = await openStreamBody({
-        open: (signal) =>
-          store.stream(cid, {
-            signal: AbortSignal.any([signal, c.req.raw.signal]),
-            offline: true,
-          }),
+        open: (signal) => download.open(AbortSignal.any([signal, c.req.raw.signal])),
         firstChunkTimeoutMs: CONTENT_READ_TIMEOUT_MS,
         stallTimeoutMs: deps.downloadStallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS,
         abortResponse: (error) => nodeResponse(c)?.destroy(error),
         onEnd: (how) => {
           release();
           if (how === "failed" || how === "stalled") {
-            logger.warn("content: download cut short", { cid, how });
+            logger.warn("content: download cut short", { what: download.what, how });
           }
         },
       });
     } catch (error) {
       release();
-      // The CID parsed, so a store refusing it means its root block is not what the codec says
-      // (e.g. a raw block's hash re-encoded as dag-pb): no content of this CID is held here.
+      // A store refusing a CID that parsed means its root block is not what the codec says (e.g.
+      // a raw block's hash re-encoded as dag-pb): no content of this CID is held here.
       if (isStorageError(error, "NOT_FOUND") || isStorageError(error, "INVALID_CID")) {
-        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+        throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${download.what}`);
       }
-      throw storageToServiceError(error, `the content ${cid}`);
+      throw storageToServiceError(error, download.what);
     }
-    return c.body(body, 200, {
-      "Content-Type": "application/octet-stream",
-      "Cache-Control": "public, max-age=31536000, immutable",
+    return c.body(body, 200, download.headers);
+  };
+
+  app.get("/v1/content/:cid", async (c) => {
+    const cid = c.req.param("cid");
+    let isSingleBlock: boolean;
+    try {
+      isSingleBlock = parseCanonicalCid(cid).code === rawCodec.code;
+    } catch (error) {
+      throw new ServiceError(400, "INVALID_CID", (error as Error).message);
+    }
+    // The node serves what it stores: an unknown CID is a 404 now, not a network search. One
+    // block is checked up front; for a large file `has` would read every block (Helia's extended
+    // stat), so the stream itself reads offline and a missing block is a 404 too.
+    if (isSingleBlock && !(await store.has(cid))) {
+      throw new ServiceError(404, "CONTENT_NOT_FOUND", `the node does not hold ${cid}`);
+    }
+    // A raw CID is one block of at most 256 KiB: bounded without a slot.
+    // Streamed: every block is hashed against its CID by the store before its bytes are sent.
+    return sendStream(c, {
+      open: (signal) => store.stream(cid, { signal, offline: true }),
+      large: !isSingleBlock,
+      what: `the content ${cid}`,
+      headers: {
+        "Content-Type": "application/octet-stream",
+        "Cache-Control": "public, max-age=31536000, immutable",
+      },
     });
   });
 
@@ -645,6 +665,36 @@ export function createApp(deps: AppDeps): Hono {
       );
     }
     return c.json(status);
+  });
+
+  app.get("/v1/purchases/:id/delivery/car", async (c) => {
+    const { id } = validate(purchaseIdParamSchema, c.req.param(), "path");
+    const status = await deps.deliveries.status(id);
+    if (status === undefined) {
+      throw new ServiceError(
+        404,
+        "PURCHASE_NOT_FOUND",
+        `purchase ${id} is unknown to this node (not made, or not from a pool it custodies)`,
+      );
+    }
+    const manifestCid = status.deliveryCid;
+    if (status.status !== "delivered" || manifestCid === undefined) {
+      throw new ServiceError(
+        409,
+        "NOT_DELIVERED",
+        `purchase ${id} is ${status.status}, not delivered: its records can be streamed once it is (GET /v1/purchases/${id}/delivery)`,
+      );
+    }
+    // One response for the whole delivery: the manifest, then every envelope held here, in order.
+    return sendStream(c, {
+      open: (signal) => deliveryCar({ store, manifestCid, signal }),
+      large: true,
+      what: `the delivery of purchase ${id}`,
+      headers: {
+        "Content-Type": CAR_CONTENT_TYPE,
+        "Cache-Control": "public, max-age=31536000, immutable",
+      },
+    });
   });
 
   app.get("/v1/purchases/:id/answer", async (c) => {

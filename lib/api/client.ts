@@ -5,6 +5,7 @@
  */
 import type { Hex } from "viem";
 import { assertBytesMatchCid, parseCanonicalCid } from "../storage/cid.js";
+import { readDeliveryStream, type DeliveryStream } from "./deliveryStream.js";
 import type {
   CheckRequestBody,
   ContributionResponse,
@@ -204,6 +205,32 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
         });
       }
       return bytes;
+    },
+    /**
+     * `GET /v1/purchases/{id}/delivery/car`: a delivered purchase's manifest and envelopes as one
+     * stream (a CAR), read as it arrives. The manifest is hashed to the CAR's root here; each
+     * envelope is checked against its record's CID by lib/delivery.
+     *
+     * @throws NodeApiError 404 PURCHASE_NOT_FOUND, 409 NOT_DELIVERED; 404 with another code from a
+     *   node without the route; BAD_RESPONSE when the body is not a delivery CAR.
+     */
+    async openDeliveryStream(purchaseId: number | bigint): Promise<DeliveryStream> {
+      const path = `/v1/purchases/${purchaseId.toString()}/delivery/car`;
+      const response = await send(path);
+      if (response.body === null) {
+        throw new NodeApiError(
+          response.status,
+          "BAD_RESPONSE",
+          `the node's answer to ${path} is empty`,
+        );
+      }
+      try {
+        return await readDeliveryStream(response.body, `the data bank node at ${baseUrl}`);
+      } catch (error) {
+        throw new NodeApiError(response.status, "BAD_RESPONSE", (error as Error).message, {
+          cause: error,
+        });
+      }
     },
     // `satisfies` ties the bodies sent here to the schemas the node validates (compile time).
     /**

@@ -18,7 +18,9 @@
  * Browser-safe (the dApp reuses it): no `node:` imports; CIDs are computed with lib/storage/cid.ts
  * (multiformats and the UnixFS importer, both browser-safe).
  */
+import type { CID } from "multiformats/cid";
 import type { Hex } from "viem";
+import { mapOrdered } from "../async/index.js";
 import type { AesGcmKey } from "../crypto/aesGcm.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
@@ -74,6 +76,14 @@ export interface OpenDeliveryParameters {
    * undefined for a v2 manifest: KEY_NOT_RELEASED. Not used for v1 manifests.
    */
   deliveryKey?: string | (() => Promise<string | undefined>);
+  /**
+   * The envelopes as one stream, in the manifest's order (the node's
+   * `GET /v1/purchases/{id}/delivery/car`, lib/api `openDeliveryStream`): each record takes its
+   * envelope from it when the next block is that record's, and fetches it with `fetchContent`
+   * otherwise (an envelope the stream leaves out), or once the stream failed. Every block is
+   * hashed to its record's CID like a fetched one. Absent: every envelope is fetched.
+   */
+  envelopes?: AsyncIterable<{ cid: CID; bytes: Uint8Array }>;
   /** Records fetched and decrypted at once; default {@link DEFAULT_OPEN_CONCURRENCY} (32). */
   concurrency?: number;
   /** Called after each record is opened. */
@@ -129,33 +139,66 @@ export async function* streamDelivery(
         )
       : undefined;
 
-  const concurrency = Math.max(1, Math.floor(params.concurrency ?? DEFAULT_OPEN_CONCURRENCY));
+  const concurrency = params.concurrency ?? DEFAULT_OPEN_CONCURRENCY;
   const total = manifest.records.length;
-  // A window of at most `concurrency` records in flight, started in order and yielded in order.
-  const window: Promise<DeliveredRecord>[] = [];
-  let next = 0;
+  const streamed = params.envelopes && takeInOrder(params.envelopes);
+  const fetchEnvelope = async (record: ManifestRecord, cid: CID) =>
+    (await streamed?.take(cid)) ?? (await fetchContent(record, params.fetchContent));
   let done = 0;
-  const startNext = (): void => {
-    const index = next++;
-    const opening = openRecord(manifest.records[index]!, dataKeys?.[index], params);
-    // Awaited in order below; a failure while earlier records are pending is not unhandled.
-    opening.catch(() => undefined);
-    window.push(opening);
-  };
   try {
-    while (next < total && window.length < concurrency) startNext();
-    while (window.length > 0) {
-      const record = await window.shift()!;
-      if (next < total) startNext();
+    const list: readonly ManifestRecord[] = manifest.records;
+    const records = mapOrdered(list, concurrency, (record, index) =>
+      openRecord(record, dataKeys?.[index], fetchEnvelope, params),
+    );
+    for await (const record of records) {
       done++;
       params.onProgress?.({ done, total });
       yield record;
     }
   } finally {
-    // Let the records still in flight settle before their keys are zeroed.
-    await Promise.allSettled(window);
+    // mapOrdered let the records in flight settle: their keys can be zeroed.
     dataKeys?.forEach((key) => key.fill(0));
+    await streamed?.close();
   }
+}
+
+/**
+ * Takes blocks from a stream in order: `take(cid)` returns the next block when it is `cid`'s, else
+ * undefined (the block stays for a later record). Calls are served one at a time in call order,
+ * and a failed stream is given up (every later `take` returns undefined).
+ */
+function takeInOrder(blocks: AsyncIterable<{ cid: CID; bytes: Uint8Array }>) {
+  const iterator = blocks[Symbol.asyncIterator]();
+  let next: { cid: CID; bytes: Uint8Array } | undefined;
+  let ended = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const takeNow = async (cid: CID): Promise<Uint8Array | undefined> => {
+    if (next === undefined && !ended) {
+      try {
+        const result = await iterator.next();
+        if (result.done) ended = true;
+        else next = result.value;
+      } catch {
+        // A cut stream is not fatal: the records after it are fetched one by one.
+        ended = true;
+      }
+    }
+    if (next === undefined || !next.cid.equals(cid)) return undefined;
+    const { bytes } = next;
+    next = undefined;
+    return bytes;
+  };
+  return {
+    take(cid: CID): Promise<Uint8Array | undefined> {
+      const taken = queue.then(() => takeNow(cid));
+      queue = taken.catch(() => undefined);
+      return taken;
+    },
+    async close(): Promise<void> {
+      ended = true;
+      await iterator.return?.()?.catch?.(() => undefined);
+    },
+  };
 }
 
 /**
@@ -261,10 +304,11 @@ function assertBuyerKey(privateKey: Uint8Array, manifest: DeliveryManifest): voi
 async function openRecord(
   record: ManifestRecord,
   openedKey: Uint8Array | undefined,
+  fetchEnvelope: (record: ManifestRecord, cid: CID) => Promise<Uint8Array>,
   params: OpenDeliveryParameters,
 ): Promise<DeliveredRecord> {
   const { tokenId, dataCid } = record;
-  const envelope = await fetchVerified(record, params.fetchContent);
+  const envelope = await fetchVerified(record, fetchEnvelope);
   let dataKey: Uint8Array;
   try {
     if (openedKey !== undefined) dataKey = new Uint8Array(openedKey);
@@ -298,9 +342,10 @@ async function openRecord(
   }
 }
 
+/** The record's envelope, from wherever `fetchEnvelope` takes it, hashed to its CID. */
 async function fetchVerified(
   record: ManifestRecord,
-  fetchContent: OpenDeliveryParameters["fetchContent"],
+  fetchEnvelope: (record: ManifestRecord, cid: CID) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
   const { tokenId, dataCid } = record;
   let cid;
@@ -312,19 +357,7 @@ async function fetchVerified(
       cause,
     });
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await fetchContent(dataCid);
-  } catch (cause) {
-    // Both lib/storage and lib/api report bytes that do not hash to their CID with code INTEGRITY.
-    const code =
-      (cause as { code?: unknown } | null)?.code === "INTEGRITY" ? "INTEGRITY" : "FETCH_FAILED";
-    throw new DeliveryError(
-      code,
-      `record ${tokenId}: cannot fetch envelope ${dataCid}: ${errorText(cause)}`,
-      { tokenId, cause },
-    );
-  }
+  const bytes = await fetchEnvelope(record, cid);
   try {
     await assertBytesMatchCid(cid, bytes, "the content source");
   } catch (cause) {
@@ -335,6 +368,25 @@ async function fetchVerified(
     );
   }
   return bytes;
+}
+
+/** Fetches one envelope with `fetchContent`. */
+async function fetchContent(
+  record: ManifestRecord,
+  fetch: OpenDeliveryParameters["fetchContent"],
+): Promise<Uint8Array> {
+  try {
+    return await fetch(record.dataCid);
+  } catch (cause) {
+    // Both lib/storage and lib/api report bytes that do not hash to their CID with code INTEGRITY.
+    const code =
+      (cause as { code?: unknown } | null)?.code === "INTEGRITY" ? "INTEGRITY" : "FETCH_FAILED";
+    throw new DeliveryError(
+      code,
+      `record ${record.tokenId}: cannot fetch envelope ${record.dataCid}: ${errorText(cause)}`,
+      { tokenId: record.tokenId, cause },
+    );
+  }
 }
 
 function errorText(error: unknown): string {

@@ -164,23 +164,31 @@ class HeliaStore implements HeliaContentStore {
         // way (no UnixFS stat and cat, each reading and hashing it again). A delivery reads
         // 100,000 of these.
         // verifyingBlockstore's get is an async generator (the type allows a sync one too).
-        const block = this.#verifiedBlocks.get(cid, { signal }) as AsyncIterable<Uint8Array>;
+        // `offline` reaches Helia's blockstore as it does through the exporter (see stream).
+        const readOptions: { signal: AbortSignal; offline?: boolean } = {
+          signal,
+          offline: options.offline,
+        };
+        const block = this.#verifiedBlocks.get(cid, readOptions) as AsyncIterable<Uint8Array>;
         return await collectBytes(block, options.maxBytes, tooLarge);
       }
       // The root's declared size lets us refuse early; counting while streaming still guards
       // against a root that lies about its size.
-      const stat = await this.#verifiedFs.stat(cid, { signal });
+      const stat = await this.#verifiedFs.stat(cid, { signal, offline: options.offline });
       if (options.maxBytes !== undefined && stat.size > BigInt(options.maxBytes)) {
         tooLarge(stat.size);
       }
       const bytes = await collectBytes(
-        this.#verifiedFs.cat(cid, { signal }),
+        this.#verifiedFs.cat(cid, { signal, offline: options.offline }),
         options.maxBytes,
         tooLarge,
       );
       await assertBytesMatchCid(cid, bytes, "the embedded IPFS node");
       return bytes;
     } catch (err) {
+      if (options.offline === true && isMissingBlockError(err)) {
+        throw new ContentNotFoundError(`${cid} is not (completely) stored here`, { cause: err });
+      }
       throw this.#toReadError(cid, options.signal, signal, err);
     }
   }

@@ -167,6 +167,7 @@ class KuboStore implements KuboContentStore {
         this.#client.cat(cid, {
           signal,
           length: options.maxBytes === undefined ? undefined : options.maxBytes + 1,
+          ...(options.offline === true ? OFFLINE_QUERY : {}),
         }),
         options.maxBytes,
         (received) => {
@@ -176,6 +177,11 @@ class KuboStore implements KuboContentStore {
         },
       );
     } catch (err) {
+      if (options.offline === true && isKuboMissingBlockError(err)) {
+        throw new ContentNotFoundError(`${cid} is not stored by Kubo at ${this.url}`, {
+          cause: err,
+        });
+      }
       throw await this.#toReadError(cid, options.signal, signal, err);
     }
     await assertBytesMatchCid(cid, bytes, `Kubo at ${this.url}`);

@@ -14,6 +14,8 @@ export interface GetOptions {
   signal?: AbortSignal;
   /** Refuse (TOO_LARGE) content bigger than this many bytes instead of buffering it. */
   maxBytes?: number;
+  /** Local blocks only: content not (completely) held here is NOT_FOUND at once, never fetched. */
+  offline?: boolean;
 }
 
 export interface StreamOptions {

@@ -34,12 +34,15 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
       setState({ phase: "working", detail: "Sign the message that derives your encryption key…" });
       const key = await encryptionKeyOf(walletClient, account);
       setState({ phase: "working", detail: "Fetching and verifying the delivery manifest…" });
-      const [{ openDelivery }, { waitForDeliveryKey }, revokedRecords, api] = await Promise.all([
-        import("../../../../lib/delivery/buyer.js"),
-        import("../../../../lib/delivery/release.js"),
-        import("../../../../lib/delivery/revoked.js"),
-        nodeApi(runtime.nodeUrl),
-      ]);
+      const [{ openDelivery }, { waitForDeliveryKey }, revokedRecords, { lazyEnvelopes }, api] =
+        await Promise.all([
+          import("../../../../lib/delivery/buyer.js"),
+          import("../../../../lib/delivery/release.js"),
+          import("../../../../lib/delivery/revoked.js"),
+          import("../../../../lib/api/deliveryStream.js"),
+          nodeApi(runtime.nodeUrl),
+        ]);
+      const deliveryCid = purchase.deliveryCid;
       const manifest = await api.getContent(purchase.deliveryCid);
       const records = await openDelivery({
         manifest,
@@ -52,6 +55,8 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
           chainId: runtime.chainId,
           deliveryCid: purchase.deliveryCid,
         },
+        // Every envelope in one response; any the node leaves out is fetched by CID.
+        envelopes: lazyEnvelopes(() => api.openDeliveryStream(purchase.id), deliveryCid),
         fetchContent: (cid) => api.getContent(cid),
         buyerPrivateKey: key.privateKey,
         // v2: the node releases the key only once the delivery is final (fulfil confirmed).
