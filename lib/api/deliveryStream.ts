@@ -81,22 +81,42 @@ export async function readDeliveryStream(
     return {
       manifestCid: root.toString(),
       manifest: first.value.bytes,
-      envelopes: (async function* () {
-        try {
-          for (;;) {
-            const next = await blocks.next();
-            if (next.done) return;
-            yield next.value;
+      envelopes: cancelOnReturn(
+        (async function* () {
+          try {
+            for (;;) {
+              const next = await blocks.next();
+              if (next.done) return;
+              yield next.value;
+            }
+          } finally {
+            cancel();
           }
-        } finally {
-          cancel();
-        }
-      })(),
+        })(),
+        cancel,
+      ),
     };
   } catch (error) {
     cancel();
     throw error;
   }
+}
+
+/**
+ * `blocks`, whose `return()` also cancels the body: a generator closed before its first `next()`
+ * never runs its `finally` (lazyEnvelopes closes a stream of another manifest that way), which
+ * would leave the response open.
+ */
+function cancelOnReturn<T>(blocks: AsyncGenerator<T>, cancel: () => void): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () => blocks.next(),
+      return: async () => {
+        cancel();
+        return blocks.return(undefined);
+      },
+    }),
+  };
 }
 
 /** A body's chunks (ReadableStream is not async-iterable in every browser). */

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CID } from "multiformats/cid";
 import {
   DeliveryError,
   openDelivery,
@@ -11,7 +12,7 @@ import {
   type DeliveredRecord,
 } from "../../../lib/delivery/index.js";
 import { writeDeliveryFiles } from "../../../scripts/deliveryFiles.js";
-import { offChainDeliveryV2, type OffChainDeliveryV2 } from "./helpers.js";
+import { expectDeliveryError, offChainDeliveryV2, type OffChainDeliveryV2 } from "./helpers.js";
 
 describe("delivery/buyer: concurrent, streamed opening in bounded memory", function () {
   this.timeout(60_000);
@@ -92,6 +93,149 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
     expect(failure).to.be.instanceOf(DeliveryError);
     expect((failure as DeliveryError).tokenId).to.equal(bad.tokenId);
     expect(yielded).to.deep.equal(sorted.slice(0, 10).map((r) => r.tokenId));
+  });
+
+  /** The manifest's records, in its order (token id ascending). */
+  const inManifestOrder = () =>
+    delivery.manifest.records.map(({ tokenId, dataCid }) => ({
+      tokenId,
+      dataCid,
+    }));
+
+  /** The envelopes of `records` as a block stream, as lib/api's readDeliveryStream yields them. */
+  async function* blockStream(
+    records: { dataCid: string }[],
+    bytesOf: (dataCid: string) => Uint8Array = (dataCid) => delivery.contents.get(dataCid)!,
+  ) {
+    for (const { dataCid } of records) yield { cid: CID.parse(dataCid), bytes: bytesOf(dataCid) };
+  }
+
+  /** fetchContent counting which CIDs were fetched. */
+  const countingFetch = () => {
+    const fetched: string[] = [];
+    return {
+      fetched,
+      fetchContent: async (cid: string) => {
+        fetched.push(cid);
+        return delivery.fetchContent(cid);
+      },
+    };
+  };
+
+  /** Asserts `records` are the whole delivery, decrypted, in manifest order. */
+  const expectEveryRecord = (records: DeliveredRecord[]) => {
+    const plaintexts = new Map(
+      delivery.records.map((r) => [r.tokenId, Buffer.from(r.plaintext).toString()]),
+    );
+    expect(records.map((r) => r.tokenId)).to.deep.equal(inManifestOrder().map((r) => r.tokenId));
+    for (const record of records) {
+      expect(Buffer.from(record.plaintext).toString()).to.equal(plaintexts.get(record.tokenId));
+    }
+  };
+
+  it("envelopes: takes every record from the stream, fetching none", async () => {
+    const { fetched, fetchContent } = countingFetch();
+    const records = await openDelivery(
+      params({ fetchContent, envelopes: blockStream(inManifestOrder()), concurrency: 8 }),
+    );
+    expectEveryRecord(records);
+    expect(fetched).to.deep.equal([]);
+  });
+
+  it("envelopes: fetches exactly the records the stream leaves out", async () => {
+    const all = inManifestOrder();
+    const leftOut = all.filter((_, index) => index % 3 === 1 || index === all.length - 1);
+    const { fetched, fetchContent } = countingFetch();
+    const records = await openDelivery(
+      params({
+        fetchContent,
+        envelopes: blockStream(all.filter((record) => !leftOut.includes(record))),
+        concurrency: 8,
+      }),
+    );
+    expectEveryRecord(records);
+    expect([...fetched].sort()).to.deep.equal(leftOut.map((r) => r.dataCid).sort());
+  });
+
+  it("envelopes: a tampered block is INTEGRITY naming its token, the records before it yielded", async () => {
+    const all = inManifestOrder();
+    const bad = all[12]!;
+    const envelopes = blockStream(all, (dataCid) => {
+      const bytes = delivery.contents.get(dataCid)!;
+      if (dataCid !== bad.dataCid) return bytes;
+      const tampered = new Uint8Array(bytes);
+      tampered[0]! ^= 1;
+      return tampered;
+    });
+    const { fetched, fetchContent } = countingFetch();
+    const yielded: bigint[] = [];
+    await expectDeliveryError(
+      async () => {
+        for await (const record of streamDelivery(
+          params({ fetchContent, envelopes, concurrency: 4 }),
+        )) {
+          yielded.push(record.tokenId);
+        }
+      },
+      "INTEGRITY",
+      bad.tokenId,
+    );
+    expect(yielded).to.deep.equal(all.slice(0, 12).map((r) => r.tokenId));
+    // The bad block was not silently replaced by a fetched copy.
+    expect(fetched).to.not.include(bad.dataCid);
+  });
+
+  it("envelopes: a stream that fails midway is given up; the rest are fetched, every record right", async () => {
+    const all = inManifestOrder();
+    async function* failing() {
+      yield* blockStream(all.slice(0, 15));
+      throw new Error("connection reset");
+    }
+    const { fetched, fetchContent } = countingFetch();
+    const records = await openDelivery(
+      params({ fetchContent, envelopes: failing(), concurrency: 6 }),
+    );
+    expectEveryRecord(records);
+    expect([...fetched].sort()).to.deep.equal(
+      all
+        .slice(15)
+        .map((r) => r.dataCid)
+        .sort(),
+    );
+  });
+
+  it("envelopes: blocks out of order still give every record right (the rest fetched)", async () => {
+    const all = inManifestOrder();
+    const swapped = [all[1]!, all[0]!, ...all.slice(2, 20).reverse(), ...all.slice(20)];
+    const { fetched, fetchContent } = countingFetch();
+    const records = await openDelivery(
+      params({ fetchContent, envelopes: blockStream(swapped), concurrency: 5 }),
+    );
+    expectEveryRecord(records);
+    expect(fetched.length).to.be.within(1, all.length);
+    expect(fetched).to.include(all[0]!.dataCid);
+  });
+
+  it("envelopes: stopping early closes the stream", async () => {
+    let pulled = 0;
+    let closed = false;
+    async function* tracked() {
+      try {
+        for await (const block of blockStream(inManifestOrder())) {
+          pulled++;
+          yield block;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    let seen = 0;
+    for await (const record of streamDelivery(params({ envelopes: tracked(), concurrency: 4 }))) {
+      void record;
+      if (++seen === 3) break;
+    }
+    expect(closed).to.equal(true);
+    expect(pulled).to.be.below(delivery.records.length);
   });
 
   it("writeDeliveryFiles streams the same JSON Lines and CSV as toJsonLines / toCsv; a failure leaves no file", async () => {
