@@ -29,6 +29,7 @@ import { loadConfig } from "../../lib/config/index.js";
 import { generateKeyPair, toHex32 } from "../../lib/crypto/index.js";
 import { startDatabankNode } from "../../service/node.js";
 import { deployDatabankWithViem } from "../stack/deploy.js";
+import { sampleMemory } from "./memory.js";
 import type { BenchRow } from "./types.js";
 
 const SUITE = "content-memory";
@@ -106,7 +107,7 @@ export async function benchContentMemory(
     ] as const) {
       for (const concurrency of CONCURRENCY_LEVELS) {
         await settle();
-        const memory = sampleMemory();
+        const memory = sampleMemory(10);
         const started = performance.now();
         const received = await downloadInChild(`${baseUrl}/v1/content/${cid}`, concurrency);
         const seconds = (performance.now() - started) / 1000;
@@ -173,26 +174,6 @@ function randomBytes(length: number): Uint8Array {
 async function settle(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-}
-
-/** Samples RSS and ArrayBuffer memory every 10 ms until stopped. */
-function sampleMemory() {
-  const baseline = process.memoryUsage();
-  let rss = baseline.rss;
-  let arrayBuffers = baseline.arrayBuffers;
-  const sample = () => {
-    const now = process.memoryUsage();
-    rss = Math.max(rss, now.rss);
-    arrayBuffers = Math.max(arrayBuffers, now.arrayBuffers);
-  };
-  const timer = setInterval(sample, 10);
-  return {
-    stop() {
-      clearInterval(timer);
-      sample();
-      return { baseline, rss, arrayBuffers };
-    },
-  };
 }
 
 function listen(app: Hono): Promise<ServerType> {

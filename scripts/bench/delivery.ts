@@ -1,20 +1,25 @@
 /**
  * Delivery at scale: from a purchase to the buyer holding every record decrypted (written out as
- * JSON Lines and CSV), for pools of 1,000, 10,000 and 100,000 active contributions, on an
- * in-process Hardhat network with an in-memory Helia store — the path before issue 10 beside the
- * current one, measured in the same run on the same pool:
+ * JSON Lines and CSV), for pools of 1,000, 10,000 and 100,000 active contributions — the path
+ * before issue 10 beside the current one, measured in the same run on the same pool. The node is
+ * the real one (service/node.ts, its HTTP API on 127.0.0.1, an in-process Hardhat network and an
+ * in-memory Helia store); the buyer runs in a process of its own, as a real buyer does
+ * (./deliveryBuyer.ts), and reads everything over the node's HTTP API:
  *
- * - old: the worker HPKE-opens every record's envelope for every delivery (key custody off), and
- *   the buyer opens records one by one, collecting them all before writing the files;
- * - new: the worker takes each data key from the key custody (kept at rest under the KEK; no
- *   envelope fetched, no HPKE), and the buyer streams records, 4 in flight (see BUYER_CONCURRENCY),
- *   straight to the files.
+ * - old: the worker HPKE-opens every record's envelope for every delivery (key custody off); the
+ *   buyer fetches the envelopes one by one (`GET /v1/content/{cid}` each), collecting every
+ *   record before writing the files;
+ * - new: the node's worker takes each data key from the key custody (kept at rest under the KEK;
+ *   no envelope fetched, no HPKE); the buyer reads the manifest, the delivery key, then every
+ *   envelope in one response (`GET /v1/purchases/{id}/delivery/car`), writing records out as
+ *   they are decrypted (the buyer CLI's path).
  *   The keys are kept at acceptance, as the node does (service/custodian/acceptedKeys.ts): setup
  *   unwraps each envelope's key once with the custodian's key, as the acceptance check does, and
  *   keeps it. The first delivery is measured on its own row (it should cost what a later one
  *   does); records accepted before keys were kept at acceptance pay one HPKE open each at their
  *   first delivery instead (the lazy fallback, tested in test/ts/delivery/keyCustody.test.ts).
  *
+ * Memory: the node process (node, chain and store) and the buyer's process, each at its peak.
  * The pool is set up with the shortcut of ./poolSetup.ts (batched submissions and acceptances
  * through EIP-7702; setup time is reported, not part of any figure).
  *
@@ -23,31 +28,25 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { parseEther } from "viem";
-import { createDatabankClient, type DatabankClient } from "../../lib/contracts/client.js";
+import { parseEther, type Hex } from "viem";
+import { createDatabankClient } from "../../lib/contracts/client.js";
 import { generateKeyPair, toHex32 } from "../../lib/crypto/index.js";
+import { DEFAULT_OPEN_CONCURRENCY } from "../../lib/delivery/index.js";
+import { createDeliveryWorker, type DeliveryWorker } from "../../service/custodian/delivery.js";
 import {
-  openDelivery,
-  streamDelivery,
-  toCsv,
-  toJsonLines,
-  type OpenDeliveryParameters,
-} from "../../lib/delivery/index.js";
-import type { HeliaContentStore } from "../../lib/storage/index.js";
-import { createDeliveryWorker, type KeyCustody } from "../../service/custodian/delivery.js";
-import { writeDeliveryFiles } from "../deliveryFiles.js";
+  startBenchBuyer,
+  type BenchBuyerJob,
+  type BenchBuyerResult,
+} from "./deliveryBuyer.js";
+import { mib, round, sampleMemory, type MemoryPeak } from "./memory.js";
 import {
   measureEachCount,
-  mib,
-  round,
-  sampleMemory,
   setupBenchPool,
   sizeLabel,
+  startBenchNode,
   type CompiledBatch,
-  type MemoryPeak,
 } from "./poolSetup.js";
 import { printRows, rowsText } from "./table.js";
 import type { BenchRow } from "./types.js";
@@ -56,13 +55,17 @@ const SUITE = "delivery";
 const PRICE = parseEther("1");
 /** Record counts measured by default. */
 export const DELIVERY_COUNTS = [1_000, 10_000, 100_000] as const;
+/** The buyer's paths: "new" streams the delivery, "old" fetches each envelope. */
+type BuyerPath = BenchBuyerJob["path"];
+const PATH_LABEL: Record<BuyerPath, "new" | "old"> = { stream: "new", "one-by-one": "old" };
 /**
- * Records the new buyer fetches and decrypts at once. The bench reads from an in-process,
- * in-memory store, where the work is CPU on one thread and more reads in flight only add
- * contention (50,000 Helia reads: about 1.4 s at 4 in flight, 2.5 s at 32); a buyer reading from
- * a node over HTTP keeps the default of 32 (lib/delivery DEFAULT_OPEN_CONCURRENCY) to hide latency.
+ * Records the buyer decrypts at once: the CLI's default for the stream; one at a time for the old
+ * path, as the buyer before issue 10 did.
  */
-const BUYER_CONCURRENCY = 4;
+const BUYER_CONCURRENCY: Record<BuyerPath, number> = {
+  stream: DEFAULT_OPEN_CONCURRENCY,
+  "one-by-one": 1,
+};
 
 /**
  * A full garbage collection, run before each measured phase: setting up 100,000 contributions
@@ -91,7 +94,7 @@ export async function benchDelivery(options: BenchDeliveryOptions = {}): Promise
 /** The rows as the table `npm run bench` prints. */
 export function printDeliveryTable(rows: readonly BenchRow[]): void {
   printRows(
-    "Delivery: purchase to buyer-decrypted, old path (HPKE per record per delivery, sequential buyer) beside new (keys kept at acceptance, streamed buyer, 4 in flight); in-process Hardhat + in-memory Helia; memory = peak during the phase, process-wide",
+    "Delivery: purchase to buyer-decrypted, old path (HPKE per record per delivery, buyer fetching each envelope) beside new (keys kept at acceptance, buyer reading one CAR stream); the node over HTTP with in-process Hardhat + in-memory Helia, the buyer in its own process; memory = peak during the phase",
     rows,
   );
 }
@@ -109,13 +112,13 @@ async function measureAt(
     progress,
     label: "delivery bench",
   });
+  const node = await startBenchNode(pool).catch(async (error: unknown) => {
+    await pool.close();
+    throw error;
+  });
   try {
     const { publicClient, buyerWallet, address, poolId, fromBlock, store, custodian } = pool;
-    const newDb = pool.db;
-    const custody = pool.custody;
-    const dir = pool.dir;
     const asBuyer = createDatabankClient({ publicClient, walletClient: buyerWallet, address });
-    const reader = createDatabankClient({ publicClient, address });
     const buy = async () => {
       const keys = generateKeyPair();
       const receipt = await publicClient.waitForTransactionReceipt({
@@ -125,127 +128,109 @@ async function measureAt(
       });
       return { purchase: asBuyer.purchaseFromEvent(receipt), keys };
     };
-    const workerOn = (db: DatabaseSync, keys: { keepDataKeys: boolean; keyCustody?: KeyCustody }) =>
-      createDeliveryWorker({
-        db,
-        databank: custodian,
-        store,
-        custodianAddress: pool.custodianAccount.address,
-        custodianPrivateKey: pool.custodianKeys.privateKey,
-        fromBlock,
-        ...keys,
-      });
+    /** Times a delivery from the worker's pass to the buyer's files, the buyer in its process. */
+    const measure = async (
+      path: BuyerPath,
+      worker: Pick<DeliveryWorker, "deliverPending" | "status">,
+    ): Promise<BenchRow[]> => {
+      const buyer = await startBenchBuyer();
+      try {
+        const { purchase, keys } = await buy();
+        settleHeap();
+        const memory = sampleMemory();
+        const started = performance.now();
+        await worker.deliverPending();
+        const status = await expectDelivered(worker, purchase.id);
+        const fulfilled = performance.now();
+        const result = await buyer.run({
+          path,
+          nodeUrl: node.url,
+          purchaseId: purchase.id.toString(),
+          expected: {
+            recordsRoot: status.recordsRoot as Hex,
+            recordCount: status.recordCount!,
+            buyerKey: toHex32(keys.publicKey),
+            databank: address,
+            chainId: pool.chainId,
+            deliveryCid: status.deliveryCid!,
+          },
+          buyerPrivateKey: toHex32(keys.privateKey),
+          ...(path === "one-by-one" ? { deliveryKey: status.deliveryKey } : {}),
+          concurrency: BUYER_CONCURRENCY[path],
+          outDir: pool.dir,
+        });
+        const decrypted = performance.now();
+        const peak = memory.stop();
+        if (result.records !== count) {
+          throw new Error(`the buyer opened ${result.records}, not ${count}`);
+        }
+        return phaseRows(path, sizeLabel(count), { started, fulfilled, decrypted, peak, result });
+      } finally {
+        buyer.stop();
+      }
+    };
     const size = sizeLabel(count);
     const rows: BenchRow[] = [
       { suite: SUITE, operation: "setup (seal + store + submit/accept + keys kept)", size, value: round(pool.setupSeconds), unit: "s" },
     ];
 
-    // ---- new path: the first delivery (keys kept at acceptance), then the steady state
-    const fresh = workerOn(newDb, { keepDataKeys: true, keyCustody: custody });
+    // ---- new path: the node's first delivery (keys kept at acceptance), then the steady state
     {
       const { purchase } = await buy();
       settleHeap();
       const started = performance.now();
-      await fresh.deliverPending();
-      await expectDelivered(fresh, purchase.id);
+      await node.delivery.deliverPending();
+      await expectDelivered(node.delivery, purchase.id);
       rows.push({ suite: SUITE, operation: "new: first delivery (keys kept at acceptance)", size, value: seconds(started), unit: "s" });
     }
-    {
-      const { purchase, keys } = await buy();
-      settleHeap();
-      const memory = sampleMemory();
-      const started = performance.now();
-      await fresh.deliverPending();
-      const status = await expectDelivered(fresh, purchase.id);
-      const fulfilled = performance.now();
-      const open = await openParams(reader, fromBlock, store, purchase.id, keys.privateKey, status);
-      const written = await writeDeliveryFiles({
-        records: streamDelivery({ ...open, concurrency: BUYER_CONCURRENCY }),
-        jsonlPath: join(dir, "new.jsonl"),
-        csvPath: join(dir, "new.csv"),
-      });
-      const decrypted = performance.now();
-      const peak = memory.stop();
-      if (written.count !== count) throw new Error(`the buyer opened ${written.count}, not ${count}`);
-      rows.push(...phaseRows("new", size, started, fulfilled, decrypted, peak));
-    }
+    rows.push(...(await measure("stream", node.delivery)));
 
-    // ---- old path: HPKE per record per delivery, sequential buyer collecting everything
-    {
-      const old = workerOn(pool.openDb("old"), { keepDataKeys: false });
-      const { purchase, keys } = await buy();
-      settleHeap();
-      const memory = sampleMemory();
-      const started = performance.now();
-      await old.deliverPending();
-      const status = await expectDelivered(old, purchase.id);
-      const fulfilled = performance.now();
-      const open = await openParams(reader, fromBlock, store, purchase.id, keys.privateKey, status);
-      const records = await openDelivery({ ...open, concurrency: 1 });
-      await writeFile(join(dir, "old.jsonl"), toJsonLines(records));
-      await writeFile(join(dir, "old.csv"), toCsv(records).text);
-      const decrypted = performance.now();
-      const peak = memory.stop();
-      if (records.length !== count) throw new Error(`the buyer opened ${records.length}, not ${count}`);
-      rows.push(...phaseRows("old", size, started, fulfilled, decrypted, peak));
-    }
+    // ---- old path: HPKE per record per delivery (its own worker and database; the node serves
+    // the envelopes), the buyer fetching them one by one
+    const old = createDeliveryWorker({
+      db: pool.openDb("old"),
+      databank: custodian,
+      store,
+      custodianAddress: pool.custodianAccount.address,
+      custodianPrivateKey: pool.custodianKeys.privateKey,
+      fromBlock,
+      keepDataKeys: false,
+    });
+    rows.push(...(await measure("one-by-one", old)));
     return rows;
   } finally {
+    await node.stop();
     await pool.close();
   }
 }
 
 async function expectDelivered(
-  worker: ReturnType<typeof createDeliveryWorker>,
+  worker: Pick<DeliveryWorker, "status">,
   purchaseId: bigint,
 ) {
   const status = await worker.status(purchaseId);
-  if (status?.status !== "delivered" || status.deliveryKey === undefined) {
+  if (status?.status !== "delivered" || status.deliveryCid === undefined) {
     throw new Error(`purchase ${purchaseId} not delivered: ${status?.error}`);
   }
   return status;
 }
 
-/** What the buyer needs, from the chain's events and the store (as the buyer CLI does). */
-async function openParams(
-  databank: DatabankClient,
-  fromBlock: bigint,
-  store: HeliaContentStore,
-  purchaseId: bigint,
-  buyerPrivateKey: Uint8Array,
-  status: { deliveryKey?: string },
-): Promise<OpenDeliveryParameters> {
-  const [created] = await databank.contract.getEvents.PurchaseCreated({ purchaseId }, { fromBlock });
-  const [fulfilled] = await databank.contract.getEvents.PurchaseFulfilled(
-    { purchaseId },
-    { fromBlock },
-  );
-  return {
-    manifest: await store.get(fulfilled!.args.deliveryCid!),
-    expected: {
-      recordsRoot: fulfilled!.args.recordsRoot!,
-      recordCount: fulfilled!.args.recordCount!,
-      buyerKey: created!.args.buyerKey!,
-      deliveryCid: fulfilled!.args.deliveryCid!,
-    },
-    fetchContent: (cid) => store.get(cid),
-    buyerPrivateKey,
-    deliveryKey: status.deliveryKey,
-  };
+/** The figures of one path. */
+interface PhaseTimes {
+  started: number;
+  fulfilled: number;
+  decrypted: number;
+  /** The node process's memory (node, chain and store). */
+  peak: MemoryPeak;
+  /** What the buyer process measured. */
+  result: BenchBuyerResult;
 }
 
-
-function phaseRows(
-  path: "old" | "new",
-  size: string,
-  started: number,
-  fulfilled: number,
-  decrypted: number,
-  peak: MemoryPeak,
-): BenchRow[] {
+function phaseRows(path: BuyerPath, size: string, times: PhaseTimes): BenchRow[] {
+  const { started, fulfilled, decrypted, peak, result } = times;
   const row = (operation: string, value: number, unit: string): BenchRow => ({
     suite: SUITE,
-    operation: `${path}: ${operation}`,
+    operation: `${PATH_LABEL[path]}: ${operation}`,
     size,
     value,
     unit,
@@ -254,8 +239,9 @@ function phaseRows(
     row("purchase -> fulfilled (worker)", round((fulfilled - started) / 1000), "s"),
     row("fulfilled -> buyer decrypted + files written", round((decrypted - fulfilled) / 1000), "s"),
     row("purchase -> buyer decrypted (end to end)", round((decrypted - started) / 1000), "s"),
-    row("JS heap peak (above phase start)", mib(peak.heapUsed - peak.baseline.heapUsed), "MiB"),
-    row("RSS peak (process, incl. chain)", mib(peak.rss), "MiB"),
+    row("node: JS heap peak (above phase start)", mib(peak.heapUsed - peak.baseline.heapUsed), "MiB"),
+    row("node: RSS peak (process, incl. chain)", mib(peak.rss), "MiB"),
+    row("buyer: RSS peak (own process)", mib(result.rssPeak), "MiB"),
   ];
 }
 

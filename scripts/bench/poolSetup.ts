@@ -24,6 +24,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { network } from "hardhat";
 import solc from "solc";
 import {
+  bytesToHex,
   createWalletClient,
   custom,
   parseEther,
@@ -51,7 +52,10 @@ import {
   type CustodianDatabankClient,
   type KeyCustody,
 } from "../../service/custodian/delivery.js";
+import { loadConfig } from "../../lib/config/index.js";
+import type { NodePublicClient } from "../../service/chain.js";
 import { openDatabase } from "../../service/db.js";
+import { startDatabankNode, type DatabankNode } from "../../service/node.js";
 import { silentLogger } from "../../service/log.js";
 import { deployDatabankWithViem, testPoolParams, type PoolParams } from "../stack/deploy.js";
 
@@ -151,8 +155,9 @@ export interface BenchPool {
   fromBlock: bigint;
   chainId: number;
   poolId: number;
-  /** The custodian's wallet client and its Databank client. */
+  /** The custodian's account, its private key, and its Databank client. */
   custodianAccount: PrivateKeyAccount;
+  custodianPrivateKey: Hex;
   custodian: CustodianDatabankClient;
   custodianKeys: X25519KeyPair;
   /** A funded buyer wallet (a Hardhat account). */
@@ -208,7 +213,8 @@ export async function setupBenchPool(
     };
 
     // The custodian: a local account (EIP-7702 needs its signature), funded.
-    const custodianAccount = privateKeyToAccount(generatePrivateKey());
+    const custodianPrivateKey = generatePrivateKey();
+    const custodianAccount = privateKeyToAccount(custodianPrivateKey);
     await networkHelpers.setBalance(custodianAccount.address, parseEther("1000"));
     const custodianWallet = createWalletClient({
       account: custodianAccount,
@@ -272,6 +278,7 @@ export async function setupBenchPool(
       chainId,
       poolId,
       custodianAccount,
+      custodianPrivateKey,
       custodian,
       custodianKeys,
       buyerWallet: buyerWallet as unknown as WalletClient<Transport, Chain, Account>,
@@ -407,39 +414,39 @@ async function fillPool(params: FillPoolParams): Promise<void> {
   if (active !== count) throw new Error(`setup joined ${active} contributions, not ${count}`);
 }
 
-/** Samples RSS and heap every 50 ms until stopped; returns the peaks and the starting values. */
-export function sampleMemory() {
-  const baseline = process.memoryUsage();
-  let rss = baseline.rss;
-  let heapUsed = baseline.heapUsed;
-  const timer = setInterval(() => {
-    const now = process.memoryUsage();
-    rss = Math.max(rss, now.rss);
-    heapUsed = Math.max(heapUsed, now.heapUsed);
-  }, 50);
-  return {
-    stop() {
-      clearInterval(timer);
-      const now = process.memoryUsage();
-      return { baseline, rss: Math.max(rss, now.rss), heapUsed: Math.max(heapUsed, now.heapUsed) };
-    },
-  };
-}
-
-/** Peaks returned by {@link sampleMemory}'s `stop`. */
-export type MemoryPeak = ReturnType<ReturnType<typeof sampleMemory>["stop"]>;
-
-/** Bytes as MiB, two decimals. */
-export function mib(bytes: number): number {
-  return round(bytes / 1024 / 1024);
-}
-
-/** Two decimals. */
-export function round(value: number): number {
-  return Math.round(value * 100) / 100;
-}
 
 /** "1,000 records". */
 export function sizeLabel(count: number): string {
   return `${count.toLocaleString("en-US")} records`;
+}
+
+/**
+ * Starts the data bank node (service/node.ts) as the pool's custodian, on the pool's directory:
+ * its database is the one setup kept the records' keys in, its store the pool's. Workers are not
+ * started (the bench runs their passes); the HTTP API listens on 127.0.0.1 on a free port.
+ */
+export async function startBenchNode(pool: BenchPool): Promise<DatabankNode> {
+  const config = loadConfig({
+    env: {
+      DATABANK_DATA_DIR: pool.dir,
+      DATABANK_NODE_PORT: "0",
+      DATABANK_ADDRESS: pool.address,
+      DATABANK_GC_INTERVAL_MS: "0",
+      DATABANK_CUSTODIAN_PRIVATE_KEY: pool.custodianPrivateKey,
+      DATABANK_CUSTODIAN_X25519_KEY: toHex32(pool.custodianKeys.privateKey),
+      DATABANK_CUSTODIAN_FINGERPRINT_KEY: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+    },
+    requireCustodian: true,
+  });
+  return startDatabankNode({
+    config,
+    publicClient: pool.publicClient as unknown as NodePublicClient,
+    walletClient: createWalletClient({
+      account: pool.custodianAccount,
+      chain: pool.publicClient.chain!,
+      transport: custom(pool.provider),
+    }),
+    store: pool.store,
+    hooks: { startWorkers: false, acceptanceFromBlock: pool.fromBlock },
+  });
 }

@@ -37,15 +37,13 @@ import { demoQueryPolicy } from "../demo/queryPolicy.js";
 import { demoResume } from "../demo/resumes.js";
 import {
   measureEachCount,
-  mib,
-  round,
-  sampleMemory,
   setupBenchPool,
   sizeLabel,
   type BenchPool,
   type CompiledBatch,
 } from "./poolSetup.js";
 import { benchQueryDocument, resumeSchema } from "./query.js";
+import { mib, round, sampleMemory } from "./memory.js";
 import { printRows, rowsText } from "./table.js";
 import type { BenchRow } from "./types.js";
 

@@ -12,8 +12,9 @@ describe("scripts/bench/delivery: the delivery benchmark, at a small size", func
         "purchase -> fulfilled (worker)",
         "fulfilled -> buyer decrypted + files written",
         "purchase -> buyer decrypted (end to end)",
-        "JS heap peak (above phase start)",
-        "RSS peak (process, incl. chain)",
+        "node: JS heap peak (above phase start)",
+        "node: RSS peak (process, incl. chain)",
+        "buyer: RSS peak (own process)",
       ]) {
         expect(operations).to.include(`${path}: ${what}`);
       }
