@@ -692,7 +692,8 @@ export function createApp(deps: AppDeps): Hono {
       what: `the delivery of purchase ${id}`,
       headers: {
         "Content-Type": CAR_CONTENT_TYPE,
-        "Cache-Control": "public, max-age=31536000, immutable",
+        // Not immutable like a CID's bytes: an envelope unpinned later drops out of the stream.
+        "Cache-Control": "no-cache",
       },
     });
   });

@@ -26,7 +26,8 @@ import {
 interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
-  binary?: boolean;
+  /** Raw bytes of this media type. */
+  binary?: "application/octet-stream" | "application/vnd.ipld.car";
   headers?: Record<string, string>;
 }
 
@@ -51,6 +52,12 @@ const chainDown: ResponseSpec = {
 const storageDown: ResponseSpec = {
   ...error("STORAGE_UNAVAILABLE: the content store did not answer; retry after `Retry-After`"),
   headers: { "Retry-After": "seconds" },
+};
+/** A download refused: the store is down, or every download slot is taken. */
+const downloadUnavailable: ResponseSpec = {
+  ...storageDown,
+  description:
+    "STORAGE_UNAVAILABLE: the content store did not answer; or TOO_MANY_DOWNLOADS: every download slot (DATABANK_MAX_CONCURRENT_DOWNLOADS) is taken. Retry after `Retry-After`",
 };
 
 /** Every route the app serves. */
@@ -116,17 +123,13 @@ export const ROUTES: readonly RouteSpec[] = [
       200: {
         description:
           "the bytes (chunked); a block failing verification mid-stream cuts the body short, which clients see as an error",
-        binary: true,
+        binary: "application/octet-stream",
       },
       400: error("not a valid CID"),
       404: error(
         "the node does not hold this content (or the CID names a codec its block is not, e.g. a raw block's hash re-encoded as dag-pb)",
       ),
-      503: {
-        ...storageDown,
-        description:
-          "STORAGE_UNAVAILABLE: the content store did not answer; or TOO_MANY_DOWNLOADS: every download slot (DATABANK_MAX_CONCURRENT_DOWNLOADS) is taken. Retry after `Retry-After`",
-      },
+      503: downloadUnavailable,
     },
   },
   {
@@ -200,6 +203,24 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     method: "get",
+    path: "/v1/purchases/{id}/delivery/car",
+    summary:
+      "A delivered purchase as one stream: a CARv1 whose root and first block is the manifest, then each record's envelope in the manifest's order (single-block envelopes the node holds; any other is fetched with GET /v1/content/{cid}). The buyer checks every block against its CID",
+    params: purchaseIdParamSchema,
+    responses: {
+      200: {
+        description:
+          "the CAR (application/vnd.ipld.car; version=1), chunked; a store failure mid-stream cuts the body short, which clients see as an error",
+        binary: "application/vnd.ipld.car",
+      },
+      400: badRequest,
+      404: error("no such purchase for this node, or its manifest is not held here"),
+      409: error("NOT_DELIVERED: the purchase is not delivered (yet)"),
+      503: downloadUnavailable,
+    },
+  },
+  {
+    method: "get",
     path: "/v1/purchases/{id}/answer",
     summary:
       "The answer to a query purchase: the answer CID once fulfillQuery is mined, the answer's key sealed to the buyer once it has DATABANK_DELIVERY_CONFIRMATIONS confirmations, or the reason the custodian rejected the query (the buyer was credited)",
@@ -268,8 +289,8 @@ export function buildOpenApiDocument(info: { version: string } = { version: "1" 
           ...(response.binary
             ? {
                 content: {
-                  "application/octet-stream": {
-                    schema: { type: "string", contentMediaType: "application/octet-stream" },
+                  [response.binary]: {
+                    schema: { type: "string", contentMediaType: response.binary },
                   },
                 },
               }

@@ -25,7 +25,8 @@ const CHUNK_BYTES = 64 * 1024;
 
 /** Parameters of {@link deliveryCar}. */
 export interface DeliveryCarParams {
-  store: ContentStore;
+  /** Where the manifest and envelopes are read from (offline: what it holds). */
+  store: Pick<ContentStore, "get">;
   /** The manifest's CID (`deliveryCid`), the CAR's root. */
   manifestCid: string;
   /** Aborted when the client goes away or stalls: reading stops. */
@@ -73,7 +74,7 @@ export async function* deliveryCar(
 
 /** A raw envelope's verified block, or undefined when it is not one held here. */
 async function readHeldBlock(
-  store: ContentStore,
+  store: DeliveryCarParams["store"],
   cid: CID,
   signal: AbortSignal,
 ): Promise<{ cid: CID; bytes: Uint8Array } | undefined> {

@@ -1,6 +1,8 @@
 /**
  * `npm run buyer` as a real child process, against the in-process chain (served over loopback
- * JSON-RPC) and a stand-in for the node's `GET /v1/content/{cid}` backed by the Helia store.
+ * JSON-RPC) and a stand-in for the node's routes backed by the Helia store: `GET /v1/content/{cid}`,
+ * the delivery status, and `GET /v1/purchases/{id}/delivery/car` written by the node's own
+ * `deliveryCar` (switched off to play a node without the route).
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
@@ -14,7 +16,12 @@ import {
   keyDerivationMessage,
   toHex32,
 } from "../../../lib/crypto/index.js";
-import { createHeliaStore, type HeliaContentStore } from "../../../lib/storage/index.js";
+import {
+  createHeliaStore,
+  type GetOptions,
+  type HeliaContentStore,
+} from "../../../lib/storage/index.js";
+import { CAR_CONTENT_TYPE, deliveryCar } from "../../../service/content/deliveryCar.js";
 import type { DeliveryWorker } from "../../../service/custodian/delivery.js";
 import {
   createChainFixture,
@@ -60,6 +67,10 @@ describe("scripts/buyer.ts: npm run buyer", function () {
   let server: Server;
   let baseUrl: string;
   const tampered = new Set<string>();
+  /** Whether the stand-in serves the delivery stream. */
+  let streaming = true;
+  /** `GET /v1/content/{cid}` requests served, by CID. */
+  const contentRequests: string[] = [];
   const buyerKey = generatePrivateKey();
   const otherKey = generatePrivateKey();
   let contributions: Contribution[];
@@ -69,6 +80,15 @@ describe("scripts/buyer.ts: npm run buyer", function () {
   /** When set, the node answers as before the delivery is final: no delivery key. */
   let withholdKey = false;
   let db: DatabaseSync;
+
+  /** The store as the stand-in serves it: envelopes in `tampered` have their last byte flipped. */
+  const tamperingStore = {
+    get: async (cid: string, options?: GetOptions) => {
+      const bytes = new Uint8Array(await store.get(cid, options));
+      if (tampered.has(cid)) bytes[bytes.length - 1]! ^= 1;
+      return bytes;
+    },
+  };
 
   before(async () => {
     store = await createHeliaStore();
@@ -80,9 +100,22 @@ describe("scripts/buyer.ts: npm run buyer", function () {
         const content = /^\/v1\/content\/([^/]+)$/.exec(request.url ?? "");
         if (request.method === "GET" && content) {
           const cid = decodeURIComponent(content[1]!);
-          const bytes = new Uint8Array(await store.get(cid));
-          if (tampered.has(cid)) bytes[bytes.length - 1]! ^= 1;
+          contentRequests.push(cid);
+          const bytes = await tamperingStore.get(cid);
           response.writeHead(200, { "content-type": "application/octet-stream" }).end(bytes);
+          return;
+        }
+        const car = /^\/v1\/purchases\/([0-9]+)\/delivery\/car$/.exec(request.url ?? "");
+        if (request.method === "GET" && car && streaming) {
+          const view = await worker.status(BigInt(car[1]!));
+          response.writeHead(200, { "content-type": CAR_CONTENT_TYPE });
+          const blocks = deliveryCar({
+            store: tamperingStore,
+            manifestCid: view!.deliveryCid!,
+            signal: new AbortController().signal,
+          });
+          for await (const chunk of blocks) response.write(chunk);
+          response.end();
           return;
         }
         // The node's delivery status, where the buyer CLI gets the released delivery key.
@@ -151,11 +184,15 @@ describe("scripts/buyer.ts: npm run buyer", function () {
 
   it("verifies, decrypts and writes purchase-<id>.jsonl and .csv, with a progress line and a summary", async () => {
     const out = join(dir.path, "out");
+    contentRequests.length = 0;
     const run = await runBuyer(
       ["--purchase", delivered.toString(), "--out", out, "--node-url", baseUrl],
       env(),
     );
     expect(run.code, run.stderr).to.equal(0);
+    // Every envelope came in the one stream: only the manifest was fetched by CID.
+    expect(contentRequests).to.have.length(1);
+    expect(run.stderr).to.not.include("one by one");
     expect(run.stderr).to.include(`purchase ${delivered}: 4/4 records verified and decrypted`);
     expect(run.stdout).to.match(
       new RegExp(`^purchase ${delivered}: 4 records verified against root 0x[0-9a-f]{64}`),
@@ -174,6 +211,38 @@ describe("scripts/buyer.ts: npm run buyer", function () {
     expect(csv[1]).to.equal(
       `${contributions[0]!.tokenId},${contributions[0]!.dataCid},Contributor 0,c0@example.org,typescript; solidity,0`,
     );
+  });
+
+  it("fetches each envelope by CID, saying so, from a node that does not stream deliveries", async () => {
+    const out = join(dir.path, "one-by-one");
+    streaming = false;
+    contentRequests.length = 0;
+    try {
+      const run = await runBuyer(
+        ["--purchase", delivered.toString(), "--out", out, "--node-url", baseUrl],
+        env(),
+      );
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stderr).to.include(
+        `purchase ${delivered}: the node does not stream this delivery (`,
+      );
+      expect(run.stderr).to.include("fetching records one by one");
+      // The manifest, then every envelope by its CID.
+      const manifestCid = (await worker.status(delivered))!.deliveryCid!;
+      expect(contentRequests).to.have.members([
+        manifestCid,
+        ...contributions.map((c) => c.dataCid),
+      ]);
+      const jsonl = await readFile(join(out, `purchase-${delivered}.jsonl`), "utf8");
+      expect(
+        jsonl
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line).data),
+      ).to.deep.equal([0, 1, 2, 3].map(sampleRecord));
+    } finally {
+      streaming = true;
+    }
   });
 
   it("--format jsonl writes only the JSON Lines file", async () => {

@@ -264,7 +264,7 @@ describe("service: API surface and the lib/api client", function () {
     const documented = Object.entries(doc.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => `${method} ${path}`),
     );
-    expect(served.length).to.equal(11);
+    expect(served.length).to.equal(12);
     expect(documented).to.have.members(served);
     for (const methods of Object.values(doc.paths)) {
       for (const operation of Object.values(methods)) {
