@@ -159,7 +159,7 @@ async function run(argv: string[]): Promise<void> {
     },
     // One stream for every envelope; any it leaves out is fetched by CID.
     envelopes: lazyEnvelopes(
-      () => api.openDeliveryStream(id),
+      (signal) => api.openDeliveryStream(id, signal),
       deliveryCid!,
       (reason) =>
         process.stderr.write(

@@ -103,10 +103,11 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
     const abort = timeoutMs !== undefined ? new AbortController() : undefined;
     const timer = abort && setTimeout(() => abort.abort(), timeoutMs);
     try {
-      response = await fetchImpl(
-        `${baseUrl}${path}`,
-        abort ? { ...init, signal: abort.signal } : init,
-      );
+      const signals = [init.signal, abort?.signal].filter((signal) => signal != null);
+      response = await fetchImpl(`${baseUrl}${path}`, {
+        ...init,
+        signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+      });
     } catch (error) {
       if (abort?.signal.aborted) {
         throw new NodeApiError(
@@ -207,16 +208,20 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
       return bytes;
     },
     /**
-     * `GET /v1/purchases/{id}/delivery/car`: a delivered purchase's manifest and envelopes as one
-     * stream (a CAR), read as it arrives. The manifest is hashed to the CAR's root here; each
-     * envelope is checked against its record's CID by lib/delivery.
+     * `GET /v1/purchases/{id}/delivery/car`: a delivered purchase's envelopes as one stream (a
+     * CAR whose root is the manifest's CID), read as it arrives. Each envelope is checked against
+     * its record's CID by lib/delivery.
      *
+     * @param signal - aborts the request and the reading of its body.
      * @throws NodeApiError 404 PURCHASE_NOT_FOUND, 409 NOT_DELIVERED; 404 with another code from a
-     *   node without the route; BAD_RESPONSE when the body is not a delivery CAR.
+     *   node without the route; BAD_RESPONSE when the body is not a CAR with one root.
      */
-    async openDeliveryStream(purchaseId: number | bigint): Promise<DeliveryStream> {
+    async openDeliveryStream(
+      purchaseId: number | bigint,
+      signal?: AbortSignal,
+    ): Promise<DeliveryStream> {
       const path = `/v1/purchases/${purchaseId.toString()}/delivery/car`;
-      const response = await send(path);
+      const response = await send(path, signal === undefined ? {} : { signal });
       if (response.body === null) {
         throw new NodeApiError(
           response.status,
@@ -225,7 +230,9 @@ export function createNodeApiClient(options: NodeApiClientOptions) {
         );
       }
       try {
-        return await readDeliveryStream(response.body, `the data bank node at ${baseUrl}`);
+        return await readDeliveryStream(response.body, {
+          source: `the data bank node at ${baseUrl}`,
+        });
       } catch (error) {
         throw new NodeApiError(response.status, "BAD_RESPONSE", (error as Error).message, {
           cause: error,

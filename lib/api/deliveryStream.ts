@@ -1,31 +1,31 @@
 /**
- * Reading `GET /v1/purchases/{id}/delivery/car`: a CAR whose root and first block is the
- * delivery's manifest, followed by the envelopes in the manifest's order (service/content/
- * deliveryCar.ts). Nothing here is trusted: the manifest's bytes are hashed to the root here, and
- * lib/delivery hashes every envelope to its record's CID before using it. Browser-safe.
+ * Reading `GET /v1/purchases/{id}/delivery/car`: a CARv1 whose one root is the delivery's manifest
+ * CID and whose blocks are the envelopes in the manifest's order (service/content/deliveryCar.ts).
+ * Nothing here is trusted: lib/delivery hashes every envelope to its record's CID before using it,
+ * and a node cannot make the reader buffer without bound (at most 1 MiB between two blocks) or
+ * wait without end (30 s without a byte). Browser-safe.
  */
 import { CarBlockIterator } from "@ipld/car/iterator";
-import type { CID } from "multiformats/cid";
-import { assertBytesMatchCid } from "../storage/cid.js";
+import type { ContentBlock } from "../storage/types.js";
 
-/** One block of the stream: a CID and the bytes claimed for it (not yet verified). */
-export interface StreamedBlock {
-  cid: CID;
-  bytes: Uint8Array;
-}
+/**
+ * Most bytes read between two blocks: a streamed envelope is one raw block of at most 256 KiB
+ * (lib/storage/cid.ts), plus its CID and length, plus at most one network chunk read ahead.
+ */
+export const MAX_BYTES_BETWEEN_BLOCKS = 1024 * 1024;
+/** Longest wait for the next bytes of the stream before it is given up. */
+export const STREAM_IDLE_TIMEOUT_MS = 30_000;
 
 /** A delivery opened as one stream. */
 export interface DeliveryStream {
   /** The manifest's CID (the CAR's root). */
   manifestCid: string;
-  /** The manifest's bytes, hashed to `manifestCid`. */
-  manifest: Uint8Array;
   /**
-   * The envelopes, in the manifest's order; envelopes the node does not stream (large ones, or
-   * ones it no longer holds) are absent and are fetched one by one. Iterate once; stopping early
-   * closes the response.
+   * The envelopes as the node sent them (not yet verified), in the manifest's order; envelopes the
+   * node does not stream (large ones, or ones it no longer holds) are absent and are fetched one
+   * by one. Iterate once; stopping early closes the response.
    */
-  envelopes: AsyncIterable<StreamedBlock>;
+  envelopes: AsyncIterable<ContentBlock>;
 }
 
 /** Why a delivery stream could not be read. */
@@ -36,57 +36,54 @@ export class DeliveryStreamError extends Error {
   }
 }
 
+/** Options of {@link readDeliveryStream}. */
+export interface ReadDeliveryStreamOptions {
+  /** Who sent the stream, for messages ("the data bank node at http://…"). */
+  source: string;
+  /** Longest wait for the next bytes; default {@link STREAM_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
+}
+
 /**
- * Reads the stream's header and manifest from a response body.
+ * Reads the stream's header from a response body.
  *
- * @throws DeliveryStreamError when the body is not a CAR with one root whose first block is the
- *   manifest, hashing to that root.
+ * @throws DeliveryStreamError when the body is not a CAR with exactly one root.
  */
 export async function readDeliveryStream(
   body: ReadableStream<Uint8Array>,
-  source: string,
+  options: ReadDeliveryStreamOptions,
 ): Promise<DeliveryStream> {
+  const { source } = options;
   const reader = body.getReader();
   // Stopping early (or a failure) cancels the download instead of leaving it open.
   const cancel = () => void reader.cancel().catch(() => undefined);
+  const budget = { received: 0, atLastBlock: 0 };
   try {
+    const chunks = boundedChunks(reader, budget, source, options.idleTimeoutMs);
     let car: CarBlockIterator;
     try {
-      car = await CarBlockIterator.fromIterable(chunksOf(reader));
+      car = await CarBlockIterator.fromIterable(chunks);
     } catch (cause) {
       throw new DeliveryStreamError(`${source} did not send a CAR: ${errorText(cause)}`, {
         cause,
       });
     }
     const roots = await car.getRoots();
-    const blocks = car[Symbol.asyncIterator]();
-    const first = await blocks.next().catch((cause: unknown) => {
-      throw new DeliveryStreamError(`${source} sent a truncated CAR: ${errorText(cause)}`, {
-        cause,
-      });
-    });
-    const root = roots[0];
-    if (roots.length !== 1 || root === undefined || first.done || !first.value.cid.equals(root)) {
+    if (roots.length !== 1) {
       throw new DeliveryStreamError(
-        `${source} sent a CAR that does not start with its one root, the manifest`,
+        `${source} sent a CAR with ${roots.length} roots, not one (the manifest)`,
       );
     }
-    try {
-      await assertBytesMatchCid(root, first.value.bytes, source);
-    } catch (cause) {
-      throw new DeliveryStreamError(`the manifest ${source} sent does not hash to ${root}`, {
-        cause,
-      });
-    }
+    const blocks = car[Symbol.asyncIterator]();
     return {
-      manifestCid: root.toString(),
-      manifest: first.value.bytes,
+      manifestCid: roots[0]!.toString(),
       envelopes: cancelOnReturn(
         (async function* () {
           try {
             for (;;) {
               const next = await blocks.next();
               if (next.done) return;
+              budget.atLastBlock = budget.received;
               yield next.value;
             }
           } finally {
@@ -119,14 +116,43 @@ function cancelOnReturn<T>(blocks: AsyncGenerator<T>, cancel: () => void): Async
   };
 }
 
-/** A body's chunks (ReadableStream is not async-iterable in every browser). */
-async function* chunksOf(
+/**
+ * A body's chunks (ReadableStream is not async-iterable in every browser), refusing more than
+ * {@link MAX_BYTES_BETWEEN_BLOCKS} past the last block and a wait of more than `idleTimeoutMs`.
+ */
+async function* boundedChunks(
   reader: ReadableStreamDefaultReader<Uint8Array>,
+  budget: { received: number; atLastBlock: number },
+  source: string,
+  idleTimeoutMs = STREAM_IDLE_TIMEOUT_MS,
 ): AsyncGenerator<Uint8Array> {
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield value;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DeliveryStreamError(
+              `${source} sent nothing for ${idleTimeoutMs / 1000} s: the stream is given up`,
+            ),
+          ),
+        idleTimeoutMs,
+      );
+    });
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await Promise.race([reader.read(), idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (read.done) return;
+    budget.received += read.value.byteLength;
+    if (budget.received - budget.atLastBlock > MAX_BYTES_BETWEEN_BLOCKS) {
+      throw new DeliveryStreamError(
+        `${source} sent more than ${MAX_BYTES_BETWEEN_BLOCKS} bytes without completing a block: no envelope block is that large`,
+      );
+    }
+    yield read.value;
   }
 }
 
@@ -135,24 +161,25 @@ function errorText(error: unknown): string {
 }
 
 /**
- * The envelopes of a delivery whose manifest the caller already holds, opening the stream only
- * when they are first asked for (lib/delivery asks once every record key is open, so no stream
- * idles while the buyer waits for the delivery key). When the stream cannot be opened (a node
- * without the route, a delivery not final there yet) or is not of `manifestCid`, it yields
- * nothing and `onUnavailable` says why: every envelope is then fetched one by one.
+ * The envelopes of a delivery whose manifest the caller already holds, for lib/delivery's
+ * `envelopes` option: the stream is opened only when the first envelope is asked for (after every
+ * record key is open, so no stream idles while the buyer waits for the delivery key), with the
+ * signal lib/delivery aborts when it stops early. When the stream cannot be opened (a node
+ * without the route, a delivery not final there yet) or is not of `manifestCid`, it yields nothing
+ * and `onUnavailable` says why: every envelope is then fetched one by one.
  */
 export function lazyEnvelopes(
-  open: () => Promise<DeliveryStream>,
+  open: (signal: AbortSignal) => Promise<DeliveryStream>,
   manifestCid: string,
   onUnavailable?: (reason: string) => void,
-): AsyncIterable<StreamedBlock> {
-  return {
+): (signal: AbortSignal) => AsyncIterable<ContentBlock> {
+  return (signal) => ({
     async *[Symbol.asyncIterator]() {
       let stream: DeliveryStream;
       try {
-        stream = await open();
+        stream = await open(signal);
       } catch (error) {
-        onUnavailable?.(errorText(error));
+        if (!signal.aborted) onUnavailable?.(errorText(error));
         return;
       }
       if (stream.manifestCid !== manifestCid) {
@@ -162,5 +189,5 @@ export function lazyEnvelopes(
       }
       yield* stream.envelopes;
     },
-  };
+  });
 }

@@ -21,18 +21,33 @@ export async function mapLimit<T, R>(
   return results;
 }
 
+/** Options of {@link mapOrdered}. */
+export interface MapOrderedOptions {
+  /**
+   * Called when the iteration ends with calls still in flight (a rejection in its turn, or the
+   * consumer stopping early), before waiting for them to settle: lets the caller make them end
+   * sooner (abort what they wait on).
+   */
+  cancelInFlight?: () => void;
+}
+
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight and yields the results in input
  * order, each as soon as it and every result before it are ready: memory holds at most `limit`
  * results whatever the number of items. Calls start in input order. A rejection is thrown when its
- * turn comes (results before it are yielded first). Stopping the iteration early starts no more
- * calls and waits for those in flight to settle.
+ * turn comes (results before it are yielded first). Stopping the iteration early, or a rejection,
+ * starts no more calls and waits for those in flight to settle (after `cancelInFlight`).
+ *
+ * @throws RangeError when `limit` is not a positive number.
  */
 export async function* mapOrdered<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
+  options: MapOrderedOptions = {},
 ): AsyncGenerator<R, void, undefined> {
+  if (!(limit >= 1)) throw new RangeError(`limit must be a positive number, not ${limit}`);
+  const width = Math.floor(limit);
   const inFlight: Promise<R>[] = [];
   let next = 0;
   const startNext = (): void => {
@@ -42,7 +57,6 @@ export async function* mapOrdered<T, R>(
     result.catch(() => undefined);
     inFlight.push(result);
   };
-  const width = Math.max(1, Math.floor(limit));
   try {
     while (next < items.length && inFlight.length < width) startNext();
     while (inFlight.length > 0) {
@@ -51,6 +65,9 @@ export async function* mapOrdered<T, R>(
       yield result;
     }
   } finally {
-    await Promise.allSettled(inFlight);
+    if (inFlight.length > 0) {
+      options.cancelInFlight?.();
+      await Promise.allSettled(inFlight);
+    }
   }
 }

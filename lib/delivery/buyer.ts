@@ -21,6 +21,7 @@
 import type { CID } from "multiformats/cid";
 import type { Hex } from "viem";
 import { mapOrdered } from "../async/index.js";
+import type { ContentBlock } from "../storage/types.js";
 import type { AesGcmKey } from "../crypto/aesGcm.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { importDeliveryKey, openDeliveryKey, openRecordKey } from "../crypto/deliveryKey.js";
@@ -37,6 +38,7 @@ import {
   type ExpectedDelivery,
   type ManifestRecord,
 } from "./manifest.js";
+import { takeInOrder } from "./streamedEnvelopes.js";
 
 /** One decrypted record. */
 export interface DeliveredRecord {
@@ -77,13 +79,15 @@ export interface OpenDeliveryParameters {
    */
   deliveryKey?: string | (() => Promise<string | undefined>);
   /**
-   * The envelopes as one stream, in the manifest's order (the node's
-   * `GET /v1/purchases/{id}/delivery/car`, lib/api `openDeliveryStream`): each record takes its
-   * envelope from it when the next block is that record's, and fetches it with `fetchContent`
-   * otherwise (an envelope the stream leaves out), or once the stream failed. Every block is
-   * hashed to its record's CID like a fetched one. Absent: every envelope is fetched.
+   * Opens the envelopes as one stream, in the manifest's order (the node's
+   * `GET /v1/purchases/{id}/delivery/car`: lib/api `lazyEnvelopes`), with a signal aborted when the
+   * delivery stops early or fails, which must close the stream. Called once every record key is
+   * open. Each record takes its envelope from it when the next block is that record's, and
+   * fetches it with `fetchContent` otherwise (an envelope the stream leaves out), or once the
+   * stream failed or went out of order (./streamedEnvelopes.ts). Every block is hashed to its
+   * record's CID like a fetched one. Absent: every envelope is fetched.
    */
-  envelopes?: AsyncIterable<{ cid: CID; bytes: Uint8Array }>;
+  envelopes?: (signal: AbortSignal) => AsyncIterable<ContentBlock>;
   /** Records fetched and decrypted at once; default {@link DEFAULT_OPEN_CONCURRENCY} (32). */
   concurrency?: number;
   /** Called after each record is opened. */
@@ -141,15 +145,25 @@ export async function* streamDelivery(
 
   const concurrency = params.concurrency ?? DEFAULT_OPEN_CONCURRENCY;
   const total = manifest.records.length;
-  const streamed = params.envelopes && takeInOrder(params.envelopes);
-  const fetchEnvelope = async (record: ManifestRecord, cid: CID) =>
-    (await streamed?.take(cid)) ?? (await fetchContent(record, params.fetchContent));
+  const list: readonly ManifestRecord[] = manifest.records;
+  const streamed =
+    params.envelopes &&
+    takeInOrder({ open: params.envelopes, dataCids: list.map((record) => record.dataCid) });
+  // mapOrdered starts the records in index order, so the stream is taken in index order.
+  const records = mapOrdered(
+    list,
+    concurrency,
+    (record, index) =>
+      openRecord(record, dataKeys?.[index], params, async (cid) => {
+        const streamedBytes = await streamed?.take(index, cid);
+        return streamedBytes ?? (await fetchContent(record, params.fetchContent));
+      }),
+    // Stopping early or failing: close the stream first, so that the records still in flight
+    // (which mapOrdered lets settle) do not wait on it.
+    { cancelInFlight: () => streamed?.stop() },
+  );
   let done = 0;
   try {
-    const list: readonly ManifestRecord[] = manifest.records;
-    const records = mapOrdered(list, concurrency, (record, index) =>
-      openRecord(record, dataKeys?.[index], fetchEnvelope, params),
-    );
     for await (const record of records) {
       done++;
       params.onProgress?.({ done, total });
@@ -157,48 +171,9 @@ export async function* streamDelivery(
     }
   } finally {
     // mapOrdered let the records in flight settle: their keys can be zeroed.
+    streamed?.stop();
     dataKeys?.forEach((key) => key.fill(0));
-    await streamed?.close();
   }
-}
-
-/**
- * Takes blocks from a stream in order: `take(cid)` returns the next block when it is `cid`'s, else
- * undefined (the block stays for a later record). Calls are served one at a time in call order,
- * and a failed stream is given up (every later `take` returns undefined).
- */
-function takeInOrder(blocks: AsyncIterable<{ cid: CID; bytes: Uint8Array }>) {
-  const iterator = blocks[Symbol.asyncIterator]();
-  let next: { cid: CID; bytes: Uint8Array } | undefined;
-  let ended = false;
-  let queue: Promise<unknown> = Promise.resolve();
-  const takeNow = async (cid: CID): Promise<Uint8Array | undefined> => {
-    if (next === undefined && !ended) {
-      try {
-        const result = await iterator.next();
-        if (result.done) ended = true;
-        else next = result.value;
-      } catch {
-        // A cut stream is not fatal: the records after it are fetched one by one.
-        ended = true;
-      }
-    }
-    if (next === undefined || !next.cid.equals(cid)) return undefined;
-    const { bytes } = next;
-    next = undefined;
-    return bytes;
-  };
-  return {
-    take(cid: CID): Promise<Uint8Array | undefined> {
-      const taken = queue.then(() => takeNow(cid));
-      queue = taken.catch(() => undefined);
-      return taken;
-    },
-    async close(): Promise<void> {
-      ended = true;
-      await iterator.return?.()?.catch?.(() => undefined);
-    },
-  };
 }
 
 /**
@@ -304,8 +279,8 @@ function assertBuyerKey(privateKey: Uint8Array, manifest: DeliveryManifest): voi
 async function openRecord(
   record: ManifestRecord,
   openedKey: Uint8Array | undefined,
-  fetchEnvelope: (record: ManifestRecord, cid: CID) => Promise<Uint8Array>,
   params: OpenDeliveryParameters,
+  fetchEnvelope: (cid: CID) => Promise<Uint8Array>,
 ): Promise<DeliveredRecord> {
   const { tokenId, dataCid } = record;
   const envelope = await fetchVerified(record, fetchEnvelope);
@@ -345,7 +320,7 @@ async function openRecord(
 /** The record's envelope, from wherever `fetchEnvelope` takes it, hashed to its CID. */
 async function fetchVerified(
   record: ManifestRecord,
-  fetchEnvelope: (record: ManifestRecord, cid: CID) => Promise<Uint8Array>,
+  fetchEnvelope: (cid: CID) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
   const { tokenId, dataCid } = record;
   let cid;
@@ -357,7 +332,7 @@ async function fetchVerified(
       cause,
     });
   }
-  const bytes = await fetchEnvelope(record, cid);
+  const bytes = await fetchEnvelope(cid);
   try {
     await assertBytesMatchCid(cid, bytes, "the content source");
   } catch (cause) {

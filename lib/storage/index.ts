@@ -48,6 +48,7 @@ export {
   isStorageError,
 } from "./types.js";
 export type {
+  ContentBlock,
   ContentStore,
   ContentStoreKind,
   GcOptions,

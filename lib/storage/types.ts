@@ -4,7 +4,15 @@
  * the data bank node can switch backends without touching its own code.
  */
 
+import type { CID } from "multiformats/cid";
+
 export type ContentStoreKind = "helia" | "kubo";
+
+/** One block: a CID and the bytes stored (or claimed) under it. */
+export interface ContentBlock {
+  cid: CID;
+  bytes: Uint8Array;
+}
 
 export interface PutOptions {
   signal?: AbortSignal;

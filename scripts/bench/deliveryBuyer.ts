@@ -7,8 +7,10 @@
  *
  * - "stream": the manifest, the delivery key the node releases, then every envelope from
  *   `GET /v1/purchases/{id}/delivery/car` (the buyer CLI's path);
- * - "one-by-one": the path before issue 10 — every envelope fetched with its own request,
- *   `concurrency` at a time, all records collected before the files are written.
+ * - "requests": the same, but every envelope fetched with its own request, `concurrency` at a
+ *   time (the buyer CLI before the stream);
+ * - "one-by-one": the path before issue 10 — every envelope fetched with its own request, one at
+ *   a time, all records collected before the files are written.
  *
  * Started by scripts/bench/delivery.ts (see {@link startBenchBuyer}); not a user command.
  */
@@ -33,7 +35,7 @@ import { writeDeliveryFiles } from "../deliveryFiles.js";
 
 /** One delivery to open. */
 export interface BenchBuyerJob {
-  path: "stream" | "one-by-one";
+  path: "stream" | "requests" | "one-by-one";
   nodeUrl: string;
   purchaseId: string;
   /** From PurchaseFulfilled and PurchaseCreated (bigints as decimal strings). */
@@ -69,10 +71,16 @@ async function runJob(job: BenchBuyerJob): Promise<BenchBuyerResult> {
   const purchaseId = BigInt(job.purchaseId);
   const { deliveryCid } = job.expected;
   const manifest = await api.getContent(deliveryCid);
+  // The stream path must not fall back to one request per envelope unnoticed.
+  let envelopesFetched = 0;
+  let unstreamed: string | undefined;
   const open = {
     manifest,
     expected: { ...job.expected, purchaseId },
-    fetchContent: (cid: string) => api.getContent(cid),
+    fetchContent: (cid: string) => {
+      envelopesFetched++;
+      return api.getContent(cid);
+    },
     buyerPrivateKey: fromHex32(job.buyerPrivateKey),
     concurrency: job.concurrency,
   };
@@ -89,17 +97,24 @@ async function runJob(job: BenchBuyerJob): Promise<BenchBuyerResult> {
       ...open,
       deliveryKey: () =>
         waitForDeliveryKey({ purchaseId, fetchStatus: () => api.deliveryStatus(purchaseId) }),
-      envelopes: lazyEnvelopes(
-        () => api.openDeliveryStream(purchaseId),
-        deliveryCid,
-        (reason) => {
-          throw new Error(`the node did not stream the delivery: ${reason}`);
-        },
-      ),
+      ...(job.path === "stream"
+        ? {
+            envelopes: lazyEnvelopes(
+              (signal) => api.openDeliveryStream(purchaseId, signal),
+              deliveryCid,
+              (reason) => (unstreamed = reason),
+            ),
+          }
+        : {}),
     }),
     jsonlPath,
     csvPath,
   });
+  if (job.path === "stream" && (unstreamed !== undefined || envelopesFetched > 0)) {
+    throw new Error(
+      `the stream path fetched ${envelopesFetched} envelope(s) one by one (${unstreamed ?? "the stream left them out"})`,
+    );
+  }
   return { records: written.count, seconds: 0, rssPeak: 0, heapPeak: 0 };
 }
 

@@ -1,19 +1,23 @@
 /**
- * A purchase's delivery as one stream: a CAR (CARv1, `application/vnd.ipld.car`) whose root and
- * first block is the manifest, followed by each record's envelope in the manifest's order. A
- * buyer then opens 100,000 records over one HTTP response instead of 100,000 requests, and still
- * checks every block against its CID (lib/delivery re-hashes each envelope whatever its source).
+ * A purchase's delivery as one stream: a CARv1 (`application/vnd.ipld.car`) whose one root is the
+ * manifest's CID and whose blocks are the records' envelopes, in the manifest's order. A buyer
+ * then opens 100,000 records over one HTTP response instead of 100,000 requests, and still checks
+ * every block against its record's CID (lib/delivery re-hashes each envelope whatever its source).
  *
- * Only single-block envelopes (`raw` CIDs, up to 256 KiB: every record of a typical pool) are in
- * the stream; an envelope split into a UnixFS DAG, or one this node no longer holds (unpinned
- * after its consent ended), is left out, and the buyer fetches it with `GET /v1/content/{cid}`.
- * Large envelopes gain nothing from batching: their request overhead is small beside their size.
+ * The manifest itself is not a block of the stream: the buyer fetches it first (to check it against
+ * the chain and open the record keys before any envelope), and a manifest over 256 KiB is a UnixFS
+ * DAG whose root block is not the file's bytes, so sending the file under its CID would not be a
+ * valid CAR. Only single-block envelopes (`raw` CIDs, up to 256 KiB: every record of a typical
+ * pool) are in the stream; an envelope split into a UnixFS DAG, or one this node no longer holds
+ * (unpinned after its consent ended), is left out, and the buyer fetches it with
+ * `GET /v1/content/{cid}`. Large envelopes gain nothing from batching: their request overhead is
+ * small beside their size.
  */
-import { CarWriter } from "@ipld/car/writer";
+import { blockLength, createWriter, headerLength } from "@ipld/car/buffer-writer";
 import { CID } from "multiformats/cid";
 import * as rawCodec from "multiformats/codecs/raw";
 import { mapOrdered } from "../../lib/async/index.js";
-import { isStorageError, type ContentStore } from "../../lib/storage/index.js";
+import { isStorageError, type ContentBlock, type ContentStore } from "../../lib/storage/index.js";
 
 /** The media type of the stream (CARv1). */
 export const CAR_CONTENT_TYPE = "application/vnd.ipld.car; version=1";
@@ -34,7 +38,8 @@ export interface DeliveryCarParams {
 }
 
 /**
- * The CAR's bytes, in chunks of about 64 KiB, read from the store only as fast as they are taken.
+ * The CAR's bytes: the header, then the envelopes' sections in chunks of about 64 KiB, read from
+ * the store (at most 32 ahead) only as fast as the chunks are taken.
  *
  * @throws StorageError NOT_FOUND (first chunk) when the manifest is not held here; a store failure
  *   later ends the stream with an error (the response is then cut short, never completed).
@@ -44,32 +49,26 @@ export async function* deliveryCar(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { store, signal } = params;
   const root = CID.parse(params.manifestCid);
-  const manifest = await store.get(params.manifestCid, { offline: true, signal });
-  const envelopeCids = manifestEnvelopeCids(manifest);
-  const { writer, out } = CarWriter.create([root]);
+  const envelopeCids = manifestEnvelopeCids(
+    await store.get(params.manifestCid, { offline: true, signal }),
+  );
+  const roots = [root];
+  yield createWriter(new ArrayBuffer(headerLength({ roots })), { roots }).close();
 
-  let failure: { error: unknown } | undefined;
-  // The writer hands each section over only when it is taken (backpressure), so reading stays
-  // at most READ_AHEAD envelopes ahead of the client.
-  const writing = (async () => {
-    try {
-      await writer.put({ cid: root, bytes: manifest });
-      const blocks = mapOrdered(envelopeCids, READ_AHEAD, (cid) =>
-        readHeldBlock(store, cid, signal),
-      );
-      for await (const block of blocks) {
-        if (block !== undefined) await writer.put(block);
-      }
-    } catch (error) {
-      failure = { error };
-    } finally {
-      await writer.close();
+  // Sections only (no header of their own): a writer with no room for one, never closed.
+  const sections = (bytes: number) => createWriter(new ArrayBuffer(bytes), { headerSize: 0 });
+  let chunk = sections(CHUNK_BYTES);
+  const blocks = mapOrdered(envelopeCids, READ_AHEAD, (cid) => readHeldBlock(store, cid, signal));
+  for await (const block of blocks) {
+    if (block === undefined) continue;
+    const length = blockLength(block);
+    if (chunk.byteOffset + length > chunk.bytes.byteLength) {
+      if (chunk.byteOffset > 0) yield chunk.bytes.subarray(0, chunk.byteOffset);
+      chunk = sections(Math.max(CHUNK_BYTES, length));
     }
-  })();
-
-  yield* gather(out, CHUNK_BYTES);
-  await writing;
-  if (failure !== undefined) throw failure.error;
+    chunk.write(block);
+  }
+  if (chunk.byteOffset > 0) yield chunk.bytes.subarray(0, chunk.byteOffset);
 }
 
 /** A raw envelope's verified block, or undefined when it is not one held here. */
@@ -77,7 +76,7 @@ async function readHeldBlock(
   store: DeliveryCarParams["store"],
   cid: CID,
   signal: AbortSignal,
-): Promise<{ cid: CID; bytes: Uint8Array } | undefined> {
+): Promise<ContentBlock | undefined> {
   if (cid.code !== rawCodec.code) return undefined;
   try {
     return { cid, bytes: await store.get(cid.toString(), { offline: true, signal }) };
@@ -94,30 +93,4 @@ function manifestEnvelopeCids(manifest: Uint8Array): CID[] {
   };
   if (!Array.isArray(records)) throw new TypeError("the manifest lists no records");
   return records.map(({ dataCid }) => CID.parse(String(dataCid)));
-}
-
-/** Concatenates small chunks into ones of about `size` bytes (fewer writes to the socket). */
-async function* gather(
-  chunks: AsyncIterable<Uint8Array>,
-  size: number,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  let pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const flush = (): Uint8Array => {
-    const chunk = new Uint8Array(pendingBytes);
-    let offset = 0;
-    for (const part of pending) {
-      chunk.set(part, offset);
-      offset += part.length;
-    }
-    pending = [];
-    pendingBytes = 0;
-    return chunk;
-  };
-  for await (const part of chunks) {
-    pending.push(part);
-    pendingBytes += part.length;
-    if (pendingBytes >= size) yield flush();
-  }
-  if (pendingBytes > 0) yield flush();
 }

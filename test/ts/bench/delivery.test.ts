@@ -7,7 +7,7 @@ describe("scripts/bench/delivery: the delivery benchmark, at a small size", func
   it("measures the old path beside the new one on the same pool, both delivering every record", async () => {
     const rows = await benchDelivery({ counts: [30] });
     const operations = rows.map((row) => row.operation);
-    for (const path of ["old", "new"]) {
+    for (const path of ["old", "new", "new, request per envelope"]) {
       for (const what of [
         "purchase -> fulfilled (worker)",
         "fulfilled -> buyer decrypted + files written",

@@ -136,7 +136,7 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
   it("envelopes: takes every record from the stream, fetching none", async () => {
     const { fetched, fetchContent } = countingFetch();
     const records = await openDelivery(
-      params({ fetchContent, envelopes: blockStream(inManifestOrder()), concurrency: 8 }),
+      params({ fetchContent, envelopes: () => blockStream(inManifestOrder()), concurrency: 8 }),
     );
     expectEveryRecord(records);
     expect(fetched).to.deep.equal([]);
@@ -149,7 +149,7 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
     const records = await openDelivery(
       params({
         fetchContent,
-        envelopes: blockStream(all.filter((record) => !leftOut.includes(record))),
+        envelopes: () => blockStream(all.filter((record) => !leftOut.includes(record))),
         concurrency: 8,
       }),
     );
@@ -160,13 +160,14 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
   it("envelopes: a tampered block is INTEGRITY naming its token, the records before it yielded", async () => {
     const all = inManifestOrder();
     const bad = all[12]!;
-    const envelopes = blockStream(all, (dataCid) => {
-      const bytes = delivery.contents.get(dataCid)!;
-      if (dataCid !== bad.dataCid) return bytes;
-      const tampered = new Uint8Array(bytes);
-      tampered[0]! ^= 1;
-      return tampered;
-    });
+    const envelopes = () =>
+      blockStream(all, (dataCid) => {
+        const bytes = delivery.contents.get(dataCid)!;
+        if (dataCid !== bad.dataCid) return bytes;
+        const tampered = new Uint8Array(bytes);
+        tampered[0]! ^= 1;
+        return tampered;
+      });
     const { fetched, fetchContent } = countingFetch();
     const yielded: bigint[] = [];
     await expectDeliveryError(
@@ -193,7 +194,7 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
     }
     const { fetched, fetchContent } = countingFetch();
     const records = await openDelivery(
-      params({ fetchContent, envelopes: failing(), concurrency: 6 }),
+      params({ fetchContent, envelopes: failing, concurrency: 6 }),
     );
     expectEveryRecord(records);
     expect([...fetched].sort()).to.deep.equal(
@@ -209,7 +210,7 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
     const swapped = [all[1]!, all[0]!, ...all.slice(2, 20).reverse(), ...all.slice(20)];
     const { fetched, fetchContent } = countingFetch();
     const records = await openDelivery(
-      params({ fetchContent, envelopes: blockStream(swapped), concurrency: 5 }),
+      params({ fetchContent, envelopes: () => blockStream(swapped), concurrency: 5 }),
     );
     expectEveryRecord(records);
     expect(fetched.length).to.be.within(1, all.length);
@@ -230,12 +231,58 @@ describe("delivery/buyer: concurrent, streamed opening in bounded memory", funct
       }
     }
     let seen = 0;
-    for await (const record of streamDelivery(params({ envelopes: tracked(), concurrency: 4 }))) {
+    for await (const record of streamDelivery(params({ envelopes: tracked, concurrency: 4 }))) {
       void record;
       if (++seen === 3) break;
     }
     expect(closed).to.equal(true);
     expect(pulled).to.be.below(delivery.records.length);
+  });
+
+  it("envelopes: a block no later record expects (repeated) gives the stream up and closes it", async () => {
+    const all = inManifestOrder();
+    let closed = false;
+    async function* repeating() {
+      try {
+        yield* blockStream([all[0]!, all[0]!, ...all.slice(1)]);
+      } finally {
+        closed = true;
+      }
+    }
+    const { fetched, fetchContent } = countingFetch();
+    const records = await openDelivery(
+      params({ fetchContent, envelopes: repeating, concurrency: 4 }),
+    );
+    expectEveryRecord(records);
+    expect(closed).to.equal(true);
+    // Given up at record 1, whose place the repeated block took: every record after is fetched.
+    expect(fetched).to.deep.equal(all.slice(1).map((r) => r.dataCid));
+  });
+
+  it("envelopes: a failure aborts the stream's signal first, so a stalled stream cannot hold it up", async () => {
+    const all = inManifestOrder();
+    let signalSeen: AbortSignal | undefined;
+    // Five blocks, the fourth tampered, then a stream that stalls until its signal is aborted.
+    async function* stalling(signal: AbortSignal) {
+      signalSeen = signal;
+      yield* blockStream(all.slice(0, 5), (dataCid) => {
+        const bytes = new Uint8Array(delivery.contents.get(dataCid)!);
+        if (dataCid === all[3]!.dataCid) bytes[0]! ^= 1;
+        return bytes;
+      });
+      await new Promise((_resolve, reject) =>
+        signal.addEventListener("abort", () => reject(new Error("aborted"))),
+      );
+    }
+    const { fetched, fetchContent } = countingFetch();
+    await expectDeliveryError(
+      () => openDelivery(params({ fetchContent, envelopes: stalling, concurrency: 8 })),
+      "INTEGRITY",
+      all[3]!.tokenId,
+    );
+    expect(signalSeen?.aborted).to.equal(true);
+    // Nothing is fetched in the stream's place while the delivery is being stopped.
+    expect(fetched).to.deep.equal([]);
   });
 
   it("writeDeliveryFiles streams the same JSON Lines and CSV as toJsonLines / toCsv; a failure leaves no file", async () => {

@@ -223,8 +223,16 @@ describe("dApp end to end (chromium, full local stack)", function () {
     const [purchase] = await purchasesOf(1);
     const card = page.getByRole("article", { name: `Purchase ${purchase!.args.purchaseId}` });
     await card.getByText("delivered", { exact: true }).waitFor(); // by the node, live
+    const urls: string[] = [];
+    const record = (request: Request) => urls.push(new URL(request.url()).pathname);
+    page.on("request", record);
     await card.getByRole("button", { name: "Decrypt and download" }).click();
     await card.getByText("1 record(s) verified against the on-chain root").waitFor();
+    page.off("request", record);
+    // The browser read the envelope from the delivery stream (the @ipld/car browser build, the
+    // node's CORS): the manifest is the only content fetched by CID.
+    expect(urls).to.include(`/v1/purchases/${purchase!.args.purchaseId}/delivery/car`);
+    expect(urls.filter((path) => path.startsWith("/v1/content/"))).to.have.length(1);
     await shot("07-buyer-decrypted");
     const downloadEvent = page.waitForEvent("download");
     await card.getByRole("button", { name: "Download CSV" }).click();

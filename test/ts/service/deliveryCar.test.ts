@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
+import { CarBlockIterator } from "@ipld/car/iterator";
 import { CID } from "multiformats/cid";
 import { createNodeApiClient, NodeApiError, type NodeApiClient } from "../../../lib/api/index.js";
-import type { StreamedBlock } from "../../../lib/api/deliveryStream.js";
-import { computeCid } from "../../../lib/storage/index.js";
+import { assertBytesMatchCid, computeCid, type ContentBlock } from "../../../lib/storage/index.js";
 import type { DeliveryStatusView } from "../../../service/app.js";
 import { deployChain, startNode, type Chain, type TestNode } from "./helpers.js";
 
@@ -31,8 +31,9 @@ describe("service: GET /v1/purchases/{id}/delivery/car (real node, store and HTT
   let chain: Chain;
   let t: TestNode;
   let api: NodeApiClient;
-  let manifestBytes: Uint8Array;
   let manifestCid: string;
+  /** A manifest over 256 KiB: a UnixFS DAG, whose CID is still the CAR's root. */
+  let largeManifestCid: string;
   /** The raw envelopes the node holds, in manifest order: what the stream must carry. */
   const held: { cid: string; bytes: Uint8Array }[] = [];
   let largeCid: string;
@@ -54,14 +55,16 @@ describe("service: GET /v1/purchases/{id}/delivery/car (real node, store and HTT
     largeCid = await store.put(new Uint8Array(randomBytes(300 * 1024)));
     notHeldCid = await computeCid(crypto.getRandomValues(new Uint8Array(64)));
     const order = [held[0]!.cid, largeCid, held[1]!.cid, notHeldCid, held[2]!.cid, held[3]!.cid];
-    manifestBytes = new TextEncoder().encode(
-      JSON.stringify({ records: order.map((dataCid) => ({ dataCid })) }),
+    const records = order.map((dataCid) => ({ dataCid }));
+    manifestCid = await store.put(new TextEncoder().encode(JSON.stringify({ records })));
+    largeManifestCid = await store.put(
+      new TextEncoder().encode(JSON.stringify({ records, padding: "x".repeat(300 * 1024) })),
     );
-    manifestCid = await store.put(manifestBytes);
     notHeldManifestCid = await computeCid(new TextEncoder().encode('{"records":[]}'));
     statuses.set(1n, status(1n, { status: "delivered", deliveryCid: manifestCid }));
     statuses.set(2n, status(2n, { status: "delivering" }));
     statuses.set(3n, status(3n, { status: "delivered", deliveryCid: notHeldManifestCid }));
+    statuses.set(5n, status(5n, { status: "delivered", deliveryCid: largeManifestCid }));
     api = createNodeApiClient({ baseUrl: t.node.url });
   });
   after(async function () {
@@ -72,16 +75,34 @@ describe("service: GET /v1/purchases/{id}/delivery/car (real node, store and HTT
     for (const { cid } of held) expect(CID.parse(cid).code).to.equal(0x55);
     expect(CID.parse(largeCid).code).to.equal(0x70);
     expect(CID.parse(notHeldCid).code).to.equal(0x55);
+    expect(CID.parse(largeManifestCid).code).to.equal(0x70);
   });
 
-  it("streams the manifest, then exactly the raw envelopes held, in manifest order", async function () {
-    const stream = await api.openDeliveryStream(1n);
-    expect(stream.manifestCid).to.equal(manifestCid);
-    expect(stream.manifest).to.deep.equal(manifestBytes);
-    const envelopes: StreamedBlock[] = [];
-    for await (const envelope of stream.envelopes) envelopes.push(envelope);
-    expect(envelopes.map((each) => each.cid.toString())).to.deep.equal(held.map((h) => h.cid));
-    envelopes.forEach((each, i) => expect(each.bytes).to.deep.equal(held[i]!.bytes));
+  it("streams exactly the raw envelopes held, in manifest order, under the manifest's CID", async function () {
+    for (const [purchase, root] of [
+      [1n, manifestCid],
+      [5n, largeManifestCid],
+    ] as const) {
+      const stream = await api.openDeliveryStream(purchase);
+      expect(stream.manifestCid).to.equal(root);
+      const envelopes: ContentBlock[] = [];
+      for await (const envelope of stream.envelopes) envelopes.push(envelope);
+      expect(envelopes.map((each) => each.cid.toString())).to.deep.equal(held.map((h) => h.cid));
+      envelopes.forEach((each, i) => expect(each.bytes).to.deep.equal(held[i]!.bytes));
+    }
+  });
+
+  it("is a valid CARv1 for a standard reader: one root, every block hashing to its CID", async function () {
+    const response = await fetch(`${t.node.url}/v1/purchases/5/delivery/car`);
+    const car = await CarBlockIterator.fromBytes(new Uint8Array(await response.arrayBuffer()));
+    expect(car.version).to.equal(1);
+    expect((await car.getRoots()).map(String)).to.deep.equal([largeManifestCid]);
+    let blocks = 0;
+    for await (const { cid, bytes } of car) {
+      await assertBytesMatchCid(cid, bytes, "the stream");
+      blocks++;
+    }
+    expect(blocks).to.equal(held.length);
   });
 
   it("answers with the CAR media type", async function () {

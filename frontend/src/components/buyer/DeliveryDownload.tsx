@@ -42,7 +42,6 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
           import("../../../../lib/api/deliveryStream.js"),
           nodeApi(runtime.nodeUrl),
         ]);
-      const deliveryCid = purchase.deliveryCid;
       const manifest = await api.getContent(purchase.deliveryCid);
       const records = await openDelivery({
         manifest,
@@ -56,7 +55,15 @@ export default function DeliveryDownload({ purchase }: { purchase: PurchaseView 
           deliveryCid: purchase.deliveryCid,
         },
         // Every envelope in one response; any the node leaves out is fetched by CID.
-        envelopes: lazyEnvelopes(() => api.openDeliveryStream(purchase.id), deliveryCid),
+        envelopes: lazyEnvelopes(
+          (signal) => api.openDeliveryStream(purchase.id, signal),
+          purchase.deliveryCid,
+          () =>
+            setState({
+              phase: "working",
+              detail: "The node does not stream this delivery: fetching the records one by one…",
+            }),
+        ),
         fetchContent: (cid) => api.getContent(cid),
         buyerPrivateKey: key.privateKey,
         // v2: the node releases the key only once the delivery is final (fulfil confirmed).

@@ -115,4 +115,46 @@ describe("lib/async: mapOrdered", () => {
     await sleep(30);
     expect(started).to.equal(4);
   });
+
+  it("calls cancelInFlight before waiting for the calls in flight, when a rejection ends it", async () => {
+    const cancel = new AbortController();
+    const events: string[] = [];
+    const results = mapOrdered(
+      [0, 1, 2, 3],
+      3,
+      async (n) => {
+        if (n === 0) throw new Error("zero failed");
+        // The others wait until they are cancelled: without cancelInFlight this would hang.
+        await new Promise((resolve) => cancel.signal.addEventListener("abort", resolve));
+        events.push(`settled ${n}`);
+        return n;
+      },
+      {
+        cancelInFlight: () => {
+          events.push("cancel");
+          cancel.abort();
+        },
+      },
+    );
+    let caught: unknown;
+    try {
+      for await (const result of results) void result;
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).to.equal("zero failed");
+    expect(events).to.deep.equal(["cancel", "settled 1", "settled 2"]);
+  });
+
+  it("refuses a limit that is not a positive number (NaN would yield nothing)", async () => {
+    for (const limit of [0, -1, Number.NaN]) {
+      let caught: unknown;
+      try {
+        for await (const result of mapOrdered([1, 2], limit, async (n) => n)) void result;
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, String(limit)).to.be.instanceOf(RangeError);
+    }
+  });
 });
