@@ -478,11 +478,13 @@ export function createApp(deps: AppDeps): Hono {
   const sendStream = async (
     c: Context,
     download: {
+      /** Starts reading what is sent; `signal` is aborted when the client goes away or stalls. */
       open: (signal: AbortSignal) => AsyncIterable<Uint8Array>;
       /** Whether the download can be large (it then takes a slot). */
       large: boolean;
       /** What is sent, for logs and errors ("the content bafk…"). */
       what: string;
+      /** The answer's headers (content type, caching). */
       headers: Record<string, string>;
     },
   ): Promise<Response> => {
@@ -654,7 +656,8 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(status);
   });
 
-  app.get("/v1/purchases/:id/delivery", async (c) => {
+  /** The purchase's delivery status; 400 for a bad id, 404 for a purchase unknown here. */
+  const deliveryOf = async (c: Context) => {
     const { id } = validate(purchaseIdParamSchema, c.req.param(), "path");
     const status = await deps.deliveries.status(id);
     if (status === undefined) {
@@ -664,19 +667,13 @@ export function createApp(deps: AppDeps): Hono {
         `purchase ${id} is unknown to this node (not made, or not from a pool it custodies)`,
       );
     }
-    return c.json(status);
-  });
+    return { id, status };
+  };
+
+  app.get("/v1/purchases/:id/delivery", async (c) => c.json((await deliveryOf(c)).status));
 
   app.get("/v1/purchases/:id/delivery/car", async (c) => {
-    const { id } = validate(purchaseIdParamSchema, c.req.param(), "path");
-    const status = await deps.deliveries.status(id);
-    if (status === undefined) {
-      throw new ServiceError(
-        404,
-        "PURCHASE_NOT_FOUND",
-        `purchase ${id} is unknown to this node (not made, or not from a pool it custodies)`,
-      );
-    }
+    const { id, status } = await deliveryOf(c);
     const manifestCid = status.deliveryCid;
     if (status.status !== "delivered" || manifestCid === undefined) {
       throw new ServiceError(
@@ -685,7 +682,7 @@ export function createApp(deps: AppDeps): Hono {
         `purchase ${id} is ${status.status}, not delivered: its records can be streamed once it is (GET /v1/purchases/${id}/delivery)`,
       );
     }
-    // One response for the whole delivery: the manifest, then every envelope held here, in order.
+    // One response for the whole delivery: every envelope held here, in the manifest's order.
     return sendStream(c, {
       open: (signal) => deliveryCar({ store, manifestCid, signal }),
       large: true,

@@ -7,6 +7,7 @@
  */
 import { CarBlockIterator } from "@ipld/car/iterator";
 import type { ContentBlock } from "../storage/types.js";
+import { errorText } from "../format/errorText.js";
 
 /**
  * Most bytes read between two blocks: a streamed envelope is one raw block of at most 256 KiB
@@ -154,10 +155,6 @@ async function* boundedChunks(
     }
     yield read.value;
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   type ManifestRecord,
 } from "./manifest.js";
 import { takeInOrder } from "./streamedEnvelopes.js";
+import { errorText } from "../format/errorText.js";
 
 /** One decrypted record. */
 export interface DeliveredRecord {
@@ -362,8 +363,4 @@ async function fetchContent(
       { tokenId: record.tokenId, cause },
     );
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

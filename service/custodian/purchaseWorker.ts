@@ -6,7 +6,7 @@
  * buyer's key (the settling transaction mined and confirmed). Each worker keeps its own steps.
  */
 import type { Address, Hex, PublicClient, TransactionReceipt } from "viem";
-import { errorText } from "./delivery/context.js";
+import { errorText } from "../../lib/format/errorText.js";
 
 /** Pause after a purchase's first failure; doubled at each further failure. */
 export const RETRY_MIN_MS = 1_000;

@@ -37,12 +37,8 @@ import {
 import type { ContentStore } from "../../lib/storage/types.js";
 import type { QueryAnswerStatusResponse } from "../../lib/api/schemas.js";
 import { DEFAULT_LOG_BLOCK_RANGE, sameSet, type ActiveContribution } from "./activeSet.js";
-import {
-  createMutex,
-  errorText,
-  type CustodianDatabankClient,
-  type Exclusive,
-} from "./delivery/context.js";
+import { errorText } from "../../lib/format/errorText.js";
+import { createMutex, type CustodianDatabankClient, type Exclusive } from "./delivery/context.js";
 import type { KeyCustody } from "./delivery/keyCustody.js";
 import {
   createPurchaseLoop,

@@ -23,7 +23,8 @@ import { setRecordsRoot, type ActiveContribution } from "../activeSet.js";
 import type { PurchaseRow, StoredSealedKey } from "../deliveryStore.js";
 import type { ChainView } from "./chainView.js";
 import { mapLimit } from "../../../lib/async/index.js";
-import { errorText, type DeliveryContext } from "./context.js";
+import { errorText } from "../../../lib/format/errorText.js";
+import type { DeliveryContext } from "./context.js";
 import type { BuiltDelivery } from "./fulfil.js";
 import type { CustodyRecord, KeyCustody } from "./keyCustody.js";
 

@@ -62,11 +62,6 @@ export function createMutex(): Exclusive {
   };
 }
 
-/** The first line of an error's message. */
-export function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
-}
-
 /** The refusal of a delivery transaction estimated above the ceiling (nothing is sent). */
 export const tooCostly = (what: string) => (needed: string | undefined, limit: string) =>
   `${what} would cost ${needed === undefined ? "more than" : `${needed} gas, over`} the node's limit of ${limit} gas (DATABANK_DELIVERY_GAS_LIMIT); nothing was sent`;
