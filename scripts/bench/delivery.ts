@@ -12,7 +12,10 @@
  * - new: the node's worker takes each data key from the key custody (kept at rest under the KEK;
  *   no envelope fetched, no HPKE); the buyer reads the manifest, the delivery key, then every
  *   envelope in one response (`GET /v1/purchases/{id}/delivery/car`), writing records out as
- *   they are decrypted (the buyer CLI's path).
+ *   they are decrypted (the buyer CLI's path);
+ * - new, request per envelope: the same node, the buyer as it was before the stream (a request
+ *   per envelope, 32 at once), to show what the stream itself saves.
+ * Each worker is warmed up (its first pass reads the pool's events) before its measured delivery.
  *   The keys are kept at acceptance, as the node does (service/custodian/acceptedKeys.ts): setup
  *   unwraps each envelope's key once with the custodian's key, as the acceptance check does, and
  *   keeps it. The first delivery is measured on its own row (it should cost what a later one
