@@ -98,7 +98,7 @@ export async function replayDatabank(
         chainId,
         databank,
         fromBlock,
-        head: { number: block, hash: head.hash!, timestamp: blockTimestamp },
+        head: { number: block, hash: head.hash, timestamp: blockTimestamp },
         fetchEvents,
       })
     : await fetchEvents(fromBlock, block);
