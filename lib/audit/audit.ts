@@ -44,6 +44,7 @@ import {
 } from "./manifest.js";
 import { readTokenUnits } from "./money.js";
 import { blockClock, replayDatabank } from "./replay.js";
+import type { ReplayCache } from "./replayCache.js";
 import type {
   AccountRow,
   AuditReport,
@@ -115,6 +116,8 @@ export interface RunAuditParameters {
   explorerUrl?: string;
   /** Progress of the log scan. */
   onProgress?: (progress: LogProgress) => void;
+  /** Events and block times of earlier replays (the dApp's); see `createReplayCache`. None: all read. */
+  cache?: ReplayCache;
 }
 
 /** The audited pool does not exist. */
@@ -188,6 +191,7 @@ export async function runAudit(parameters: RunAuditParameters): Promise<AuditRep
 
   const erasures = await erasureRows(
     client,
+    blockClock(client, parameters.cache),
     databank,
     ledger,
     scope,
@@ -541,6 +545,7 @@ async function privacyLossRows(
 /** Each delivered buyer's erasures owed, replayed and read from `erasuresOwed`, with the oldest request's age. */
 async function erasureRows(
   client: AuditChainClient,
+  timestampOf: (blockNumber: bigint) => Promise<number>,
   databank: Address,
   ledger: Ledger,
   scope: ResolvedScope,
@@ -550,7 +555,6 @@ async function erasureRows(
   graceSeconds: number,
   concurrency: number,
 ): Promise<ErasureRow[]> {
-  const timestampOf = blockClock(client);
   const buyers = [...ledger.buyerErasures.values()].filter(
     (erasure) =>
       scope.poolIds.has(erasure.poolId) && (!address || erasure.buyer === getAddress(address)),

@@ -24,6 +24,7 @@ import {
   type Ledger,
   type LogProgress,
   type PurchaseLedger,
+  type ReplayCache,
   type ReplayChainClient,
   type TxRef,
 } from "../audit/index.js";
@@ -60,6 +61,8 @@ export interface BuildPassbookParameters {
   explorerUrl?: string;
   /** Progress of the log scan. */
   onProgress?: (progress: LogProgress) => void;
+  /** Events and block times of earlier replays (the dApp's); see lib/audit's `createReplayCache`. */
+  cache?: ReplayCache;
 }
 
 /** Blocks whose timestamps are read at once. */
@@ -84,7 +87,7 @@ export async function buildPassbook(parameters: BuildPassbookParameters): Promis
     txs.add(tx);
     return tx;
   };
-  const blockTime = blockClock(parameters.client);
+  const blockTime = blockClock(parameters.client, parameters.cache);
   const passbook = await assemblePassbook(replay, {
     wallet,
     graceSeconds,

@@ -1,6 +1,11 @@
-/** lib/audit's report for a pool or an address, recomputed on each block (loaded on demand). */
+/**
+ * lib/audit's report for a pool or an address, recomputed on each block over the dApp's shared
+ * replay cache (only the new blocks are read; the same report as an uncached audit from the
+ * deployment's start block to the latest). Loaded on demand.
+ */
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
+import { sharedReplayCache } from "../chain/replayCache";
 import { nodeApi } from "../node/nodeApi";
 import { useRuntime } from "../runtime";
 import { useDatabank } from "./useDatabank";
@@ -17,9 +22,10 @@ export function useAudit(scope: AuditScope, enabled: boolean) {
     queryKey: ["chain", "audit", address, scope.poolId, scope.address],
     enabled,
     queryFn: async () => {
-      const [{ runAudit }, api] = await Promise.all([
+      const [{ runAudit }, api, cache] = await Promise.all([
         import("../../../lib/audit/audit.js"),
         nodeApi(runtime.nodeUrl),
+        sharedReplayCache(runtime.chainId, address),
       ]);
       return runAudit({
         client: publicClient,
@@ -30,6 +36,7 @@ export function useAudit(scope: AuditScope, enabled: boolean) {
         // Manifests are checked against the chain when the node serves them.
         fetchContent: (cid) => api.getContent(cid),
         explorerUrl: runtime.explorerUrl,
+        cache,
       });
     },
   });
@@ -46,13 +53,17 @@ export function useRecordUses(wallet: Address | undefined) {
     queryKey: ["chain", "record-uses", address, wallet],
     enabled: wallet !== undefined,
     queryFn: async () => {
-      const { buildPassbook } = await import("../../../lib/passbook/passbook.js");
+      const [{ buildPassbook }, cache] = await Promise.all([
+        import("../../../lib/passbook/passbook.js"),
+        sharedReplayCache(runtime.chainId, address),
+      ]);
       return buildPassbook({
         client: publicClient,
         databank: address,
         wallet: wallet!,
         fromBlock,
         explorerUrl: runtime.explorerUrl,
+        cache,
       });
     },
   });

@@ -1,10 +1,11 @@
 /**
  * The connected contributor's passbook (lib/passbook's `buildPassbook`: the audit's replay of the
- * chain's events), recomputed on each block like every "chain" query. Loaded on demand: the replay
- * code is its own chunk.
+ * chain's events), recomputed on each block like every "chain" query, over the dApp's shared replay
+ * cache (only the new blocks are read). Loaded on demand: the replay code is its own chunk.
  */
 import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
+import { sharedReplayCache } from "../chain/replayCache";
 import { useRuntime } from "../runtime";
 import { useDatabank } from "./useDatabank";
 
@@ -17,14 +18,19 @@ export function usePassbook(wallet?: Address) {
     queryKey: ["chain", "passbook", address, who],
     enabled: who !== undefined,
     queryFn: async () => {
-      const { buildPassbook } = await import("../../../lib/passbook/passbook.js");
-      // The same parameters as `npm run passbook`'s defaults, so both give the same answer.
+      const [{ buildPassbook }, cache] = await Promise.all([
+        import("../../../lib/passbook/passbook.js"),
+        sharedReplayCache(runtime.chainId, address),
+      ]);
+      // The same parameters as `npm run passbook`'s defaults, so both give the same answer (the
+      // cache changes what is read, not the result).
       return buildPassbook({
         client: publicClient,
         databank: address,
         wallet: who!,
         fromBlock,
         explorerUrl: runtime.explorerUrl,
+        cache,
       });
     },
   });
