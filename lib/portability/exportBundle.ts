@@ -17,6 +17,7 @@ import {
   type ExportedPayout,
 } from "./bundle.js";
 import { REJECTION_REASONS } from "../custodian/acceptance.js";
+import type { ReplayCache } from "../audit/replayCache.js";
 import { buildPassbook } from "../passbook/passbook.js";
 
 /** Arguments of {@link buildExportBundle}. */
@@ -34,6 +35,11 @@ export interface BuildExportBundleParams {
   now?: Date;
   /** Transaction links of the passbook (see lib/audit's `txUrlBuilder`); default the chain's explorer. */
   explorerUrl?: string;
+  /**
+   * The dApp's replay cache (lib/audit/replayCache.ts), so the passbook in the bundle reads only
+   * the blocks its views have not read yet; the CLI passes none and reads everything.
+   */
+  cache?: ReplayCache;
 }
 
 /** Reads every event of `wallet` and decrypts its records into one bundle. */
@@ -157,6 +163,7 @@ export async function buildExportBundle(params: BuildExportBundleParams): Promis
     wallet,
     fromBlock,
     explorerUrl: params.explorerUrl,
+    cache: params.cache,
   });
   return {
     $schema: EXPORT_BUNDLE_SCHEMA_ID,

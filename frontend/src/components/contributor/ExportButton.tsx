@@ -9,6 +9,7 @@ import { useDatabank } from "../../hooks/useDatabank";
 import { describeError } from "../../logic/errors";
 import { downloadText } from "../../download";
 import { useRuntime } from "../../runtime";
+import { sharedReplayCache } from "../../chain/replayCache";
 
 export function ExportButton() {
   const { runtime } = useRuntime();
@@ -23,7 +24,10 @@ export function ExportButton() {
       setStatus("Sign the message that derives your encryption key (free)…");
       const key = await encryptionKeyOf(walletClient, account);
       setStatus("Reading your contributions and decrypting your records…");
-      const { buildExportBundle } = await import("../../../../lib/portability/exportBundle.js");
+      const [{ buildExportBundle }, cache] = await Promise.all([
+        import("../../../../lib/portability/exportBundle.js"),
+        sharedReplayCache(runtime.chainId, address),
+      ]);
       const bundle = await buildExportBundle({
         publicClient: publicClient as never,
         databank: address,
@@ -32,6 +36,7 @@ export function ExportButton() {
         fetchContent: (cid) => fetchVerifiedContent(runtime.nodeUrl, cid),
         fromBlock,
         onProgress: (done, total) => setStatus(`Decrypting records… ${done} of ${total}`),
+        cache,
       });
       downloadText(
         `databank-export-${account}.json`,
