@@ -32,7 +32,7 @@ import { bountiesLeft } from "../lib/contracts/client.js";
 import type { NodeServerConfig } from "../lib/config/index.js";
 import * as rawCodec from "multiformats/codecs/raw";
 import { isStorageError, parseCanonicalCid, type ContentStore } from "../lib/storage/index.js";
-import { CAR_CONTENT_TYPE, deliveryCar } from "./content/deliveryCar.js";
+import { CAR_CONTENT_TYPE, createEnvelopeLists, deliveryCar } from "./content/deliveryCar.js";
 import { DownloadSlots } from "./content/downloadSlots.js";
 import { openStreamBody } from "./content/streamBody.js";
 import { custodianAddress, type CustodianDatabank } from "./chain.js";
@@ -260,6 +260,7 @@ export function createApp(deps: AppDeps): Hono {
     "checks and signed relays",
   );
   const downloads = new DownloadSlots({ limit: config.maxConcurrentDownloads });
+  const envelopeLists = createEnvelopeLists(store);
   const openApi = buildOpenApiDocument();
   const jsonLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
@@ -684,7 +685,7 @@ export function createApp(deps: AppDeps): Hono {
     }
     // One response for the whole delivery: every envelope held here, in the manifest's order.
     return sendStream(c, {
-      open: (signal) => deliveryCar({ store, manifestCid, signal }),
+      open: (signal) => deliveryCar({ store, envelopeLists, manifestCid, signal }),
       large: true,
       what: `the delivery of purchase ${id}`,
       headers: {

@@ -27,10 +27,48 @@ const READ_AHEAD = 32;
 /** Size the stream's small CAR sections are gathered into before they are sent. */
 const CHUNK_BYTES = 64 * 1024;
 
+/** Manifests whose envelope lists are kept parsed (see {@link createEnvelopeLists}). */
+const MANIFESTS_KEPT = 4;
+
+/** The envelopes' CIDs of a manifest, in its order. */
+export interface EnvelopeLists {
+  /** @throws StorageError NOT_FOUND when the manifest is not held here. */
+  of(manifestCid: string): Promise<CID[]>;
+}
+
+/**
+ * The envelope lists of the manifests streamed last, kept parsed: a manifest never changes under
+ * its CID, and one of 100,000 records is 25 MB of JSON, which a buyer retrying (or several buyers
+ * of one pool's deliveries) would otherwise make the node read and parse at every request. Holds
+ * the last {@link MANIFESTS_KEPT} (about 100 bytes per record each).
+ */
+export function createEnvelopeLists(store: Pick<ContentStore, "get">): EnvelopeLists {
+  const lists = new Map<string, Promise<CID[]>>();
+  return {
+    of(manifestCid) {
+      let list = lists.get(manifestCid);
+      if (list === undefined) {
+        // No request's signal: the read is shared. It is local (offline) and bounded by the store.
+        list = store.get(manifestCid, { offline: true }).then(manifestEnvelopeCids);
+        const kept = list;
+        // A failed read is not kept: the next request reads again.
+        kept.catch(() => {
+          if (lists.get(manifestCid) === kept) lists.delete(manifestCid);
+        });
+      } else lists.delete(manifestCid); // re-inserted below: the most recent is last
+      lists.set(manifestCid, list);
+      while (lists.size > MANIFESTS_KEPT) lists.delete(lists.keys().next().value!);
+      return list;
+    },
+  };
+}
+
 /** Parameters of {@link deliveryCar}. */
 export interface DeliveryCarParams {
-  /** Where the manifest and envelopes are read from (offline: what it holds). */
+  /** Where the envelopes are read from (offline: what it holds). */
   store: Pick<ContentStore, "get">;
+  /** The manifests' envelope lists ({@link createEnvelopeLists} over the same store). */
+  envelopeLists: EnvelopeLists;
   /** The manifest's CID (`deliveryCid`), the CAR's root. */
   manifestCid: string;
   /** Aborted when the client goes away or stalls: reading stops. */
@@ -49,9 +87,7 @@ export async function* deliveryCar(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { store, signal } = params;
   const root = CID.parse(params.manifestCid);
-  const envelopeCids = manifestEnvelopeCids(
-    await store.get(params.manifestCid, { offline: true, signal }),
-  );
+  const envelopeCids = await params.envelopeLists.of(params.manifestCid);
   const roots = [root];
   yield createWriter(new ArrayBuffer(headerLength({ roots })), { roots }).close();
 

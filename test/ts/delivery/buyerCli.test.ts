@@ -21,7 +21,11 @@ import {
   type GetOptions,
   type HeliaContentStore,
 } from "../../../lib/storage/index.js";
-import { CAR_CONTENT_TYPE, deliveryCar } from "../../../service/content/deliveryCar.js";
+import {
+  CAR_CONTENT_TYPE,
+  createEnvelopeLists,
+  deliveryCar,
+} from "../../../service/content/deliveryCar.js";
 import type { DeliveryWorker } from "../../../service/custodian/delivery.js";
 import {
   createChainFixture,
@@ -111,6 +115,7 @@ describe("scripts/buyer.ts: npm run buyer", function () {
           response.writeHead(200, { "content-type": CAR_CONTENT_TYPE });
           const blocks = deliveryCar({
             store: tamperingStore,
+            envelopeLists: createEnvelopeLists(tamperingStore),
             manifestCid: view!.deliveryCid!,
             signal: new AbortController().signal,
           });

@@ -3,7 +3,14 @@ import { randomBytes } from "node:crypto";
 import { CarBlockIterator } from "@ipld/car/iterator";
 import { CID } from "multiformats/cid";
 import { createNodeApiClient, NodeApiError, type NodeApiClient } from "../../../lib/api/index.js";
-import { assertBytesMatchCid, computeCid, type ContentBlock } from "../../../lib/storage/index.js";
+import {
+  assertBytesMatchCid,
+  computeCid,
+  isStorageError,
+  type ContentBlock,
+  type GetOptions,
+} from "../../../lib/storage/index.js";
+import { createEnvelopeLists } from "../../../service/content/deliveryCar.js";
 import type { DeliveryStatusView } from "../../../service/app.js";
 import { deployChain, startNode, type Chain, type TestNode } from "./helpers.js";
 
@@ -126,5 +133,38 @@ describe("service: GET /v1/purchases/{id}/delivery/car (real node, store and HTT
   it("answers 404 when the node does not hold the delivery's manifest", async function () {
     const missing = await apiError(api.openDeliveryStream(3n));
     expect([missing.status, missing.code]).to.deep.equal([404, "CONTENT_NOT_FOUND"]);
+  });
+
+  it("keeps the last manifests' envelope lists parsed: one read for repeated streams, none kept after a failure", async function () {
+    const reads: string[] = [];
+    const counting = {
+      get: (cid: string, options?: GetOptions) => {
+        reads.push(cid);
+        return t.node.store.get(cid, options);
+      },
+    };
+    const lists = createEnvelopeLists(counting);
+    const first = await lists.of(manifestCid);
+    expect(first.map(String)).to.include.members(held.map((h) => h.cid));
+    expect(await lists.of(manifestCid)).to.equal(first);
+    expect(reads).to.deep.equal([manifestCid]);
+
+    // A manifest not held: NOT_FOUND each time, never a kept failure.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let failure: unknown;
+      await lists.of(notHeldManifestCid).catch((error: unknown) => (failure = error));
+      expect(isStorageError(failure, "NOT_FOUND"), String(failure)).to.equal(true);
+    }
+    expect(reads.filter((cid) => cid === notHeldManifestCid)).to.have.length(2);
+
+    // Four other manifests later, the first is read again (only the last four are kept).
+    for (let i = 0; i < 4; i++) {
+      const other = await t.node.store.put(
+        new TextEncoder().encode(JSON.stringify({ records: [{ dataCid: held[i]!.cid }] })),
+      );
+      await lists.of(other);
+    }
+    await lists.of(manifestCid);
+    expect(reads.filter((cid) => cid === manifestCid)).to.have.length(2);
   });
 });
