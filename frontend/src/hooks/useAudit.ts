@@ -41,30 +41,3 @@ export function useAudit(scope: AuditScope, enabled: boolean) {
     },
   });
 }
-
-/**
- * The passbook of `wallet` (lib/passbook, the same replay as the audit): for the auditor's address
- * filter, which purchases and query answers its records were in. Undefined without an address.
- */
-export function useRecordUses(wallet: Address | undefined) {
-  const { runtime } = useRuntime();
-  const { address, publicClient, fromBlock } = useDatabank();
-  return useQuery({
-    queryKey: ["chain", "record-uses", address, wallet],
-    enabled: wallet !== undefined,
-    queryFn: async () => {
-      const [{ buildPassbook }, cache] = await Promise.all([
-        import("../../../lib/passbook/passbook.js"),
-        sharedReplayCache(runtime.chainId, address),
-      ]);
-      return buildPassbook({
-        client: publicClient,
-        databank: address,
-        wallet: wallet!,
-        fromBlock,
-        explorerUrl: runtime.explorerUrl,
-        cache,
-      });
-    },
-  });
-}

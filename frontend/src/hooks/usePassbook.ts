@@ -11,12 +11,20 @@ import { useDatabank } from "./useDatabank";
 
 /** The passbook of `wallet` (the connected account when omitted); idle without one. */
 export function usePassbook(wallet?: Address) {
+  const { account } = useDatabank();
+  return usePassbookOf(wallet ?? account);
+}
+
+/**
+ * The passbook of `wallet`, idle while it is undefined (the auditor's address filter uses it to
+ * list the purchases and query answers an address's records were in).
+ */
+export function usePassbookOf(wallet: Address | undefined) {
   const { runtime } = useRuntime();
-  const { address, publicClient, fromBlock, account } = useDatabank();
-  const who = wallet ?? account;
+  const { address, publicClient, fromBlock } = useDatabank();
   return useQuery({
-    queryKey: ["chain", "passbook", address, who],
-    enabled: who !== undefined,
+    queryKey: ["chain", "passbook", address, wallet],
+    enabled: wallet !== undefined,
     queryFn: async () => {
       const [{ buildPassbook }, cache] = await Promise.all([
         import("../../../lib/passbook/passbook.js"),
@@ -27,7 +35,7 @@ export function usePassbook(wallet?: Address) {
       return buildPassbook({
         client: publicClient,
         databank: address,
-        wallet: who!,
+        wallet: wallet!,
         fromBlock,
         explorerUrl: runtime.explorerUrl,
         cache,

@@ -4,7 +4,7 @@
  * passbook (lib/passbook), so the auditor and "My data bank" never disagree.
  */
 import type { Address } from "viem";
-import { useRecordUses } from "../../hooks/useAudit";
+import { usePassbookOf } from "../../hooks/usePassbook";
 import { describeError } from "../../logic/errors";
 import { shortAddress } from "../../logic/format";
 import { recordUseRows } from "../../logic/recordUses";
@@ -12,7 +12,7 @@ import { TransactionLink } from "../TransactionLink";
 import { AuditTableCard } from "./AuditTables";
 
 export function RecordUses({ wallet, poolId }: { wallet: Address; poolId: number | undefined }) {
-  const uses = useRecordUses(wallet);
+  const uses = usePassbookOf(wallet);
   if (uses.error) return <p className="error">{describeError(uses.error)}</p>;
   if (!uses.data || uses.data.contributions.length === 0) return null;
   const rows = recordUseRows(uses.data, poolId);
