@@ -7,25 +7,18 @@
  */
 import { expect } from "chai";
 import { createRequire } from "node:module";
-import { after, afterEach, before, describe, it } from "mocha";
+import { before, describe, it } from "mocha";
 import type { Page } from "playwright-core";
 import { erc20Abi, parseEther } from "viem";
 import type { DappServer } from "../../../frontend/serve.js";
 import { runDemoScenario, type DemoResult } from "../../../scripts/demo/scenario.js";
-import { startE2EStack, type E2EStack } from "../e2e/stack.js";
+import type { E2EStack } from "../e2e/stack.js";
 
 import { formatAmount, NATIVE_TOKEN } from "../../../frontend/src/logic/format.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
-import {
-  buildDapp,
-  launchBrowser,
-  screenshotFailure,
-  SCREENSHOT_DIR,
-  serveDappFor,
-  unlockedAccounts,
-} from "./stack.js";
+import { SCREENSHOT_DIR, unlockedAccounts } from "./stack.js";
+import { useDappHarness } from "./dappHarness.js";
 
-const UI_TIMEOUT = 30_000;
 const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 interface AxeViolation {
@@ -36,17 +29,15 @@ interface AxeViolation {
 
 describe("dApp accessibility and shell (chromium, full local stack)", function () {
   this.timeout(300_000);
+  const harness = useDappHarness({ screenshotPrefix: "a11y-" });
   let stack: E2EStack;
   let dapp: DappServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let demo: DemoResult;
   let lastTransaction: string;
 
   before(async function () {
-    browser = await launchBrowser();
-    await buildDapp();
-    stack = await startE2EStack();
+    ({ stack, dapp, page } = harness());
     const quiet = { step() {}, progress() {}, info() {} };
     demo = await runDemoScenario(stack.demoEnvironment(), quiet, {
       contributors: 3,
@@ -54,19 +45,6 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
       price: parseEther("1"),
     });
     lastTransaction = (await stack.publicClient.getBlock()).transactions[0]!;
-    dapp = await serveDappFor(stack);
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-  });
-
-  afterEach(async function () {
-    await screenshotFailure(page, this.currentTest, "a11y-");
-  });
-
-  after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
   });
 
   /** axe-core's violations on the current page, one line each (rule, help, elements). */
@@ -89,8 +67,7 @@ describe("dApp accessibility and shell (chromium, full local stack)", function (
     await page.waitForLoadState("networkidle");
   }
 
-  const shot = (name: string) =>
-    page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+  const shot = (name: string) => harness().shot(name);
   const devAccount = () => page.getByLabel("Dev account");
 
   /** Every route, with a text that shows once its data is there and the title it must have. */

@@ -24,12 +24,23 @@ export interface DappHarness {
   stack: E2EStack;
   dapp: DappServer;
   page: Page;
+  /** The browser's context, to open more pages (e.g. a wallet's). */
+  context: Awaited<ReturnType<typeof launchBrowser>>["context"];
   /** Saves a full-page screenshot under test-output/screenshots. */
   shot(name: string): Promise<Buffer>;
 }
 
-/** Registers the suite's hooks; the returned function gives the harness inside tests. */
-export function useDappHarness(): () => DappHarness {
+/** Options of {@link useDappHarness}. */
+export interface DappHarnessOptions {
+  /** Prefix of the screenshot names of failed tests (e.g. "pools-"), to tell suites apart. */
+  screenshotPrefix?: string;
+}
+
+/**
+ * Registers the suite's hooks (a suite's own `before` hooks, registered after, run once it is
+ * ready); the returned function gives the harness inside tests and hooks.
+ */
+export function useDappHarness(options: DappHarnessOptions = {}): () => DappHarness {
   let harness: DappHarness | undefined;
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let stack: E2EStack | undefined;
@@ -47,12 +58,13 @@ export function useDappHarness(): () => DappHarness {
       stack,
       dapp,
       page,
+      context: browser.context,
       shot: (name) => page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true }),
     };
   });
 
   afterEach(async function () {
-    await screenshotFailure(harness?.page, this.currentTest);
+    await screenshotFailure(harness?.page, this.currentTest, options.screenshotPrefix);
   });
 
   after(async () => {

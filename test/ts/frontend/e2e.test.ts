@@ -8,7 +8,7 @@
  */
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
-import { after, afterEach, before, describe, it } from "mocha";
+import { after, before, describe, it } from "mocha";
 import type { Page, Request } from "playwright-core";
 import {
   decodeFunctionData,
@@ -21,22 +21,17 @@ import {
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
-import { startE2EStack, type E2EStack } from "../e2e/stack.js";
+import type { E2EStack } from "../e2e/stack.js";
 import { TEST_STABLECOIN_MINT_ABI } from "../../../frontend/src/logic/testStablecoin.js";
 import {
-  buildDapp,
   fillPoolProfile,
   chooseDevAccount,
-  launchBrowser,
-  screenshotFailure,
-  serveDappFor,
   SCREENSHOT_DIR,
   unlockedAccounts,
   unlockedWallet,
   waitForConfirmed,
 } from "./stack.js";
-
-const UI_TIMEOUT = 30_000;
+import { useDappHarness } from "./dappHarness.js";
 
 /** A resume the pool's schema accepts; the values are distinctive so a leak would be found. */
 interface Resume {
@@ -48,9 +43,9 @@ interface Resume {
 
 describe("dApp end to end (chromium, full local stack)", function () {
   this.timeout(300_000);
+  const harness = useDappHarness();
   let stack: E2EStack;
   let dapp: DappServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let accounts: Address[];
   let curator: Address, buyer: Address, member: Address, secondMember: Address;
@@ -58,35 +53,20 @@ describe("dApp end to end (chromium, full local stack)", function () {
   const startedAt = Date.now();
 
   before(async function () {
-    // First, so that a browser which cannot start fails the suite at once, saying what to do (a
-    // failure, never a skip: a skipped suite must never count as passing).
-    browser = await launchBrowser();
-    await buildDapp();
-    stack = await startE2EStack();
+    ({ stack, dapp, page } = harness());
     accounts = await unlockedAccounts(stack.chain.rpcUrl);
     curator = accounts[LOCAL_ROLES.curator]!;
     buyer = accounts[LOCAL_ROLES.buyer]!;
     member = accounts[6]!; // accounts no role of the stack uses
     secondMember = accounts[7]!;
     statisticsMember = accounts[8]!;
-    dapp = await serveDappFor(stack);
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
   });
 
-  afterEach(async function () {
-    await screenshotFailure(page, this.currentTest);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
+  after(() => {
     console.log(`    e2e stack and browser run: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+  const shot = (name: string) => harness().shot(name);
   const useAccount = (account: Address) => chooseDevAccount(page, account);
   const openTab = (name: string) =>
     page.getByRole("navigation", { name: "Roles" }).getByRole("link", { name }).click();
@@ -600,7 +580,7 @@ describe("dApp end to end (chromium, full local stack)", function () {
   it("injected wallet on the wrong network: one click switches it", async () => {
     // A minimal EIP-1193 wallet like MetaMask's, starting on chain 1: it answers chain and
     // account requests itself and forwards the rest to the local node.
-    const walletPage = await browser.context.newPage();
+    const walletPage = await harness().context.newPage();
     // The dev wallet remembers it was connected (same profile): this visitor has only MetaMask.
     await walletPage.addInitScript(`localStorage.removeItem("databank.devWallet");`);
     // A string, not a function: the test runner's transpiler would add helpers the page lacks.

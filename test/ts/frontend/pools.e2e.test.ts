@@ -6,58 +6,33 @@
  * signing, and the curator withdraws bounty budget with each transaction reported.
  */
 import { expect } from "chai";
-import { after, afterEach, before, describe, it } from "mocha";
+import { before, describe, it } from "mocha";
 import type { Page } from "playwright-core";
 import { formatUnits, parseEventLogs, type Address } from "viem";
 import { databankAbi } from "../../../lib/contracts/abis.js";
 import { readPoolProfile } from "../../../lib/pools/profile.js";
 import type { DappServer } from "../../../frontend/serve.js";
 import { LOCAL_ROLES } from "../../../scripts/stack/accounts.js";
-import { startE2EStack, type E2EStack } from "../e2e/stack.js";
-import {
-  buildDapp,
-  chooseDevAccount,
-  fillPoolProfile,
-  launchBrowser,
-  SCREENSHOT_DIR,
-  screenshotFailure,
-  serveDappFor,
-  unlockedAccounts,
-  waitForConfirmed,
-} from "./stack.js";
+import type { E2EStack } from "../e2e/stack.js";
+import { chooseDevAccount, fillPoolProfile, unlockedAccounts, waitForConfirmed } from "./stack.js";
+import { useDappHarness } from "./dappHarness.js";
 
-const UI_TIMEOUT = 30_000;
 const TERMS = "Your resume is sold to recruiters as part of this pool. You can revoke at any time.";
 
 describe("dApp pools end to end: names, search, preview, money (chromium, full local stack)", function () {
   this.timeout(300_000);
+  const harness = useDappHarness({ screenshotPrefix: "pools-" });
   let stack: E2EStack;
   let dapp: DappServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   let curator: Address, member: Address, newcomer: Address;
 
   before(async function () {
-    browser = await launchBrowser(); // first: a browser that cannot start fails the suite at once
-    await buildDapp();
-    stack = await startE2EStack();
+    ({ stack, dapp, page } = harness());
     const accounts = await unlockedAccounts(stack.chain.rpcUrl);
     curator = accounts[LOCAL_ROLES.curator]!;
     member = accounts[6]!; // accounts no role of the stack uses
     newcomer = accounts[9]!; // holds ETH, never any TUSD
-    dapp = await serveDappFor(stack);
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-  });
-
-  afterEach(async function () {
-    await screenshotFailure(page, this.currentTest, "pools-");
-  });
-
-  after(async () => {
-    await browser?.close();
-    await dapp?.stop();
-    await stack?.stop();
   });
 
   const useAccount = (account: Address) => chooseDevAccount(page, account);
@@ -191,7 +166,7 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     await pools.getByText("2 of 2 pools").waitFor();
     const first = pools.getByRole("article").first().getByRole("heading").first();
     expect(await first.textContent()).to.contain("Software engineers in Guiyang · pool 1");
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/30-buyer-pool-search.png`, fullPage: true });
+    await harness().shot("30-buyer-pool-search");
   });
 
   it("buyer: a TUSD pool says Insufficient TUSD before anything is signed", async () => {
@@ -221,7 +196,7 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
       .getByRole("heading", { name: "Buy the data of Software engineers in Guiyang · pool 1" })
       .waitFor();
     await page.getByText("No delivered sale yet.").waitFor();
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/31-buyer-preview.png`, fullPage: true });
+    await harness().shot("31-buyer-preview");
 
     await page.getByRole("button", { name: "Buy", exact: true }).click();
     await confirmed("Buy pool 1");
@@ -247,10 +222,7 @@ describe("dApp pools end to end: names, search, preview, money (chromium, full l
     // The claim also pays the curator's share of the sale already credited to it.
     const withdrew = await status.getByText(/^Withdrew [\d.]+ ETH/).textContent();
     await card.getByText(/the budget pays 2 more bounties/).waitFor();
-    await page.screenshot({
-      path: `${SCREENSHOT_DIR}/32-curator-withdraw-bounty.png`,
-      fullPage: true,
-    });
+    await harness().shot("32-curator-withdraw-bounty");
 
     const withdrawn = await stack.publicClient.getContractEvents({
       address: stack.deployment.databank,
