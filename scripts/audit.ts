@@ -18,35 +18,10 @@ import {
   runAudit,
   shortMessage,
   type AuditCliOptions,
-  type LogProgress,
 } from "../lib/audit/index.js";
 import { createNodeApiClient } from "../lib/api/index.js";
 import { ConfigError, loadConfig, readDeployedAddresses } from "../lib/config/index.js";
-
-/** A progress bar on stderr while the logs are read (only on a terminal: logs stay clean). */
-function progressBar(): { update: (progress: LogProgress) => void; done: () => void } {
-  const stream = process.stderr;
-  if (!stream.isTTY) return { update: () => {}, done: () => {} };
-  let last = 0;
-  return {
-    update(progress) {
-      const now = Date.now();
-      const total = progress.toBlock - progress.fromBlock + 1n;
-      const done = progress.scannedTo - progress.fromBlock + 1n;
-      if (now - last < 100 && done !== total) return;
-      last = now;
-      const ratio = total > 0n ? Number((done * 1000n) / total) / 1000 : 1;
-      const width = 30;
-      const filled = Math.round(ratio * width);
-      stream.write(
-        `\rreading logs [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  block ${progress.scannedTo}/${progress.toBlock}  ${progress.events} events`,
-      );
-    },
-    done() {
-      stream.write("\n");
-    },
-  };
-}
+import { logProgressBar } from "./cli.js";
 
 async function audit(options: AuditCliOptions): Promise<number> {
   const client = createPublicClient({
@@ -69,7 +44,7 @@ async function audit(options: AuditCliOptions): Promise<number> {
       `no Databank address: pass --databank or set DATABANK_ADDRESS (nothing in ignition/deployments/chain-${chainId}/deployed_addresses.json)`,
     );
   }
-  const bar = progressBar();
+  const bar = logProgressBar();
   const report = await runAudit({
     client,
     databank,

@@ -3,6 +3,7 @@
  * clients from lib/config, and the wallet key from the environment.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { LogProgress } from "../lib/audit/logs.js";
 import {
   createPublicClient,
   http,
@@ -115,4 +116,32 @@ export function runCli(name: string, main: () => Promise<number | void>): void {
         process.exit(usage ? 2 : 1);
       },
     );
+}
+
+/**
+ * A progress bar on stderr while a replay reads the chain's logs (the audit, the passbook): only on a
+ * terminal, so that logs stay clean.
+ */
+export function logProgressBar(): { update: (progress: LogProgress) => void; done: () => void } {
+  const stream = process.stderr;
+  if (!stream.isTTY) return { update: () => {}, done: () => {} };
+  let last = 0;
+  return {
+    update(progress) {
+      const now = Date.now();
+      const total = progress.toBlock - progress.fromBlock + 1n;
+      const done = progress.scannedTo - progress.fromBlock + 1n;
+      if (now - last < 100 && done !== total) return;
+      last = now;
+      const ratio = total > 0n ? Number((done * 1000n) / total) / 1000 : 1;
+      const width = 30;
+      const filled = Math.round(ratio * width);
+      stream.write(
+        `\rreading logs [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%  block ${progress.scannedTo}/${progress.toBlock}  ${progress.events} events`,
+      );
+    },
+    done() {
+      stream.write("\n");
+    },
+  };
 }

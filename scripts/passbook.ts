@@ -15,7 +15,7 @@ import {
   passbookToText,
   PASSBOOK_USAGE,
 } from "../lib/passbook/index.js";
-import { connect, runCli, UsageError } from "./cli.js";
+import { connect, logProgressBar, runCli, UsageError } from "./cli.js";
 
 /** The audit library's errors (bad flag, no contract at the address...) are the user's to fix. */
 async function asUsage<T>(run: () => T | Promise<T>): Promise<T> {
@@ -39,6 +39,7 @@ runCli("passbook", async () => {
     rpcUrl: options.rpcUrl,
     databankAddress: options.databank,
   });
+  const bar = logProgressBar();
   const passbook = await asUsage(() =>
     buildPassbook({
       client: publicClient,
@@ -49,7 +50,8 @@ runCli("passbook", async () => {
       blockRange: options.blockRange,
       erasureGraceSeconds: options.erasureGraceSeconds,
       explorerUrl: options.explorerUrl,
-    }),
+      onProgress: bar.update,
+    }).finally(bar.done),
   );
   const rendered =
     options.format === "json"
