@@ -32,6 +32,7 @@ import {
   type ExpectedDelivery,
 } from "../../lib/delivery/index.js";
 import { writeDeliveryFiles } from "../deliveryFiles.js";
+import { sampleMemory } from "./memory.js";
 
 /** One delivery to open. */
 export interface BenchBuyerJob {
@@ -66,7 +67,8 @@ export interface BenchBuyerResult {
   heapPeak: number;
 }
 
-async function runJob(job: BenchBuyerJob): Promise<BenchBuyerResult> {
+/** Opens the job's delivery and writes its files; returns the records written. */
+async function runJob(job: BenchBuyerJob): Promise<number> {
   const api = createNodeApiClient({ baseUrl: job.nodeUrl });
   const purchaseId = BigInt(job.purchaseId);
   const { deliveryCid } = job.expected;
@@ -90,7 +92,7 @@ async function runJob(job: BenchBuyerJob): Promise<BenchBuyerResult> {
     const records = await openDelivery({ ...open, deliveryKey: job.deliveryKey });
     await writeFile(jsonlPath, toJsonLines(records));
     await writeFile(csvPath, toCsv(records).text);
-    return { records: records.length, seconds: 0, rssPeak: 0, heapPeak: 0 };
+    return records.length;
   }
   const written = await writeDeliveryFiles({
     records: streamDelivery({
@@ -115,7 +117,7 @@ async function runJob(job: BenchBuyerJob): Promise<BenchBuyerResult> {
       `the stream path fetched ${envelopesFetched} envelope(s) one by one (${unstreamed ?? "the stream left them out"})`,
     );
   }
-  return { records: written.count, seconds: 0, rssPeak: 0, heapPeak: 0 };
+  return written.count;
 }
 
 /** A started buyer process, waiting for its job. */
@@ -158,23 +160,17 @@ if (process.argv.includes("--child")) {
   const line = await input.next();
   if (!line.done) {
     const job = JSON.parse(line.value) as BenchBuyerJob;
-    const baseline = process.memoryUsage();
-    let rssPeak = baseline.rss;
-    let heapPeak = baseline.heapUsed;
-    const sampler = setInterval(() => {
-      const now = process.memoryUsage();
-      rssPeak = Math.max(rssPeak, now.rss);
-      heapPeak = Math.max(heapPeak, now.heapUsed);
-    }, 50);
+    const memory = sampleMemory();
     const started = performance.now();
     try {
-      const result = await runJob(job);
+      const records = await runJob(job);
       const seconds = (performance.now() - started) / 1000;
-      process.stdout.write(`${JSON.stringify({ ...result, seconds, rssPeak, heapPeak })}\n`);
+      const { rss, heapUsed } = memory.stop();
+      const result: BenchBuyerResult = { records, seconds, rssPeak: rss, heapPeak: heapUsed };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
     } catch (error) {
+      memory.stop();
       process.stdout.write(`${JSON.stringify({ error: (error as Error).message })}\n`);
-    } finally {
-      clearInterval(sampler);
     }
   }
   process.exit(0);
