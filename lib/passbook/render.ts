@@ -16,8 +16,11 @@ export function formatDate(seconds: number): string {
 
 export { formatDuration } from "../format/duration.js";
 
-/** The units of each token of a passbook (ETH's when a token is missing, which it never is when built). */
-function unitsOf(passbook: Passbook): (token: string) => TokenUnits {
+/**
+ * The units (symbol, decimals) of each token of a passbook (ETH's when a token is missing, which it
+ * never is when built): for every rendering, the CLI's and the dApp's.
+ */
+export function passbookUnits(passbook: Passbook): (token: string) => TokenUnits {
   const units = new Map(passbook.tokens.map((t) => [t.token.toLowerCase(), t]));
   return (token) => units.get(token.toLowerCase()) ?? ETH_UNITS;
 }
@@ -27,7 +30,7 @@ const txText = (tx: PassbookTx | undefined) => (tx ? (tx.url ?? tx.hash) : "");
 
 /** The readable statement: header, one section per contribution, totals. */
 export function passbookToText(passbook: Passbook): string {
-  const units = unitsOf(passbook);
+  const units = passbookUnits(passbook);
   const money = (amount: string, token: string) => formatTokenAmount(BigInt(amount), units(token));
   const out: string[] = [
     `Passbook of ${passbook.wallet}`,
@@ -154,7 +157,7 @@ function csvCell(value: unknown): string {
  * its own column), dates in ISO 8601 UTC, ε in ε.
  */
 export function passbookToCsv(passbook: Passbook): string {
-  const units = unitsOf(passbook);
+  const units = passbookUnits(passbook);
   const amount = (value: string, token: Address | string) => {
     const unit = units(token);
     return { amount: formatUnits(BigInt(value), unit.decimals), symbol: unit.symbol };

@@ -4,11 +4,12 @@
  * units with the symbol (lib/audit's `formatTokenAmount`); dates in UTC (lib/passbook's
  * `formatDate`). Pure: the dApp downloads the string.
  */
-import { ETH_UNITS, formatTokenAmount, type TokenUnits } from "../../../lib/audit/money.js";
+import { formatTokenAmount } from "../../../lib/audit/money.js";
 import { formatEpsilon } from "../../../lib/query/epsilon.js";
 import {
   formatDate,
   formatDuration,
+  passbookUnits,
   type Passbook,
   type PassbookContribution,
   type PassbookTx,
@@ -22,12 +23,6 @@ export function escapeHtml(text: string): string {
     .replaceAll(">", "&gt;")
     .replaceAll('"', "&quot;")
     .replaceAll("'", "&#39;");
-}
-
-/** The symbol and decimals of each token of a passbook (ETH's for one it does not list). */
-export function passbookUnits(passbook: Passbook): (token: string) => TokenUnits {
-  const units = new Map(passbook.tokens.map((t) => [t.token.toLowerCase(), t]));
-  return (token) => units.get(token.toLowerCase()) ?? ETH_UNITS;
 }
 
 const STATEMENT_CSS = `

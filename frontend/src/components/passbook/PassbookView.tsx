@@ -5,11 +5,11 @@
  * to download (CSV, print-ready HTML, JSON as `npm run passbook -- --json` prints it).
  */
 import type { Passbook, PassbookContribution } from "../../../../lib/passbook/schema.js";
-import { passbookToCsv, formatDate } from "../../../../lib/passbook/render.js";
+import { formatDate, passbookToCsv, passbookUnits } from "../../../../lib/passbook/render.js";
 import { PoolName } from "../PoolName";
 import { formatEpsilonText } from "../../logic/privacy";
 import { formatAmount } from "../../logic/format";
-import { passbookToHtml, passbookUnits } from "../../logic/passbookStatement";
+import { passbookToHtml } from "../../logic/passbookStatement";
 import { describeError } from "../../logic/errors";
 import { downloadText } from "../../download";
 import { hrefOf } from "../../logic/route";
