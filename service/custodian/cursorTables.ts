@@ -1,7 +1,8 @@
 /**
  * What the purchase workers' SQLite stores share (service/custodian/deliveryStore.ts,
- * service/custodian/queries/store.ts): a synchronous transaction helper, and named scan cursors (the
- * last block whose events a scan has recorded) in a `<name TEXT, block TEXT>` table of their own.
+ * service/custodian/queries/store.ts): a synchronous transaction helper, named scan cursors (the
+ * last block whose events a scan has recorded) in a `<name TEXT, block TEXT>` table of their own,
+ * and the reads of a purchases table keyed by `purchase_id` (decimal text) with a `status`.
  */
 import type { DatabaseSync } from "node:sqlite";
 
@@ -48,5 +49,23 @@ export class CursorTables {
          ON CONFLICT (name) DO UPDATE SET block = excluded.block`,
       )
       .run(name, block.toString());
+  }
+
+  /** The row of `purchaseId` in the purchases table `table`. */
+  protected purchaseRow<R>(table: string, purchaseId: bigint): R | undefined {
+    return this.#db
+      .prepare(`SELECT * FROM ${table} WHERE purchase_id = ?`)
+      .get(purchaseId.toString()) as R | undefined;
+  }
+
+  /** The rows of `table` in one of `statuses`, by purchase id ascending. */
+  protected purchaseRowsIn<R>(table: string, statuses: readonly string[]): R[] {
+    const marks = statuses.map(() => "?").join(", ");
+    // Ids are decimal text: ordered by length, then text, they are in numeric order at any size.
+    return this.#db
+      .prepare(
+        `SELECT * FROM ${table} WHERE status IN (${marks}) ORDER BY length(purchase_id), purchase_id`,
+      )
+      .all(...statuses) as R[];
   }
 }

@@ -201,22 +201,13 @@ export class DeliveryStore extends CursorTables {
 
   /** One purchase. */
   purchase(purchaseId: bigint): PurchaseRow | undefined {
-    const row = this.#db
-      .prepare("SELECT * FROM delivery_purchases WHERE purchase_id = ?")
-      .get(purchaseId.toString()) as Row | undefined;
+    const row = this.purchaseRow<Row>("delivery_purchases", purchaseId);
     return row === undefined ? undefined : toPurchaseRow(row);
   }
 
   /** Purchases in one of `statuses`, by purchase id ascending. */
   purchasesIn(statuses: readonly DeliveryStatus[]): PurchaseRow[] {
-    const marks = statuses.map(() => "?").join(", ");
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM delivery_purchases WHERE status IN (${marks})
-         ORDER BY length(purchase_id), purchase_id`,
-      )
-      .all(...statuses) as Row[];
-    return rows.map(toPurchaseRow);
+    return this.purchaseRowsIn<Row>("delivery_purchases", statuses).map(toPurchaseRow);
   }
 
   /** Updates some columns of a purchase (always bumping `updated_at`). */

@@ -184,21 +184,13 @@ export class QueryStore extends CursorTables {
 
   /** A purchase, if this node tracks it. */
   purchase(purchaseId: bigint): QueryRow | undefined {
-    const row = this.#db
-      .prepare("SELECT * FROM query_purchases WHERE purchase_id = ?")
-      .get(purchaseId.toString()) as SqlRow | undefined;
+    const row = this.purchaseRow<SqlRow>("query_purchases", purchaseId);
     return row === undefined ? undefined : toRow(row);
   }
 
   /** Purchases in any of `statuses`, oldest first. */
   purchasesIn(statuses: readonly QueryStatus[]): QueryRow[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM query_purchases WHERE status IN (${statuses.map(() => "?").join(", ")})
-         ORDER BY CAST(purchase_id AS INTEGER)`,
-      )
-      .all(...statuses) as SqlRow[];
-    return rows.map(toRow);
+    return this.purchaseRowsIn<SqlRow>("query_purchases", statuses).map(toRow);
   }
 
   /** Changes some columns of a purchase in one statement. */
