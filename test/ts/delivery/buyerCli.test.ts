@@ -5,7 +5,6 @@
  * `deliveryCar` (switched off to play a node without the route).
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -33,29 +32,11 @@ import {
   type ChainFixture,
   type Contribution,
 } from "./chainFixture.js";
+import { answerJsonRpc, runScript, type Run } from "../cli/harness.js";
 import { sampleRecord } from "./helpers.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs scripts/buyer.ts with Node 22 and tsx, as `npm run buyer` does. */
-function runBuyer(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/buyer.ts", ...args], {
-      env: { ...process.env, DATABANK_CONFIG: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs scripts/buyer.ts as `npm run buyer` does. */
+const runBuyer = (args: string[], env: Record<string, string>) => runScript("buyer", args, env);
 
 /** Lines the CLI wrote to stderr, without Node's warnings. */
 function errorLines(run: Run): string[] {
@@ -134,24 +115,7 @@ describe("scripts/buyer.ts: npm run buyer", function () {
         }
         let body = "";
         for await (const chunk of request) body += chunk;
-        const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
-        try {
-          const result = await provider.request({ method: call.method, params: call.params });
-          response.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
-        } catch (error) {
-          const { code, message, data } = error as {
-            code?: number;
-            message: string;
-            data?: unknown;
-          };
-          response.end(
-            JSON.stringify({
-              jsonrpc: "2.0",
-              id: call.id,
-              error: { code: code ?? -32000, message, data },
-            }),
-          );
-        }
+        await answerJsonRpc(provider, body, response);
       } catch (error) {
         response.writeHead(404).end(String(error));
       }

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import { parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { CONSENT_SCOPE } from "../../../lib/contracts/client.js";
 import type { QueryWorker } from "../../../service/custodian/queries.js";
+import { answerJsonRpc, runScript } from "../cli/harness.js";
 import { tempDir, useDeliveryTestEnv } from "../delivery/chainFixture.js";
 import {
   allowedQuery,
@@ -15,27 +15,8 @@ import {
   type QueryFixture,
 } from "./queryFixture.js";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs scripts/query.ts with Node 22 and tsx, as `npm run query` does. */
-function runQuery(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/query.ts", ...args], {
-      env: { ...process.env, DATABANK_CONFIG: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** Runs scripts/query.ts as `npm run query` does. */
+const runQuery = (args: string[], env: Record<string, string>) => runScript("query", args, env);
 
 describe("scripts/query.ts: npm run query", function () {
   this.timeout(240_000);
@@ -94,28 +75,7 @@ describe("scripts/query.ts: npm run query", function () {
             );
           return;
         }
-        const call = JSON.parse(body.toString()) as {
-          id: number;
-          method: string;
-          params?: unknown[];
-        };
-        try {
-          const result = await provider.request({ method: call.method, params: call.params });
-          response.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
-        } catch (error) {
-          const { code, message, data } = error as {
-            code?: number;
-            message: string;
-            data?: unknown;
-          };
-          response.end(
-            JSON.stringify({
-              jsonrpc: "2.0",
-              id: call.id,
-              error: { code: code ?? -32000, message, data },
-            }),
-          );
-        }
+        await answerJsonRpc(provider, body.toString(), response);
       } catch (error) {
         response.writeHead(500).end(String(error));
       }
